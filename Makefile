@@ -1,0 +1,97 @@
+# lua-clevertap: one C source tree, built for Lua 5.4 and LuaJIT 2.1.
+# Each variant lands in $(BUILD)/<variant>/clevertap/core.so, so several
+# builds (helpers, sanitizers) can live side by side: make BUILD=build/asan ...
+
+BUILD   ?= build
+CC      ?= cc
+OPT     ?= -O2 -g
+SAN     ?=
+CSTD     = -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(SAN) -fPIC -fvisibility=hidden $(CFLAGS)
+DEPS_CFLAGS := $(shell pkg-config --cflags libcurl jansson 2>/dev/null)
+DEPS_LIBS   := $(shell pkg-config --libs libcurl jansson 2>/dev/null || echo -lcurl -ljansson)
+
+LUA54_CFLAGS := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
+# lua-compat53 ships its shim under lua5.1; LuaJIT's own headers must win.
+JIT_CFLAGS   := $(shell pkg-config --cflags luajit 2>/dev/null || echo -I/usr/include/luajit-2.1) -I/usr/include/lua5.1
+
+CORE_SRC := $(sort $(filter-out csrc/l_%.c,$(wildcard csrc/*.c)))
+LUA_SRC  := $(sort $(wildcard csrc/l_*.c))
+HDRS     := $(wildcard csrc/*.h)
+
+CORE_OBJ  := $(patsubst csrc/%.c,$(BUILD)/obj/core/%.o,$(CORE_SRC))
+L54_OBJ   := $(patsubst csrc/%.c,$(BUILD)/obj/lua5.4/%.o,$(LUA_SRC))
+JIT_OBJ   := $(patsubst csrc/%.c,$(BUILD)/obj/luajit/%.o,$(LUA_SRC))
+
+L54_SO  := $(BUILD)/lua5.4/clevertap/core.so
+JIT_SO  := $(BUILD)/luajit/clevertap/core.so
+LIB_A   := $(BUILD)/libclevertap.a
+
+.PHONY: all build deps test check lint sanitize valgrind fuzz bench sandbox sandbox-stop examples clean install-rock
+
+all build: $(L54_SO) $(JIT_SO) $(LIB_A)
+
+deps:
+	@tools/deps.sh build
+
+$(BUILD)/obj/core/%.o: csrc/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(DEPS_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/lua5.4/%.o: csrc/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(DEPS_CFLAGS) $(LUA54_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/luajit/%.o: csrc/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(DEPS_CFLAGS) $(JIT_CFLAGS) -DCT_LUAJIT -c $< -o $@
+
+$(L54_SO): $(L54_OBJ) $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -shared -o $@ $^ $(DEPS_LIBS) $(LDFLAGS)
+
+$(JIT_SO): $(JIT_OBJ) $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -shared -o $@ $^ $(DEPS_LIBS) $(LDFLAGS)
+
+$(LIB_A): $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+# The README's test command: Lua 5.4 and LuaJIT suites, luacheck, the C
+# examples, against a sandbox started and stopped by the script.
+test check:
+	@tools/deps.sh test
+	@BUILD=$(BUILD) tools/test.sh
+
+lint:
+	@tools/deps.sh test
+	luacheck -q lua spec sandbox examples bench bin
+
+sanitize:
+	@tools/deps.sh sanitize
+	@BUILD=build/asan tools/sanitize.sh asan
+
+valgrind:
+	@tools/deps.sh sanitize
+	@BUILD=build/valgrind tools/sanitize.sh valgrind
+
+fuzz:
+	@tools/deps.sh fuzz
+	@tools/fuzz.sh
+
+bench: all
+	@tools/deps.sh bench
+	@BUILD=$(BUILD) bench/run.sh
+
+sandbox: all
+	@tools/deps.sh sandbox
+	@BUILD=$(BUILD) sandbox/ctl start --foreground
+
+install-rock:
+	@tools/deps.sh rocks
+	luarocks --lua-version=5.4 make --deps-mode=none rockspec/lua-clevertap-scm-1.rockspec
+
+clean:
+	rm -rf build

@@ -1,0 +1,13 @@
+/* luaopen_clevertap_core: the Lua face of the C core. Each concern registers
+ * its own functions (l_*.c); this file only gathers them. */
+#include "l_core.h"
+
+CT_EXPORT int luaopen_clevertap_core(lua_State *L)
+{
+    lua_newtable(L);
+    ct_l_open_validate(L);
+    ct_l_open_client(L);
+    lua_pushliteral(L, CT_VERSION);
+    lua_setfield(L, -2, "version");
+    return 1;
+}

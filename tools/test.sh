@@ -1,0 +1,68 @@
+#!/bin/sh
+# The whole suite: luacheck, busted under Lua 5.4 and LuaJIT, and the C-level
+# checks in spec/c/*.sh, against a sandbox this script starts and stops.
+# SPECS (busted paths), CTESTS (C-level scripts) and VARIANTS narrow a run.
+# Ends with one line "N passed, N failed"; exits non-zero when anything failed.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+BUILD=${BUILD:-build}
+export BUILD
+make -s BUILD="$BUILD" all || { echo "0 passed, 1 failed"; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ct-test.XXXXXX")
+passed=0
+failed=0
+sandbox_pid=""
+cleanup() {
+  [ -n "$sandbox_pid" ] && sandbox/ctl stop --dir "$work/sandbox" >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+count() { passed=$((passed + $1)); failed=$((failed + $2)); }
+
+if luacheck -q lua spec sandbox examples bench bin >"$work/luacheck.out" 2>&1; then
+  count 1 0
+else
+  cat "$work/luacheck.out"; count 0 1
+fi
+
+if [ -x sandbox/ctl ]; then
+  if sandbox/ctl start --dir "$work/sandbox" --port 0 >"$work/sandbox.out" 2>&1; then
+    sandbox_pid=started
+    CLEVERTAP_SANDBOX_URL=$(cat "$work/sandbox/url")
+    export CLEVERTAP_SANDBOX_URL
+    CLEVERTAP_SANDBOX_DIR="$work/sandbox"
+    export CLEVERTAP_SANDBOX_DIR
+  else
+    cat "$work/sandbox.out"; echo "sandbox failed to start"; count 0 1
+  fi
+fi
+
+lpath="$PWD/lua/?.lua;$PWD/lua/?/init.lua;$PWD/spec/?.lua;$PWD/sandbox/?.lua"
+for variant in ${VARIANTS:-lua5.4 luajit}; do
+  interp=$variant
+  out="$work/busted-$variant.out"
+  LUA_PATH="$lpath;;" LUA_CPATH="$PWD/$BUILD/$variant/?.so;;" CT_LUA="$interp" \
+    "$interp" /usr/bin/busted -o plainTerminal ${BUSTED_ARGS:-} ${SPECS:-spec} >"$out" 2>&1
+  tail -n 60 "$out"
+  line=$(grep -E '^[0-9]+ successes? / [0-9]+ failures? / [0-9]+ errors? / [0-9]+ pending' "$out" | tail -n 1)
+  if [ -z "$line" ]; then
+    echo "busted under $variant did not finish"; count 0 1; continue
+  fi
+  ok=$(echo "$line" | sed -E 's#^([0-9]+) success.*#\1#')
+  bad=$(echo "$line" | sed -E 's#^[0-9]+ successes? / ([0-9]+) failures? / ([0-9]+) errors?.*#\1 \2#')
+  count "$ok" $(( ${bad% *} + ${bad#* } ))
+done
+
+for t in ${CTESTS-spec/c/*.sh}; do
+  [ -f "$t" ] || continue
+  if LUA_PATH="$lpath;;" sh "$t" >"$work/ctest.out" 2>&1; then
+    echo "ok   $t"; count 1 0
+  else
+    echo "FAIL $t"; sed 's/^/    /' "$work/ctest.out" | tail -n 40; count 0 1
+  fi
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
