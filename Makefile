@@ -28,7 +28,7 @@ L54_SO  := $(BUILD)/lua5.4/clevertap/core.so
 JIT_SO  := $(BUILD)/luajit/clevertap/core.so
 LIB_A   := $(BUILD)/libclevertap.a
 
-.PHONY: all build deps test check lint sanitize valgrind fuzz bench sandbox sandbox-stop examples clean install-rock
+.PHONY: all build deps test check lint sanitize valgrind fuzz bench sandbox demo clean install-rock
 
 all build: $(L54_SO) $(JIT_SO) $(LIB_A)
 
@@ -81,13 +81,22 @@ fuzz:
 	@tools/deps.sh fuzz
 	@tools/fuzz.sh
 
-bench: all
+# Packages first: on a fresh machine the compiler and headers come from them.
+bench:
 	@tools/deps.sh bench
+	@$(MAKE) -s BUILD=$(BUILD) all
 	@BUILD=$(BUILD) bench/run.sh
 
-sandbox: all
+sandbox:
 	@tools/deps.sh sandbox
-	@BUILD=$(BUILD) sandbox/ctl start --foreground
+	@$(MAKE) -s BUILD=$(BUILD) all
+	@BUILD=$(BUILD) sandbox/ctl start --dir $(BUILD)/sandbox --port $${PORT:-8080} --foreground
+
+# The README's main job: a campaign script run against a local sandbox.
+demo:
+	@tools/deps.sh sandbox
+	@$(MAKE) -s BUILD=$(BUILD) all
+	@BUILD=$(BUILD) examples/demo.sh
 
 install-rock:
 	@tools/deps.sh rocks

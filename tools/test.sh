@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole suite: luacheck, busted under Lua 5.4 and LuaJIT, and the C-level
 # checks in spec/c/*.sh, against a sandbox this script starts and stops.
-# SPECS (busted paths), CTESTS (C-level scripts) and VARIANTS narrow a run.
+# SPECS (busted paths), CTESTS (C-level scripts) and VARIANTS narrow a run;
+# CT_WRAP prefixes the interpreter (valgrind, env LD_PRELOAD=...).
 # Ends with one line "N passed, N failed"; exits non-zero when anything failed.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -28,7 +29,8 @@ else
 fi
 
 if [ -x sandbox/ctl ]; then
-  if sandbox/ctl start --dir "$work/sandbox" --port 0 >"$work/sandbox.out" 2>&1; then
+  # A sanitizer build cannot be loaded into nginx: the sandbox may use another.
+  if BUILD=${SANDBOX_BUILD:-$BUILD} sandbox/ctl start --dir "$work/sandbox" --port 0 >"$work/sandbox.out" 2>&1; then
     sandbox_pid=started
     CLEVERTAP_SANDBOX_URL=$(cat "$work/sandbox/url")
     export CLEVERTAP_SANDBOX_URL
@@ -41,10 +43,9 @@ fi
 
 lpath="$PWD/lua/?.lua;$PWD/lua/?/init.lua;$PWD/spec/?.lua;$PWD/sandbox/?.lua"
 for variant in ${VARIANTS:-lua5.4 luajit}; do
-  interp=$variant
   out="$work/busted-$variant.out"
-  LUA_PATH="$lpath;;" LUA_CPATH="$PWD/$BUILD/$variant/?.so;;" CT_LUA="$interp" \
-    "$interp" /usr/bin/busted -o plainTerminal ${BUSTED_ARGS:-} ${SPECS:-spec} >"$out" 2>&1
+  LUA_PATH="$lpath;;" LUA_CPATH="$PWD/$BUILD/$variant/?.so;;" CT_LUA="$variant" \
+    ${CT_WRAP:-} "$variant" /usr/bin/busted -o plainTerminal ${BUSTED_ARGS:-} ${SPECS:-spec} >"$out" 2>&1
   tail -n 60 "$out"
   line=$(grep -E '^[0-9]+ successes? / [0-9]+ failures? / [0-9]+ errors? / [0-9]+ pending' "$out" | tail -n 1)
   if [ -z "$line" ]; then

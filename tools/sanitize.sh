@@ -1,0 +1,32 @@
+#!/bin/sh
+# The suite under AddressSanitizer+UBSan (mode asan) or valgrind (mode valgrind).
+# The interpreters are not instrumented, so the ASan runtime is preloaded; the
+# sandbox (nginx) keeps loading the plain build, which a sanitizer build cannot
+# replace inside a non-instrumented nginx.
+set -eu
+cd "$(dirname "$0")/.."
+mode=${1:-asan}
+make -s BUILD=build all
+export SANDBOX_BUILD=build
+case "$mode" in
+  asan)
+    export BUILD=${BUILD:-build/asan}
+    san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+    make -s BUILD="$BUILD" OPT="-O1 -g" SAN="$san" all
+    export SAN="$san"
+    asan_rt=$(gcc -print-file-name=libasan.so)
+    ubsan_rt=$(gcc -print-file-name=libubsan.so)
+    # LuaJIT's own allocator and stack tricks are not ASan-friendly: Lua 5.4 only.
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allocator_may_return_null=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    LSAN_OPTIONS=suppressions="$PWD/tools/lsan.supp" \
+    CT_WRAP="env LD_PRELOAD=$asan_rt:$ubsan_rt" VARIANTS=lua5.4 CTESTS="${CTESTS-}" tools/test.sh
+    ;;
+  valgrind)
+    export BUILD=${BUILD:-build/valgrind}
+    make -s BUILD="$BUILD" OPT="-O0 -g" all
+    CT_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --suppressions=$PWD/tools/valgrind.supp" \
+    VARIANTS=lua5.4 CTESTS="" SPECS="${SPECS:-spec}" tools/test.sh
+    ;;
+  *) echo "usage: $0 asan|valgrind" >&2; exit 2 ;;
+esac
