@@ -1,6 +1,8 @@
 /* The payload as the validator and encoder see it: a JSON tree in an arena.
- * Built from a Lua table (l_value.c) or from JSON text (jansson), so that one
- * walker and one encoder serve both the Lua module and the C API. */
+ * Built from a Lua table (l_validate.c) or from JSON text (ct_json.c, jansson),
+ * so that one walker and one encoder serve both the Lua module and the C API.
+ * Object members are sorted by key (bytewise) by both builders: walks, problem
+ * lists and encoded JSON are deterministic. */
 #ifndef CT_VALUE_H
 #define CT_VALUE_H
 
@@ -15,7 +17,9 @@ typedef enum {
     CT_V_STR,    /* bytes checked to be valid UTF-8 when built */
     CT_V_ARR,
     CT_V_OBJ,
-    CT_V_EMPTY   /* empty Lua table: array or object, decided by the schema */
+    CT_V_EMPTY,  /* empty Lua table: array or object, decided by the schema */
+    CT_V_BAD     /* a value the builder already reported (function, NaN, bad UTF-8...):
+                    the walker skips it, the encoder refuses it */
 } ct_vtype;
 
 typedef struct ct_value ct_value;
@@ -28,6 +32,9 @@ typedef struct ct_member {
 
 struct ct_value {
     ct_vtype type;
+    /* CT_V_EMPTY only: set by the walker to CT_V_ARR or CT_V_OBJ when the schema
+     * decides (the encoder writes [] or {}; CT_V_EMPTY left undecided -> {}). */
+    ct_vtype empty_as;
     union {
         int b;
         int64_t i;
@@ -39,18 +46,31 @@ struct ct_value {
 };
 
 /* Arena: every ct_value, member array and string of one payload lives here
- * and is freed at once. */
+ * and is freed at once. Reusable: ct_arena_reset keeps the first block. */
 typedef struct ct_arena ct_arena;
 ct_arena *ct_arena_new(void);
-void *ct_arena_alloc(ct_arena *a, size_t n);
-char *ct_arena_strdup(ct_arena *a, const char *s, size_t len);
+void *ct_arena_alloc(ct_arena *a, size_t n); /* 8-byte aligned; NULL when out of memory */
+char *ct_arena_strdup(ct_arena *a, const char *s, size_t len); /* NUL-terminated copy */
+void ct_arena_reset(ct_arena *a);
 void ct_arena_free(ct_arena *a);
 
-/* Lookups. NULL when absent (or when v is not an object/array). */
+/* Lookups. NULL when absent (or when v is not an object/array). Objects are
+ * sorted, so ct_obj_get is a binary search. */
 const ct_value *ct_obj_get(const ct_value *v, const char *key);
+const ct_value *ct_obj_getn(const ct_value *v, const char *key, size_t klen);
 const ct_value *ct_arr_get(const ct_value *v, size_t i);
+size_t ct_len(const ct_value *v); /* items/members; 0 for scalars and EMPTY */
 int ct_is_object(const ct_value *v); /* CT_V_OBJ or CT_V_EMPTY */
 int ct_is_array(const ct_value *v);  /* CT_V_ARR or CT_V_EMPTY */
 int ct_str_eq(const ct_value *v, const char *s); /* string equal to s */
+
+/* Sorts members by key (bytewise, shorter first on a common prefix) and
+ * returns the index of the first duplicate key + 1, 0 when keys are unique. */
+size_t ct_obj_sort(ct_value *obj);
+
+/* Strict UTF-8 (no overlongs, no surrogates, <= U+10FFFF). Returns 1 when
+ * valid; otherwise 0 and *bad = offset of the first invalid byte. */
+int ct_utf8_valid(const char *s, size_t n, size_t *bad);
+size_t ct_utf8_chars(const char *s, size_t n); /* code points of valid UTF-8 */
 
 #endif
