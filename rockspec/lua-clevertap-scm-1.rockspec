@@ -19,8 +19,8 @@ dependencies = {
   "lua-cjson",
 }
 external_dependencies = {
-  CURL = { header = "curl/curl.h", library = "curl" },
-  JANSSON = { header = "jansson.h", library = "jansson" },
+  CURL = { library = "curl" },
+  JANSSON = { header = "jansson.h" },
 }
 build = {
   type = "builtin",
@@ -33,8 +33,8 @@ build = {
         "csrc/l_client.c",
       },
       defines = { "_POSIX_C_SOURCE=200809L", "_DEFAULT_SOURCE" },
-      incdirs = { "csrc", "$(CURL_INCDIR)", "$(JANSSON_INCDIR)", "/usr/include/lua5.1" },
-      libdirs = { "$(CURL_LIBDIR)", "$(JANSSON_LIBDIR)" },
+      incdirs = { "csrc", "$(JANSSON_INCDIR)", "/usr/include/lua5.1" },
+      libdirs = { "$(CURL_LIBDIR)" },
       libraries = { "curl", "jansson" },
     },
     ["clevertap"] = "lua/clevertap/init.lua",
