@@ -1,0 +1,171 @@
+--- Request pipeline of the sandbox: read and log the request, pick a fault,
+-- enforce the API's limits and credentials, dispatch, answer.
+local json = require "ctsandbox.json"
+local config = require "ctsandbox.config"
+local reqlog = require "ctsandbox.reqlog"
+local faults = require "ctsandbox.faults"
+local respond = require "ctsandbox.respond"
+local api = require "ctsandbox.api"
+
+local M = {}
+
+function M.init()
+  local path = os.getenv("CT_SANDBOX_CONFIG")
+  local conf = config.load_file(path)
+  M.dir = path and path:match("^(.*)/[^/]*$") or "."
+  M.base = conf
+end
+
+function M.init_worker()
+  reqlog.open(M.dir)
+end
+
+local function read_body()
+  ngx.req.read_body()
+  local body = ngx.req.get_body_data()
+  if body then return body end
+  local file = ngx.req.get_body_file()
+  if not file then return "" end
+  local f = io.open(file, "rb")
+  if not f then return "" end
+  body = f:read("*a")
+  f:close()
+  return body
+end
+
+local function query_args()
+  local args = ngx.req.get_uri_args(0)
+  return next(args) and args or nil
+end
+
+local function record(req, conf, extra_redact)
+  local rec = {
+    method = req.method,
+    path = req.path,
+    query = ngx.var.args or "",
+    args = query_args(),
+    headers = reqlog.redact_headers(req.headers, extra_redact),
+  }
+  local body = req.body
+  if req.path:sub(1, 10) == "/provider/" then body = reqlog.redact_body(body) end
+  return reqlog.write(rec, body, tonumber(conf.log_body_max))
+end
+
+local function authorized(headers, conf)
+  local id = headers["x-clevertap-account-id"]
+  local pass = headers["x-clevertap-passcode"]
+  return id == conf.account_id and pass == conf.passcode
+end
+
+-- targets/* share a concurrency budget; the slot is freed in the log phase.
+local function take_targets_slot(conf)
+  local limit = tonumber(conf.targets_concurrency) or 0
+  if limit <= 0 then return true end
+  local n = ngx.shared.ct_state:incr("targets_inflight", 1, 0)
+  ngx.ctx.targets_slot = true
+  return n <= limit
+end
+
+local function create_allowed(conf)
+  local rate = tonumber(conf.create_rate_per_sec) or 0
+  if rate <= 0 then return true end
+  return ngx.shared.ct_state:add("create_slot", true, 1 / rate)
+end
+
+local function pick_fault(req)
+  local header = req.headers["x-sandbox-fault"]
+  if header then
+    local f, err = faults.parse_header(header)
+    if not f then return nil, err end
+    return f
+  end
+  return faults.from_rules(req.method, req.path)
+end
+
+local function before_fault(fault)
+  local k = fault.kind
+  if k == "429" then
+    return respond.fail(429, "Too many requests", 429)
+  elseif k == "429-retry-after" then
+    return respond.fail(429, "Too many requests", 429, { ["Retry-After"] = tostring(fault.retry_after or 1) })
+  elseif k == "500-89" then
+    return respond.fail(500, "Unexpected error, please try again", 89)
+  elseif k == "503" then
+    return 503, "<html><head><title>503 Service Temporarily Unavailable</title></head>"
+      .. "<body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>\n",
+      { ["Content-Type"] = "text/html" }
+  end
+end
+
+local function serve_api(req, conf, fault)
+  if not authorized(req.headers, conf) then
+    return respond.fail(401, "Invalid account ID or passcode", 401)
+  end
+  local handler = api.handlers[req.path]
+  if not handler then return respond.fail(404, "Not Found", 404) end
+  if not api.allowed(req.path, req.method) then
+    return respond.fail(405, "Method Not Allowed", 405, { Allow = "POST" })
+  end
+  if req.path == "/1/targets/create.json" and not create_allowed(conf) then
+    return respond.fail(429, "Too many requests: targets/create is limited to "
+      .. conf.create_rate_per_sec .. " request(s) per second", 429, { ["Retry-After"] = "1" })
+  end
+  return handler(req, conf, fault)
+end
+
+function M.handle()
+  local path = ngx.var.uri
+  if path:sub(1, 10) == "/_sandbox/" or path == "/_sandbox" then
+    return require("ctsandbox.control").handle(path)
+  end
+  local conf = config.get()
+  local req = {
+    method = ngx.req.get_method(),
+    path = path,
+    headers = ngx.req.get_headers(0),
+    body = read_body(),
+  }
+  local provider = path:sub(1, 10) == "/provider/" and require("ctsandbox.provider") or nil
+  req.seq = record(req, conf, provider and provider.redact_headers(req, conf))
+
+  local fault, ferr = pick_fault(req)
+  if ferr then return respond.send(respond.fail(400, "X-Sandbox-Fault: " .. ferr, 400)) end
+
+  if path:sub(1, 11) == "/1/targets/" then
+    if not take_targets_slot(conf) then
+      return respond.send(respond.fail(429, "Too many concurrent requests", 429))
+    end
+  end
+
+  if fault and fault.kind == "latency" then
+    ngx.sleep((fault.ms or 100) / 1000)
+  end
+  if fault and faults.BEFORE[fault.kind] then
+    local status, body, headers = before_fault(fault)
+    return respond.send(status, body, headers)
+  end
+  if fault and fault.kind == "drop" and fault.after == false then
+    return ngx.exit(444)
+  end
+
+  local status, body, headers
+  if provider then
+    status, body, headers = provider.handle(req, conf)
+  elseif path:sub(1, 3) == "/1/" then
+    status, body, headers = serve_api(req, conf, fault)
+  else
+    status, body, headers = respond.fail(404, "Not Found", 404)
+  end
+  return respond.send(status, body, headers, fault)
+end
+
+--- Log phase: frees the targets/* concurrency slot whatever happened.
+function M.after()
+  if ngx.ctx.targets_slot then
+    ngx.shared.ct_state:incr("targets_inflight", -1, 0)
+  end
+end
+
+M.json = json
+
+return M

@@ -1,0 +1,119 @@
+--- The request log: one JSON line per request in DIR/requests.jsonl.
+-- Each worker appends with one unbuffered write per line (O_APPEND keeps
+-- lines whole across workers), so a line is on disk before its response
+-- leaves and GET /_sandbox/requests sees it from any worker.
+local json = require "ctsandbox.json"
+
+local M = {}
+
+local path
+local fh
+
+-- Headers whose values are secrets: the value is replaced, the scheme of an
+-- Authorization header is kept so tests can tell Basic from Bearer.
+local SECRET_HEADERS = {
+  ["x-clevertap-passcode"] = true,
+  ["authorization"] = true,
+  ["proxy-authorization"] = true,
+  ["x-api-key"] = true,
+  ["api-key"] = true,
+  ["apikey"] = true,
+  ["x-auth-token"] = true,
+  ["cookie"] = true,
+}
+M.REDACTED = "REDACTED"
+
+local function redact_value(name, v)
+  if name == "authorization" or name == "proxy-authorization" then
+    local scheme = type(v) == "string" and v:match("^(%S+)%s") or nil
+    return scheme and (scheme .. " " .. M.REDACTED) or M.REDACTED
+  end
+  return M.REDACTED
+end
+
+function M.redact_headers(headers, extra)
+  local out = {}
+  for k, v in pairs(headers) do
+    local name = string.lower(k)
+    if SECRET_HEADERS[name] or (extra and extra[name]) then
+      if type(v) == "table" then
+        local list = {}
+        for i, one in ipairs(v) do list[i] = redact_value(name, one) end
+        out[name] = list
+      else
+        out[name] = redact_value(name, v)
+      end
+    else
+      out[name] = v
+    end
+  end
+  return out
+end
+
+-- Secrets inside form or JSON bodies (OAuth client credentials).
+local SECRET_FIELDS = { "client_secret", "password", "refresh_token", "access_token" }
+
+function M.redact_body(body)
+  if not body or body == "" then return body end
+  for _, f in ipairs(SECRET_FIELDS) do
+    body = body:gsub("(" .. f .. "=)[^&]*", "%1" .. M.REDACTED)
+    body = body:gsub('("' .. f .. '"%s*:%s*)"[^"]*"', '%1"' .. M.REDACTED .. '"')
+  end
+  return body
+end
+
+function M.open(dir)
+  path = dir .. "/requests.jsonl"
+  if fh then fh:close() end
+  fh = assert(io.open(path, "a"))
+  fh:setvbuf("no")
+end
+
+function M.path() return path end
+
+--- Appends one record; returns its sequence number.
+function M.write(rec, body, body_max)
+  local seq = ngx.shared.ct_state:incr("log_seq", 1, 0)
+  rec.seq = seq
+  rec.time = ngx.now()
+  if body then
+    rec.body_length = #body
+    if body_max and body_max >= 0 and #body > body_max then
+      rec.body = body:sub(1, body_max)
+      rec.body_truncated = true
+    else
+      rec.body = body
+    end
+  end
+  local line = json.encode(rec)
+  if line and fh then fh:write(line, "\n") end
+  return seq
+end
+
+function M.truncate()
+  local f = io.open(path, "w")
+  if f then f:close() end
+end
+
+--- Records, oldest first, optionally filtered: path (exact), prefix,
+-- since (records with seq > since), method.
+function M.read(filter)
+  local out = json.array()
+  local f = io.open(path, "r")
+  if not f then return out end
+  local since = tonumber(filter.since)
+  for line in f:lines() do
+    local rec = json.decode(line)
+    if rec
+      and (not filter.path or rec.path == filter.path)
+      and (not filter.prefix or rec.path:sub(1, #filter.prefix) == filter.prefix)
+      and (not filter.method or rec.method == filter.method)
+      and (not since or rec.seq > since) then
+      out[#out + 1] = rec
+    end
+  end
+  f:close()
+  return out
+end
+
+return M

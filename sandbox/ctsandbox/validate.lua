@@ -1,0 +1,56 @@
+--- Payload validation with the project's own module (clevertap.validate),
+-- loaded from $BUILD/luajit through lua_package_cpath. When the module or the
+-- function is missing, validation is skipped and one line says so.
+local M = {}
+
+local validate_fn
+local loaded = false
+
+local function load()
+  loaded = true
+  local ok, ct = pcall(require, "clevertap")
+  if not ok then
+    ngx.log(ngx.WARN, "sandbox: clevertap module not loadable, payload validation skipped: ", tostring(ct))
+    return
+  end
+  if type(ct) ~= "table" or type(ct.validate) ~= "function" then
+    ngx.log(ngx.WARN, "sandbox: clevertap.validate absent, payload validation skipped")
+    return
+  end
+  validate_fn = ct.validate
+end
+
+function M.available()
+  if not loaded then load() end
+  return validate_fn ~= nil
+end
+
+-- One readable line for an errors array.
+local function describe(errors)
+  local lines = {}
+  for _, e in ipairs(errors) do
+    if type(e) == "table" then
+      local where = (e.pointer and e.pointer ~= "") and e.pointer or "/"
+      lines[#lines + 1] = tostring(e.message) .. " (at " .. where .. ")"
+    else
+      lines[#lines + 1] = tostring(e)
+    end
+  end
+  return table.concat(lines, "; ")
+end
+
+--- nil when the payload is acceptable (or not checked); else a message.
+function M.check(endpoint, payload)
+  if not loaded then load() end
+  if not validate_fn then return nil end
+  local ok, res, errors = pcall(validate_fn, endpoint, payload)
+  if not ok then
+    ngx.log(ngx.ERR, "sandbox: clevertap.validate raised for ", endpoint, ": ", tostring(res))
+    return nil
+  end
+  if res then return nil end
+  if type(errors) ~= "table" or #errors == 0 then return "invalid payload" end
+  return describe(errors)
+end
+
+return M
