@@ -1,0 +1,342 @@
+/* libcurl multi transport for the engine (see ct_curl.h). */
+#include "ct_curl.h"
+#include "ct_sb.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct xfer {
+    CURL *easy;
+    ct_req *req;
+    struct curl_slist *hdrs;
+    ct_sb body;
+    ct_sb rhdr;          /* "name\0value\0" pairs of the last response */
+    size_t nrhdr;
+    char errbuf[CURL_ERROR_SIZE];
+    struct xfer *next;   /* running list or free pool */
+} xfer;
+
+struct ct_curl {
+    CURLM *multi;
+    ct_curl_opts o;
+    char *ca_file, *user_agent;
+    xfer *running, *pool;
+    size_t nrunning;
+};
+
+int64_t ct_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const char *ct_curl_version(void)
+{
+    /* curl_version() returns "libcurl/7.88.1 OpenSSL/..."; keep the first word */
+    static const char prefix[] = "libcurl/" LIBCURL_VERSION;
+    return prefix;
+}
+
+static char *dup0(const char *s)
+{
+    if (!s) return NULL;
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p) memcpy(p, s, n);
+    return p;
+}
+
+ct_curl *ct_curl_new(const ct_curl_opts *o)
+{
+    ct_curl *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->o = *o;
+    c->ca_file = dup0(o->ca_file);
+    c->user_agent = dup0(o->user_agent);
+    c->multi = curl_multi_init();
+    if (!c->multi || (o->ca_file && !c->ca_file) || (o->user_agent && !c->user_agent)) {
+        if (c->multi) curl_multi_cleanup(c->multi);
+        free(c->ca_file);
+        free(c->user_agent);
+        free(c);
+        return NULL;
+    }
+    /* HTTP/2 multiplexing where the server offers it (TLS + ALPN) */
+    curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    if (o->max_connections > 0)
+        curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, o->max_connections);
+    return c;
+}
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    xfer *x = ud;
+    ct_sb_add(&x->body, p, size * n);
+    return x->body.oom ? 0 : size * n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    xfer *x = ud;
+    size_t len = size * n;
+    if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) { /* a new response (after 1xx): forget the last */
+        x->rhdr.len = 0;
+        x->nrhdr = 0;
+        return len;
+    }
+    const char *colon = memchr(p, ':', len);
+    if (!colon) return len;
+    size_t nl = (size_t)(colon - p);
+    const char *v = colon + 1, *end = p + len;
+    while (v < end && (*v == ' ' || *v == '\t')) v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ')) end--;
+    for (size_t i = 0; i < nl; i++) {
+        char ch = p[i];
+        if (ch >= 'A' && ch <= 'Z') ch = (char)(ch - 'A' + 'a');
+        ct_sb_addc(&x->rhdr, ch);
+    }
+    ct_sb_addc(&x->rhdr, '\0');
+    ct_sb_add(&x->rhdr, v, (size_t)(end - v));
+    ct_sb_addc(&x->rhdr, '\0');
+    x->nrhdr++;
+    return x->rhdr.oom ? 0 : len;
+}
+
+static void xfer_recycle(ct_curl *c, xfer *x)
+{
+    curl_slist_free_all(x->hdrs);
+    x->hdrs = NULL;
+    x->req = NULL;
+    x->body.len = 0;
+    x->rhdr.len = 0;
+    x->nrhdr = 0;
+    x->body.oom = x->rhdr.oom = 0;
+    x->next = c->pool;
+    c->pool = x;
+}
+
+static void xfer_destroy(xfer *x)
+{
+    curl_slist_free_all(x->hdrs);
+    if (x->easy) curl_easy_cleanup(x->easy);
+    ct_sb_free(&x->body);
+    ct_sb_free(&x->rhdr);
+    free(x);
+}
+
+static int start(ct_curl *c, ct_req *r)
+{
+    xfer *x = c->pool;
+    if (x) {
+        c->pool = x->next;
+        curl_easy_reset(x->easy);
+    } else {
+        x = calloc(1, sizeof *x);
+        if (!x) return 0;
+        ct_sb_init(&x->body);
+        ct_sb_init(&x->rhdr);
+        x->easy = curl_easy_init();
+        if (!x->easy) {
+            free(x);
+            return 0;
+        }
+    }
+    x->req = r;
+    x->errbuf[0] = '\0';
+    size_t nh = 0;
+    const char *const *h = ct_req_headers(r, &nh);
+    struct curl_slist *sl = NULL;
+    for (size_t i = 0; i < nh; i++) {
+        struct curl_slist *t = curl_slist_append(sl, h[i]);
+        if (!t) goto oom;
+        sl = t;
+    }
+    /* exactly the documented headers: drop libcurl's Accept and Expect */
+    struct curl_slist *t = curl_slist_append(sl, "Accept:");
+    if (!t) goto oom;
+    sl = t;
+    if (!(t = curl_slist_append(sl, "Expect:"))) goto oom;
+    sl = t;
+    x->hdrs = sl;
+    size_t blen = 0;
+    const char *body = ct_req_body(r, &blen);
+    CURL *e = x->easy;
+    curl_easy_setopt(e, CURLOPT_URL, ct_req_url(r));
+    curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, sl);
+    if (c->user_agent) curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
+    const char *method = ct_req_method(r);
+    if (strcmp(method, "GET") == 0) {
+        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    } else {
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)blen);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+        if (strcmp(method, "POST") != 0) curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+    }
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ct_req_timeout_ms(r));
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ct_req_connect_timeout_ms(r));
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, c->o.verify_tls ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, c->o.verify_tls ? 2L : 0L);
+    if (c->ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (curl_multi_add_handle(c->multi, e) != CURLM_OK) goto oom;
+    ct_req_set_transport(r, x);
+    x->next = c->running;
+    c->running = x;
+    c->nrunning++;
+    return 1;
+oom:
+    curl_slist_free_all(sl);
+    x->hdrs = NULL;
+    xfer_recycle(c, x);
+    return 0;
+}
+
+static void unlink_running(ct_curl *c, xfer *x)
+{
+    for (xfer **p = &c->running; *p; p = &(*p)->next) {
+        if (*p == x) {
+            *p = x->next;
+            c->nrunning--;
+            break;
+        }
+    }
+    x->next = NULL;
+}
+
+/* Could any byte of the request have reached the server? */
+static int maybe_sent(CURL *e, CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+        return 0;
+    default: break;
+    }
+    long reqsize = 0;
+    curl_easy_getinfo(e, CURLINFO_REQUEST_SIZE, &reqsize);
+    return reqsize > 0;
+}
+
+static void finish(ct_curl *c, ct_engine *e, xfer *x, CURLcode rc, int64_t now)
+{
+    ct_req *r = x->req;
+    curl_multi_remove_handle(c->multi, x->easy);
+    unlink_running(c, x);
+    if (rc == CURLE_OK && !x->body.oom && !x->rhdr.oom) {
+        long status = 0;
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+        const char *pairs[2 * 16];
+        size_t np = 0;
+        const char *p = x->rhdr.p;
+        for (size_t i = 0; i < x->nrhdr && np < 16; i++) {
+            pairs[2 * np] = p;
+            p += strlen(p) + 1;
+            pairs[2 * np + 1] = p;
+            p += strlen(p) + 1;
+            np++;
+        }
+        ct_resp resp = { (int)status, pairs, np, x->body.p ? x->body.p : "", x->body.len };
+        ct_engine_complete(e, r, now, &resp);
+    } else {
+        char msg[CURL_ERROR_SIZE + 64];
+        snprintf(msg, sizeof msg, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+        ct_err_kind kind = rc == CURLE_OPERATION_TIMEDOUT ? CT_EK_TIMEOUT : CT_EK_NETWORK;
+        if (x->body.oom || x->rhdr.oom) snprintf(msg, sizeof msg, "out of memory reading the response");
+        ct_engine_fail(e, r, now, kind, rc == CURLE_OK || maybe_sent(x->easy, rc), msg);
+    }
+    xfer_recycle(c, x);
+}
+
+static int collect(ct_curl *c, ct_engine *e)
+{
+    int n = 0, left;
+    CURLMsg *m;
+    int64_t now = ct_now_ms();
+    while ((m = curl_multi_info_read(c->multi, &left))) {
+        if (m->msg != CURLMSG_DONE) continue;
+        xfer *x = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+        CURLcode rc = m->data.result;
+        finish(c, e, x, rc, now);
+        n++;
+    }
+    return n;
+}
+
+static void start_ready(ct_curl *c, ct_engine *e)
+{
+    int64_t now = ct_now_ms();
+    ct_req *r;
+    while ((r = ct_engine_next(e, now))) {
+        if (!start(c, r)) ct_engine_fail(e, r, now, CT_EK_NETWORK, 0, "out of memory starting a transfer");
+    }
+}
+
+int ct_curl_poll(ct_curl *c, ct_engine *e, int timeout_ms)
+{
+    int running = 0, done = 0;
+    start_ready(c, e);
+    curl_multi_perform(c->multi, &running);
+    done += collect(c, e);
+    if (done == 0 && timeout_ms > 0) {
+        int t = timeout_ms;
+        int64_t w = ct_engine_wait(e, ct_now_ms());
+        if (w >= 0 && w < t) t = (int)w;
+        long ct = -1;
+        curl_multi_timeout(c->multi, &ct);
+        if (ct >= 0 && ct < t) t = (int)ct;
+        if (t > 0) curl_multi_poll(c->multi, NULL, 0, t, NULL);
+        curl_multi_perform(c->multi, &running);
+        done += collect(c, e);
+    }
+    /* what finished may have freed slots: start the next requests now */
+    start_ready(c, e);
+    curl_multi_perform(c->multi, &running);
+    done += collect(c, e);
+    return done;
+}
+
+size_t ct_curl_running(const ct_curl *c) { return c->nrunning; }
+
+void ct_curl_free(ct_curl *c, ct_engine *e)
+{
+    if (!c) return;
+    int64_t now = ct_now_ms();
+    while (c->running) {
+        xfer *x = c->running;
+        curl_multi_remove_handle(c->multi, x->easy);
+        unlink_running(c, x);
+        if (e && x->req) ct_engine_fail(e, x->req, now, CT_EK_NETWORK, 1, "client closed");
+        xfer_destroy(x);
+    }
+    while (c->pool) {
+        xfer *x = c->pool;
+        c->pool = x->next;
+        xfer_destroy(x);
+    }
+    curl_multi_cleanup(c->multi);
+    free(c->ca_file);
+    free(c->user_agent);
+    free(c);
+}

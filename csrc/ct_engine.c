@@ -1,0 +1,904 @@
+/* The request engine (see ct_engine.h): no I/O, no clock, no Lua. */
+#include "ct_engine.h"
+#include "ct_sb.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define CT_BATCH_MAX 1000
+
+typedef enum { JOB_SINGLE, JOB_BATCH, JOB_GENERIC } job_kind;
+
+struct ct_req {
+    uint64_t id;
+    ct_job *job;
+    char *method, *url;      /* generic jobs own theirs; NULL = the job's */
+    char **headers;          /* generic jobs / refreshed headers; NULL = the job's */
+    size_t nheaders;
+    char *body;
+    size_t body_len;
+    size_t to_off, to_len;   /* the "to" object inside body (batch jobs) */
+    size_t n_ids;
+    long tag;
+    int attempts;
+    int maybe_delivered;     /* an attempt may have reached the server */
+    int64_t first_ms, ready_ms;
+    void *transport;
+    ct_req *next;            /* job queue or engine in-flight list */
+};
+
+typedef struct lane {
+    ct_lane_opts o;
+    int inflight, peak;
+    double tokens;
+    int64_t last_ms;
+    int started;
+} lane;
+
+struct ct_job {
+    ct_engine *e;
+    job_kind kind;
+    ct_job_opts o;
+    char *method, *url;
+    char **headers;
+    size_t nheaders;
+    char *rest;              /* batch: payload without "to", without its leading '{' */
+    size_t rest_len;
+    int rest_empty;
+    ct_source src;
+    ct_reqsource rsrc;
+    char *single_body;
+    size_t single_len;
+    int src_done;
+    ct_err src_err;
+    ct_req *queue;           /* produced or retried requests waiting to start */
+    size_t n_inflight;
+    ct_report rep;
+    ct_outrec *recs;
+    size_t nrecs, caprecs;
+    int status;              /* single jobs */
+    char *body;
+    size_t body_len;
+    ct_err err;
+    long long id_index[CT_ID_NTYPES];
+    ct_sb types[CT_ID_NTYPES];
+    int done, released, finished_listed;
+    void *user;
+    ct_job *next, *fin_next;
+};
+
+struct ct_engine {
+    lane *lanes;
+    int nlanes;
+    ct_job *jobs;
+    ct_job *rr;
+    ct_req *inflight;
+    size_t n_inflight;
+    ct_job *fin_head, *fin_tail;
+    uint64_t next_id;
+    uint64_t rng;
+};
+
+const char *const ct_id_type_names[CT_ID_NTYPES] = { "FBID", "GPID", "Email", "Identity", "objectId" };
+
+int ct_id_type_from_name(const char *name, size_t len)
+{
+    for (int i = 0; i < CT_ID_NTYPES; i++)
+        if (strlen(ct_id_type_names[i]) == len && memcmp(ct_id_type_names[i], name, len) == 0) return i;
+    return -1;
+}
+
+const char *ct_identity_problem(const char *s, size_t len)
+{
+    if (len == 0) return "identity must be a non-empty string";
+    if (!ct_sb_utf8_valid(s, len)) return "identity must be valid UTF-8";
+    return NULL;
+}
+
+const char *ct_err_kind_name(ct_err_kind k)
+{
+    switch (k) {
+    case CT_EK_VALIDATION: return "validation";
+    case CT_EK_HTTP: return "http";
+    case CT_EK_API: return "api";
+    case CT_EK_NETWORK: return "network";
+    case CT_EK_TIMEOUT: return "timeout";
+    case CT_EK_RATE_LIMITED: return "rate_limited";
+    case CT_EK_NOT_COMPLETED: return "not_completed";
+    default: return "none";
+    }
+}
+
+void ct_err_set(ct_err *e, ct_err_kind k, int status, int retryable, const char *fmt, ...)
+{
+    memset(e, 0, sizeof *e);
+    e->kind = k;
+    e->status = status;
+    e->retryable = retryable;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- random numbers: xorshift64*, one state per engine ------------------ */
+
+static uint64_t rnd(ct_engine *e)
+{
+    uint64_t x = e->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    e->rng = x;
+    return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* ---- lanes ------------------------------------------------------------- */
+
+ct_engine *ct_engine_new(uint64_t seed)
+{
+    ct_engine *e = calloc(1, sizeof *e);
+    if (!e) return NULL;
+    e->rng = seed ? seed : 0x9E3779B97F4A7C15ULL;
+    e->next_id = 1;
+    return e;
+}
+
+int ct_engine_lane(ct_engine *e, const ct_lane_opts *o)
+{
+    lane *l = realloc(e->lanes, sizeof *l * (size_t)(e->nlanes + 1));
+    if (!l) return -1;
+    e->lanes = l;
+    memset(&l[e->nlanes], 0, sizeof *l);
+    ct_engine_lane_set(e, e->nlanes, o);
+    return e->nlanes++;
+}
+
+void ct_engine_lane_set(ct_engine *e, int i, const ct_lane_opts *o)
+{
+    lane *l = &e->lanes[i];
+    l->o = *o;
+    if (l->o.burst < 1) l->o.burst = 1;
+    l->tokens = l->o.burst;
+    l->started = 0;
+}
+
+int ct_engine_lane_inflight(const ct_engine *e, int i) { return e->lanes[i].inflight; }
+int ct_engine_lane_peak(const ct_engine *e, int i) { return e->lanes[i].peak; }
+
+static void lane_refill(lane *l, int64_t now)
+{
+    if (l->o.rate <= 0) return;
+    if (!l->started) {
+        l->started = 1;
+        l->last_ms = now;
+        return;
+    }
+    if (now > l->last_ms) {
+        l->tokens += (double)(now - l->last_ms) * l->o.rate / 1000.0;
+        if (l->tokens > l->o.burst) l->tokens = l->o.burst;
+        l->last_ms = now;
+    }
+}
+
+/* ms until lane i (and its parent) may start one request; -1 = needs a completion. */
+static int64_t lane_wait(ct_engine *e, int i, int64_t now)
+{
+    int64_t w = 0;
+    for (int depth = 0; i >= 0 && depth < 4; depth++) {
+        lane *l = &e->lanes[i];
+        if (l->o.max_inflight > 0 && l->inflight >= l->o.max_inflight) return -1;
+        if (l->o.rate > 0) {
+            lane_refill(l, now);
+            if (l->tokens < 1.0) {
+                int64_t t = (int64_t)((1.0 - l->tokens) * 1000.0 / l->o.rate) + 1;
+                if (t > w) w = t;
+            }
+        }
+        i = l->o.parent;
+    }
+    return w;
+}
+
+static void lane_take(ct_engine *e, int i)
+{
+    for (int depth = 0; i >= 0 && depth < 4; depth++) {
+        lane *l = &e->lanes[i];
+        l->inflight++;
+        if (l->inflight > l->peak) l->peak = l->inflight;
+        if (l->o.rate > 0) l->tokens -= 1.0;
+        i = l->o.parent;
+    }
+}
+
+static void lane_release(ct_engine *e, int i)
+{
+    for (int depth = 0; i >= 0 && depth < 4; depth++) {
+        e->lanes[i].inflight--;
+        i = e->lanes[i].o.parent;
+    }
+}
+
+/* ---- jobs -------------------------------------------------------------- */
+
+static char *dupn(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+    if (!p) return NULL;
+    if (n) memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+static char *dups(const char *s) { return s ? dupn(s, strlen(s)) : NULL; }
+
+static void free_lines(char **h, size_t n)
+{
+    if (!h) return;
+    for (size_t i = 0; i < n; i++) free(h[i]);
+    free(h);
+}
+
+static char **copy_lines(const char *const *h, size_t n)
+{
+    char **c = calloc(n ? n : 1, sizeof *c);
+    if (!c) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!(c[i] = dups(h[i]))) {
+            free_lines(c, i);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+static ct_job *job_new(ct_engine *e, const ct_job_opts *o, job_kind kind)
+{
+    ct_job *j = calloc(1, sizeof *j);
+    if (!j) return NULL;
+    j->e = e;
+    j->kind = kind;
+    j->o = *o;
+    if (j->o.retry.attempts < 1) j->o.retry.attempts = 1;
+    j->method = dups(o->method ? o->method : "POST");
+    j->url = dups(o->url ? o->url : "");
+    j->headers = copy_lines(o->headers, o->nheaders);
+    j->nheaders = o->nheaders;
+    j->o.method = j->o.url = NULL;
+    j->o.headers = NULL;
+    j->rep.batches_total = -1;
+    for (int i = 0; i < CT_ID_NTYPES; i++) ct_sb_init(&j->types[i]);
+    if (!j->method || !j->url || !j->headers) {
+        free(j->method);
+        free(j->url);
+        free_lines(j->headers, j->nheaders);
+        free(j);
+        return NULL;
+    }
+    j->next = e->jobs;
+    e->jobs = j;
+    return j;
+}
+
+ct_job *ct_job_single(ct_engine *e, const ct_job_opts *o, const char *body, size_t len)
+{
+    ct_job *j = job_new(e, o, JOB_SINGLE);
+    if (!j) return NULL;
+    j->single_body = dupn(body, len);
+    j->single_len = len;
+    j->rep.batches_total = 1;
+    if (!j->single_body) {
+        j->src_done = 1;
+        ct_err_set(&j->err, CT_EK_NETWORK, 0, 0, "out of memory");
+    }
+    return j;
+}
+
+ct_job *ct_job_batch(ct_engine *e, const ct_job_opts *o, const char *rest, size_t rest_len, const ct_source *src)
+{
+    ct_job *j = job_new(e, o, JOB_BATCH);
+    if (!j) return NULL;
+    /* keep what follows the payload's '{' so each body is {"to":{...}, + rest */
+    size_t i = 0;
+    while (i < rest_len && rest[i] != '{') i++;
+    if (i < rest_len) i++;
+    size_t k = i;
+    while (k < rest_len && (rest[k] == ' ' || rest[k] == '\n' || rest[k] == '\t' || rest[k] == '\r')) k++;
+    j->rest_empty = (k >= rest_len || rest[k] == '}');
+    j->rest = dupn(rest + i, rest_len - i);
+    j->rest_len = rest_len - i;
+    j->src = *src;
+    if (src->total >= 0) j->rep.batches_total = (src->total + CT_BATCH_MAX - 1) / CT_BATCH_MAX;
+    if (!j->rest) j->src_done = 1;
+    return j;
+}
+
+ct_job *ct_job_generic(ct_engine *e, const ct_job_opts *o, const ct_reqsource *src)
+{
+    ct_job *j = job_new(e, o, JOB_GENERIC);
+    if (!j) return NULL;
+    j->rsrc = *src;
+    j->rep.batches_total = src->total;
+    return j;
+}
+
+static void req_free(ct_req *r)
+{
+    free(r->method);
+    free(r->url);
+    free_lines(r->headers, r->nheaders);
+    free(r->body);
+    free(r);
+}
+
+static void job_free(ct_job *j)
+{
+    ct_engine *e = j->e;
+    for (ct_job **p = &e->jobs; *p; p = &(*p)->next) {
+        if (*p == j) {
+            *p = j->next;
+            break;
+        }
+    }
+    if (e->rr == j) e->rr = NULL;
+    for (ct_job **p = &e->fin_head; *p;) {
+        if (*p == j) {
+            *p = j->fin_next;
+        } else {
+            p = &(*p)->fin_next;
+        }
+    }
+    e->fin_tail = NULL;
+    for (ct_job *f = e->fin_head; f; f = f->fin_next) e->fin_tail = f;
+    while (j->queue) {
+        ct_req *r = j->queue;
+        j->queue = r->next;
+        req_free(r);
+    }
+    for (size_t i = 0; i < j->nrecs; i++) free(j->recs[i].to_json);
+    free(j->recs);
+    for (int i = 0; i < CT_ID_NTYPES; i++) ct_sb_free(&j->types[i]);
+    free(j->method);
+    free(j->url);
+    free_lines(j->headers, j->nheaders);
+    free(j->rest);
+    free(j->single_body);
+    free(j->body);
+    free(j);
+}
+
+void ct_job_release(ct_job *j)
+{
+    if (!j) return;
+    if (j->n_inflight == 0) {
+        job_free(j);
+        return;
+    }
+    /* in-flight requests still point at the job: free it when they land */
+    j->released = 1;
+    j->src_done = 1;
+    while (j->queue) {
+        ct_req *r = j->queue;
+        j->queue = r->next;
+        req_free(r);
+    }
+}
+
+void ct_engine_free(ct_engine *e)
+{
+    if (!e) return;
+    while (e->inflight) {
+        ct_req *r = e->inflight;
+        e->inflight = r->next;
+        req_free(r);
+    }
+    while (e->jobs) {
+        e->jobs->n_inflight = 0;
+        job_free(e->jobs);
+    }
+    free(e->lanes);
+    free(e);
+}
+
+int ct_job_done(const ct_job *j) { return j->done; }
+void ct_job_set_user(ct_job *j, void *user) { j->user = user; }
+void *ct_job_user(const ct_job *j) { return j->user; }
+const ct_report *ct_job_report(const ct_job *j) { return &j->rep; }
+size_t ct_job_outrec_count(const ct_job *j) { return j->nrecs; }
+const ct_outrec *ct_job_outrec(const ct_job *j, size_t i) { return i < j->nrecs ? &j->recs[i] : NULL; }
+const ct_err *ct_job_error(const ct_job *j) { return &j->err; }
+int ct_job_status(const ct_job *j) { return j->status; }
+const ct_err *ct_job_source_error(const ct_job *j) { return &j->src_err; }
+
+const char *ct_job_body(const ct_job *j, size_t *len)
+{
+    if (len) *len = j->body_len;
+    return j->body;
+}
+
+static void check_done(ct_job *j)
+{
+    if (j->done || !j->src_done || j->queue || j->n_inflight) return;
+    j->done = 1;
+    if (j->released || j->finished_listed) return;
+    ct_engine *e = j->e;
+    j->finished_listed = 1;
+    j->fin_next = NULL;
+    if (e->fin_tail) e->fin_tail->fin_next = j;
+    else e->fin_head = j;
+    e->fin_tail = j;
+}
+
+ct_job *ct_engine_take_finished(ct_engine *e)
+{
+    ct_job *j = e->fin_head;
+    if (!j) return NULL;
+    e->fin_head = j->fin_next;
+    if (!e->fin_head) e->fin_tail = NULL;
+    j->fin_next = NULL;
+    return j;
+}
+
+static void add_rec(ct_job *j, ct_req *r, int unknown, const ct_err *err, const char *to, size_t to_len,
+                    size_t n_ids)
+{
+    if (j->nrecs == j->caprecs) {
+        size_t cap = j->caprecs ? j->caprecs * 2 : 8;
+        ct_outrec *p = realloc(j->recs, cap * sizeof *p);
+        if (!p) return; /* out of memory: the counts below still account */
+        j->recs = p;
+        j->caprecs = cap;
+    }
+    ct_outrec *o = &j->recs[j->nrecs++];
+    memset(o, 0, sizeof *o);
+    o->unknown = unknown;
+    o->err = *err;
+    o->to_json = to ? dupn(to, to_len) : NULL;
+    o->to_len = to ? to_len : 0;
+    o->tag = r ? r->tag : -1;
+    o->n_ids = n_ids;
+    if (unknown) j->rep.unknown_ids += (long long)n_ids;
+    else j->rep.failed_ids += (long long)n_ids;
+}
+
+/* ---- producing requests ------------------------------------------------ */
+
+static ct_req *req_new(ct_job *j)
+{
+    ct_req *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->job = j;
+    r->tag = -1;
+    return r;
+}
+
+static void bad_identity(ct_job *j, int type, const char *s, size_t len, const char *why)
+{
+    ct_err err;
+    ct_err_set(&err, CT_EK_VALIDATION, 0, 0, "%s", why);
+    snprintf(err.pointer, sizeof err.pointer, "/to/%s/%lld", ct_id_type_names[type], j->id_index[type]);
+    ct_sb b;
+    ct_sb_init(&b);
+    ct_sb_addc(&b, '{');
+    ct_sb_add_json_string(&b, ct_id_type_names[type], strlen(ct_id_type_names[type]));
+    ct_sb_adds(&b, ":[");
+    /* invalid UTF-8 cannot go into JSON text: report it escaped per byte */
+    if (ct_sb_utf8_valid(s, len)) {
+        ct_sb_add_json_string(&b, s, len);
+    } else {
+        ct_sb_addc(&b, '"');
+        for (size_t i = 0; i < len; i++) {
+            char hx[8];
+            unsigned char c = (unsigned char)s[i];
+            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ct_sb_addc(&b, (char)c);
+            else {
+                snprintf(hx, sizeof hx, "\\\\x%02x", c);
+                ct_sb_adds(&b, hx);
+            }
+        }
+        ct_sb_addc(&b, '"');
+    }
+    ct_sb_adds(&b, "]}");
+    add_rec(j, NULL, 0, &err, b.oom ? NULL : b.p, b.len, 1);
+    ct_sb_free(&b);
+}
+
+static ct_req *produce_batch(ct_job *j)
+{
+    size_t n = 0;
+    for (int t = 0; t < CT_ID_NTYPES; t++) j->types[t].len = 0;
+    while (n < CT_BATCH_MAX && !j->src_done) {
+        int type = -1;
+        const char *s = NULL;
+        size_t len = 0;
+        int rc = j->src.next(j->src.ud, &type, &s, &len, &j->src_err);
+        if (rc == 0) {
+            j->src_done = 1;
+            break;
+        }
+        if (rc < 0 || type < 0 || type >= CT_ID_NTYPES) {
+            if (j->src_err.kind == CT_EK_NONE)
+                ct_err_set(&j->src_err, CT_EK_VALIDATION, 0, 0, "identity source failed");
+            j->src_done = 1;
+            break;
+        }
+        const char *why = ct_identity_problem(s, len);
+        if (why) {
+            bad_identity(j, type, s, len, why);
+        } else {
+            ct_sb *b = &j->types[type];
+            if (b->len) ct_sb_addc(b, ',');
+            ct_sb_add_json_string(b, s, len);
+            n++;
+        }
+        j->id_index[type]++;
+    }
+    if (n == 0) return NULL;
+    ct_sb body;
+    ct_sb_init(&body);
+    size_t est = 16 + j->rest_len;
+    for (int t = 0; t < CT_ID_NTYPES; t++) est += j->types[t].len + 16;
+    ct_sb_reserve(&body, est);
+    ct_sb_adds(&body, "{\"to\":");
+    size_t to_off = body.len;
+    ct_sb_addc(&body, '{');
+    int first = 1;
+    for (int t = 0; t < CT_ID_NTYPES; t++) {
+        if (!j->types[t].len) continue;
+        if (!first) ct_sb_addc(&body, ',');
+        first = 0;
+        ct_sb_addc(&body, '"');
+        ct_sb_adds(&body, ct_id_type_names[t]);
+        ct_sb_adds(&body, "\":[");
+        ct_sb_add(&body, j->types[t].p, j->types[t].len);
+        ct_sb_addc(&body, ']');
+    }
+    ct_sb_addc(&body, '}');
+    size_t to_len = body.len - to_off;
+    if (j->rest_empty) ct_sb_addc(&body, '}');
+    else {
+        ct_sb_addc(&body, ',');
+        ct_sb_add(&body, j->rest, j->rest_len);
+    }
+    ct_req *r = req_new(j);
+    size_t blen = 0;
+    char *p = ct_sb_take(&body, &blen);
+    if (!r || !p) {
+        free(r);
+        free(p);
+        ct_err err;
+        ct_err_set(&err, CT_EK_NETWORK, 0, 1, "out of memory building a request");
+        add_rec(j, NULL, 0, &err, NULL, 0, n);
+        return NULL;
+    }
+    r->body = p;
+    r->body_len = blen;
+    r->to_off = to_off;
+    r->to_len = to_len;
+    r->n_ids = n;
+    return r;
+}
+
+static ct_req *produce_generic(ct_job *j)
+{
+    ct_reqspec spec;
+    memset(&spec, 0, sizeof spec);
+    int rc = j->rsrc.next(j->rsrc.ud, &spec, &j->src_err);
+    if (rc <= 0) {
+        if (rc < 0 && j->src_err.kind == CT_EK_NONE)
+            ct_err_set(&j->src_err, CT_EK_VALIDATION, 0, 0, "request source failed");
+        j->src_done = 1;
+        return NULL;
+    }
+    ct_req *r = req_new(j);
+    if (!r) return NULL;
+    r->method = dups(spec.method ? spec.method : "POST");
+    r->url = dups(spec.url ? spec.url : "");
+    r->headers = copy_lines(spec.headers, spec.nheaders);
+    r->nheaders = spec.nheaders;
+    r->body = dupn(spec.body ? spec.body : "", spec.body ? spec.body_len : 0);
+    r->body_len = spec.body ? spec.body_len : 0;
+    r->tag = spec.tag;
+    r->n_ids = 1;
+    if (!r->method || !r->url || !r->headers || !r->body) {
+        req_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static ct_req *produce(ct_job *j)
+{
+    if (j->src_done) return NULL;
+    switch (j->kind) {
+    case JOB_SINGLE: {
+        j->src_done = 1;
+        ct_req *r = req_new(j);
+        if (!r) return NULL;
+        r->body = j->single_body;
+        r->body_len = j->single_len;
+        j->single_body = NULL;
+        r->n_ids = 1;
+        return r;
+    }
+    case JOB_BATCH: return produce_batch(j);
+    case JOB_GENERIC: return produce_generic(j);
+    }
+    return NULL;
+}
+
+/* ---- scheduling -------------------------------------------------------- */
+
+static ct_req *take_ready(ct_job *j, int64_t now)
+{
+    for (ct_req **p = &j->queue; *p; p = &(*p)->next) {
+        if ((*p)->ready_ms <= now) {
+            ct_req *r = *p;
+            *p = r->next;
+            r->next = NULL;
+            return r;
+        }
+    }
+    return NULL;
+}
+
+ct_req *ct_engine_next(ct_engine *e, int64_t now)
+{
+    if (!e->jobs) return NULL;
+    ct_job *start = e->rr ? e->rr : e->jobs;
+    ct_job *j = start;
+    do {
+        ct_job *following = j->next ? j->next : e->jobs;
+        if (!j->done && !j->released && lane_wait(e, j->o.lane, now) == 0) {
+            ct_req *r = take_ready(j, now);
+            if (!r) {
+                r = produce(j);
+                if (r) r->first_ms = now;
+            }
+            if (r) {
+                lane_take(e, j->o.lane);
+                r->id = e->next_id++;
+                r->attempts++;
+                r->next = e->inflight;
+                e->inflight = r;
+                e->n_inflight++;
+                j->n_inflight++;
+                j->rep.requests++;
+                e->rr = following;
+                return r;
+            }
+            check_done(j);
+        }
+        j = following;
+        /* the list may have lost `start` if check_done freed nothing; jobs are
+         * only unlinked by ct_job_release, never here */
+    } while (j != start);
+    return NULL;
+}
+
+int64_t ct_engine_wait(ct_engine *e, int64_t now)
+{
+    int64_t best = -1;
+    for (ct_job *j = e->jobs; j; j = j->next) {
+        if (j->done || j->released) continue;
+        int64_t lw = lane_wait(e, j->o.lane, now);
+        if (lw < 0) continue;
+        int64_t t = -1;
+        if (!j->src_done) t = lw;
+        for (ct_req *r = j->queue; r; r = r->next) {
+            int64_t d = r->ready_ms - now;
+            if (d < lw) d = lw;
+            if (d < 0) d = 0;
+            if (t < 0 || d < t) t = d;
+        }
+        if (t >= 0 && (best < 0 || t < best)) best = t;
+    }
+    return best;
+}
+
+size_t ct_engine_pending(const ct_engine *e)
+{
+    size_t n = e->n_inflight;
+    for (const ct_job *j = e->jobs; j; j = j->next) {
+        if (j->done || j->released) continue;
+        for (const ct_req *r = j->queue; r; r = r->next) n++;
+        if (!j->src_done) n++;
+    }
+    return n;
+}
+
+size_t ct_engine_inflight(const ct_engine *e) { return e->n_inflight; }
+
+ct_req *ct_engine_find(ct_engine *e, uint64_t id)
+{
+    for (ct_req *r = e->inflight; r; r = r->next)
+        if (r->id == id) return r;
+    return NULL;
+}
+
+static void unlink_inflight(ct_engine *e, ct_req *r)
+{
+    for (ct_req **p = &e->inflight; *p; p = &(*p)->next) {
+        if (*p == r) {
+            *p = r->next;
+            e->n_inflight--;
+            break;
+        }
+    }
+    r->next = NULL;
+    r->transport = NULL;
+    ct_job *j = r->job;
+    j->n_inflight--;
+    lane_release(e, j->o.lane);
+}
+
+/* Schedules a retry; 0 when attempts or the time budget are spent. */
+static int schedule_retry(ct_job *j, ct_req *r, int64_t now, int64_t retry_after_ms)
+{
+    const ct_retry *p = &j->o.retry;
+    if (r->attempts >= p->attempts) return 0;
+    int64_t delay;
+    if (retry_after_ms >= 0) {
+        delay = retry_after_ms;
+    } else {
+        int64_t cap = p->base_ms;
+        for (int i = 1; i < r->attempts && cap < p->max_ms; i++) cap *= 2;
+        if (cap > p->max_ms) cap = p->max_ms;
+        delay = cap > 0 ? (int64_t)(rnd(j->e) % (uint64_t)(cap + 1)) : 0; /* full jitter */
+    }
+    if (now + delay - r->first_ms > p->total_ms) return 0;
+    r->ready_ms = now + delay;
+    r->next = j->queue;
+    j->queue = r;
+    return 1;
+}
+
+static void finish_req(ct_job *j, ct_req *r, ct_outcome out, const ct_err *err, const ct_resp *resp)
+{
+    j->rep.batches_done++;
+    if (j->kind == JOB_SINGLE) {
+        if (resp) {
+            j->status = resp->status;
+            free(j->body);
+            j->body = dupn(resp->body ? resp->body : "", resp->body ? resp->body_len : 0);
+            j->body_len = j->body ? (resp->body ? resp->body_len : 0) : 0;
+        }
+        if (out == CT_OUT_OK) j->rep.accepted += 1;
+        else j->err = *err;
+    } else if (out == CT_OUT_OK) {
+        j->rep.accepted += (long long)r->n_ids;
+    } else {
+        const char *to = j->kind == JOB_BATCH ? r->body + r->to_off : NULL;
+        add_rec(j, r, out == CT_OUT_UNKNOWN, err, to, r->to_len, r->n_ids);
+    }
+    req_free(r);
+    check_done(j);
+}
+
+static void gave_up(ct_err *err, const ct_req *r)
+{
+    size_t n = strlen(err->message);
+    if (r->attempts > 1 && n + 40 < sizeof err->message)
+        snprintf(err->message + n, sizeof err->message - n, " (gave up after %d attempts)", r->attempts);
+}
+
+static void settle(ct_engine *e, ct_req *r, int64_t now, ct_outcome out, ct_err *err, int64_t ra,
+                   const ct_resp *resp)
+{
+    ct_job *j = r->job;
+    if (j->released) {
+        req_free(r);
+        if (j->n_inflight == 0) job_free(j);
+        return;
+    }
+    (void)e;
+    if (out == CT_OUT_UNKNOWN) {
+        r->maybe_delivered = 1;
+        if (j->o.resend_unknown || j->o.idempotent) out = CT_OUT_RETRY;
+    }
+    if (out == CT_OUT_RETRY) {
+        if (schedule_retry(j, r, now, ra)) return;
+        gave_up(err, r);
+        /* once a try may have reached the server, giving up leaves it unknown */
+        out = r->maybe_delivered ? CT_OUT_UNKNOWN : CT_OUT_FAIL;
+    }
+    finish_req(j, r, out, err, resp);
+}
+
+void ct_engine_complete(ct_engine *e, ct_req *r, int64_t now, const ct_resp *resp)
+{
+    unlink_inflight(e, r);
+    ct_job *j = r->job;
+    ct_err err;
+    memset(&err, 0, sizeof err);
+    int64_t ra = -1;
+    ct_outcome out;
+    if (j->released) {
+        settle(e, r, now, CT_OUT_OK, &err, -1, resp);
+        return;
+    }
+    if (j->o.classify) out = j->o.classify(j->o.classify_ud, r, resp, &err, &ra);
+    else out = ct_classify_clevertap(resp, j->o.result_call, &err, &ra);
+    settle(e, r, now, out, &err, ra, resp);
+}
+
+void ct_engine_fail(ct_engine *e, ct_req *r, int64_t now, ct_err_kind kind, int sent, const char *message)
+{
+    unlink_inflight(e, r);
+    ct_err err;
+    if (kind != CT_EK_TIMEOUT) kind = CT_EK_NETWORK;
+    if (sent) {
+        ct_err_set(&err, kind, 0, 0, "%s (the request was sent; its outcome is unknown)",
+                   message ? message : "transport failure");
+        /* idempotent calls may be tried again by the caller */
+        err.retryable = r->job->o.idempotent || r->job->o.resend_unknown;
+        settle(e, r, now, CT_OUT_UNKNOWN, &err, -1, NULL);
+    } else {
+        ct_err_set(&err, kind, 0, 1, "%s", message ? message : "transport failure");
+        settle(e, r, now, CT_OUT_RETRY, &err, -1, NULL);
+    }
+}
+
+/* ---- request accessors -------------------------------------------------- */
+
+uint64_t ct_req_id(const ct_req *r) { return r->id; }
+const char *ct_req_method(const ct_req *r) { return r->method ? r->method : r->job->method; }
+const char *ct_req_url(const ct_req *r) { return r->url ? r->url : r->job->url; }
+long ct_req_timeout_ms(const ct_req *r) { return r->job->o.timeout_ms; }
+long ct_req_connect_timeout_ms(const ct_req *r) { return r->job->o.connect_timeout_ms; }
+int ct_req_attempt(const ct_req *r) { return r->attempts; }
+long ct_req_tag(const ct_req *r) { return r->tag; }
+ct_job *ct_req_job(const ct_req *r) { return r->job; }
+void ct_req_set_transport(ct_req *r, void *t) { r->transport = t; }
+void *ct_req_transport(const ct_req *r) { return r->transport; }
+
+const char *const *ct_req_headers(const ct_req *r, size_t *n)
+{
+    if (r->headers) {
+        *n = r->nheaders;
+        return (const char *const *)r->headers;
+    }
+    *n = r->job->nheaders;
+    return (const char *const *)r->job->headers;
+}
+
+const char *ct_req_body(const ct_req *r, size_t *len)
+{
+    *len = r->body_len;
+    return r->body;
+}
+
+int ct_req_set_header(ct_req *r, const char *name, const char *value)
+{
+    size_t nl = strlen(name);
+    if (!r->headers) {
+        r->headers = copy_lines((const char *const *)r->job->headers, r->job->nheaders);
+        if (!r->headers) return 0;
+        r->nheaders = r->job->nheaders;
+    }
+    ct_sb b;
+    ct_sb_init(&b);
+    ct_sb_adds(&b, name);
+    ct_sb_adds(&b, ": ");
+    ct_sb_adds(&b, value);
+    char *line = ct_sb_take(&b, NULL);
+    if (!line) return 0;
+    for (size_t i = 0; i < r->nheaders; i++) {
+        if (strncasecmp(r->headers[i], name, nl) == 0 && r->headers[i][nl] == ':') {
+            free(r->headers[i]);
+            r->headers[i] = line;
+            return 1;
+        }
+    }
+    char **h = realloc(r->headers, (r->nheaders + 1) * sizeof *h);
+    if (!h) {
+        free(line);
+        return 0;
+    }
+    r->headers = h;
+    r->headers[r->nheaders++] = line;
+    return 1;
+}

@@ -1,0 +1,217 @@
+/* The request engine: sans-IO scheduling of HTTP requests for one client.
+ *
+ * A job is a queue of requests produced lazily (one body, a batch of
+ * identities split into requests of <= 1000, or a stream of prepared
+ * requests). The engine decides which request may start now (per-lane
+ * in-flight caps and rate limits), classifies outcomes, schedules retries
+ * with exponential backoff and full jitter, and keeps a report per job.
+ *
+ * It does no I/O and reads no clock: a transport asks ct_engine_next() for
+ * work, reports ct_engine_complete()/ct_engine_fail(), and sleeps at most
+ * ct_engine_wait() milliseconds. Times are caller-supplied monotonic ms. */
+#ifndef CT_ENGINE_H
+#define CT_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ct_engine ct_engine;
+typedef struct ct_job ct_job;
+typedef struct ct_req ct_req;
+
+typedef enum {
+    CT_EK_NONE = 0,
+    CT_EK_VALIDATION,
+    CT_EK_HTTP,
+    CT_EK_API,
+    CT_EK_NETWORK,
+    CT_EK_TIMEOUT,
+    CT_EK_RATE_LIMITED,
+    CT_EK_NOT_COMPLETED
+} ct_err_kind;
+
+typedef struct ct_err {
+    ct_err_kind kind;
+    int status;    /* HTTP status, 0 = none */
+    int has_code;
+    long code;     /* CleverTap error code when has_code */
+    int retryable;
+    char pointer[64]; /* JSON Pointer for validation errors, "" otherwise */
+    char message[256];
+} ct_err;
+
+const char *ct_err_kind_name(ct_err_kind k);
+void ct_err_set(ct_err *e, ct_err_kind k, int status, int retryable, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+/* Identity types, in the order requests list them. */
+enum { CT_ID_FBID, CT_ID_GPID, CT_ID_EMAIL, CT_ID_IDENTITY, CT_ID_OBJECTID, CT_ID_NTYPES };
+extern const char *const ct_id_type_names[CT_ID_NTYPES];
+int ct_id_type_from_name(const char *name, size_t len); /* -1 when unknown */
+/* 0 when s is a usable identity (non-empty valid UTF-8); else a reason. */
+const char *ct_identity_problem(const char *s, size_t len);
+
+/* A batch source: returns 1 and sets *type, *s, *len (valid until the next
+ * call); 0 at the end; -1 on error with *err set (the job stops producing). */
+typedef struct ct_source {
+    int (*next)(void *ud, int *type, const char **s, size_t *len, ct_err *err);
+    void *ud;
+    long long total; /* identities when known in advance, -1 otherwise */
+} ct_source;
+
+/* A prepared request for generic jobs. headers: "Name: value" lines. */
+typedef struct ct_reqspec {
+    const char *method;
+    const char *url;
+    const char *const *headers;
+    size_t nheaders;
+    const char *body;
+    size_t body_len;
+    long tag; /* caller's id for the request (e.g. index of its items) */
+} ct_reqspec;
+
+/* Generic source: 1 = *out filled (copied by the engine), 0 = end, -1 = error. */
+typedef struct ct_reqsource {
+    int (*next)(void *ud, ct_reqspec *out, ct_err *err);
+    void *ud;
+    long long total;
+} ct_reqsource;
+
+typedef enum { CT_OUT_OK, CT_OUT_FAIL, CT_OUT_RETRY, CT_OUT_UNKNOWN } ct_outcome;
+
+/* Response headers as lower-case name/value pairs: h[2i], h[2i+1]. */
+typedef struct ct_resp {
+    int status;
+    const char *const *headers;
+    size_t nheaders;
+    const char *body;
+    size_t body_len;
+} ct_resp;
+
+/* Decides what a response means. On CT_OUT_RETRY *retry_after_ms may be set
+ * (>= 0) to override the backoff. err describes fail/unknown/retry. */
+typedef ct_outcome (*ct_classify_fn)(void *ud, ct_req *r, const ct_resp *resp, ct_err *err,
+                                     int64_t *retry_after_ms);
+
+typedef struct ct_retry {
+    int attempts;      /* total tries, first included */
+    int64_t base_ms;   /* first backoff ceiling */
+    int64_t max_ms;    /* ceiling of one backoff */
+    int64_t total_ms;  /* no retry starts later than this after the first try */
+} ct_retry;
+
+typedef struct ct_lane_opts {
+    int max_inflight;  /* 0 = unlimited */
+    double rate;       /* starts per second, 0 = unlimited */
+    double burst;      /* token bucket size (>= 1) */
+    int parent;        /* another lane also charged, -1 = none */
+} ct_lane_opts;
+
+typedef struct ct_job_opts {
+    int lane;
+    const char *method;       /* "POST" */
+    const char *url;          /* single/batch jobs */
+    const char *const *headers; /* "Name: value" lines, single/batch jobs */
+    size_t nheaders;
+    long timeout_ms, connect_timeout_ms;
+    ct_retry retry;
+    int resend_unknown;       /* re-send requests whose outcome is unknown */
+    int idempotent;           /* safe to re-send: unknown outcomes retried */
+    ct_classify_fn classify;  /* NULL = CleverTap rules */
+    void *classify_ud;
+    int result_call;          /* targets/result: "not completed" -> CT_EK_NOT_COMPLETED */
+} ct_job_opts;
+
+/* One accounted outcome other than "accepted". */
+typedef struct ct_outrec {
+    int unknown;         /* 0 = failed, 1 = unknown */
+    ct_err err;
+    char *to_json;       /* batch jobs: the request's "to" object */
+    size_t to_len;
+    long tag;            /* generic jobs: the request's tag; batch: -1 */
+    size_t n_ids;        /* identities (batch) or 1 (generic) */
+} ct_outrec;
+
+typedef struct ct_report {
+    long long accepted;      /* identities (batch) / requests (generic) accepted */
+    long long failed_ids, unknown_ids;
+    long long requests;      /* HTTP attempts, retries included */
+    long long batches_done;  /* requests finished for good */
+    long long batches_total; /* -1 when unknown (iterator source) */
+} ct_report;
+
+ct_engine *ct_engine_new(uint64_t seed);
+void ct_engine_free(ct_engine *e);
+/* Adds a lane; returns its index or -1. */
+int ct_engine_lane(ct_engine *e, const ct_lane_opts *o);
+void ct_engine_lane_set(ct_engine *e, int lane, const ct_lane_opts *o);
+int ct_engine_lane_inflight(const ct_engine *e, int lane);
+int ct_engine_lane_peak(const ct_engine *e, int lane);
+
+/* Jobs. Each returns NULL on allocation failure. The engine owns jobs until
+ * ct_job_release() (after done, or to cancel: queued work is dropped and
+ * in-flight requests are discarded when they complete). */
+ct_job *ct_job_single(ct_engine *e, const ct_job_opts *o, const char *body, size_t len);
+/* rest: the encoded payload without "to" (a JSON object text). */
+ct_job *ct_job_batch(ct_engine *e, const ct_job_opts *o, const char *rest, size_t rest_len,
+                     const ct_source *src);
+ct_job *ct_job_generic(ct_engine *e, const ct_job_opts *o, const ct_reqsource *src);
+void ct_job_release(ct_job *j);
+
+int ct_job_done(const ct_job *j);
+void ct_job_set_user(ct_job *j, void *user);
+void *ct_job_user(const ct_job *j);
+const ct_report *ct_job_report(const ct_job *j);
+size_t ct_job_outrec_count(const ct_job *j);
+const ct_outrec *ct_job_outrec(const ct_job *j, size_t i);
+/* Single jobs: the final response (status > 0) or error (kind != NONE). */
+const ct_err *ct_job_error(const ct_job *j);
+int ct_job_status(const ct_job *j);
+const char *ct_job_body(const ct_job *j, size_t *len);
+/* Source error that stopped a job early (kind NONE when none). */
+const ct_err *ct_job_source_error(const ct_job *j);
+/* Generic jobs: outcomes of accepted requests, by tag, are not kept; the
+ * report counts them. */
+
+/* Next request allowed to start at `now` (counted in flight), or NULL. */
+ct_req *ct_engine_next(ct_engine *e, int64_t now);
+/* Milliseconds until a queued request may become startable: 0 = now,
+ * -1 = nothing queued that time alone unblocks (waiting on completions or idle). */
+int64_t ct_engine_wait(ct_engine *e, int64_t now);
+/* Requests queued or in flight over all live jobs. */
+size_t ct_engine_pending(const ct_engine *e);
+size_t ct_engine_inflight(const ct_engine *e);
+
+void ct_engine_complete(ct_engine *e, ct_req *r, int64_t now, const ct_resp *resp);
+/* Transport failure; sent = bytes may have reached the server. */
+void ct_engine_fail(ct_engine *e, ct_req *r, int64_t now, ct_err_kind kind, int sent, const char *message);
+
+/* Jobs finished since the last call (each reported once), or NULL. */
+ct_job *ct_engine_take_finished(ct_engine *e);
+
+/* Request accessors for transports. */
+uint64_t ct_req_id(const ct_req *r);
+const char *ct_req_method(const ct_req *r);
+const char *ct_req_url(const ct_req *r);
+const char *const *ct_req_headers(const ct_req *r, size_t *n);
+const char *ct_req_body(const ct_req *r, size_t *len);
+long ct_req_timeout_ms(const ct_req *r);
+long ct_req_connect_timeout_ms(const ct_req *r);
+int ct_req_attempt(const ct_req *r);
+long ct_req_tag(const ct_req *r);
+ct_job *ct_req_job(const ct_req *r);
+void ct_req_set_transport(ct_req *r, void *t);
+void *ct_req_transport(const ct_req *r);
+ct_req *ct_engine_find(ct_engine *e, uint64_t id); /* an in-flight request by id */
+/* Replaces (or adds) a header of a request before its retry. */
+int ct_req_set_header(ct_req *r, const char *name, const char *value);
+
+/* The CleverTap classification (also usable by other classifiers). */
+ct_outcome ct_classify_clevertap(const ct_resp *resp, int result_call, ct_err *err, int64_t *retry_after_ms);
+/* Retry-After: delta-seconds or HTTP date; -1 when absent or unparsable. */
+int64_t ct_parse_retry_after(const char *v);
+
+#endif

@@ -1,0 +1,121 @@
+#include "ct_sb.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void ct_sb_init(ct_sb *b)
+{
+    b->p = NULL;
+    b->len = b->cap = 0;
+    b->oom = 0;
+}
+
+void ct_sb_free(ct_sb *b)
+{
+    free(b->p);
+    ct_sb_init(b);
+}
+
+int ct_sb_reserve(ct_sb *b, size_t extra)
+{
+    if (b->oom) return 0;
+    if (b->len + extra + 1 <= b->cap) return 1;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1) cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p) {
+        b->oom = 1;
+        return 0;
+    }
+    b->p = p;
+    b->cap = cap;
+    return 1;
+}
+
+void ct_sb_add(ct_sb *b, const void *s, size_t n)
+{
+    if (!ct_sb_reserve(b, n)) return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+void ct_sb_adds(ct_sb *b, const char *s)
+{
+    ct_sb_add(b, s, strlen(s));
+}
+
+void ct_sb_addc(ct_sb *b, char c)
+{
+    ct_sb_add(b, &c, 1);
+}
+
+void ct_sb_add_json_string(ct_sb *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    /* worst case: every byte becomes \u00XX */
+    if (!ct_sb_reserve(b, n * 6 + 2)) return;
+    char *o = b->p + b->len;
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)c;
+        } else if (c < 0x20) {
+            switch (c) {
+            case '\n': *o++ = '\\'; *o++ = 'n'; break;
+            case '\r': *o++ = '\\'; *o++ = 'r'; break;
+            case '\t': *o++ = '\\'; *o++ = 't'; break;
+            default:
+                memcpy(o, "\\u00", 4);
+                o += 4;
+                *o++ = hex[c >> 4];
+                *o++ = hex[c & 15];
+            }
+        } else {
+            *o++ = (char)c;
+        }
+    }
+    *o++ = '"';
+    b->len = (size_t)(o - b->p);
+    b->p[b->len] = '\0';
+}
+
+char *ct_sb_take(ct_sb *b, size_t *len)
+{
+    if (b->oom) {
+        ct_sb_free(b);
+        return NULL;
+    }
+    if (!b->p && !ct_sb_reserve(b, 0)) return NULL;
+    b->p[b->len] = '\0';
+    char *p = b->p;
+    if (len) *len = b->len;
+    ct_sb_init(b);
+    return p;
+}
+
+int ct_sb_utf8_valid(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c < 0x80) { i++; continue; }
+        size_t need;
+        unsigned cp;
+        if (c >= 0xC2 && c <= 0xDF) { need = 1; cp = c & 0x1F; }
+        else if (c >= 0xE0 && c <= 0xEF) { need = 2; cp = c & 0x0F; }
+        else if (c >= 0xF0 && c <= 0xF4) { need = 3; cp = c & 0x07; }
+        else return 0;
+        for (size_t k = 1; k <= need; k++) {
+            if (i + k >= n || (s[i + k] & 0xC0) != 0x80) return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF))) return 0;
+        if (cp >= 0xD800 && cp <= 0xDFFF) return 0;
+        i += need + 1;
+    }
+    return 1;
+}
