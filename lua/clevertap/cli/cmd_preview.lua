@@ -1,0 +1,93 @@
+--- clevertap preview FILE: what each table in FILE would send and when,
+-- without the network: validation, the exact JSON body, and the schedule's
+-- concrete instants from clevertap.when.preview.
+local checks = require "clevertap.cli.checks"
+local campaigns = require "clevertap.cli.campaigns"
+local exit = require "clevertap.cli.exit"
+local json = require "clevertap.cli.json"
+
+local M = {}
+
+local function indent(text, prefix)
+  return (prefix .. tostring(text):gsub("\n$", ""):gsub("\n", "\n" .. prefix))
+end
+
+local function occurrences_json(list)
+  local out = json.array()
+  for i, occ in ipairs(list or {}) do out[i] = occ end
+  return out
+end
+
+-- The schedule part: instants for a campaign's `when`; a Bulletin's `when`
+-- is the event time ("now" or epoch seconds), not a schedule.
+local function schedule(ctx, entry, payload, popts)
+  local w = payload.when
+  if w == nil then return end
+  if entry.endpoint == "targets/trigger" then
+    entry.when = w
+    ctx:say("  when:     %s", type(w) == "number" and os.date("!%Y-%m-%d %H:%M:%S UTC", w) or tostring(w))
+    return
+  end
+  local when = require("clevertap").when
+  local ok, occ, err = pcall(when.preview, w, popts)
+  if not ok then occ, err = nil, occ end
+  if not occ then
+    entry.schedule_error = tostring(err)
+    ctx:say("  schedule: cannot preview: %s", tostring(err))
+    return false
+  end
+  entry.occurrences = occurrences_json(occ)
+  if #occ == 0 then
+    ctx:say("  schedule: no send instants")
+  else
+    ctx:say("  schedule (%d instant%s shown):", #occ, #occ == 1 and "" or "s")
+    ctx:say("%s", indent(when.format(occ), "    "))
+  end
+  return true
+end
+
+function M.run(ctx, files, o, result)
+  if #files ~= 1 then return exit.USAGE, "preview needs exactly one campaign file" end
+  if o.endpoint and not checks.ENDPOINTS[o.endpoint] then
+    return exit.USAGE, "--endpoint must be one of targets/create, targets/trigger, send/push, "
+      .. "send/webpush, send/email, send/sms; got '" .. o.endpoint .. "'"
+  end
+  local now, nerr = checks.parse_now(o.now)
+  if nerr then return exit.USAGE, nerr end
+  local count = 10
+  if o.count then
+    if not o.count:match("^%d+$") or tonumber(o.count) < 1 then
+      return exit.USAGE, "--count expects a positive whole number, got '" .. o.count .. "'"
+    end
+    count = tonumber(o.count)
+  end
+  local popts = { now = now or os.time(), count = count, timezone = o.timezone }
+
+  local items, lerr = campaigns.load(files[1])
+  if not items then return ctx:fail(exit.INVALID, lerr, nil, result) end
+  local clevertap = require "clevertap"
+  local code = exit.OK
+  result.campaigns = json.array()
+  for i, item in ipairs(items) do
+    local rep = checks.check(item, o.endpoint, now and { now = now } or nil)
+    result.campaigns[i] = rep
+    local p = item.payload
+    ctx:say("%s: %s%s%s", item.label, rep.endpoint or "send/?",
+      type(p.name) == "string" and string.format(" %q", p.name) or "",
+      type(p.target_mode) == "string" and (" via " .. p.target_mode) or "")
+    if p.estimate_only == true then
+      ctx:say("  note:     estimate_only is true: create only estimates, it creates nothing")
+    end
+    if not rep.valid then code = exit.INVALID end
+    checks.print_problems(ctx, rep)
+    if rep.valid then
+      local body = clevertap.encode(rep.endpoint, p, now and { now = now } or nil)
+      rep.body = body
+      ctx:say("  body:     %s", body)
+    end
+    if schedule(ctx, rep, p, popts) == false then code = exit.INVALID end
+  end
+  return code
+end
+
+return M

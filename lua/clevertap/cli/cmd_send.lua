@@ -1,0 +1,206 @@
+--- clevertap send CHANNEL FILE --ids FILE|-: one message to any number of
+-- identities, streamed from a file so that 10 million lines never sit in
+-- memory; the client batches them (1000 per request) and reports on each.
+local checks = require "clevertap.cli.checks"
+local exit = require "clevertap.cli.exit"
+local fmt = require "clevertap.cli.fmt"
+local ids = require "clevertap.cli.ids"
+local json = require "clevertap.cli.json"
+local progress = require "clevertap.cli.progress"
+
+local M = {}
+
+local CHANNELS = { push = true, webpush = true, email = true, sms = true }
+
+-- Identities of a report entry's `to` ({Identity = {...}, Email = {...}}),
+-- in a stable order.
+local function each_identity(to, fn)
+  for _, ty in ipairs(ids.TYPES) do
+    for _, v in ipairs(type(to) == "table" and to[ty] or {}) do fn(ty, v) end
+  end
+end
+
+local function count_to(to)
+  local n = 0
+  each_identity(to, function() n = n + 1 end)
+  return n
+end
+
+-- Failed and unknown entries grouped by what went wrong, for a short summary.
+local function group(entries, outcome, groups, index)
+  for _, e in ipairs(entries or {}) do
+    local err = e.error
+    local key = outcome .. "\0" .. tostring(err)
+    local g = index[key]
+    if not g then
+      g = { outcome = outcome, identities = 0, error = require("clevertap.cli.context").error_table(err) }
+      index[key] = g
+      groups[#groups + 1] = g
+    end
+    g.identities = g.identities + count_to(e.to)
+  end
+end
+
+local function write_rest(path, report)
+  local f, err = io.open(path, "w")
+  if not f then return nil, "cannot write --failed-ids file: " .. tostring(err) end
+  local n = 0
+  for _, list in ipairs({ report.failed or {}, report.unknown or {} }) do
+    for _, e in ipairs(list) do
+      each_identity(e.to, function(ty, v)
+        f:write(ty, ":", v, "\n")
+        n = n + 1
+      end)
+    end
+  end
+  f:close()
+  return n
+end
+
+local function sum(entries)
+  local n = 0
+  for _, e in ipairs(entries or {}) do n = n + count_to(e.to) end
+  return n
+end
+
+--- The exit code a send report earns.
+function M.code_for(report)
+  if report.ok then return exit.OK end
+  if (report.accepted or 0) > 0 then return exit.PARTIAL end
+  local first = report.failed and report.failed[1]
+  if first then return exit.for_error(first.error) end
+  return exit.NETWORK
+end
+
+function M.run(ctx, positional, o, result)
+  local channel, path = positional[1], positional[2]
+  if not channel or not path then return exit.USAGE, "send needs CHANNEL and FILE (and --ids FILE|-)" end
+  if #positional > 2 then return exit.USAGE, "send takes CHANNEL and FILE, got " .. #positional .. " arguments" end
+  if not CHANNELS[channel] then
+    return exit.USAGE, "CHANNEL must be push, webpush, email or sms, got '" .. channel .. "'"
+  end
+  if not o.ids then return exit.USAGE, "send needs --ids FILE (one identity per line, - for stdin)" end
+  local default_type = o.type or "Identity"
+  if not ids.is_type(default_type) then
+    return exit.USAGE, "--type must be one of " .. table.concat(ids.TYPES, ", ") .. ", got '" .. default_type .. "'"
+  end
+  if o.progress and o["no-progress"] then return exit.USAGE, "--progress and --no-progress contradict each other" end
+  local endpoint = "send/" .. channel
+  result.channel = channel
+
+  -- The message, checked with a stand-in recipient: its identities come later.
+  local has_to = false
+  local items, code = checks.load_for_sending(ctx, path, endpoint, result, function(payload)
+    if payload.to ~= nil then has_to = true end
+    local copy = {}
+    for k, v in pairs(payload) do copy[k] = v end
+    copy.to = { Identity = { "validation-placeholder" } }
+    return copy
+  end)
+  if not items then return code end
+  if #items ~= 1 then
+    return ctx:fail(exit.INVALID, path .. ": send takes one message, the file returned " .. #items, nil, result)
+  end
+  if has_to then
+    return ctx:fail(exit.INVALID, path .. ": /to: remove 'to' from the message file; identities come from --ids",
+      nil, result)
+  end
+
+  -- A regular file is checked line by line before anything is sent (and
+  -- counted, for the progress bar); standard input can only be checked as
+  -- it streams.
+  local total
+  if o.ids ~= "-" then
+    local n, serr = ids.scan(o.ids, default_type)
+    if not n then return ctx:fail(exit.INVALID, serr .. "; nothing was sent", nil, result) end
+    total = n
+  end
+  local reader, rerr = ids.open(o.ids, default_type)
+  if not reader then return ctx:fail(exit.INVALID, rerr, nil, result) end
+  local first_type, first_value = reader.next()
+  if not first_type then
+    local why = reader.error or ((o.ids == "-" and "stdin" or o.ids) .. ": no identities")
+    return ctx:fail(exit.INVALID, why .. "; nothing was sent", nil, result)
+  end
+
+  local mode = "off"
+  if o.progress then mode = "bar"
+  elseif not o["no-progress"] and not ctx.json and not ctx.dry_run then
+    mode = progress.stderr_is_terminal() and "bar" or "lines"
+  end
+  local bar = progress.new(ctx.stderr, mode, total)
+
+  local pending = { first_type, first_value }
+  local function next_identity()
+    if pending then
+      local t, v = pending[1], pending[2]
+      pending = nil
+      return t, v
+    end
+    return reader.next()
+  end
+
+  local client, ccode = ctx:client({
+    progress = function(p)
+      bar.update(math.min(reader.count, total or reader.count), p.accepted, p.requests or p.done)
+    end,
+  }, result)
+  if not client then return ccode end
+
+  local message = {}
+  for k, v in pairs(items[1].payload) do message[k] = v end
+  message.to = next_identity
+  local report, err = client:send(channel, message)
+  bar.finish()
+  reader.close()
+  if not report then
+    return ctx:fail(exit.for_error(err), "send failed; nothing was sent", err, result)
+  end
+
+  local failed_n, unknown_n = sum(report.failed), sum(report.unknown)
+  result.identities = reader.count
+  result.accepted = report.accepted
+  result.failed = failed_n
+  result.unknown = unknown_n
+  result.requests = report.requests
+  local groups = json.array()
+  local index = {}
+  group(report.failed, "failed", groups, index)
+  group(report.unknown, "unknown", groups, index)
+  result.problems = groups
+
+  code = M.code_for(report)
+  if o["failed-ids"] then
+    local n, werr = write_rest(o["failed-ids"], report)
+    if not n then return ctx:fail(exit.FAILURE, werr, nil, result) end
+    result.failed_ids_file = o["failed-ids"]
+    result.failed_ids_written = n
+  end
+
+  if ctx.dry_run then
+    ctx:dry_summary(result)
+  else
+    ctx:say("%s: %s sent on %s: %s accepted, %s failed, %s unknown, %s", path,
+      fmt.identities(reader.count), channel,
+      fmt.thousands(report.accepted or 0), fmt.thousands(failed_n), fmt.thousands(unknown_n),
+      fmt.plural(report.requests or 0, "request"))
+    for _, g in ipairs(groups) do
+      ctx:say("  %s %s: %s", g.outcome, fmt.thousands(g.identities),
+        (g.error.kind and (g.error.kind .. ": ") or "") .. tostring(g.error.message))
+    end
+    if result.failed_ids_file then
+      ctx:say("  %s written to %s", fmt.identities(result.failed_ids_written),
+        result.failed_ids_file)
+    end
+  end
+
+  if reader.error then
+    return ctx:fail(exit.INVALID, reader.error .. "; identities after it were not sent", nil, result)
+  end
+  if code ~= exit.OK and not ctx.json then
+    ctx:note("clevertap: %s", code == exit.PARTIAL and "partial delivery" or "nothing was accepted")
+  end
+  return code
+end
+
+return M

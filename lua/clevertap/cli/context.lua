@@ -1,0 +1,181 @@
+--- What every command shares: output (human lines or one JSON document),
+-- credentials, the client, and --dry-run. All text leaves through emit(),
+-- which removes the passcode should anything (a server echo, an error)
+-- ever carry it.
+local json = require "clevertap.cli.json"
+local exit = require "clevertap.cli.exit"
+
+local Context = {}
+Context.__index = Context
+
+local REDACTED = "<redacted>"
+
+local function plain_replace(s, what, with)
+  if what == nil or #what < 4 then return s end  -- too short to tell from text
+  local out, i = {}, 1
+  while true do
+    local a, b = s:find(what, i, true)
+    if not a then break end
+    out[#out + 1] = s:sub(i, a - 1)
+    out[#out + 1] = with
+    i = b + 1
+  end
+  out[#out + 1] = s:sub(i)
+  return table.concat(out)
+end
+
+--- opts: parsed options (see cli.lua); env: function(name) -> value.
+function Context.new(options, env)
+  env = env or os.getenv
+  local function pick(flag, var)
+    local v = options[flag]
+    if v == nil or v == "" then v = env(var) end
+    if v == "" then v = nil end
+    return v
+  end
+  local self = setmetatable({
+    options = options,
+    json = options.json == true,
+    dry_run = options["dry-run"] == true,
+    account_id = pick("account-id", "CLEVERTAP_ACCOUNT_ID"),
+    passcode = pick("passcode", "CLEVERTAP_PASSCODE"),
+    region = pick("region", "CLEVERTAP_REGION"),
+    base_url = pick("base-url", "CLEVERTAP_BASE_URL"),
+    requests = json.array(),   -- dry-run: what would have been sent
+    stdout = io.stdout,
+    stderr = io.stderr,
+  }, Context)
+  return self
+end
+
+function Context:redact(s)
+  return plain_replace(tostring(s), self.passcode, REDACTED)
+end
+
+--- Human output (stdout); silent in --json mode.
+function Context:say(fmt, ...)
+  if self.json then return end
+  local s = select("#", ...) > 0 and string.format(fmt, ...) or fmt
+  self.stdout:write(self:redact(s), "\n")
+end
+
+--- Diagnostics (stderr), in both modes.
+function Context:note(fmt, ...)
+  local s = select("#", ...) > 0 and string.format(fmt, ...) or fmt
+  self.stderr:write(self:redact(s), "\n")
+end
+
+--- The one JSON document of --json mode.
+function Context:print_json(doc)
+  self.stdout:write(self:redact(json.encode(doc)), "\n")
+end
+
+--- A client error as a JSON-friendly table.
+function Context.error_table(err)
+  if type(err) ~= "table" then return { kind = "error", message = tostring(err) } end
+  local t = {
+    kind = err.kind, message = err.message, status = err.status,
+    code = err.code, retryable = err.retryable,
+  }
+  if type(err.errors) == "table" then
+    t.errors = json.array()
+    for i, p in ipairs(err.errors) do
+      t.errors[i] = { pointer = p.pointer, message = p.message, severity = p.severity }
+    end
+  end
+  return t
+end
+
+--- Report a failure and return its exit code; `result` (the command's JSON
+-- document so far) gets the error.
+function Context:fail(code, message, err, result)
+  if result then
+    result.error = err and Context.error_table(err) or { kind = "usage", message = message }
+    if err and message then result.error.context = message end
+  end
+  if not self.json then
+    local line = message
+    if err ~= nil then
+      line = (message and (message .. ": ") or "") .. tostring(err)
+    end
+    self:note("clevertap: %s", line)
+  end
+  return code
+end
+
+-- Dry-run: a Lua function transport (docs/transports.md) that records and
+-- prints each request instead of sending it, and answers like a server that
+-- accepted it, so the client's own batching and encoding produce the output.
+local dry_answers = {
+  ["targets/create"] = '{"status":"success","id":0,"estimates":{}}',
+  ["targets/list"] = '{"status":"success","targets":[]}',
+  ["targets/stop"] = '{"status":"success"}',
+  ["targets/result"] = '{"status":"success","result":{}}',
+  ["targets/trigger"] = '{"status":"success","targets":0}',
+}
+
+function Context:dry_transport()
+  return function(req)
+    local headers, names = {}, {}
+    for k in pairs(req.headers or {}) do names[#names + 1] = k end
+    table.sort(names)
+    for _, k in ipairs(names) do
+      local v = req.headers[k]
+      if k:lower() == "x-clevertap-passcode" then v = REDACTED end
+      headers[k] = v
+    end
+    local entry = { method = req.method, url = req.url, headers = headers, body = req.body }
+    self.requests[#self.requests + 1] = entry
+    if not self.json then
+      local lines = { string.format("%s %s", req.method, req.url) }
+      for _, k in ipairs(names) do lines[#lines + 1] = k .. ": " .. headers[k] end
+      lines[#lines + 1] = ""
+      lines[#lines + 1] = req.body or ""
+      lines[#lines + 1] = ""
+      self.stdout:write(self:redact(table.concat(lines, "\n")), "\n")
+    end
+    local ep = (req.url or ""):match("/(%a+/%a+)%.json") or ""
+    local body = dry_answers[ep] or '{"status":"success","message":"dry run: not sent"}'
+    return { status = 200, headers = {}, body = body }
+  end
+end
+
+--- A client for this run (real, or a dry-run one), or nil, exit code.
+-- extra: client options the command adds (progress callback, ...).
+function Context:client(extra, result)
+  local clevertap = require "clevertap"
+  local opts = {
+    account_id = self.account_id, passcode = self.passcode,
+    region = self.region, base_url = self.base_url,
+  }
+  for k, v in pairs(extra or {}) do opts[k] = v end
+  if self.dry_run then
+    -- Nothing is sent: placeholders stand in for missing credentials so a
+    -- campaign can be checked on a machine without secrets.
+    opts.account_id = opts.account_id or "ACCOUNT_ID"
+    opts.passcode = opts.passcode or "PASSCODE"
+    opts.transport = self:dry_transport()
+  else
+    if not opts.account_id then
+      return nil, self:fail(exit.USAGE,
+        "no account id: set CLEVERTAP_ACCOUNT_ID or pass --account-id", nil, result)
+    end
+    if not opts.passcode then
+      return nil, self:fail(exit.USAGE,
+        "no passcode: set CLEVERTAP_PASSCODE (or pass --passcode)", nil, result)
+    end
+  end
+  local client, err = clevertap.new(opts)
+  if not client then
+    return nil, self:fail(exit.USAGE, "cannot set up the client", err, result)
+  end
+  return client
+end
+
+--- In --dry-run, the summary line that replaces a command's normal output.
+function Context:dry_summary(result)
+  if result then result.dry_run = true; result.requests = self.requests end
+  self:say("dry run: %d request%s printed, nothing sent", #self.requests, #self.requests == 1 and "" or "s")
+end
+
+return Context
