@@ -1,0 +1,35 @@
+/* Schema pieces shared between the table files (ct_schema_*.c) and the
+ * registry (ct_schemas.c). Tables only: the engine never includes this. */
+#ifndef CT_SCHEMA_PARTS_H
+#define CT_SCHEMA_PARTS_H
+
+#include "ct_schema.h"
+
+/* Endpoint roots. */
+extern const ct_schema ct_sc_targets_create;
+extern const ct_schema ct_sc_targets_list;
+extern const ct_schema ct_sc_targets_stop;
+extern const ct_schema ct_sc_targets_result;
+extern const ct_schema ct_sc_targets_trigger;
+extern const ct_schema ct_sc_send_push;
+extern const ct_schema ct_sc_send_webpush;
+extern const ct_schema ct_sc_send_email;
+extern const ct_schema ct_sc_send_sms;
+
+/* ct_schema_common.c: pieces used by several endpoints. */
+extern const ct_schema ct_sc_date_int;         /* YYYYMMDD as an integer (where.from, list.from) */
+extern const ct_schema ct_sc_positive_int;     /* integer >= 1 */
+extern const ct_schema ct_sc_campaign_id;      /* CleverTap campaign id */
+extern const ct_schema ct_sc_where;            /* targets/create "where" */
+extern const ct_schema ct_sc_when;             /* targets/create "when" */
+extern const ct_schema ct_sc_conversion_goal;
+extern const ct_schema ct_sc_control_group;
+extern const ct_schema ct_sc_identities;       /* send/<channel> "to" */
+extern const ct_schema ct_sc_push_platforms;   /* content.platform_specific for push */
+extern const ct_schema ct_sc_webpush_platforms;/* content.platform_specific for web push */
+
+/* CHECK callbacks shared by several tables. */
+/* rule->arg: const char *const[2] = { "from", "to" }: both YYYYMMDD, first <= second. */
+void ct_sc_check_date_range(ct_check *cx, const ct_value *v, const ct_rule *rule);
+
+#endif
