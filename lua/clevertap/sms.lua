@@ -1,0 +1,59 @@
+--- clevertap.sms: any HTTP SMS provider as a Lua table (a template, as in
+-- CleverTap's "Other (Generic)" provider), rendered into the exact requests
+-- the provider expects and sent through the same request engine as the
+-- CleverTap client. See docs/sms.md.
+local template = require "clevertap.sms.template"
+local render = require "clevertap.sms.render"
+local segments = require "clevertap.sms.segments"
+local escape = require "clevertap.sms.escape"
+local errors = require "clevertap.sms.errors"
+
+local sms = { MAX_BATCH = template.MAX_BATCH }
+
+local Provider = {}
+Provider.__index = Provider
+Provider.__tostring = function(p) return "clevertap.sms provider (" .. p.name .. ")" end
+
+--- provider, err = sms.provider(template_table)
+function sms.provider(def)
+  local c, problems = template.compile(def)
+  if not c then
+    return nil, errors.validation("invalid SMS provider template", problems)
+  end
+  return setmetatable({ name = c.name, compiled = c, token = nil }, Provider)
+end
+
+--- requests, err = provider:render{ to = {...}, body = ..., ... } (no network)
+function Provider:render(opts)
+  local reqs, problems = render.render(self.compiled, opts)
+  if not reqs then
+    for _, p in ipairs(problems) do p.message = errors.redact(p.message, self.compiled.secrets) end
+    return nil, errors.validation("cannot render SMS for " .. self.name, problems)
+  end
+  return reqs
+end
+
+--- report, err = provider:send{ ... } (render + send; see docs/sms.md)
+function Provider:send(opts)
+  return require("clevertap.sms.send").send(self, opts)
+end
+
+--- Encoding and segment count of a message body:
+-- { encoding = "GSM-7"|"UCS-2", units =, characters =, segments = }.
+function sms.facts(body)
+  if type(body) ~= "string" then error("clevertap.sms.facts: body must be a string, got " .. type(body), 2) end
+  if not escape.valid_utf8(body) then return nil, errors.new("validation", "body is not valid UTF-8") end
+  return segments.facts(body)
+end
+
+--- Ready-made templates for real providers: sms.presets.twilio{ ... } etc.
+sms.presets = setmetatable({}, {
+  __index = function(t, name)
+    local ok, preset = pcall(require, "clevertap.sms.presets." .. name)
+    if not ok then return nil end
+    rawset(t, name, preset)
+    return preset
+  end,
+})
+
+return sms
