@@ -25,6 +25,8 @@
 --   sandbox.request{ method =, path =, body =, headers = }  -- any request, same returns
 --   sandbox.raw(text [, timeout]) -- send raw HTTP bytes, return everything read until close
 --                                 --   and the error that ended reading ("closed", "timeout")
+--   sandbox.raw_post(endpoint, body [, headers])  -- the raw bytes of an authenticated POST
+--   sandbox.fixture(name)         -- decoded spec/fixtures/examples/<name>.json (a documented example)
 local socket = require "socket"
 local http = require "socket.http"
 local ltn12 = require "ltn12"
@@ -157,11 +159,17 @@ end
 function M.clear_faults() return control("DELETE", "/faults") end
 function M.fault_status() return control("GET", "/faults") end
 
-function M.complete(id, numbers)
-  return control("POST", "/campaigns/" .. tostring(id) .. "/complete", numbers)
+-- cjson under Lua 5.4 decodes every number as a float: 1700000001.0.
+local function id_text(id)
+  if type(id) == "number" then return string.format("%.0f", id) end
+  return tostring(id)
 end
 
-function M.campaign(id) return control("GET", "/campaigns/" .. tostring(id)) end
+function M.complete(id, numbers)
+  return control("POST", "/campaigns/" .. id_text(id) .. "/complete", numbers)
+end
+
+function M.campaign(id) return control("GET", "/campaigns/" .. id_text(id)) end
 function M.configure(settings) return control("POST", "/config", settings) end
 function M.config() return control("GET", "/config") end
 function M.provider(name, settings) return control("POST", "/providers/" .. name, settings or {}) end
@@ -203,6 +211,12 @@ function M.raw_post(endpoint, body, extra_headers)
   }
   for k, v in pairs(extra_headers or {}) do lines[#lines + 1] = k .. ": " .. v end
   return table.concat(lines, "\r\n") .. "\r\n\r\n" .. body
+end
+
+function M.fixture(name)
+  local text = read_file("spec/fixtures/examples/" .. name .. ".json")
+  if not text then error("no fixture " .. name, 2) end
+  return cjson.decode(text)
 end
 
 return M
