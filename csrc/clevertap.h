@@ -32,7 +32,10 @@ typedef struct ct_problems ct_problems;
 
 /* Endpoint names as in SPEC.md: "targets/create", "send/push", ... */
 typedef struct ct_validate_opts {
-    long long now; /* epoch seconds for "must be in the future" checks; 0 = time(NULL) */
+    long long now;       /* epoch seconds for "must be in the future" checks; 0 = time(NULL) */
+    const char *without; /* top-level member (e.g. "to") treated as present and valid, not
+                            walked and left out of ct_encode_json's output; NULL = none */
+    size_t max_problems; /* problems kept in the list (the counts go on); 0 = 1000 */
 } ct_validate_opts;
 
 /* Validates a JSON text. Returns a problem list (never NULL unless out of

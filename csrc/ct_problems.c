@@ -1,0 +1,276 @@
+/* Problem lists, JSON Pointer paths and the byte buffer they are built in. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ct_validate.h"
+
+/* ---- ct_buf --------------------------------------------------------------- */
+
+void ct_buf_init(ct_buf *b)
+{
+    b->s = NULL;
+    b->n = b->cap = 0;
+    b->oom = 0;
+}
+
+void ct_buf_free(ct_buf *b)
+{
+    free(b->s);
+    ct_buf_init(b);
+}
+
+int ct_buf_grow(ct_buf *b, size_t extra)
+{
+    if (b->oom) return 0;
+    if (b->cap - b->n > extra) return 1;
+    size_t need = b->n + extra + 1;
+    if (need < b->n) {
+        b->oom = 1;
+        return 0;
+    }
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2) {
+            cap = need;
+            break;
+        }
+        cap *= 2;
+    }
+    char *s = realloc(b->s, cap);
+    if (!s) {
+        b->oom = 1;
+        return 0;
+    }
+    b->s = s;
+    b->cap = cap;
+    return 1;
+}
+
+void ct_buf_puts(ct_buf *b, const char *s)
+{
+    ct_buf_put(b, s, strlen(s));
+}
+
+void ct_buf_vprintf(ct_buf *b, const char *fmt, va_list ap)
+{
+    va_list aq;
+    va_copy(aq, ap);
+    char tmp[256];
+    int n = vsnprintf(tmp, sizeof tmp, fmt, aq);
+    va_end(aq);
+    if (n < 0) return;
+    if ((size_t)n < sizeof tmp) {
+        ct_buf_put(b, tmp, (size_t)n);
+        return;
+    }
+    if (!ct_buf_grow(b, (size_t)n + 1)) return;
+    vsnprintf(b->s + b->n, (size_t)n + 1, fmt, ap);
+    b->n += (size_t)n;
+}
+
+void ct_buf_printf(ct_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ct_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+const char *ct_buf_cstr(ct_buf *b)
+{
+    if (!ct_buf_grow(b, 1)) return "";
+    b->s[b->n] = '\0';
+    return b->s;
+}
+
+/* ---- paths ---------------------------------------------------------------- */
+
+void ct_path_init(ct_path *p)
+{
+    p->f = p->fixed;
+    p->n = 0;
+    p->cap = sizeof p->fixed / sizeof p->fixed[0];
+}
+
+void ct_path_free(ct_path *p)
+{
+    if (p->f != p->fixed) free(p->f);
+    ct_path_init(p);
+}
+
+static ct_frame *path_slot(ct_path *p)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap * 2;
+        ct_frame *f = malloc(cap * sizeof *f);
+        if (!f) abort(); /* cannot happen with bounded depth; keep the walker simple */
+        memcpy(f, p->f, p->n * sizeof *f);
+        if (p->f != p->fixed) free(p->f);
+        p->f = f;
+        p->cap = cap;
+    }
+    return &p->f[p->n++];
+}
+
+void ct_path_push_key(ct_path *p, const char *key, size_t len)
+{
+    ct_frame *f = path_slot(p);
+    f->key = key;
+    f->len = len;
+    f->kind = 0;
+}
+
+void ct_path_push_index(ct_path *p, size_t i)
+{
+    ct_frame *f = path_slot(p);
+    f->key = NULL;
+    f->len = i;
+    f->kind = 1;
+}
+
+void ct_path_push_raw(ct_path *p, const char *raw)
+{
+    ct_frame *f = path_slot(p);
+    f->key = raw ? raw : "";
+    f->len = strlen(f->key);
+    f->kind = 2;
+}
+
+void ct_pointer_escape(ct_buf *b, const char *key, size_t len)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = key[i];
+        if (c == '~' || c == '/') {
+            ct_buf_put(b, key + run, i - run);
+            ct_buf_put(b, c == '~' ? "~0" : "~1", 2);
+            run = i + 1;
+        }
+    }
+    ct_buf_put(b, key + run, len - run);
+}
+
+void ct_path_render(const ct_path *p, ct_buf *b)
+{
+    for (size_t i = 0; i < p->n; i++) {
+        const ct_frame *f = &p->f[i];
+        if (f->kind == 2) {
+            if (f->len && f->key[0] != '/') ct_buf_putc(b, '/');
+            ct_buf_put(b, f->key, f->len);
+            continue;
+        }
+        ct_buf_putc(b, '/');
+        if (f->kind == 1) ct_buf_printf(b, "%zu", f->len);
+        else ct_pointer_escape(b, f->key, f->len);
+    }
+}
+
+/* ---- problem lists --------------------------------------------------------- */
+
+struct ct_problems {
+    ct_problem *items;
+    size_t n, cap;
+    size_t max_kept;
+    size_t errors, warnings;              /* all reported, kept or not */
+    size_t dropped_errors, dropped_warnings;
+    int finished;
+};
+
+ct_problems *ct_problems_new(size_t max_kept)
+{
+    ct_problems *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->max_kept = max_kept ? max_kept : CT_MAX_PROBLEMS_DEFAULT;
+    return p;
+}
+
+static void keep(ct_problems *p, ct_severity sev, const char *pointer, size_t plen, const char *msg,
+                 size_t mlen)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 8;
+        ct_problem *items = realloc(p->items, cap * sizeof *items);
+        if (!items) return;
+        p->items = items;
+        p->cap = cap;
+    }
+    char *s = malloc(plen + mlen + 2);
+    if (!s) return;
+    memcpy(s, pointer, plen);
+    s[plen] = '\0';
+    memcpy(s + plen + 1, msg, mlen);
+    s[plen + 1 + mlen] = '\0';
+    ct_problem *it = &p->items[p->n++];
+    it->pointer = s;
+    it->message = s + plen + 1;
+    it->severity = sev;
+}
+
+void ct_problems_add(ct_problems *p, ct_severity sev, const char *pointer, size_t plen, const char *msg,
+                     size_t mlen)
+{
+    if (!p) return;
+    if (sev == CT_SEVERITY_ERROR) p->errors++;
+    else p->warnings++;
+    if (p->n >= p->max_kept) {
+        if (sev == CT_SEVERITY_ERROR) p->dropped_errors++;
+        else p->dropped_warnings++;
+        return;
+    }
+    keep(p, sev, pointer, plen, msg, mlen);
+}
+
+void ct_problems_addf(ct_problems *p, ct_severity sev, const char *pointer, const char *fmt, ...)
+{
+    ct_buf b;
+    ct_buf_init(&b);
+    va_list ap;
+    va_start(ap, fmt);
+    ct_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    ct_problems_add(p, sev, pointer, strlen(pointer), b.s ? b.s : "", b.n);
+    ct_buf_free(&b);
+}
+
+void ct_problems_finish(ct_problems *p)
+{
+    if (!p || p->finished) return;
+    p->finished = 1;
+    if (!p->dropped_errors && !p->dropped_warnings) return;
+    char msg[160];
+    int n = snprintf(msg, sizeof msg, "%zu more problems not shown (%zu errors, %zu warnings)",
+                     p->dropped_errors + p->dropped_warnings, p->dropped_errors, p->dropped_warnings);
+    keep(p, p->dropped_errors ? CT_SEVERITY_ERROR : CT_SEVERITY_WARNING, "", 0, msg, (size_t)n);
+}
+
+size_t ct_problems_count(const ct_problems *p)
+{
+    return p ? p->n : 0;
+}
+
+size_t ct_problems_errors(const ct_problems *p)
+{
+    return p ? p->errors : 0;
+}
+
+size_t ct_problems_warnings(const ct_problems *p)
+{
+    return p ? p->warnings : 0;
+}
+
+const ct_problem *ct_problems_get(const ct_problems *p, size_t i)
+{
+    if (!p || i >= p->n) return NULL;
+    return &p->items[i];
+}
+
+void ct_problems_free(ct_problems *p)
+{
+    if (!p) return;
+    for (size_t i = 0; i < p->n; i++) free((char *)p->items[i].pointer);
+    free(p->items);
+    free(p);
+}

@@ -1,0 +1,123 @@
+/* Internal interface of the validation engine, shared by the Lua binding
+ * (l_validate.c), the public C API (ct_validate.c) and the C client.
+ *
+ * Pipeline: a payload becomes a ct_value tree (ct_lua_to_value in
+ * l_validate.c, ct_json_parse here), ct_walk checks it against the endpoint's
+ * schema (ct_schema_for) into a ct_problems list, ct_encode writes the exact
+ * JSON to send.
+ *
+ * `without` (the client's batching): the client sends the same message to
+ * many identity batches, so it validates and encodes everything but `to`
+ * once, with without = "to": the walker treats the top-level member `to` as
+ * present and valid and does not walk it, the encoder leaves it out, and the
+ * client prepends each batch with ct_json_prepend_member (or writes
+ * `{"to":{...},` + the rest after its '{' itself). */
+#ifndef CT_VALIDATE_H
+#define CT_VALIDATE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "clevertap.h"
+#include "ct_schema.h"
+#include "ct_value.h"
+
+#define CT_MAX_DEPTH 64             /* nesting levels accepted in a payload */
+#define CT_MAX_DEPTH_TEXT "64"
+#define CT_MAX_PROBLEMS_DEFAULT 1000 /* problems kept (the count goes on) */
+
+typedef struct ct_vopts {
+    long long now;       /* epoch seconds for "in the future" checks; 0 = time(NULL) */
+    const char *without; /* top-level member skipped by walker and encoder (e.g. "to"), or NULL */
+    size_t max_problems; /* 0 = CT_MAX_PROBLEMS_DEFAULT */
+} ct_vopts;
+
+/* ---- growable byte buffer ---------------------------------------------- */
+typedef struct ct_buf {
+    char *s;
+    size_t n, cap;
+    int oom;
+} ct_buf;
+void ct_buf_init(ct_buf *b);
+void ct_buf_free(ct_buf *b);
+int ct_buf_grow(ct_buf *b, size_t extra); /* 0 on out of memory (b->oom set) */
+static inline void ct_buf_put(ct_buf *b, const char *s, size_t n)
+{
+    if (n == 0 || (b->cap - b->n < n && !ct_buf_grow(b, n))) return;
+    __builtin_memcpy(b->s + b->n, s, n);
+    b->n += n;
+}
+static inline void ct_buf_putc(ct_buf *b, char c)
+{
+    if (b->cap == b->n && !ct_buf_grow(b, 1)) return;
+    b->s[b->n++] = c;
+}
+void ct_buf_puts(ct_buf *b, const char *s);
+void ct_buf_printf(ct_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ct_buf_vprintf(ct_buf *b, const char *fmt, va_list ap);
+const char *ct_buf_cstr(ct_buf *b); /* NUL-terminates (not counted in n) */
+
+/* ---- JSON Pointer being walked ------------------------------------------- */
+typedef struct ct_frame {
+    const char *key; /* member name (escaped when rendered) or raw pointer text */
+    size_t len;      /* key length, or array index */
+    int kind;        /* 0 member, 1 index, 2 raw (already escaped, may hold several tokens) */
+} ct_frame;
+typedef struct ct_path {
+    ct_frame *f;
+    size_t n, cap;
+    ct_frame fixed[CT_MAX_DEPTH + 8];
+} ct_path;
+void ct_path_init(ct_path *p);
+void ct_path_free(ct_path *p);
+void ct_path_push_key(ct_path *p, const char *key, size_t len);
+void ct_path_push_index(ct_path *p, size_t i);
+void ct_path_push_raw(ct_path *p, const char *raw);
+static inline void ct_path_pop(ct_path *p) { p->n--; }
+void ct_path_render(const ct_path *p, ct_buf *b); /* RFC 6901 ("" = root) */
+void ct_pointer_escape(ct_buf *b, const char *key, size_t len); /* ~ -> ~0, / -> ~1 */
+
+/* ---- problem list (ct_problems.c; the public accessors are in clevertap.h) */
+ct_problems *ct_problems_new(size_t max_kept); /* 0 = default */
+void ct_problems_add(ct_problems *p, ct_severity sev, const char *pointer, size_t plen,
+                     const char *msg, size_t mlen);
+void ct_problems_addf(ct_problems *p, ct_severity sev, const char *pointer, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Appends "N more problems not shown" when some were dropped; call once at the end. */
+void ct_problems_finish(ct_problems *p);
+size_t ct_problems_warnings(const ct_problems *p);
+
+/* ---- the engine --------------------------------------------------------- */
+/* Walks root against s; every problem goes to out. The tree is not const:
+ * EMPTY values get their empty_as decided by the schema. */
+void ct_walk(ct_value *root, const ct_schema *s, const ct_vopts *o, ct_problems *out);
+
+/* JSON text -> ct_value (jansson; strict UTF-8, int64, duplicate keys and
+ * excess depth reported). Returns NULL (after reporting) when the text is not
+ * JSON. The jansson tree is kept alive through *keep (json_t*, release with
+ * ct_json_release) because strings point into it. */
+ct_value *ct_json_parse(ct_arena *a, const char *json, size_t len, ct_problems *out, void **keep);
+void ct_json_release(void *keep);
+
+/* Exact JSON of v (members in the tree's order: sorted bytewise), appended
+ * to b; a top-level member named `without` is left out. Returns 0, or -1 when
+ * the tree holds a CT_V_BAD value or memory ran out. */
+int ct_encode(const ct_value *v, const char *without, ct_buf *b);
+/* One JSON string literal (escaped, quotes included). */
+void ct_encode_string(ct_buf *b, const char *s, size_t len);
+
+/* ---- end to end over JSON text (public API = these with default opts) --- */
+ct_problems *ct_validate_json_opts(const char *endpoint, const char *json, size_t len, const ct_vopts *o);
+char *ct_encode_json_opts(const char *endpoint, const char *json, size_t len, const ct_vopts *o,
+                          size_t *out_len, ct_problems **problems);
+
+/* {"<key>":<member_json>,<rest of `rest` after its '{'> or {"<key>":<member_json>}
+ * when rest is "{}". malloc'd, NUL-terminated; NULL when out of memory or
+ * rest is not an object text. */
+char *ct_json_prepend_member(const char *key, const char *member_json, size_t mlen, const char *rest,
+                             size_t rlen, size_t *out_len);
+
+/* The endpoints SPEC.md names, NULL-terminated (for messages). */
+extern const char *const ct_endpoint_names[];
+
+#endif
