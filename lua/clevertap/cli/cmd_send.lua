@@ -92,10 +92,7 @@ function M.run(ctx, positional, o, result)
   local has_to = false
   local items, code = checks.load_for_sending(ctx, path, endpoint, result, function(payload)
     if payload.to ~= nil then has_to = true end
-    local copy = {}
-    for k, v in pairs(payload) do copy[k] = v end
-    copy.to = { Identity = { "validation-placeholder" } }
-    return copy
+    return payload
   end)
   if not items then return code end
   if #items ~= 1 then
