@@ -1,0 +1,82 @@
+-- The request log: every request the sandbox receives, as JSON lines in
+-- DIR/requests.jsonl and from GET /_sandbox/requests.
+local sandbox = require "support.sandbox"
+local cjson = require "cjson"
+
+local payload = { to = { Identity = { "JohnDoe" } }, content = { title = "Welcome", body = "Hello world!" } }
+
+describe("sandbox request log", function()
+  before_each(function() sandbox.reset() end)
+
+  it("records method, path, query, headers and the exact body", function()
+    local body = cjson.encode(payload)
+    sandbox.request { method = "POST", path = "/1/send/push.json?trace=1&x=a%20b", body = body,
+      headers = { ["X-CleverTap-Account-Id"] = sandbox.account_id, ["X-CleverTap-Passcode"] = sandbox.passcode,
+        ["Content-Type"] = "application/json", ["X-Request-Tag"] = "t1" } }
+    local log = sandbox.requests()
+    assert.are.equal(1, #log)
+    local rec = log[1]
+    assert.are.equal("POST", rec.method)
+    assert.are.equal("/1/send/push.json", rec.path)
+    assert.are.equal("trace=1&x=a%20b", rec.query)
+    assert.are.equal("a b", rec.args.x)
+    assert.are.equal("t1", rec.headers["x-request-tag"])
+    assert.are.equal("application/json", rec.headers["content-type"])
+    assert.are.equal(sandbox.account_id, rec.headers["x-clevertap-account-id"])
+    assert.are.equal(body, rec.body)
+    assert.are.equal(#body, rec.body_length)
+    assert.is_number(rec.seq)
+    assert.is_number(rec.time)
+  end)
+
+  it("writes the same records as JSON lines in DIR/requests.jsonl", function()
+    sandbox.api("send/email", sandbox.fixture("send-email"))
+    local f = assert(io.open(sandbox.dir() .. "/requests.jsonl"))
+    local lines = {}
+    for line in f:lines() do lines[#lines + 1] = cjson.decode(line) end
+    f:close()
+    assert.are.equal(1, #lines)
+    assert.are.equal("/1/send/email.json", lines[1].path)
+    assert.are.same(sandbox.requests()[1], lines[1])
+  end)
+
+  it("records refused and faulted requests too", function()
+    sandbox.api("send/push", payload, { auth = false })
+    sandbox.api("send/push", payload, { fault = "503" })
+    assert.are.equal(2, #sandbox.requests())
+  end)
+
+  it("filters by path, prefix, method and since", function()
+    sandbox.api("send/push", payload)
+    local mark = sandbox.last_seq()
+    sandbox.api("send/sms", { to = { Identity = { "a" } }, content = { body = "hi" } })
+    sandbox.api("targets/list", { from = 20250101, to = 20250131 })
+    sandbox.request { method = "GET", path = "/1/targets/list.json" }
+    assert.are.equal(1, #sandbox.requests { path = "/1/send/push.json" })
+    assert.are.equal(2, #sandbox.requests { prefix = "/1/send/" })
+    assert.are.equal(3, #sandbox.requests { since = mark })
+    assert.are.equal(1, #sandbox.requests { method = "GET" })
+    local after = sandbox.requests { since = mark, prefix = "/1/targets/" }
+    assert.are.equal(2, #after)
+    assert.is_true(after[1].seq < after[2].seq)
+  end)
+
+  it("does not record control requests, and reset empties it", function()
+    sandbox.api("send/push", payload)
+    sandbox.requests()
+    sandbox.fault_status()
+    assert.are.equal(1, #sandbox.requests())
+    sandbox.reset()
+    assert.are.same({}, sandbox.requests())
+  end)
+
+  it("cuts bodies longer than log_body_max, keeping their length", function()
+    sandbox.configure { log_body_max = 10 }
+    local body = cjson.encode(payload)
+    sandbox.api("send/push", body)
+    local rec = sandbox.requests()[1]
+    assert.are.equal(body:sub(1, 10), rec.body)
+    assert.are.equal(#body, rec.body_length)
+    assert.is_true(rec.body_truncated)
+  end)
+end)
