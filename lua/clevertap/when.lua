@@ -32,7 +32,10 @@ when.normalize = fail.public("normalize", build.normalize)
 
 --- The send instants a schedule produces: occurrences, or nil, err.
 function when.preview(w, opts)
-  return require("clevertap.when.preview").run(w, opts, 2)
+  local preview = require "clevertap.when.preview"
+  local misuse = preview.misuse(w, opts)
+  if misuse then error("clevertap.when.preview: " .. misuse, 2) end
+  return preview.run(w, opts)
 end
 
 --- A plain-text table of a preview's occurrences, one line each.

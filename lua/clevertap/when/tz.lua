@@ -131,7 +131,7 @@ function Zone:to_utc(f)
   local w = civil.epoch(f.year, f.month, f.day, f.hour, f.min, f.sec or 0)
   local before = self:offset(w - 86400)
   local candidates, seen = {}, {}
-  for _, o in ipairs { before, self:offset(w), self:offset(w + 86400) } do
+  for _, o in ipairs { before, (self:offset(w)), (self:offset(w + 86400)) } do
     if not seen[o] then
       seen[o] = true
       local t = w - o
