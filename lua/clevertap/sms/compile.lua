@@ -40,7 +40,7 @@ local function emit_json(b, node, path, problems, batch, depth, found)
     end
     b:literal("}")
   elseif t == "array" then
-    if depth == 0 and batch and batch.array then
+    if depth == 0 and batch and batch.shape == "array" then
       found.key = node
       if #node.items == 1 and node.items[1].t == "object" then
         b:literal("[")

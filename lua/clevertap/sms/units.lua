@@ -95,6 +95,8 @@ function Builder:begin_record()
   self.record = {}
   self.target = self.record
   self.scope = "record"
+  -- Records are joined by a comma in the JSON, encoded like the JSON around it.
+  self.sep = self.outer and self.outer(",") or ","
 end
 
 function Builder:end_record()
@@ -107,7 +109,7 @@ end
 function Builder:unit()
   if self.record then
     return { prefix = self.prefix, record = self.record, suffix = self.suffix,
-      sep = self.outer and self.outer(",") or ",", slots = self.slots, where = self.where }
+      sep = self.sep, slots = self.slots, where = self.where }
   end
   return { parts = self.parts, slots = self.slots, where = self.where }
 end
