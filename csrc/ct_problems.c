@@ -246,6 +246,52 @@ void ct_problems_finish(ct_problems *p)
     keep(p, p->dropped_errors ? CT_SEVERITY_ERROR : CT_SEVERITY_WARNING, "", 0, msg, (size_t)n);
 }
 
+/* pointer order: token by token, array indexes numerically */
+static int pointer_cmp(const char *a, const char *b)
+{
+    while (*a && *b) {
+        if (*a == '/' && *b == '/') {
+            a++;
+            b++;
+            const char *ea = a, *eb = b;
+            while (*ea && *ea != '/') ea++;
+            while (*eb && *eb != '/') eb++;
+            size_t la = (size_t)(ea - a), lb = (size_t)(eb - b);
+            int na = la > 0, nb = lb > 0;
+            for (const char *q = a; q < ea; q++) na &= *q >= '0' && *q <= '9';
+            for (const char *q = b; q < eb; q++) nb &= *q >= '0' && *q <= '9';
+            int c;
+            if (na && nb && la != lb) c = la < lb ? -1 : 1;
+            else {
+                size_t n = la < lb ? la : lb;
+                c = memcmp(a, b, n);
+                if (!c) c = la < lb ? -1 : la > lb;
+            }
+            if (c) return c;
+            a = ea;
+            b = eb;
+        } else {
+            break;
+        }
+    }
+    return (*a != 0) - (*b != 0);
+}
+
+void ct_problems_sort_from(ct_problems *p, size_t from)
+{
+    if (!p) return;
+    /* insertion sort: stable, and these lists are short */
+    for (size_t i = from + 1; i < p->n; i++) {
+        ct_problem t = p->items[i];
+        size_t j = i;
+        while (j > from && pointer_cmp(p->items[j - 1].pointer, t.pointer) > 0) {
+            p->items[j] = p->items[j - 1];
+            j--;
+        }
+        p->items[j] = t;
+    }
+}
+
 size_t ct_problems_count(const ct_problems *p)
 {
     return p ? p->n : 0;

@@ -86,6 +86,10 @@ void ct_problems_addf(ct_problems *p, ct_severity sev, const char *pointer, cons
 /* Appends "N more problems not shown" when some were dropped; call once at the end. */
 void ct_problems_finish(ct_problems *p);
 size_t ct_problems_warnings(const ct_problems *p);
+/* Stable sort of the kept problems from index `from` on, by pointer (tokens
+ * compared bytewise, array indexes numerically): Lua tables are read in hash
+ * order, so conversion problems are sorted to come out deterministic. */
+void ct_problems_sort_from(ct_problems *p, size_t from);
 
 /* ---- the engine --------------------------------------------------------- */
 /* Walks root against s; every problem goes to out. The tree is not const:
