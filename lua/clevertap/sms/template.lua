@@ -69,7 +69,8 @@ local function ordered_pairs(t, where, allow_json)
     local tv = type(v)
     if tv == "table" then
       if not allow_json or type(v.json) ~= "string" or next(v, next(v)) ~= nil then
-        misuse(where .. "." .. kv[1] .. " must be a string, a number" .. (allow_json and " or { json = \"...\" }" or ""))
+        local json_form = allow_json and " or { json = \"...\" }" or ""
+        misuse(where .. "." .. kv[1] .. " must be a string, a number" .. json_form)
       end
     elseif tv ~= "string" and tv ~= "number" then
       misuse(where .. "." .. kv[1] .. " must be a string or a number, got " .. tv)

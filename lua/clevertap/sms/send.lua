@@ -1,0 +1,101 @@
+--- provider:send: renders, then runs the requests through clevertap.http
+-- (the engine of the CleverTap client: limits, retries, unknown outcomes)
+-- and reports every recipient like client:send does.
+local answer = require "clevertap.sms.answer"
+local oauth = require "clevertap.sms.oauth"
+local errors = require "clevertap.sms.errors"
+
+local M = {}
+
+-- Options of send that are not render options.
+local SEND_ONLY = { http = "table", runner = "table", on_progress = "function" }
+
+local function runner_for(provider, opts)
+  if opts.runner then return opts.runner end
+  local http = require "clevertap.http"
+  return http.new(opts.http or provider.compiled.http or {})
+end
+
+function M.send(provider, opts)
+  if type(opts) ~= "table" then error("send: expects a table, got " .. type(opts), 3) end
+  local ropts, sopts = {}, {}
+  for k, v in pairs(opts) do
+    if SEND_ONLY[k] then
+      if type(v) ~= SEND_ONLY[k] then
+        error("send: " .. k .. " must be a " .. SEND_ONLY[k] .. ", got " .. type(v), 3)
+      end
+      sopts[k] = v
+    else
+      ropts[k] = v
+    end
+  end
+  local c = provider.compiled
+  local runner = runner_for(provider, sopts)
+
+  local oauth2 = c.auth.type == "oauth2"
+  if oauth2 then
+    local token = oauth.cached(provider)
+    if not token then
+      local err
+      token, err = oauth.fetch(provider, runner)
+      if not token then return nil, err end
+    end
+    ropts.token = token
+  end
+
+  local reqs, err = provider:render(ropts)
+  if not reqs then return nil, err end
+
+  local list, by_index = {}, {}
+  for i, r in ipairs(reqs) do
+    list[i] = { method = r.method, url = r.url, headers = r.headers, body = r.body, items = r.to, sms_index = i }
+    by_index[i] = r
+  end
+
+  local ids, refreshed = {}, {}
+  local report, rerr = runner:run(list, {
+    on_progress = sopts.on_progress,
+    classify = function(res, req)
+      local i = req.sms_index
+      if oauth2 and res.status == 401 and not refreshed[i] then
+        -- The token expired or was revoked: one fresh token, one more try.
+        refreshed[i] = true
+        oauth.forget(provider)
+        local token, terr = oauth.fetch(provider, require("clevertap.http").new(sopts.http or c.http or {}))
+        if not token then return "fail", terr end
+        return "retry", { headers = { Authorization = "Bearer " .. token }, after = 0 }
+      end
+      local verdict, detail, id = answer.classify(c, res)
+      if verdict == "ok" then ids[i] = id or false end
+      return verdict, detail
+    end,
+  })
+  if not report then return nil, rerr end
+
+  -- Per recipient, as the client's send report.
+  local out = { ok = report.ok, accepted = report.accepted, failed = {}, unknown = {},
+    requests = report.requests, sent = {} }
+  local function per_recipient(entries, into)
+    for _, e in ipairs(entries) do
+      local r = by_index[e.request]
+      local e_err = e.error
+      if type(e_err) == "table" and e_err.message then e_err.message = errors.redact(e_err.message, c.secrets) end
+      for k, to in ipairs(e.items or (r and r.to) or {}) do
+        into[#into + 1] = { to = to, error = e_err, message_id = r and r.message_ids and r.message_ids[k] }
+      end
+    end
+  end
+  per_recipient(report.failed, out.failed)
+  per_recipient(report.unknown, out.unknown)
+  for i, r in ipairs(reqs) do
+    if ids[i] ~= nil then
+      for k, to in ipairs(r.to) do
+        out.sent[#out.sent + 1] = { to = to, message_id = r.message_ids and r.message_ids[k],
+          provider_id = ids[i] or nil }
+      end
+    end
+  end
+  return out
+end
+
+return M
