@@ -32,7 +32,7 @@ return {
     dnd = {
       state = "delay",
       timezone = "user",
-      windows = { weekdays = { "22:00", "07:00" }, weekend = { "23:00", "10:00" } },
+      windows = { weekdays = { "22:00", "07:00" }, weekend = { "23:00", "08:00" } },
     },
   },
 }

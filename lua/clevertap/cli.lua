@@ -32,6 +32,7 @@ local OPTIONS = {
   to = { value = true, commands = { list = true } },
   count = { value = true, commands = { preview = true } },
   timezone = { value = true, commands = { preview = true } },
+  ["user-timezone"] = { value = true, commands = { preview = true } },
 }
 local SHORT = { h = "help" }
 
@@ -75,13 +76,18 @@ Bulletin (targets/trigger), anything else as a campaign (targets/create);
   --strict        warnings fail too (exit 3)
   --now EPOCH     the time "must be in the future" checks compare with]],
   preview = [[
-Usage: clevertap preview FILE [--count N] [--timezone TZ] [--now EPOCH] [--endpoint E]
+Usage: clevertap preview FILE [--count N] [--timezone TZ] [--user-timezone TZ]
+                              [--now EPOCH] [--endpoint E]
 
-Shows, without sending: each campaign's audience, content, the exact JSON body,
-and the concrete send instants of its `when` (DND, cutoff and end conditions
-applied), in TZ (an IANA zone such as Asia/Kolkata or an offset such as +05:30;
-default UTC).
-  --count N       instants to show per campaign (default 10)]],
+Shows, without sending: each campaign's validation, the exact JSON body, and
+the concrete send instants of its `when` (DND, cutoff, wrap-around and end
+conditions applied).
+  --timezone TZ        the account's zone: an IANA name such as Asia/Kolkata
+                       or an offset such as +05:30 (default UTC)
+  --user-timezone TZ   one user's zone, for delivery_timezone "user"
+                       (default: the account's)
+  --count N            schedule slots to show per campaign (default 10)
+  --now EPOCH          the current time for the preview (default: now)]],
   estimate = [[
 Usage: clevertap estimate FILE
 

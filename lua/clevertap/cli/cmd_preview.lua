@@ -14,7 +14,12 @@ end
 
 local function occurrences_json(list)
   local out = json.array()
-  for i, occ in ipairs(list or {}) do out[i] = occ end
+  for i, occ in ipairs(list or {}) do
+    local copy = {}
+    for k, v in pairs(occ) do copy[k] = v end
+    if type(copy.reasons) == "table" then copy.reasons = json.array(copy.reasons) end
+    out[i] = copy
+  end
   return out
 end
 
@@ -40,7 +45,7 @@ local function schedule(ctx, entry, payload, popts)
   if #occ == 0 then
     ctx:say("  schedule: no send instants")
   else
-    ctx:say("  schedule (%d instant%s shown):", #occ, #occ == 1 and "" or "s")
+    ctx:say("  schedule (first %d slot%s):", #occ, #occ == 1 and "" or "s")
     ctx:say("%s", indent(when.format(occ), "    "))
   end
   return true
@@ -61,7 +66,8 @@ function M.run(ctx, files, o, result)
     end
     count = tonumber(o.count)
   end
-  local popts = { now = now or os.time(), count = count, timezone = o.timezone }
+  local popts = { now = now or os.time(), count = count, timezone = o.timezone,
+                  user_timezone = o["user-timezone"] }
 
   local items, lerr = campaigns.load(files[1])
   if not items then return ctx:fail(exit.INVALID, lerr, nil, result) end
