@@ -81,7 +81,8 @@ return { name = "U", target_mode = "push", where = {}, devices = { "android" }, 
   end)
 
   it("shows the problems of an invalid campaign and exits 3", function()
-    local path = file("bad.lua", [[return { name = "B", target_mode = "push", where = {}, devices = { "android" }, when = "now" }]])
+    local path = file("bad.lua",
+      [[return { name = "B", target_mode = "push", where = {}, devices = { "android" }, when = "now" }]])
     local r = cli.run({ "preview", path, "--now", NOW })
     assert.equal(3, r.code)
     assert.matches("error   /content", r.stdout, 1, true)

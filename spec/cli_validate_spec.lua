@@ -78,7 +78,8 @@ return out
   it("reports a schedule mistake at the line that built it", function()
     local path = file("when.lua", [[
 local when = require("clevertap").when
-local c = { name = "x", target_mode = "push", where = {}, devices = { "android" }, content = { title = "a", body = "b" } }
+local c = { name = "x", target_mode = "push", where = {}, devices = { "android" },
+            content = { title = "a", body = "b" } }
 c.when = when.weekly{ days = { "funday" }, start = "20350105 09:00" }
 return c
 ]])
@@ -172,7 +173,8 @@ return { name = "L", target_mode = "push", where = {}, devices = { "android" }, 
 
   it("prints one JSON document with --json", function()
     local good = file("good.lua", VALID)
-    local bad = file("bad.lua", [[return { name = "B", target_mode = "push", where = {}, devices = { "android" }, when = "now" }]])
+    local bad = file("bad.lua",
+      [[return { name = "B", target_mode = "push", where = {}, devices = { "android" }, when = "now" }]])
     local r = cli.run({ "validate", "--json", good, bad, dir .. "/nope.lua" })
     assert.equal(3, r.code)
     local doc = cjson.decode(r.stdout)
