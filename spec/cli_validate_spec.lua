@@ -85,7 +85,7 @@ return c
 ]])
     local r = cli.run({ "validate", path })
     assert.equal(3, r.code)
-    assert.matches("campaign file failed: " .. path .. ":3:", r.stdout, 1, true)
+    assert.matches("campaign file failed: " .. path .. ":4:", r.stdout, 1, true)
     assert.matches("funday", r.stdout, 1, true)
   end)
 
