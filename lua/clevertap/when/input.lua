@@ -62,13 +62,15 @@ end
 --- A non-empty list of days, returned in ascending order; repeats are a mistake.
 function input.days(v, what)
   if type(v) == "string" or type(v) == "number" then v = { v } end
+  if type(v) == "table" then
+    for k in pairs(v) do
+      if type(k) ~= "number" or k < 1 or k > #v or k ~= floor(k) then
+        raise("%s: expected a list of days, got a table with key %s", what, show(k))
+      end
+    end
+  end
   if type(v) ~= "table" or #v == 0 then
     raise("%s: expected a non-empty list of days (%s), got %s", what, DAY_EXPECTED, show(v))
-  end
-  for k in pairs(v) do
-    if type(k) ~= "number" or k < 1 or k > #v or k ~= floor(k) then
-      raise("%s: expected a list of days, got a table with key %s", what, show(k))
-    end
   end
   local seen, out = {}, {}
   for i, d in ipairs(v) do
