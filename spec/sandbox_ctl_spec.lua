@@ -1,0 +1,162 @@
+-- sandbox/ctl: starting and stopping instances of its own (beside the one the
+-- test run uses), ports, credentials, config files, failures.
+local sandbox = require "support.sandbox"
+local socket = require "socket"
+local http = require "socket.http"
+
+-- Runs a shell command; returns exit code and combined output.
+local function sh(cmd)
+  local p = io.popen("(" .. cmd .. ") 2>&1; echo \"rc=$?\"")
+  local out = p:read("*a")
+  p:close()
+  local rc = tonumber(out:match("rc=(%d+)%s*$"))
+  return rc, (out:gsub("rc=%d+%s*$", ""))
+end
+
+local function tmpdir()
+  local rc, out = sh("mktemp -d " .. (os.getenv("TMPDIR") or "/tmp") .. "/ct-ctl-spec.XXXXXX")
+  assert.are.equal(0, rc)
+  return (out:gsub("%s+$", ""))
+end
+
+local function read(path)
+  local f = io.open(path)
+  if not f then return nil end
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+local function health(url)
+  local body, code = http.request(url:gsub("/1$", "") .. "/_sandbox/health")
+  return code, body
+end
+
+local function start(dir, args)
+  return sh("sandbox/ctl start --dir " .. dir .. " " .. (args or "--port 0"))
+end
+
+local function stop(dir) return sh("sandbox/ctl stop --dir " .. dir) end
+
+local function post(url, endpoint, body, account, passcode)
+  local chunks = {}
+  local _, code = http.request {
+    url = url .. "/" .. endpoint .. ".json", method = "POST",
+    headers = { ["X-CleverTap-Account-Id"] = account, ["X-CleverTap-Passcode"] = passcode,
+      ["Content-Type"] = "application/json", ["Content-Length"] = tostring(#body) },
+    source = require("ltn12").source.string(body), sink = require("ltn12").sink.table(chunks),
+  }
+  return code, table.concat(chunks)
+end
+
+describe("sandbox/ctl", function()
+  local dirs = {}
+  local function newdir()
+    local d = tmpdir()
+    dirs[#dirs + 1] = d
+    return d
+  end
+
+  after_each(function()
+    for _, d in ipairs(dirs) do
+      stop(d)
+      sh("rm -rf " .. d)
+    end
+    dirs = {}
+  end)
+
+  it("starts on a free port, writes DIR/url once it answers, and stops", function()
+    local dir = newdir()
+    local rc, out = start(dir)
+    assert.are.equal(0, rc, out)
+    local url = read(dir .. "/url"):gsub("%s+$", "")
+    assert.is_truthy(url:match("^http://127%.0%.0%.1:%d+/1$"), url)
+    assert.are.equal(200, (health(url)))
+    assert.is_truthy(read(dir .. "/requests.jsonl"))
+    assert.are.equal(0, (sh("sandbox/ctl status --dir " .. dir)))
+    rc, out = stop(dir)
+    assert.are.equal(0, rc, out)
+    assert.is_nil(read(dir .. "/url"))
+    local code = health(url)
+    assert.are_not.equal(200, code)
+    assert.are_not.equal(0, (sh("sandbox/ctl status --dir " .. dir)))
+  end)
+
+  it("refuses to start twice in one directory; stopping a stopped one is fine", function()
+    local dir = newdir()
+    assert.are.equal(0, (start(dir)))
+    local rc, out = start(dir)
+    assert.are_not.equal(0, rc)
+    assert.is_truthy(out:find("already running", 1, true), out)
+    assert.are.equal(0, (stop(dir)))
+    local rc2, out2 = stop(dir)
+    assert.are.equal(0, rc2)
+    assert.is_truthy(out2:find("not running", 1, true))
+  end)
+
+  it("listens on a given port and fails clearly when it is taken", function()
+    local port
+    repeat
+      local s = socket.bind("127.0.0.1", 0)
+      port = select(2, s:getsockname())
+      s:close()
+    until port
+    local a, b = newdir(), newdir()
+    local rc, out = start(a, "--port " .. port)
+    assert.are.equal(0, rc, out)
+    assert.are.equal("http://127.0.0.1:" .. port .. "/1", (read(a .. "/url"):gsub("%s+$", "")))
+    rc, out = start(b, "--port " .. port)
+    assert.are_not.equal(0, rc)
+    assert.is_truthy(out:find("in use", 1, true), out)
+    assert.is_nil(read(b .. "/url"))
+  end)
+
+  it("takes the account and passcode from flags", function()
+    local dir = newdir()
+    assert.are.equal(0, (start(dir, "--port 0 --account 12345 --passcode other-pass")))
+    local url = read(dir .. "/url"):gsub("%s+$", "")
+    local body = '{"from":20250101,"to":20250131}'
+    assert.are.equal(200, (post(url, "targets/list", body, "12345", "other-pass")))
+    assert.are.equal(401, (post(url, "targets/list", body, sandbox.account_id, sandbox.passcode)))
+  end)
+
+  it("reads a JSON config file", function()
+    local dir = newdir()
+    local conf = dir .. "/my.json"
+    local f = assert(io.open(conf, "w"))
+    f:write('{"business_events": {"Flash Sale": {"properties": [], "targets": 5}}, "create_rate_per_sec": 0}')
+    f:close()
+    assert.are.equal(0, (start(dir, "--port 0 --config " .. conf)))
+    local url = read(dir .. "/url"):gsub("%s+$", "")
+    local code, body = post(url, "targets/trigger",
+      '{"business_event":"Flash Sale","name":"n","properties":{},"c-by":"me@example.com","when":"now"}',
+      sandbox.account_id, sandbox.passcode)
+    assert.are.equal(200, code, body)
+    assert.is_truthy(body:find('"targets":5', 1, true))
+  end)
+
+  it("runs in the foreground until stopped", function()
+    local dir = newdir()
+    os.execute("sandbox/ctl start --foreground --port 0 --dir " .. dir .. " >" .. dir .. "/fg.out 2>&1 &")
+    local deadline = socket.gettime() + 10
+    while not read(dir .. "/url") and socket.gettime() < deadline do socket.sleep(0.05) end
+    local url = assert(read(dir .. "/url"), read(dir .. "/fg.out")):gsub("%s+$", "")
+    assert.are.equal(200, (health(url)))
+    assert.are.equal(0, (stop(dir)))
+    assert.are_not.equal(200, (health(url)))
+  end)
+
+  it("exits non-zero with a clear message when nginx is missing", function()
+    local dir = newdir()
+    local rc, out = sh("NGINX=/nonexistent/nginx sandbox/ctl start --port 0 --dir " .. dir)
+    assert.are_not.equal(0, rc)
+    assert.is_truthy(out:find("nginx", 1, true), out)
+    assert.is_nil(read(dir .. "/url"))
+  end)
+
+  it("rejects unknown options", function()
+    local rc, out = sh("sandbox/ctl start --bogus")
+    assert.are_not.equal(0, rc)
+    assert.is_truthy(out:find("--bogus", 1, true), out)
+  end)
+end)
