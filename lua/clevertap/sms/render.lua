@@ -211,6 +211,7 @@ function M.render(c, opts)
     if type(b) ~= "string" then return false end
     local f = facts_cache[b]
     if not f then
+      if not escape.valid_utf8(b) then return false end
       f = segments.facts(b)
       if ncached < 1000 then facts_cache[b] = f ncached = ncached + 1 end
     end
