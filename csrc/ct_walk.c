@@ -171,12 +171,29 @@ static void describe_schema(ct_buf *b, const ct_schema *s)
         ct_buf_puts(b, "a number");
         put_range(b, s);
         break;
-    case CT_K_ONEOF:
+    case CT_K_ONEOF: {
+        /* "A or B or C", each distinct description once */
+        size_t start = b->n, n = 0;
         for (size_t i = 0; s->alts && s->alts[i]; i++) {
-            if (i) ct_buf_puts(b, " or ");
-            describe_schema(b, s->alts[i]);
+            ct_buf one;
+            ct_buf_init(&one);
+            describe_schema(&one, s->alts[i]);
+            const char *text = ct_buf_cstr(&one);
+            int seen = 0;
+            if (n) {
+                const char *all = ct_buf_cstr(b) + start;
+                size_t tl = strlen(text);
+                for (const char *q = strstr(all, text); q && !seen; q = strstr(q + 1, text))
+                    seen = (q == all || strncmp(q - 4, " or ", 4) == 0) && (q[tl] == '\0' || strncmp(q + tl, " or ", 4) == 0);
+            }
+            if (!seen) {
+                if (n++) ct_buf_puts(b, " or ");
+                ct_buf_puts(b, text);
+            }
+            ct_buf_free(&one);
         }
         break;
+    }
     }
 }
 
@@ -719,6 +736,7 @@ static void walk_members(walker *w, ct_value *v, const ct_schema **chain, size_t
         if (chain[c]->extra) extra = chain[c]->extra;
     for (size_t i = 0; i < n; i++) {
         ct_member *m = &v->u.obj.members[i];
+        if (is_root_without(w, v, m->key, m->klen)) continue; /* left to the caller */
         const ct_field *f = NULL;
         for (size_t c = nchain; c-- > 0 && !f;) f = find_field(chain[c]->fields, m->key, m->klen);
         if (f) {
@@ -733,7 +751,7 @@ static void walk_members(walker *w, ct_value *v, const ct_schema **chain, size_t
             if (chain[c]->kind == CT_K_VARIANT && chain[c]->discriminator &&
                 strlen(chain[c]->discriminator) == m->klen && memcmp(chain[c]->discriminator, m->key, m->klen) == 0)
                 is_disc = 1;
-        if (is_disc || is_root_without(w, v, m->key, m->klen)) continue;
+        if (is_disc) continue;
         ct_path_push_key(&w->path, m->key, m->klen);
         if (extra) {
             walk(w, m->val, extra);
