@@ -373,7 +373,8 @@ describe("when.dnd", function()
   end)
 
   it("spreads day groups over their days", function()
-    local w = when.dnd { timezone = "user", windows = { weekdays = { "22:00", "07:00" }, weekend = { "23:00", "10:00" } } }
+    local w = when.dnd { timezone = "user",
+                         windows = { weekdays = { "22:00", "07:00" }, weekend = { "23:00", "10:00" } } }
     assert.same({ ["1"] = { "23:00", "10:00" }, ["2"] = { "22:00", "07:00" }, ["3"] = { "22:00", "07:00" },
                   ["4"] = { "22:00", "07:00" }, ["5"] = { "22:00", "07:00" }, ["6"] = { "22:00", "07:00" },
                   ["7"] = { "23:00", "10:00" } }, w.dnd_info)
@@ -430,8 +431,9 @@ end)
 
 describe("when errors", function()
   it("point at the line that built the schedule", function()
+    local opts = { days = { "funday" }, start = "20350415 12:05" }
     local line = debug.getinfo(1, "l").currentline + 1
-    local ok, err = pcall(function() local w = when.weekly { days = { "funday" }, start = "20350415 12:05" }; return w end)
+    local ok, err = pcall(function() local w = when.weekly(opts); return w end)
     assert.is_false(ok)
     assert.matches("when_builders_spec%.lua:" .. line .. ": clevertap%.when%.weekly: days%[1%]: ", err)
   end)
