@@ -56,7 +56,8 @@ describe("provider:render", function()
   end)
 
   describe("batching edges", function()
-    local p = provider{ url = "https://x.test/", json = '{"m":[{"to":"$$To","b":"$$Body"}]}', batch = { key = "m", size = 3 } }
+    local p = provider{ url = "https://x.test/", json = '{"m":[{"to":"$$To","b":"$$Body"}]}',
+      batch = { key = "m", size = 3 } }
     local function nums(n) local t = {} for i = 1, n do t[i] = "+1" .. i end return t end
     for _, case in ipairs { { 1, { 1 } }, { 3, { 3 } }, { 4, { 3, 1 } }, { 7, { 3, 3, 1 } } } do
       it(case[1] .. " recipients with size 3", function()
@@ -108,11 +109,13 @@ describe("provider:render", function()
   end)
 
   it("joins recipients into one field (Plivo '<' in JSON, ',' in a form)", function()
-    local p = provider{ url = "https://x.test/", json = '{"dst":"$$To","text":"$$Body"}', batch = { join = "<", size = 2 } }
+    local p = provider{ url = "https://x.test/", json = '{"dst":"$$To","text":"$$Body"}',
+      batch = { join = "<", size = 2 } }
     local reqs = assert(p:render{ to = { "+1", "+2", "+3" }, body = "x" })
     assert.equal('{"dst":"+1<+2","text":"x"}', reqs[1].body)
     assert.equal('{"dst":"+3","text":"x"}', reqs[2].body)
-    local f = provider{ url = "https://x.test/", params = { { "To", "$$To" }, { "Body", "$$Body" } }, batch = { join = "," } }
+    local f = provider{ url = "https://x.test/", params = { { "To", "$$To" }, { "Body", "$$Body" } },
+      batch = { join = "," } }
     reqs = assert(f:render{ to = { "+1", "+2" }, body = "x y" })
     assert.equal("To=%2B1%2C%2B2&Body=x+y", reqs[1].body)
   end)
@@ -123,7 +126,8 @@ describe("provider:render", function()
     assert.is_nil(reqs)
     assert.truthy(err.message:find("recipient 2 %(%+2%) gives its own body"))
     local q = provider{ url = "https://x.test/", json = REFERENCE, batch = { key = "msgs" } }
-    reqs, err = q:render{ to = { { to = "+1", values = { hid = "mine", uid = "u" } } }, template_id = "T", campaign_id = 1,
+    reqs, err = q:render{ to = { { to = "+1", values = { hid = "mine", uid = "u" } } },
+      template_id = "T", campaign_id = 1,
       values = { hid = "H" }, template_variables = {} }
     assert.is_nil(reqs)
     assert.truthy(err.message:find("%$%$hid is campaign%-level"))
@@ -145,9 +149,11 @@ describe("provider:render", function()
       assert.equal("to=%2B1&msg+text=Hi+a+%22q%22+%5C+%26+%3D+%2B+%2F+%3F+%23+%25+%C3%A9%0A%E2%82%AC", r.body)
     end)
     it("in a GET query string (space as %20), after the URL's own query", function()
-      local p = provider{ method = "GET", url = "https://x.test/api?user=u", params = { { "to", "$$To" }, { "text", "$$Body" } } }
+      local p = provider{ method = "GET", url = "https://x.test/api?user=u",
+        params = { { "to", "$$To" }, { "text", "$$Body" } } }
       local r = assert(p:render{ to = { "+1" }, body = nasty })[1]
-      assert.equal("https://x.test/api?user=u&to=%2B1&text=a%20%22q%22%20%5C%20%26%20%3D%20%2B%20%2F%20%3F%20%23%20%25%20"
+      assert.equal("https://x.test/api?user=u&to=%2B1&text="
+        .. "a%20%22q%22%20%5C%20%26%20%3D%20%2B%20%2F%20%3F%20%23%20%25%20"
         .. "%C3%A9%0A%E2%82%AC", r.url)
       assert.is_nil(r.body)
       assert.is_nil(r.headers["Content-Type"])
@@ -170,7 +176,8 @@ describe("provider:render", function()
   end)
 
   it("lets a whole JSON string placeholder take numbers, booleans, arrays and objects", function()
-    local p = provider{ url = "https://x.test/", json = '{"to":"$$To","n":"$$n","f":"$$f","b":"$$b","a":"$$a","o":"$$o",'
+    local p = provider{ url = "https://x.test/",
+      json = '{"to":"$$To","n":"$$n","f":"$$f","b":"$$b","a":"$$a","o":"$$o",'
       .. '"s":"$$TemplateID"}' }
     local r = assert(p:render{ to = { 919800000001 }, template_id = "T",
       values = { n = 12345678901234, f = 1.5, b = true, a = { 1, "x" }, o = { k = { 1 } } } })[1]
@@ -206,7 +213,8 @@ describe("provider:render", function()
   end)
 
   it("reports every placeholder with no value at render time", function()
-    local p = provider{ url = "https://x.test/", json = '{"to":"$$To","t":"$$TemplateID","u":"$$uid","c":"$$CampaignID"}' }
+    local p = provider{ url = "https://x.test/",
+      json = '{"to":"$$To","t":"$$TemplateID","u":"$$uid","c":"$$CampaignID"}' }
     local reqs, err = p:render{ to = { "+1", { to = "+2", values = { uid = "x" } } } }
     assert.is_nil(reqs)
     assert.equal("validation", err.kind)
@@ -220,7 +228,8 @@ describe("provider:render", function()
   it("adds auth headers: Basic, and Bearer once a token is known", function()
     local p = provider{ url = "https://x.test/", params = { to = "$$To", b = "$$Body" },
       auth = { type = "basic", username = "Aladdin", password = "open sesame" } }
-    assert.equal("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==", assert(p:render{ to = { "+1" }, body = "b" })[1].headers.Authorization)
+    assert.equal("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==",
+      assert(p:render{ to = { "+1" }, body = "b" })[1].headers.Authorization)
     local o = provider{ url = "https://x.test/", params = { to = "$$To", b = "$$Body" },
       auth = { type = "oauth2", url = "https://auth.test/token", client_id = "id", client_secret = "sec" } }
     local r = assert(o:render{ to = { "+1" }, body = "b" })[1]
@@ -240,7 +249,8 @@ describe("provider:render", function()
 
   it("reports encoding and segments per message", function()
     local p = provider{ url = "https://x.test/", json = '{"m":[{"to":"$$To","b":"$$Body"}]}', batch = { key = "m" } }
-    local r = assert(p:render{ to = { "+1", { to = "+2", body = "नमस्ते" }, { to = "+3", body = string.rep("a", 161) } },
+    local r = assert(p:render{
+      to = { "+1", { to = "+2", body = "नमस्ते" }, { to = "+3", body = string.rep("a", 161) } },
       body = "Hi {you}" })[1]
     assert.same({ encoding = "GSM-7", units = 10, characters = 8, segments = 1 }, r.facts[1])
     assert.same({ encoding = "UCS-2", units = 6, characters = 6, segments = 1 }, r.facts[2])

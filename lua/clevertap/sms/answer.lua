@@ -51,7 +51,7 @@ function M.classify(c, res)
     return "unknown", errors.new("http", name .. " answered HTTP " .. st .. ": the message may have been sent"
       .. snippet(body, c.secrets), { status = st })
   end
-  return "fail", errors.new((st == 401 or st == 403) and "auth" or "http", name .. " answered HTTP " .. st
+  return "fail", errors.new("http", name .. " answered HTTP " .. st
     .. snippet(body, c.secrets), { status = st })
 end
 

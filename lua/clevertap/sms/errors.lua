@@ -1,20 +1,14 @@
 --- Error values of clevertap.sms, shaped like the client's (kind, message,
 -- status, code, retryable, tostring(err) on one line), and redaction of
 -- secrets from any text that leaves the module.
-local M = {}
+local base = require "clevertap.error"
 
-local mt = {
-  __tostring = function(e)
-    local s = "sms " .. e.kind .. ": " .. e.message
-    if e.status then s = s .. " (HTTP " .. e.status .. ")" end
-    return s
-  end,
-}
+local M = {}
 
 function M.new(kind, message, fields)
   local e = { kind = kind, message = message, retryable = false }
   for k, v in pairs(fields or {}) do e[k] = v end
-  return setmetatable(e, mt)
+  return base.new(e)
 end
 
 --- A validation error carrying every problem ({ pointer =, message = }).

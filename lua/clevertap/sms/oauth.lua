@@ -48,23 +48,23 @@ function M.fetch(provider, runner)
       answer = res
       if res.status >= 200 and res.status < 300 then return "ok" end
       if res.status == 429 or res.status == 503 then return "retry" end
-      return "fail", errors.new("auth", "token endpoint answered HTTP " .. res.status, { status = res.status })
+      return "fail", errors.new("http", "token endpoint answered HTTP " .. res.status, { status = res.status })
     end,
   })
   local function fail(kind, msg, fields)
     return nil, errors.new(kind, errors.redact("OAuth2 token from " .. c.auth.url .. ": " .. msg, c.secrets), fields)
   end
-  if not report then return fail("auth", tostring(rerr)) end
+  if not report then return fail("http", tostring(rerr)) end
   if not report.ok then
     local e = (report.failed[1] or report.unknown[1] or {}).error
     local body = answer and answer.body and (": " .. answer.body:sub(1, 200)) or ""
-    return fail("auth", (e and (e.message or tostring(e)) or "failed") .. body, { status = answer and answer.status })
+    return fail("http", (e and (e.message or tostring(e)) or "failed") .. body, { status = answer and answer.status })
   end
   local ok, doc = pcall(require("cjson").decode, answer.body or "")
   if not ok or type(doc) ~= "table" or type(doc.access_token) ~= "string" or doc.access_token == "" then
-    return fail("auth", "the answer has no access_token", { status = answer.status })
+    return fail("http", "the answer has no access_token", { status = answer.status })
   end
-  if doc.access_token:find("[\r\n]") then return fail("auth", "the access_token contains CR or LF") end
+  if doc.access_token:find("[\r\n]") then return fail("http", "the access_token contains CR or LF") end
   local ttl = tonumber(doc.expires_in) or 3600
   -- Refresh a little early, so a token does not expire between render and send.
   local margin = math.min(30, ttl / 10)
