@@ -80,6 +80,7 @@ struct ct_engine {
     ct_job *fin_head, *fin_tail;
     uint64_t next_id;
     uint64_t rng;
+    char *secret;            /* never appears in an error message */
 };
 
 const char *const ct_id_type_names[CT_ID_NTYPES] = { "FBID", "GPID", "Email", "Identity", "objectId" };
@@ -93,6 +94,7 @@ int ct_id_type_from_name(const char *name, size_t len)
 
 const char *ct_identity_problem(const char *s, size_t len)
 {
+    if (!s) return "identity must be a string";
     if (len == 0) return "identity must be a non-empty string";
     if (!ct_sb_utf8_valid(s, len)) return "identity must be valid UTF-8";
     return NULL;
@@ -400,6 +402,7 @@ void ct_engine_free(ct_engine *e)
         job_free(e->jobs);
     }
     free(e->lanes);
+    ct_engine_set_secret(e, NULL);
     free(e);
 }
 
@@ -442,6 +445,24 @@ ct_job *ct_engine_take_finished(ct_engine *e)
     return j;
 }
 
+static void redact(const ct_engine *e, ct_err *err)
+{
+    if (!e->secret || !*e->secret) return;
+    size_t pl = strlen(e->secret);
+    char *p;
+    while ((p = strstr(err->message, e->secret))) {
+        size_t rl = pl < 3 ? pl : 3;
+        memset(p, '*', rl);
+        memmove(p + rl, p + pl, strlen(p + pl) + 1);
+    }
+}
+
+void ct_engine_set_secret(ct_engine *e, const char *secret)
+{
+    free(e->secret);
+    e->secret = secret ? dups(secret) : NULL;
+}
+
 static void add_rec(ct_job *j, ct_req *r, int unknown, const ct_err *err, const char *to, size_t to_len,
                     size_t n_ids)
 {
@@ -456,6 +477,7 @@ static void add_rec(ct_job *j, ct_req *r, int unknown, const ct_err *err, const 
     memset(o, 0, sizeof *o);
     o->unknown = unknown;
     o->err = *err;
+    redact(j->e, &o->err);
     o->to_json = to ? dupn(to, to_len) : NULL;
     o->to_len = to ? to_len : 0;
     o->tag = r ? r->tag : -1;
@@ -485,6 +507,7 @@ static void bad_identity(ct_job *j, int type, const char *s, size_t len, const c
     ct_sb_addc(&b, '{');
     ct_sb_add_json_string(&b, ct_id_type_names[type], strlen(ct_id_type_names[type]));
     ct_sb_adds(&b, ":[");
+    if (!s) s = "", len = 0;
     /* invalid UTF-8 cannot go into JSON text: report it escaped per byte */
     if (ct_sb_utf8_valid(s, len)) {
         ct_sb_add_json_string(&b, s, len);
@@ -767,7 +790,10 @@ static void finish_req(ct_job *j, ct_req *r, ct_outcome out, const ct_err *err, 
             j->body_len = j->body ? (resp->body ? resp->body_len : 0) : 0;
         }
         if (out == CT_OUT_OK) j->rep.accepted += 1;
-        else j->err = *err;
+        else {
+            j->err = *err;
+            redact(j->e, &j->err);
+        }
     } else if (out == CT_OUT_OK) {
         j->rep.accepted += (long long)r->n_ids;
     } else {

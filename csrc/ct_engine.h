@@ -145,6 +145,8 @@ typedef struct ct_report {
 
 ct_engine *ct_engine_new(uint64_t seed);
 void ct_engine_free(ct_engine *e);
+/* A string (the passcode) replaced by *** in every error message kept. */
+void ct_engine_set_secret(ct_engine *e, const char *secret);
 /* Adds a lane; returns its index or -1. */
 int ct_engine_lane(ct_engine *e, const ct_lane_opts *o);
 void ct_engine_lane_set(ct_engine *e, int lane, const ct_lane_opts *o);

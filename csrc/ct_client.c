@@ -1,0 +1,526 @@
+/* The C client: credentials, regions, lanes and job options over the engine,
+ * libcurl as its transport, and the public C API of clevertap_client.h. */
+#include "ct_client.h"
+#include "ct_curl.h"
+#include "ct_sb.h"
+#include "clevertap.h"
+#include "ct_validate.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { H_ACCOUNT, H_PASSCODE, H_CTYPE, H_UA, H_N };
+
+struct ct_client {
+    ct_engine *e;
+    ct_curl *curl;
+    int lua_transport, generic;
+    char *base_url;
+    char *passcode;
+    char *hdr[H_N];
+    char *ca_file;
+    int insecure;
+    long connect_timeout_ms, timeout_ms;
+    ct_retry retry;
+    int resend_unknown;
+    int send_concurrency;
+    int lane_targets, lane_create, lane_send;
+};
+
+static const char *const regions[] = { "eu1", "in1", "sg1", "us1", "aps3", "mec1", NULL };
+
+static char *dup0(const char *s)
+{
+    if (!s) return NULL;
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p) memcpy(p, s, n);
+    return p;
+}
+
+static void seterr(char *err, size_t n, const char *fmt, ...)
+{
+    if (!err || !n) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, n, fmt, ap);
+    va_end(ap);
+}
+
+const char *ct_header_value_problem(const char *v)
+{
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        if (*p == '\r' || *p == '\n') return "must not contain CR or LF";
+        if (*p < 0x20 && *p != '\t') return "must not contain control characters";
+    }
+    return NULL;
+}
+
+static char *header_line(const char *name, const char *value)
+{
+    ct_sb b;
+    ct_sb_init(&b);
+    ct_sb_adds(&b, name);
+    ct_sb_adds(&b, ": ");
+    ct_sb_adds(&b, value);
+    return ct_sb_take(&b, NULL);
+}
+
+static const char *env_or(const char *v, const char *name)
+{
+    if (v) return v;
+    const char *e = getenv(name);
+    return (e && *e) ? e : NULL;
+}
+
+void ct_client_free(ct_client *c)
+{
+    if (!c) return;
+    ct_curl_free(c->curl, c->e);
+    ct_engine_free(c->e);
+    for (int i = 0; i < H_N; i++) free(c->hdr[i]);
+    free(c->base_url);
+    if (c->passcode) {
+        memset(c->passcode, 0, strlen(c->passcode));
+        free(c->passcode);
+    }
+    free(c->ca_file);
+    free(c);
+}
+
+ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, char *err, size_t errlen)
+{
+    ct_client_opts d;
+    memset(&d, 0, sizeof d);
+    if (!o) o = &d;
+    ct_client_ext xd;
+    memset(&xd, 0, sizeof xd);
+    if (!x) x = &xd;
+    ct_client *c = calloc(1, sizeof *c);
+    if (!c) {
+        seterr(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->generic = x->generic;
+    c->lua_transport = x->lua_transport;
+    c->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000;
+    c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000;
+    c->retry.attempts = o->retry_attempts > 0 ? o->retry_attempts : 5;
+    c->retry.base_ms = o->retry_base_ms > 0 ? o->retry_base_ms : 500;
+    c->retry.max_ms = o->retry_max_ms > 0 ? o->retry_max_ms : 30000;
+    c->retry.total_ms = o->retry_total_ms > 0 ? o->retry_total_ms : 120000;
+    c->resend_unknown = o->resend_unknown;
+    c->insecure = o->insecure;
+    c->send_concurrency = o->send_concurrency > 0 ? o->send_concurrency : 16;
+    if (o->ca_file && !(c->ca_file = dup0(o->ca_file))) goto oom;
+
+    uint64_t seed = x->seed ? x->seed : ((uint64_t)time(NULL) << 20) ^ (uint64_t)(uintptr_t)c;
+    if (!(c->e = ct_engine_new(seed))) goto oom;
+    ct_lane_opts lt = { o->targets_concurrency > 0 ? o->targets_concurrency : 3, 0, 1, -1 };
+    c->lane_targets = ct_engine_lane(c->e, &lt);
+    double cr = o->create_rate == 0 ? 1.0 : (o->create_rate < 0 ? 0 : o->create_rate);
+    ct_lane_opts lc = { 0, cr, 1, c->lane_targets };
+    c->lane_create = ct_engine_lane(c->e, &lc);
+    double sr = o->send_rate == 0 ? 1000.0 : (o->send_rate < 0 ? 0 : o->send_rate);
+    /* a burst as large as the concurrency lets a pipeline refill at once */
+    ct_lane_opts ls = { c->send_concurrency, sr, c->send_concurrency, -1 };
+    c->lane_send = ct_engine_lane(c->e, &ls);
+    if (c->lane_targets < 0 || c->lane_create < 0 || c->lane_send < 0) goto oom;
+
+    char ua[160];
+    if (x->lua_transport)
+        snprintf(ua, sizeof ua, "lua-clevertap/%s%s%s", CT_VERSION, x->ua_extra ? " " : "",
+                 x->ua_extra ? x->ua_extra : "");
+    else
+        snprintf(ua, sizeof ua, "lua-clevertap/%s %s%s%s", CT_VERSION, ct_curl_version(),
+                 x->ua_extra ? " " : "", x->ua_extra ? x->ua_extra : "");
+    if (!(c->hdr[H_UA] = header_line("User-Agent", ua))) goto oom;
+
+    if (!c->generic) {
+        const char *account = env_or(o->account_id, "CLEVERTAP_ACCOUNT_ID");
+        const char *pass = env_or(o->passcode, "CLEVERTAP_PASSCODE");
+        /* explicit options beat the environment: a region given in code is
+         * not overridden by CLEVERTAP_BASE_URL */
+        const char *base = o->base_url ? o->base_url : (o->region ? NULL : env_or(NULL, "CLEVERTAP_BASE_URL"));
+        const char *region = env_or(o->region, "CLEVERTAP_REGION");
+        if (!account) {
+            seterr(err, errlen, "account_id: missing (give it or set CLEVERTAP_ACCOUNT_ID)");
+            goto fail;
+        }
+        if (!pass) {
+            seterr(err, errlen, "passcode: missing (give it or set CLEVERTAP_PASSCODE)");
+            goto fail;
+        }
+        const char *why = ct_header_value_problem(account);
+        if (why) {
+            seterr(err, errlen, "account_id: %s", why);
+            goto fail;
+        }
+        if ((why = ct_header_value_problem(pass))) {
+            seterr(err, errlen, "passcode: %s", why); /* never the value itself */
+            goto fail;
+        }
+        if (!*account) {
+            seterr(err, errlen, "account_id: must not be empty");
+            goto fail;
+        }
+        if (!*pass) {
+            seterr(err, errlen, "passcode: must not be empty");
+            goto fail;
+        }
+        char url[512];
+        if (base) {
+            if (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0) {
+                seterr(err, errlen, "base_url: must start with http:// or https://");
+                goto fail;
+            }
+            if ((why = ct_header_value_problem(base)) || strchr(base, ' ')) {
+                seterr(err, errlen, "base_url: must not contain spaces or control characters");
+                goto fail;
+            }
+            snprintf(url, sizeof url, "%s", base);
+            size_t n = strlen(url);
+            while (n && url[n - 1] == '/') url[--n] = '\0';
+        } else {
+            const char *r = region ? region : "eu1";
+            int known = 0;
+            for (int i = 0; regions[i]; i++) known |= strcmp(regions[i], r) == 0;
+            if (!known) {
+                seterr(err, errlen, "region: unknown region '%.40s' (known: eu1, in1, sg1, us1, aps3, mec1)", r);
+                goto fail;
+            }
+            if (strcmp(r, "eu1") == 0) snprintf(url, sizeof url, "https://api.clevertap.com/1");
+            else snprintf(url, sizeof url, "https://%s.api.clevertap.com/1", r);
+        }
+        if (!(c->base_url = dup0(url))) goto oom;
+        if (!(c->passcode = dup0(pass))) goto oom;
+        ct_engine_set_secret(c->e, pass);
+        if (!(c->hdr[H_ACCOUNT] = header_line("X-CleverTap-Account-Id", account))) goto oom;
+        if (!(c->hdr[H_PASSCODE] = header_line("X-CleverTap-Passcode", pass))) goto oom;
+        if (!(c->hdr[H_CTYPE] = header_line("Content-Type", "application/json; charset=utf-8"))) goto oom;
+    }
+    return c;
+oom:
+    seterr(err, errlen, "out of memory");
+fail:
+    ct_client_free(c);
+    return NULL;
+}
+
+ct_client *ct_client_new(const ct_client_opts *o, char *err, size_t errlen)
+{
+    return ct_client_new_ext(o, NULL, err, errlen);
+}
+
+ct_engine *ct_client_engine(ct_client *c) { return c->e; }
+const char *ct_client_user_agent(const ct_client *c) { return c->hdr[H_UA] + strlen("User-Agent: "); }
+const char *ct_client_base_url(const ct_client *c) { return c->base_url; }
+
+int ct_client_lane_of(ct_client *c, const char *endpoint)
+{
+    if (strcmp(endpoint, "targets/create") == 0) return c->lane_create;
+    if (strncmp(endpoint, "targets/", 8) == 0) return c->lane_targets;
+    if (strncmp(endpoint, "send/", 5) == 0) return c->lane_send;
+    return -1;
+}
+
+static void base_opts(ct_client *c, ct_job_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->method = "POST";
+    o->timeout_ms = c->timeout_ms;
+    o->connect_timeout_ms = c->connect_timeout_ms;
+    o->retry = c->retry;
+    o->resend_unknown = c->resend_unknown;
+}
+
+int ct_client_job_opts(ct_client *c, const char *endpoint, ct_job_opts *o)
+{
+    static char url_dummy;
+    (void)url_dummy;
+    if (c->generic) return 0;
+    int lane = ct_client_lane_of(c, endpoint);
+    if (lane < 0 || !ct_endpoint_known(endpoint)) return 0;
+    base_opts(c, o);
+    o->lane = lane;
+    o->headers = (const char *const *)c->hdr;
+    o->nheaders = H_N;
+    o->url = NULL; /* the caller builds it with ct_client_url */
+    return 1;
+}
+
+int ct_client_generic_opts(ct_client *c, const ct_lane_opts *lane, ct_job_opts *o)
+{
+    int l = ct_engine_lane(c->e, lane);
+    if (l < 0) return 0;
+    base_opts(c, o);
+    o->lane = l;
+    o->headers = (const char *const *)&c->hdr[H_UA];
+    o->nheaders = 1;
+    return 1;
+}
+
+int ct_client_drive(ct_client *c, int timeout_ms)
+{
+    if (!c->curl) {
+        ct_curl_opts co = { c->ca_file, !c->insecure, NULL, 0 };
+        if (!(c->curl = ct_curl_new(&co))) return -1;
+    }
+    return ct_curl_poll(c->curl, c->e, timeout_ms);
+}
+
+void ct_client_redact(const ct_client *c, char *s, size_t cap)
+{
+    (void)cap;
+    if (!c->passcode || !*c->passcode) return;
+    size_t pl = strlen(c->passcode);
+    char *p;
+    while ((p = strstr(s, c->passcode))) {
+        /* "***" is never longer than the passcode it replaces when pl >= 3 */
+        size_t rest = strlen(p + pl);
+        size_t rl = pl >= 3 ? 3 : pl;
+        memset(p, '*', rl);
+        memmove(p + rl, p + pl, rest + 1);
+    }
+}
+
+/* ---- public C API: send jobs ------------------------------------------- */
+
+typedef struct arr_src {
+    ct_identity_list *lists;
+    size_t nlists, li, i;
+    int *types;
+    ct_identity_fn fn;
+    void *ud;
+} arr_src;
+
+static int arr_next(void *ud, int *type, const char **s, size_t *len, ct_err *err)
+{
+    arr_src *a = ud;
+    while (a->li < a->nlists && a->i >= a->lists[a->li].count) {
+        a->li++;
+        a->i = 0;
+    }
+    if (a->li >= a->nlists) return 0;
+    *type = a->types[a->li];
+    *s = a->lists[a->li].ids[a->i++];
+    *len = strlen(*s);
+    (void)err;
+    return 1;
+}
+
+static int fn_next(void *ud, int *type, const char **s, size_t *len, ct_err *err)
+{
+    arr_src *a = ud;
+    const char *t = NULL, *id = NULL;
+    size_t n = 0;
+    int rc = a->fn(a->ud, &t, &id, &n);
+    if (rc == 0) return 0;
+    if (rc < 0) {
+        ct_err_set(err, CT_EK_VALIDATION, 0, 0, "identity source aborted");
+        return -1;
+    }
+    int ty = t ? ct_id_type_from_name(t, strlen(t)) : -1;
+    if (ty < 0) {
+        ct_err_set(err, CT_EK_VALIDATION, 0, 0, "identity source gave an unknown identity type '%.40s'",
+                   t ? t : "(null)");
+        return -1;
+    }
+    *type = ty;
+    *s = id ? id : "";
+    *len = id ? n : 0;
+    return 1;
+}
+
+typedef struct cjob_user {
+    arr_src src;
+} cjob_user;
+
+/* The validation engine may be built without its encoder in a partial tree:
+ * reference it weakly so the client still links, and refuse to send then. */
+#pragma weak ct_encode_json_opts
+#pragma weak ct_problems_get
+#pragma weak ct_problems_count
+#pragma weak ct_problems_free
+
+static char *encode_rest(const char *endpoint, const char *json, size_t *out_len, char *err, size_t errlen)
+{
+    if (!ct_encode_json_opts) {
+        seterr(err, errlen, "payload: the validation engine is not built into this library");
+        return NULL;
+    }
+    ct_vopts vo;
+    memset(&vo, 0, sizeof vo);
+    vo.without = "to";
+    ct_problems *probs = NULL;
+    char *out = ct_encode_json_opts(endpoint, json, strlen(json), &vo, out_len, &probs);
+    if (!out) {
+        const ct_problem *p0 = probs ? ct_problems_get(probs, 0) : NULL;
+        size_t n = probs ? ct_problems_count(probs) : 0;
+        for (size_t i = 0; i < n; i++) {
+            const ct_problem *p = ct_problems_get(probs, i);
+            if (p->severity == CT_SEVERITY_ERROR) {
+                p0 = p;
+                break;
+            }
+        }
+        if (p0)
+            seterr(err, errlen, "validation: %s: %s", *p0->pointer ? p0->pointer : "(payload)", p0->message);
+        else
+            seterr(err, errlen, "validation: the payload is not valid");
+    }
+    if (probs) ct_problems_free(probs);
+    return out;
+}
+
+static ct_job *start_send(ct_client *c, const char *channel, const char *payload_json, arr_src *src,
+                          long long total, char *err, size_t errlen)
+{
+    char endpoint[32];
+    if (!channel || (strcmp(channel, "push") && strcmp(channel, "webpush") && strcmp(channel, "email") &&
+                     strcmp(channel, "sms"))) {
+        seterr(err, errlen, "channel: must be push, webpush, email or sms");
+        free(src->types);
+        free(src->lists);
+        free(src);
+        return NULL;
+    }
+    snprintf(endpoint, sizeof endpoint, "send/%s", channel);
+    size_t rest_len = 0;
+    char *rest = encode_rest(endpoint, payload_json ? payload_json : "{}", &rest_len, err, errlen);
+    ct_job_opts o;
+    ct_job *j = NULL;
+    if (rest && ct_client_job_opts(c, endpoint, &o)) {
+        char url[600];
+        snprintf(url, sizeof url, "%s/%s.json", c->base_url, endpoint);
+        o.url = url;
+        ct_source s = { src->fn ? fn_next : arr_next, src, total };
+        j = ct_job_batch(c->e, &o, rest, rest_len, &s);
+        if (!j) seterr(err, errlen, "out of memory");
+    }
+    free(rest);
+    if (!j) {
+        free(src->types);
+        free(src->lists);
+        free(src);
+        return NULL;
+    }
+    ct_job_set_user(j, src);
+    return j;
+}
+
+ct_job *ct_client_send(ct_client *c, const char *channel, const char *payload_json, const ct_identity_list *lists,
+                       size_t nlists, char *err, size_t errlen)
+{
+    arr_src *a = calloc(1, sizeof *a);
+    if (!a) return NULL;
+    a->lists = calloc(nlists ? nlists : 1, sizeof *a->lists);
+    a->types = calloc(nlists ? nlists : 1, sizeof *a->types);
+    if (!a->lists || !a->types) {
+        free(a->lists);
+        free(a->types);
+        free(a);
+        seterr(err, errlen, "out of memory");
+        return NULL;
+    }
+    long long total = 0;
+    a->nlists = nlists;
+    for (size_t l = 0; l < nlists; l++) {
+        a->lists[l] = lists[l];
+        int t = lists[l].type ? ct_id_type_from_name(lists[l].type, strlen(lists[l].type)) : -1;
+        if (t < 0) {
+            seterr(err, errlen, "/to/%.40s: unknown identity type (known: FBID, GPID, Email, Identity, objectId)",
+                   lists[l].type ? lists[l].type : "(null)");
+            goto bad;
+        }
+        a->types[l] = t;
+        for (size_t i = 0; i < lists[l].count; i++) {
+            const char *id = lists[l].ids[i];
+            const char *why = id ? ct_identity_problem(id, strlen(id)) : "identity must be a string";
+            if (why) {
+                seterr(err, errlen, "/to/%s/%zu: %s", ct_id_type_names[t], i, why);
+                goto bad;
+            }
+        }
+        total += (long long)lists[l].count;
+    }
+    if (total == 0) {
+        seterr(err, errlen, "/to: at least one identity is required");
+        goto bad;
+    }
+    return start_send(c, channel, payload_json, a, total, err, errlen);
+bad:
+    free(a->lists);
+    free(a->types);
+    free(a);
+    return NULL;
+}
+
+ct_job *ct_client_send_stream(ct_client *c, const char *channel, const char *payload_json, ct_identity_fn next,
+                              void *ud, char *err, size_t errlen)
+{
+    arr_src *a = calloc(1, sizeof *a);
+    if (!a || !next) {
+        free(a);
+        seterr(err, errlen, next ? "out of memory" : "next: an identity function is required");
+        return NULL;
+    }
+    a->fn = next;
+    a->ud = ud;
+    return start_send(c, channel, payload_json, a, -1, err, errlen);
+}
+
+int ct_client_poll(ct_client *c, int timeout_ms)
+{
+    ct_client_drive(c, timeout_ms);
+    /* finished jobs are read by ct_client_job_done; drain the notices */
+    while (ct_engine_take_finished(c->e)) {}
+    return (int)ct_engine_pending(c->e);
+}
+
+int ct_client_job_done(const ct_job *j) { return ct_job_done(j); }
+
+void ct_client_job_summary(const ct_job *j, ct_send_summary *out)
+{
+    const ct_report *r = ct_job_report(j);
+    out->accepted = r->accepted;
+    out->failed = r->failed_ids;
+    out->unknown = r->unknown_ids;
+    out->requests = r->requests;
+    out->batches_done = r->batches_done;
+    out->batches_total = r->batches_total;
+}
+
+size_t ct_client_job_outcomes(const ct_job *j) { return ct_job_outrec_count(j); }
+
+int ct_client_job_outcome(const ct_job *j, size_t i, ct_send_outcome *out)
+{
+    const ct_outrec *r = ct_job_outrec(j, i);
+    if (!r) return 0;
+    out->unknown = r->unknown;
+    out->kind = ct_err_kind_name(r->err.kind);
+    out->message = r->err.message;
+    out->pointer = r->err.pointer;
+    out->status = r->err.status;
+    out->code = r->err.has_code ? r->err.code : -1;
+    out->retryable = r->err.retryable;
+    out->to_json = r->to_json ? r->to_json : "{}";
+    out->count = r->n_ids;
+    return 1;
+}
+
+void ct_client_job_free(ct_job *j)
+{
+    if (!j) return;
+    arr_src *a = ct_job_user(j);
+    ct_job_release(j);
+    if (a) {
+        free(a->lists);
+        free(a->types);
+        free(a);
+    }
+}

@@ -1,0 +1,34 @@
+/* Internal face of the C client (ct_client.c) for the Lua binding: the
+ * engine and lanes behind a client, job options per endpoint, and the libcurl
+ * driver. The public C API is clevertap_client.h. */
+#ifndef CT_CLIENT_H
+#define CT_CLIENT_H
+
+#include "clevertap_client.h"
+#include "ct_engine.h"
+
+typedef struct ct_client_ext {
+    int generic;           /* 1: no CleverTap credentials (generic request runner) */
+    const char *ua_extra;  /* appended to the User-Agent, e.g. "(lua)" */
+    int lua_transport;     /* 1: requests go to a Lua transport, not libcurl */
+    unsigned long long seed;
+} ct_client_ext;
+
+ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, char *err, size_t errlen);
+ct_engine *ct_client_engine(ct_client *c);
+/* Fills o for a call to endpoint ("send/push", "targets/list", ...); 0 when
+ * the endpoint is unknown. */
+int ct_client_job_opts(ct_client *c, const char *endpoint, ct_job_opts *o);
+/* Job options for generic requests on a new lane. */
+int ct_client_generic_opts(ct_client *c, const ct_lane_opts *lane, ct_job_opts *o);
+int ct_client_lane_of(ct_client *c, const char *endpoint);
+/* Drives libcurl (see ct_curl_poll); returns requests that finished. */
+int ct_client_drive(ct_client *c, int timeout_ms);
+const char *ct_client_user_agent(const ct_client *c);
+const char *ct_client_base_url(const ct_client *c);
+/* Header value check shared with Lua: 0 when value may be sent. */
+const char *ct_header_value_problem(const char *v);
+/* Replaces every occurrence of the client's passcode in s (in place) with ***. */
+void ct_client_redact(const ct_client *c, char *s, size_t cap);
+
+#endif

@@ -1,0 +1,431 @@
+--- The CleverTap client (SPEC.md "Client"): clevertap.new{...} and its calls.
+-- Everything runs on the C engine (batching, limits, retries, report);
+-- blocking calls are a non-blocking start plus wait.
+local core = require "clevertap.core"
+local cjson = require "cjson.safe"
+local errors = require "clevertap.error"
+local ftransport = require "clevertap.transport.function"
+
+local pack = table.pack or function(...) return { n = select("#", ...), ... } end
+local unpack = table.unpack or unpack -- luacheck: ignore 143
+
+local M = {}
+
+local Client = {}
+Client.__index = Client
+
+local Job = {}
+Job.__index = Job
+
+local CHANNELS = { push = true, webpush = true, email = true, sms = true }
+
+-- option name -> accepted Lua types
+local OPTIONS = {
+  account_id = "string", passcode = "string", region = "string", base_url = "string",
+  timeout = "number", connect_timeout = "number",
+  concurrency = "number", send_rate = "number|boolean",
+  targets_concurrency = "number", create_rate = "number|boolean",
+  retry = "table", resend_unknown = "boolean",
+  ca_file = "string", verify_tls = "boolean",
+  transport = "string|function|table",
+  on_progress = "function",
+  estimate_timeout = "number",
+  seed = "number",
+}
+local RETRY_OPTIONS = { attempts = true, base_delay = true, max_delay = true, max_total = true }
+
+local function check_options(opts, known, where)
+  for k, v in pairs(opts) do
+    local want = known[k]
+    if not want then
+      local names = {}
+      for name in pairs(known) do names[#names + 1] = name end
+      table.sort(names)
+      error(where .. ": unknown option '" .. tostring(k) .. "' (known: " .. table.concat(names, ", ") .. ")", 3)
+    end
+    if want ~= true and not ("|" .. want .. "|"):find("|" .. type(v) .. "|", 1, true) then
+      error(where .. ": option '" .. k .. "' must be a " .. want:gsub("|", " or ") .. ", got " .. type(v), 3)
+    end
+  end
+end
+
+local function positive(v, name)
+  if v ~= nil and (v ~= v or v <= 0) then error("clevertap.new: option '" .. name .. "' must be > 0", 3) end
+end
+
+local function ms(seconds) return seconds and math.floor(seconds * 1000 + 0.5) or nil end
+
+--- clevertap.new{...} -> client | nil, err
+function M.new(opts)
+  opts = opts or {}
+  if type(opts) ~= "table" then error("clevertap.new: options must be a table", 2) end
+  check_options(opts, OPTIONS, "clevertap.new")
+  positive(opts.timeout, "timeout")
+  positive(opts.connect_timeout, "connect_timeout")
+  positive(opts.concurrency, "concurrency")
+  positive(opts.targets_concurrency, "targets_concurrency")
+  if type(opts.send_rate) == "number" then positive(opts.send_rate, "send_rate") end
+  if type(opts.create_rate) == "number" then positive(opts.create_rate, "create_rate") end
+  if opts.send_rate == true or opts.create_rate == true then
+    error("clevertap.new: rates are a number (per second) or false (no limit)", 2)
+  end
+  local retry = opts.retry or {}
+  check_options(retry, RETRY_OPTIONS, "clevertap.new retry")
+  for k, v in pairs(retry) do
+    if type(v) ~= "number" or v < 0 then error("clevertap.new: retry." .. k .. " must be a number >= 0", 2) end
+  end
+  if retry.attempts ~= nil and retry.attempts < 1 then error("clevertap.new: retry.attempts must be >= 1", 2) end
+  local transport = opts.transport
+  if transport == "curl" then transport = nil end
+  if type(transport) == "string" then error("clevertap.new: transport must be \"curl\", a function or a table", 2) end
+  if transport ~= nil then ftransport.check(transport) end
+
+  local engine, msg = core.client_new {
+    account_id = opts.account_id, passcode = opts.passcode,
+    region = opts.region, base_url = opts.base_url,
+    timeout_ms = ms(opts.timeout), connect_timeout_ms = ms(opts.connect_timeout),
+    send_concurrency = opts.concurrency,
+    send_rate = opts.send_rate == false and -1 or opts.send_rate,
+    targets_concurrency = opts.targets_concurrency,
+    create_rate = opts.create_rate == false and -1 or opts.create_rate,
+    retry_attempts = retry.attempts,
+    retry_base_ms = retry.base_delay and math.max(1, ms(retry.base_delay)) or nil,
+    retry_max_ms = retry.max_delay and math.max(1, ms(retry.max_delay)) or nil,
+    retry_total_ms = retry.max_total and math.max(1, ms(retry.max_total)) or nil,
+    resend_unknown = opts.resend_unknown,
+    ca_file = opts.ca_file, insecure = opts.verify_tls == false,
+    lua_transport = transport ~= nil,
+    ua_extra = transport ~= nil and "(lua)" or nil,
+    seed = opts.seed,
+  }
+  if not engine then
+    return nil, errors.new { kind = "validation", message = "clevertap.new: " .. msg }
+  end
+  return setmetatable({
+    engine = engine,
+    transport = transport,
+    on_progress = opts.on_progress,
+    estimate_timeout = opts.estimate_timeout or 300,
+    transport_extra = { verify_tls = opts.verify_tls ~= false, ca_file = opts.ca_file },
+    jobs = {},       -- core job -> Job, while running
+    closed = false,
+  }, Client)
+end
+
+-- ---- encoding -----------------------------------------------------------
+
+local function encode(endpoint, payload, without)
+  if type(payload) ~= "table" then
+    return nil, errors.validation({ { pointer = "", message = "payload must be a table", severity = "error" } },
+      endpoint)
+  end
+  if core.encode then
+    local json, problems = core.encode(endpoint, payload, without and { without = without } or nil)
+    if not json then return nil, errors.validation(problems, endpoint) end
+    return json
+  end
+  -- the validation engine is not in this build: encode as-is
+  local copy = payload
+  if without then
+    copy = {}
+    for k, v in pairs(payload) do if k ~= without then copy[k] = v end end
+  end
+  local json, err = cjson.encode(copy)
+  if not json then return nil, errors.validation({ { pointer = "", message = err, severity = "error" } }, endpoint) end
+  return json
+end
+
+-- ---- jobs ---------------------------------------------------------------
+
+local function decode_to(json)
+  local t = json and cjson.decode(json)
+  return t or {}
+end
+
+local function send_results(cj, iterator)
+  local r = cj:report()
+  local failed, unknown = {}, {}
+  for i, f in ipairs(r.failed) do
+    failed[i] = { to = decode_to(f.to), count = f.count, error = errors.from_core(f.error) }
+  end
+  for i, u in ipairs(r.unknown) do
+    unknown[i] = { to = decode_to(u.to), count = u.count, error = errors.from_core(u.error) }
+  end
+  local report = {
+    ok = #failed == 0 and #unknown == 0 and r.source_error == nil,
+    accepted = r.accepted,
+    failed = failed,
+    unknown = unknown,
+    requests = r.requests,
+    batches = r.batches_done,
+  }
+  if r.source_error then
+    local err = errors.from_core(r.source_error)
+    err.report = report
+    return nil, err
+  end
+  if iterator and r.requests == 0 and #failed == 0 and #unknown == 0 then
+    return nil, errors.validation { { pointer = "/to", message = "at least one identity is required",
+      severity = "error" } }
+  end
+  return report
+end
+
+local function call_results(cj)
+  local status, body, err = cj:response()
+  if err then
+    err = errors.from_core(err)
+    if body and body ~= "" then err.body = cjson.decode(body) end
+    return nil, err
+  end
+  local t = cjson.decode(body or "")
+  if type(t) ~= "table" then
+    return nil, errors.new { kind = "http", status = status, message = "response is not a JSON object" }
+  end
+  return t
+end
+
+local function new_job(client, cj, finish, opts)
+  local job = setmetatable({
+    client = client, core = cj, finish = finish,
+    on_done = opts and opts.on_done, on_progress = opts and opts.on_progress or client.on_progress,
+    done = false, results = nil, last_progress = nil,
+  }, Job)
+  client.jobs[cj] = job
+  return job
+end
+
+--- True once the job finished (its results are ready).
+function Job:is_done() return self.done end
+
+--- The results (as the blocking call returns them) once done, else nil.
+function Job:result()
+  if not self.done then return nil end
+  return unpack(self.results, 1, self.results.n)
+end
+
+--- Progress so far: { batches_done, batches_total (nil when unknown), accepted, requests }.
+function Job:progress()
+  local p = self.core:progress()
+  return { batches_done = p.batches_done, batches_total = p.batches_total, accepted = p.accepted,
+    requests = p.requests }
+end
+
+--- Drives the client until this job is done or `timeout` seconds passed.
+-- Returns the job's results, or nil, err (kind "timeout") when time ran out.
+function Job:wait(timeout)
+  local deadline = timeout and core.now() + timeout
+  while not self.done do
+    local left = deadline and deadline - core.now() or 1
+    if left <= 0 then
+      return nil, errors.new { kind = "timeout", message = "job not finished within " .. timeout .. " s",
+        retryable = true }
+    end
+    self.client:poll(math.min(left, 1))
+  end
+  return self:result()
+end
+
+--- Stops the job: queued requests are dropped, in-flight ones are forgotten.
+function Job:cancel()
+  if self.done then return end
+  self.client.jobs[self.core] = nil
+  self.core:cancel()
+  self.done = true
+  self.results = pack(nil, errors.new { kind = "network", message = "job cancelled" })
+end
+
+-- ---- driving ------------------------------------------------------------
+
+local function report_progress(job)
+  if not job.on_progress then return end
+  local p = job.core:progress()
+  local key = p.batches_done .. ":" .. p.accepted
+  if key == job.last_progress then return end
+  job.last_progress = key
+  job.on_progress { batches_done = p.batches_done, batches_total = p.batches_total, accepted = p.accepted,
+    requests = p.requests }
+end
+
+--- Does a bounded amount of work: waits at most `timeout` seconds (default 0)
+-- for network activity, hands finished requests to the engine, runs
+-- progress and completion callbacks. Returns the number of jobs still running.
+-- A callback raising an error is re-raised after every finished job was handled.
+function Client:poll(timeout)
+  if self.closed then error("clevertap client is closed", 2) end
+  timeout = timeout or 0
+  if self.transport then
+    ftransport.pump(self.engine, self.transport, timeout, self.transport_extra)
+  else
+    self.engine:poll(math.max(0, math.floor(timeout * 1000)))
+  end
+  local raised
+  for _, job in pairs(self.jobs) do
+    local ok, e = pcall(report_progress, job)
+    if not ok and not raised then raised = e end
+  end
+  for _, cj in ipairs(self.engine:finished()) do
+    local job = self.jobs[cj]
+    if job then
+      self.jobs[cj] = nil
+      job.results = pack(job.finish(cj))
+      job.done = true
+      local ok, e = pcall(report_progress, job)
+      if not ok and not raised then raised = e end
+      if job.on_done then
+        ok, e = pcall(job.on_done, unpack(job.results, 1, job.results.n))
+        if not ok and not raised then raised = e end
+      end
+    end
+  end
+  if raised then error(raised, 0) end
+  local n = 0
+  for _ in pairs(self.jobs) do n = n + 1 end
+  return n
+end
+
+local function check_open(self)
+  if self.closed then error("clevertap client is closed", 3) end
+end
+
+local START_OPTS = { on_done = "function", on_progress = "function" }
+
+local function start_call(self, endpoint, payload, flags, opts, raw)
+  check_open(self)
+  if opts ~= nil then check_options(opts, START_OPTS, "clevertap call") end
+  local body, err
+  if raw then body = raw else body, err = encode(endpoint, payload) end
+  if not body then return nil, err end
+  local cj = self.engine:call(endpoint, body, flags)
+  return new_job(self, cj, call_results, opts)
+end
+
+local SEND_OPTS = { on_done = "function", on_progress = "function" }
+
+--- client:start_send(channel, payload [, opts]) -> job | nil, err
+function Client:start_send(channel, payload, opts)
+  check_open(self)
+  if not CHANNELS[channel] then
+    error("send: channel must be push, webpush, email or sms, got " .. tostring(channel), 2)
+  end
+  if opts ~= nil then check_options(opts, SEND_OPTS, "send") end
+  local endpoint = "send/" .. channel
+  local rest, err = encode(endpoint, payload, "to")
+  if not rest then return nil, err end
+  local cj, problems = self.engine:send(endpoint, rest, payload.to)
+  if not cj then return nil, errors.validation(problems, endpoint) end
+  local iterator = false
+  if type(payload.to) == "table" then
+    for _, v in pairs(payload.to) do if type(v) == "function" then iterator = true end end
+  end
+  return new_job(self, cj, function(c) return send_results(c, iterator) end, opts)
+end
+
+--- report, err = client:send(channel, payload [, opts])
+function Client:send(channel, payload, opts)
+  local job, err = self:start_send(channel, payload, opts)
+  if not job then return nil, err end
+  return job:wait()
+end
+
+local CALLS = {
+  create_campaign = function(payload) return "targets/create", payload, nil end,
+  trigger = function(payload) return "targets/trigger", payload, nil end,
+  list = function(range) return "targets/list", range, { idempotent = true } end,
+  stop = function(id) return "targets/stop", { id = id }, { idempotent = true } end,
+  result = function(id) return "targets/result", { id = id }, { idempotent = true, result_call = true } end,
+}
+
+--- client:start(call, arg [, opts]) -> job: the non-blocking form of
+-- create_campaign, trigger, list, stop, result ("estimate" included).
+function Client:start(name, arg, opts)
+  if name == "estimate" then return self:start_estimate(arg, opts) end
+  local f = CALLS[name]
+  if not f then error("start: unknown call '" .. tostring(name) .. "'", 2) end
+  local endpoint, payload, flags = f(arg)
+  return start_call(self, endpoint, payload, flags, opts)
+end
+
+for name in pairs(CALLS) do
+  Client[name] = function(self, arg)
+    local job, err = self:start(name, arg)
+    if not job then return nil, err end
+    return job:wait()
+  end
+end
+
+local function estimate_payload(payload)
+  if type(payload) ~= "table" then return payload end
+  local p = {}
+  for k, v in pairs(payload) do p[k] = v end
+  p.estimate_only = true
+  return p
+end
+
+--- Non-blocking estimate. With async_estimate the job resolves once the
+-- request id's estimate is ready (polled on targets/create within its rate).
+function Client:start_estimate(payload, opts)
+  if opts ~= nil then check_options(opts, START_OPTS, "estimate") end
+  local p = estimate_payload(payload)
+  local first, err = start_call(self, "targets/create", p, { idempotent = true })
+  if not first then return nil, err end
+  if type(payload) ~= "table" or payload.async_estimate ~= true then
+    first.on_done, first.on_progress = opts and opts.on_done, opts and opts.on_progress
+    return first
+  end
+  -- async: a proxy job that follows the request id
+  local proxy = setmetatable({ client = self, done = false, on_done = opts and opts.on_done }, Job)
+  local deadline = core.now() + self.estimate_timeout
+  local function finish(...)
+    proxy.results = pack(...)
+    proxy.done = true
+    if proxy.on_done then proxy.on_done(...) end
+  end
+  local function follow(res, e)
+    if not res then return finish(nil, e) end
+    local id = res.req_id or res.request_id
+    if res.status ~= "pending" and (res.estimates or not id) then return finish(res) end
+    if core.now() > deadline then
+      return finish(nil, errors.new { kind = "timeout", retryable = true,
+        message = "async estimate " .. tostring(id) .. " not ready within " .. self.estimate_timeout .. " s" })
+    end
+    local body = cjson.encode { req_id = id }
+    local next_job = start_call(self, "targets/create", nil, { idempotent = true }, nil, body)
+    next_job.on_done = follow
+  end
+  first.on_done = follow
+  return proxy
+end
+
+--- result, err = client:estimate(payload)
+function Client:estimate(payload)
+  local job, err = self:start_estimate(payload)
+  if not job then return nil, err end
+  return job:wait()
+end
+
+--- Low-level information: user_agent, base_url.
+function Client:info() return self.engine:info() end
+
+--- Highest number of requests seen in flight at once on an endpoint's lane.
+function Client:peak(endpoint) return self.engine:peak(endpoint) end
+
+--- The pump (docs/transports.md) for custom drivers.
+function Client:next_request() return self.engine:next_request() end
+function Client:complete(id, res, terr)
+  self.engine:complete(id, res, terr)
+end
+function Client:pending() return self.engine:pending() end
+
+--- Idempotent; also run by __gc and __close.
+function Client:close()
+  if self.closed then return end
+  self.closed = true
+  self.jobs = {}
+  self.engine:close()
+end
+
+Client.__close = Client.close
+Client.__gc = Client.close
+
+return M

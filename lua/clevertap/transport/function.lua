@@ -1,0 +1,75 @@
+--- Drives a client's engine with a Lua transport (docs/transports.md): a
+-- function `res, terr = fn(req)` or a table with `request(self, req)` and
+-- optional concurrency hooks (spawn, join, sleep, now).
+local core = require "clevertap.core"
+
+local M = {}
+
+local function caller(transport)
+  if type(transport) == "function" then
+    return function(req) return transport(req) end
+  end
+  return function(req) return transport:request(req) end
+end
+
+--- Checks a transport value; raises on misuse.
+function M.check(transport)
+  local t = type(transport)
+  if t == "function" then return end
+  if t ~= "table" or type(transport.request) ~= "function" then
+    error("transport: a function, a table with a request method, or \"curl\"", 3)
+  end
+  for _, hook in ipairs { "spawn", "join", "sleep", "now" } do
+    if transport[hook] ~= nil and type(transport[hook]) ~= "function" then
+      error("transport." .. hook .. ": must be a function", 3)
+    end
+  end
+  if (transport.spawn == nil) ~= (transport.join == nil) then
+    error("transport: spawn and join go together", 3)
+  end
+end
+
+--- Runs requests of `engine` (a clevertap.core client) through `transport`
+-- for up to `timeout` seconds, or until no job has work left.
+-- `extra` fields (verify_tls, ca_file) are copied into each request.
+function M.pump(engine, transport, timeout, extra)
+  local call = caller(transport)
+  local is_table = type(transport) == "table"
+  local now = (is_table and transport.now) and function() return transport:now() end or core.now
+  local sleep = (is_table and transport.sleep) and function(s) return transport:sleep(s) end or core.sleep
+  local deadline = now() + (timeout or 0)
+
+  local function worker()
+    while true do
+      local req, wait = engine:next_request()
+      if req then
+        for k, v in pairs(extra) do req[k] = v end
+        local ok, res, terr = pcall(call, req)
+        if not ok then
+          res, terr = nil, { kind = "network", sent = true, message = tostring(res) }
+        elseif res == nil and terr == nil then
+          terr = { kind = "network", sent = true, message = "transport returned neither a response nor an error" }
+        end
+        if type(res) ~= "table" then res = nil end
+        if res == nil and type(terr) ~= "table" then
+          terr = { kind = "network", sent = true, message = tostring(terr) }
+        end
+        engine:complete(req.id, res, terr)
+      else
+        if not wait then return end
+        local left = deadline - now()
+        if left <= 0 then return end
+        sleep(math.min(wait, left))
+      end
+      if now() >= deadline then return end
+    end
+  end
+
+  local n = is_table and transport.spawn and math.max(1, math.floor(tonumber(transport.concurrency) or 1)) or 1
+  if n == 1 then return worker() end
+  local handles = {}
+  for i = 1, n do handles[i] = transport:spawn(worker) end
+  for i = 1, n do transport:join(handles[i]) end
+end
+
+return M
