@@ -1,0 +1,136 @@
+-- The transport used inside nginx (OpenResty / ngx_lua). Requests run on
+-- cosockets and the client's driver runs its workers as light threads
+-- (ngx.thread.spawn), so a send never blocks the nginx worker and several
+-- batches are in flight at once. libcurl's blocking calls must never run on
+-- an nginx worker: clevertap.new picks this transport whenever available()
+-- is true.
+--
+-- It is a table transport as described in docs/transports.md: request,
+-- concurrency, spawn, join, sleep, now (+ check, called before a job starts).
+local M = {}
+
+-- Phases in which cosockets, light threads and ngx.sleep all work.
+local COSOCKET_PHASES = {
+  rewrite = true, access = true, content = true, timer = true,
+  ssl_cert = true, ssl_session_fetch = true, ssl_client_hello = true,
+  server_rewrite = true,
+}
+
+-- True when running inside nginx with ngx_lua.
+function M.available()
+  return type(ngx) == "table" and type(ngx.socket) == "table" and type(ngx.socket.tcp) == "function"
+    and type(ngx.get_phase) == "function"
+end
+
+local function phase_error(phase)
+  return ("clevertap: cannot send from nginx's %s phase: cosockets are not available there; "
+    .. "start the send in a timer instead: ngx.timer.at(0, function(premature) ... end)"):format(phase)
+end
+
+-- nil when requests may run now; otherwise the message explaining why not.
+function M.phase_problem()
+  if not M.available() then return "clevertap: the ngx transport needs nginx with ngx_lua (OpenResty)" end
+  local phase = ngx.get_phase()
+  if COSOCKET_PHASES[phase] then return nil end
+  return phase_error(phase)
+end
+
+-- Raises the phase problem, if any, at the caller's level.
+function M.check_phase(level)
+  local problem = M.phase_problem()
+  if problem then error(problem, (level or 1) + 1) end
+end
+
+local function pick_backend(name)
+  if name == "cosocket" then return require("clevertap.transport.ngx.http"), "cosocket" end
+  -- lua-resty-http is preferred when installed (>= 0.16); our small cosocket
+  -- client is the fallback that needs no extra module.
+  local ok, mod = pcall(require, "clevertap.transport.ngx.resty_http")
+  if ok then return mod, "resty.http" end
+  if name == "resty.http" then return nil, "lua-resty-http (>= 0.16) is not usable: " .. tostring(mod) end
+  return require("clevertap.transport.ngx.http"), "cosocket"
+end
+
+local Transport = {}
+Transport.__index = Transport
+
+-- opts (all optional):
+--   concurrency        light threads running requests at once (default 8)
+--   backend            "resty.http" | "cosocket" (default: resty.http when installed)
+--   keepalive_timeout  ms a pooled connection may stay idle (default 60000)
+--   keepalive_pool     pooled connections per host/port/TLS setting (default 32)
+--   max_body           largest response body accepted (bytes, default 16 MiB)
+-- Timeouts and TLS verification come with each request from the client.
+-- The CA bundle is nginx's lua_ssl_trusted_certificate (cosockets cannot
+-- take one per request), so req.ca_file is not used here.
+function M.new(opts)
+  opts = opts or {}
+  if not M.available() then
+    return nil, "the ngx transport needs nginx with ngx_lua (OpenResty)"
+  end
+  if opts.backend ~= nil and opts.backend ~= "cosocket" and opts.backend ~= "resty.http" then
+    return nil, "unknown ngx transport backend: " .. tostring(opts.backend)
+  end
+  local impl, name = pick_backend(opts.backend)
+  if not impl then return nil, name end
+  local concurrency = opts.concurrency or 8
+  if type(concurrency) ~= "number" or concurrency < 1 or concurrency % 1 ~= 0 then
+    return nil, "concurrency must be a positive integer"
+  end
+  return setmetatable({
+    concurrency = concurrency,
+    backend = name,
+    impl = impl,
+    http_opts = {
+      keepalive_timeout = opts.keepalive_timeout,
+      keepalive_pool = opts.keepalive_pool,
+      max_body = opts.max_body,
+    },
+  }, Transport)
+end
+
+-- Raises a clear error where a send cannot run (init, init_worker, log,
+-- header/body filters...). The client calls it before starting a job.
+function Transport.check()
+  M.check_phase(2)
+end
+
+function Transport:request(req)
+  local problem = M.phase_problem()
+  if problem then return nil, { kind = "network", sent = false, message = problem } end
+  local o = {
+    ssl_verify = req.verify_tls ~= false,
+    keepalive_timeout = self.http_opts.keepalive_timeout,
+    keepalive_pool = self.http_opts.keepalive_pool,
+    max_body = self.http_opts.max_body,
+  }
+  if req.connect_timeout then o.connect_timeout = req.connect_timeout * 1000 end
+  if req.timeout then o.total_timeout = req.timeout * 1000 end
+  return self.impl.request(req, o)
+end
+
+function Transport.spawn(_, fn)
+  M.check_phase(2)
+  local th, err = ngx.thread.spawn(fn)
+  if not th then error("clevertap: cannot start a light thread: " .. tostring(err), 2) end
+  return th
+end
+
+function Transport.join(_, th)
+  local ok, err = ngx.thread.wait(th)
+  -- A worker that raised must not vanish silently: the driver sees it.
+  if not ok then error(err, 0) end
+end
+
+function Transport.sleep(_, seconds)
+  M.check_phase(2)
+  ngx.sleep(seconds)
+end
+
+function Transport.now()
+  ngx.update_time()
+  return ngx.now()
+end
+
+M.Transport = Transport
+return M

@@ -1,0 +1,533 @@
+-- The library inside a real nginx (Debian nginx + libnginx-mod-http-lua):
+-- the cosocket transport against local origins (plain, TLS, misbehaving),
+-- the phase rule, and the examples/openresty campaign sender pushing 100,000
+-- identities through the sandbox while another location keeps answering.
+local socket = require("socket")
+local ngxh = {} -- nginx harness helpers, below
+
+local ROOT = assert(io.popen("pwd")):read("*l")
+local BUILD = os.getenv("BUILD") or "build"
+local NGINX = os.getenv("NGINX") or "/usr/sbin/nginx"
+local MODULES = "/usr/share/nginx/modules-available"
+
+local function sh(cmd)
+  local r = os.execute(cmd)
+  return r == true or r == 0
+end
+
+local function read(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+local function write(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+end
+
+function ngxh.free_port()
+  local s = assert(socket.tcp())
+  assert(s:bind("127.0.0.1", 0))
+  local _, port = s:getsockname()
+  s:close()
+  return tonumber(port)
+end
+
+-- nginx run as root hands requests to workers running as "nobody", which
+-- could not read the test's private directory.
+function ngxh.user_line()
+  local p = assert(io.popen("id -u"))
+  local uid = p:read("*l")
+  p:close()
+  return uid == "0" and "user root root;" or ""
+end
+
+-- load_module lines for the Lua module and its NDK dependency, from the
+-- Debian snippets (relative module paths resolved: our prefix differs).
+function ngxh.load_modules()
+  local lines = {}
+  for _, name in ipairs({ "mod-http-ndk.conf", "mod-http-lua.conf" }) do
+    local text = read(MODULES .. "/" .. name)
+    if not text then return nil, MODULES .. "/" .. name .. " missing (libnginx-mod-http-lua)" end
+    for path in text:gmatch("load_module%s+([^;]+);") do
+      if path:sub(1, 1) ~= "/" then path = "/usr/share/nginx/" .. path end
+      lines[#lines + 1] = "load_module " .. path .. ";"
+    end
+  end
+  return table.concat(lines, "\n")
+end
+
+-- Raw HTTP/1.1 exchange with 127.0.0.1:port; returns status, body, headers.
+function ngxh.http(port, method, path, body, timeout)
+  local c = assert(socket.tcp())
+  c:settimeout(timeout or 15)
+  local ok, err = c:connect("127.0.0.1", port)
+  if not ok then return nil, err end
+  body = body or ""
+  c:send(("%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s")
+    :format(method, path, #body, body))
+  local line, rerr = c:receive("*l")
+  if not line then c:close(); return nil, rerr end
+  local status = tonumber(line:match("^HTTP/%d%.%d (%d+)"))
+  local headers = {}
+  while true do
+    local h = c:receive("*l")
+    if not h or h == "" then break end
+    local k, v = h:match("^([^:]+):%s*(.*)$")
+    if k then headers[k:lower()] = v end
+  end
+  local data
+  if headers["content-length"] then
+    data = c:receive(tonumber(headers["content-length"]))
+  elseif (headers["transfer-encoding"] or ""):find("chunked") then
+    local parts = {}
+    while true do
+      local size = tonumber(c:receive("*l"), 16)
+      if not size or size == 0 then break end
+      parts[#parts + 1] = c:receive(size)
+      c:receive("*l")
+    end
+    data = table.concat(parts)
+  else
+    data = c:receive("*a")
+  end
+  c:close()
+  return status, data, headers
+end
+
+-- Starts nginx with `conf` in `dir`; returns a handle with :stop().
+function ngxh.start(dir, conf, port)
+  assert(sh("mkdir -p " .. dir .. "/logs " .. dir .. "/tmp"))
+  write(dir .. "/nginx.conf", conf)
+  local cmd = ("%s -p %s -c %s/nginx.conf -e %s/logs/error.log >%s/logs/start.out 2>&1")
+    :format(NGINX, dir, dir, dir, dir)
+  if not sh(cmd) then
+    error("nginx did not start:\n" .. (read(dir .. "/logs/start.out") or "")
+      .. (read(dir .. "/logs/error.log") or ""))
+  end
+  local h = { dir = dir, port = port }
+  function h.stop()
+    local pid = read(dir .. "/logs/nginx.pid")
+    if not pid then return end
+    pid = pid:match("%d+")
+    sh("kill -QUIT " .. pid .. " 2>/dev/null")
+    for _ = 1, 100 do
+      if not sh("kill -0 " .. pid .. " 2>/dev/null") then return end
+      socket.sleep(0.05)
+    end
+    sh("kill -KILL " .. pid .. " 2>/dev/null")
+  end
+  function h.log() return read(dir .. "/logs/error.log") or "" end
+  -- Ready when a worker answers (the master alone accepts connections).
+  local deadline = socket.gettime() + 10
+  while socket.gettime() < deadline do
+    if ngxh.http(port, "GET", "/", nil, 1) then return h end
+    socket.sleep(0.05)
+  end
+  h.stop()
+  error("nginx did not listen on " .. port .. ":\n" .. h.log())
+end
+
+function ngxh.tmpdir()
+  local p = assert(io.popen("mktemp -d /tmp/ct-openresty.XXXXXX"))
+  local d = p:read("*l")
+  p:close()
+  return d
+end
+
+-- Test CA, a server certificate for ct.test signed by it, and a
+-- self-signed one nobody trusts.
+local function make_certs(dir)
+  local ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+  local q = " >>" .. dir .. "/openssl.log 2>&1"
+  assert(sh(("cd %s && openssl req -x509 %s -keyout ca.key -out ca.pem -days 2 -subj '/CN=ct test CA'%s")
+    :format(dir, ec, q)), "openssl failed")
+  assert(sh(("cd %s && openssl req %s -keyout srv.key -out srv.csr -subj '/CN=ct.test'%s"):format(dir, ec, q)))
+  write(dir .. "/ext.cnf", "subjectAltName=DNS:ct.test\n")
+  assert(sh(("cd %s && openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+    .. " -out srv.pem -days 2 -extfile ext.cnf%s"):format(dir, q)))
+  assert(sh(("cd %s && openssl req -x509 %s -keyout self.key -out self.pem -days 2 -subj '/CN=ct.test'"
+    .. " -addext subjectAltName=DNS:ct.test%s"):format(dir, ec, q)))
+end
+
+-- Code run inside nginx for the transport tests: origins that behave (and
+-- misbehave) in known ways, and /run/<case> endpoints exercising the
+-- transport against them, answering JSON.
+local CASES = [==[
+local cjson = require("cjson.safe")
+local transport = require("clevertap.transport.ngx")
+local M = {}
+local P = tonumber(os.getenv("CT_T_PORT"))
+
+function M.init_worker()
+  local ok, err = pcall(function() transport.new():check() end)
+  ngx.shared.results:set("init_worker", ok and "no error" or tostring(err))
+  local _, rerr = transport.new():request({ url = "http://127.0.0.1:1/", method = "GET" })
+  ngx.shared.results:set("init_worker_request", cjson.encode(rerr))
+end
+
+function M.in_phase()
+  local ok, err = pcall(function() transport.new():check() end)
+  ngx.shared.results:set(ngx.var.uri, ok and "no error" or tostring(err))
+end
+
+local raw = {
+  close = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil-close body",
+  http10 = "HTTP/1.0 200 OK\r\nContent-Length: 4\r\n\r\nhttp",
+  continue = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok",
+  trailers = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n1;ext=1\r\n!\r\n0\r\nX-T: 1\r\n\r\n",
+  garbage = "NOT HTTP AT ALL\r\n\r\n",
+  badlen = "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
+  short = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this",
+  big = "HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n" .. string.rep("x", 2000),
+  badchunk = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+  dup = "HTTP/1.1 429 Too Many\r\nRetry-After: 2\r\nX-A: 1\r\nX-A: 2\r\nContent-Length: 0\r\n\r\n",
+}
+
+function M.origin()
+  local what = ngx.var.uri:match("^/origin/(.*)$")
+  ngx.req.read_body()
+  if what == "echo" then
+    local h = ngx.req.get_headers()
+    ngx.header["Content-Type"] = "application/json"
+    local body = cjson.encode({ method = ngx.req.get_method(), host = h.host, len = h["content-length"],
+      ua = h["user-agent"], x = h["x-test"], body = ngx.req.get_body_data(), uri = ngx.var.request_uri })
+    ngx.header["Content-Length"] = #body
+    ngx.print(body)
+  elseif what == "chunked" then
+    for i = 1, 5 do ngx.print("part", i, ";"); ngx.flush(true) end
+  elseif what == "conn" then
+    local body = ngx.var.connection .. " " .. ngx.var.connection_requests
+    ngx.header["Content-Length"] = #body
+    ngx.print(body)
+  elseif what == "sleep" then
+    ngx.sleep(tonumber(ngx.var.arg_t) or 1)
+    ngx.header["Content-Length"] = 5
+    ngx.print("slept")
+  elseif what == "drop" then
+    return ngx.exit(444)
+  elseif what == "trickle" then
+    ngx.header["Content-Length"] = 20
+    for _ = 1, 20 do ngx.print("x"); ngx.flush(true); ngx.sleep(0.1) end
+  elseif what == "halfdead" then
+    -- Answers once with keep-alive, then reads the next request on that
+    -- connection and closes without a reply, like a server going away.
+    local n = ngx.shared.results:incr("halfdead", 1, 0)
+    local sock = assert(ngx.req.socket(true))
+    if n == 1 then
+      sock:send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst")
+      repeat local l = sock:receive("*l") until not l or l == ""
+      ngx.shared.results:set("halfdead_dropped", true)
+    else
+      sock:send("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfresh")
+    end
+    return ngx.exit(444)
+  elseif raw[what] then
+    local sock = assert(ngx.req.socket(true))
+    sock:send(raw[what])
+    return ngx.exit(444)
+  else
+    return ngx.exit(404)
+  end
+end
+
+local function get(path, o, req)
+  req = req or {}
+  req.url = req.url or ("http://127.0.0.1:" .. P .. "/origin/" .. path)
+  req.method = req.method or "GET"
+  local t = assert(transport.new({ backend = "cosocket", keepalive_pool = o and o.pool,
+    max_body = o and o.max_body }))
+  local http = require("clevertap.transport.ngx.http")
+  if o and o.direct then return http.request(req, o.direct) end
+  return t:request(req)
+end
+
+local run = {}
+
+function run.echo()
+  return get("echo", nil, { method = "POST", body = "payload!", headers = { ["X-Test"] = "v" }, timeout = 5 })
+end
+function run.chunked() return get("chunked") end
+function run.raw() return get(ngx.var.arg_what, { max_body = 1000 }) end
+function run.drop() return get("drop") end
+function run.refused()
+  return get(nil, nil, { url = "http://127.0.0.1:" .. tonumber(ngx.var.arg_port) .. "/" })
+end
+function run.timeout() return get("sleep?t=2", nil, { timeout = 0.3 }) end
+function run.trickle() return get("trickle", nil, { timeout = 0.5 }) end
+function run.keepalive()
+  local a = get("conn")
+  local b = get("conn")
+  return { first = a and a.body, second = b and b.body }
+end
+function run.stale()
+  -- A pooled connection the origin closed (keepalive_timeout 1s) is
+  -- replaced transparently rather than reported as an unknown outcome.
+  local a = get("conn")
+  ngx.sleep(1.5)
+  local b, err = get("conn")
+  return { first = a and a.body, second = b and b.body, err = err }
+end
+function run.halfdead()
+  local a = get("halfdead")
+  local b, err = get("halfdead")
+  return { first = a and a.body, second = b and b.body, err = err,
+    dropped = ngx.shared.results:get("halfdead_dropped"), connections = ngx.shared.results:get("halfdead") }
+end
+function run.tls()
+  local http = require("clevertap.transport.ngx.http")
+  local res, err = http.request({ url = ngx.var.arg_url, method = "GET" },
+    { resolve = { ["ct.test"] = "127.0.0.1", ["other.test"] = "127.0.0.1" },
+      ssl_verify = ngx.var.arg_verify ~= "0" })
+  return res or { err = err }
+end
+function run.parallel()
+  local t = assert(transport.new({ backend = "cosocket", concurrency = 5 }))
+  local start = t:now()
+  local threads, results = {}, {}
+  for i = 1, 5 do
+    threads[i] = t:spawn(function()
+      results[i] = t:request({ url = "http://127.0.0.1:" .. P .. "/origin/sleep?t=0.4", method = "GET" })
+    end)
+  end
+  for i = 1, 5 do t:join(threads[i]) end
+  local ok = 0
+  for i = 1, 5 do if results[i] and results[i].status == 200 then ok = ok + 1 end end
+  return { ok = ok, elapsed = t:now() - start }
+end
+function run.phase_result()
+  return { value = ngx.shared.results:get(ngx.var.arg_key) }
+end
+function run.badbackend()
+  local t, err = transport.new({ backend = "nope" })
+  local t2, err2 = transport.new({ concurrency = 0 })
+  return { t = t ~= nil, err = err, t2 = t2 ~= nil, err2 = err2 }
+end
+function run.backend()
+  return { name = assert(transport.new()).backend, available = transport.available() }
+end
+
+function M.run()
+  local name = ngx.var.uri:match("^/run/(.*)$")
+  local res, err = run[name]()
+  ngx.header["Content-Type"] = "application/json"
+  ngx.print(cjson.encode(res or { err = err }))
+end
+
+return M
+]==]
+
+local function transport_conf(dir, p1, p2, p3)
+  return table.concat({
+    assert(ngxh.load_modules()),
+    ngxh.user_line(),
+    "worker_processes 1;",
+    "pid " .. dir .. "/logs/nginx.pid;",
+    "error_log " .. dir .. "/logs/error.log info;",
+    "env CT_T_PORT=" .. p1 .. ";",
+    "events { worker_connections 256; }",
+    "http {",
+    "  access_log off;",
+    "  client_body_temp_path " .. dir .. "/tmp; proxy_temp_path " .. dir .. "/tmp;",
+    "  fastcgi_temp_path " .. dir .. "/tmp; uwsgi_temp_path " .. dir .. "/tmp; scgi_temp_path " .. dir .. "/tmp;",
+    "  keepalive_timeout 1s;",
+    ('  lua_package_path "%s/lua/?.lua;%s/lua/?/init.lua;%s/?.lua;/usr/share/lua/5.1/?.lua;;";')
+      :format(ROOT, ROOT, dir),
+    ('  lua_package_cpath "%s/%s/luajit/?.so;/usr/lib/x86_64-linux-gnu/lua/5.1/?.so;;";'):format(ROOT, BUILD),
+    "  lua_ssl_trusted_certificate " .. dir .. "/ca.pem;",
+    "  lua_ssl_verify_depth 2;",
+    "  lua_shared_dict results 1m;",
+    "  init_worker_by_lua_block { require('cases').init_worker() }",
+    "  server {",
+    "    listen 127.0.0.1:" .. p1 .. ";",
+    "    location /origin/ { content_by_lua_block { require('cases').origin() } }",
+    "    location /run/ { content_by_lua_block { require('cases').run() } }",
+    "    location /phase/log { return 204; log_by_lua_block { require('cases').in_phase() } }",
+    "    location /phase/header_filter { return 204; header_filter_by_lua_block { require('cases').in_phase() } }",
+    "    location /phase/body_filter { return 200 'x'; body_filter_by_lua_block { require('cases').in_phase() } }",
+    "  }",
+    "  server {",
+    "    listen 127.0.0.1:" .. p2 .. " ssl;",
+    "    ssl_certificate " .. dir .. "/srv.pem; ssl_certificate_key " .. dir .. "/srv.key;",
+    "    location / {",
+    "      content_by_lua_block { ngx.header['X-SNI'] = ngx.var.ssl_server_name or ''; ngx.print('tls ok') }",
+    "    }",
+    "  }",
+    "  server {",
+    "    listen 127.0.0.1:" .. p3 .. " ssl;",
+    "    ssl_certificate " .. dir .. "/self.pem; ssl_certificate_key " .. dir .. "/self.key;",
+    "    location / { return 200 'untrusted'; }",
+    "  }",
+    "}",
+  }, "\n")
+end
+
+local json = require("cjson")
+
+describe("ngx transport inside nginx", function()
+  local dir, server, p1, p2, p3
+
+  setup(function()
+    dir = ngxh.tmpdir()
+    make_certs(dir)
+    write(dir .. "/cases.lua", CASES)
+    p1, p2, p3 = ngxh.free_port(), ngxh.free_port(), ngxh.free_port()
+    server = ngxh.start(dir, transport_conf(dir, p1, p2, p3), p1)
+  end)
+
+  teardown(function()
+    if server then server.stop() end
+    if dir then sh("rm -rf " .. dir) end
+  end)
+
+  local function run(case, query)
+    local status, body = ngxh.http(p1, "GET", "/run/" .. case .. (query and ("?" .. query) or ""))
+    assert.are.equal(200, status, (body or "") .. "\n" .. server.log():sub(-3000))
+    return json.decode(body)
+  end
+
+  it("picks the cosocket client when lua-resty-http is not installed", function()
+    local r = run("backend")
+    assert.is_true(r.available)
+    assert.are.equal("cosocket", r.name)
+  end)
+
+  it("sends method, Host, headers, Content-Length and body; reads a content-length body", function()
+    local r = run("echo")
+    assert.are.equal(200, r.status)
+    local e = json.decode(r.body)
+    assert.are.same({ method = "POST", host = "127.0.0.1:" .. p1, len = "8", x = "v", body = "payload!",
+      ua = "lua-clevertap (ngx)", uri = "/origin/echo" }, e)
+    assert.are.equal("application/json", r.headers["content-type"])
+  end)
+
+  it("reads chunked bodies, with chunk extensions and trailers", function()
+    assert.are.equal("part1;part2;part3;part4;part5;", run("chunked").body)
+    local r = run("raw", "what=trailers")
+    assert.are.equal("hello!", r.body)
+  end)
+
+  it("reads close-delimited and HTTP/1.0 bodies, and skips 1xx interim responses", function()
+    assert.are.equal("until-close body", run("raw", "what=close").body)
+    assert.are.equal("http", run("raw", "what=http10").body)
+    local r = run("raw", "what=continue")
+    assert.are.equal(201, r.status)
+    assert.are.equal("ok", r.body)
+  end)
+
+  it("joins repeated headers and lower-cases names", function()
+    local r = run("raw", "what=dup")
+    assert.are.equal(429, r.status)
+    assert.are.equal("2", r.headers["retry-after"])
+    assert.are.equal("1, 2", r.headers["x-a"])
+  end)
+
+  it("reports malformed, truncated and oversized responses as sent network errors", function()
+    for _, what in ipairs({ "garbage", "badlen", "short", "big", "badchunk" }) do
+      local r = run("raw", "what=" .. what)
+      assert.is_table(r.err, what)
+      assert.are.equal("network", r.err.kind, what)
+      assert.is_true(r.err.sent, what)
+    end
+    assert.matches("too large", run("raw", "what=big").err.message)
+  end)
+
+  it("reports a connection dropped after the request as sent (outcome unknown)", function()
+    local r = run("drop")
+    assert.are.equal("network", r.err.kind)
+    assert.is_true(r.err.sent)
+  end)
+
+  it("reports a refused connection as not sent", function()
+    local r = run("refused", "port=" .. ngxh.free_port())
+    assert.are.equal("network", r.err.kind)
+    assert.is_false(r.err.sent)
+    assert.matches("connect", r.err.message)
+  end)
+
+  it("times out a slow answer and a trickling body within the request's timeout", function()
+    local t0 = socket.gettime()
+    local r = run("timeout")
+    assert.is_table(r.err, json.encode(r))
+    assert.are.equal("timeout", r.err.kind)
+    assert.is_true(r.err.sent)
+    local r2 = run("trickle")
+    assert.is_table(r2.err, json.encode(r2))
+    assert.are.equal("timeout", r2.err.kind)
+    assert.is_true(socket.gettime() - t0 < 1.8)
+  end)
+
+  it("reuses pooled connections, and replaces one the server closed while idle", function()
+    local r = run("keepalive")
+    local c1, n1 = r.first:match("(%d+) (%d+)")
+    local c2, n2 = r.second:match("(%d+) (%d+)")
+    assert.are.equal(c1, c2)
+    assert.are.equal(tonumber(n1) + 1, tonumber(n2))
+    local s = run("stale")
+    assert.is_string(s.second, json.encode(s.err))
+    assert.are_not.equal(s.first:match("%d+"), s.second:match("%d+"))
+  end)
+
+  it("retries on a fresh connection when a pooled one dies before any reply byte", function()
+    local r = run("halfdead")
+    assert.are.equal("first", r.first)
+    assert.is_true(r.dropped)
+    assert.are.equal("fresh", r.second, json.encode(r.err))
+    assert.are.equal(2, r.connections)
+  end)
+
+  it("verifies TLS certificates and the host name, with SNI", function()
+    local ok = run("tls", "url=https://ct.test:" .. p2 .. "/")
+    assert.are.equal(200, ok.status, json.encode(ok))
+    assert.are.equal("tls ok", ok.body)
+    assert.are.equal("ct.test", ok.headers["x-sni"])
+    local mismatch = run("tls", "url=https://other.test:" .. p2 .. "/")
+    assert.are.equal("network", mismatch.err.kind)
+    assert.is_false(mismatch.err.sent)
+    assert.matches("TLS handshake", mismatch.err.message)
+    local untrusted = run("tls", "url=https://ct.test:" .. p3 .. "/")
+    assert.is_false(untrusted.err.sent)
+    assert.matches("TLS handshake", untrusted.err.message)
+    local unverified = run("tls", "verify=0&url=https://other.test:" .. p2 .. "/")
+    assert.are.equal(200, unverified.status)
+  end)
+
+  it("runs requests concurrently in light threads", function()
+    local r = run("parallel")
+    assert.are.equal(5, r.ok)
+    assert.is_true(r.elapsed < 1.2, "5 x 0.4 s took " .. r.elapsed .. " s")
+  end)
+
+  it("refuses unknown options", function()
+    local r = run("badbackend")
+    assert.is_false(r.t)
+    assert.matches("unknown ngx transport backend", r.err)
+    assert.is_false(r.t2)
+    assert.matches("concurrency", r.err2)
+  end)
+
+  it("raises a clear error in phases without cosockets, pointing to ngx.timer.at", function()
+    local v = run("phase_result", "key=init_worker").value
+    assert.matches("init_worker phase", v)
+    assert.matches("ngx.timer.at", v, 1, true)
+    local rerr = json.decode(run("phase_result", "key=init_worker_request").value)
+    assert.is_false(rerr.sent)
+    assert.matches("ngx.timer.at", rerr.message, 1, true)
+    for _, phase in ipairs({ "log", "header_filter", "body_filter" }) do
+      ngxh.http(p1, "GET", "/phase/" .. phase)
+      local got
+      for _ = 1, 50 do
+        got = run("phase_result", "key=/phase/" .. phase).value
+        if got then break end
+        socket.sleep(0.02)
+      end
+      assert.matches(phase .. " phase", got)
+      assert.matches("ngx.timer.at", got, 1, true)
+    end
+  end)
+end)
+
