@@ -10,6 +10,9 @@ Context.__index = Context
 
 local REDACTED = "<redacted>"
 
+-- error.kind in --json output for failures that are not client errors.
+local KIND_OF_CODE = { [exit.USAGE] = "usage", [exit.INVALID] = "invalid", [exit.FAILURE] = "failure" }
+
 local function plain_replace(s, what, with)
   if what == nil or #what < 4 then return s end  -- too short to tell from text
   local out, i = {}, 1
@@ -90,7 +93,7 @@ end
 -- document so far) gets the error.
 function Context:fail(code, message, err, result)
   if result then
-    result.error = err and Context.error_table(err) or { kind = "usage", message = message }
+    result.error = err and Context.error_table(err) or { kind = KIND_OF_CODE[code] or "error", message = message }
     if err and message then result.error.context = message end
   end
   if not self.json then
