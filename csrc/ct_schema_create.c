@@ -26,7 +26,7 @@ static const ct_schema ttl = {
     .kind = CT_K_OBJECT,
     .fields = (const ct_field[]){
         { "ttl_type", &CT_S_ENUM("relative", "absolute"), 0 },
-        { "value", &ct_s_integer, CT_REQUIRED },
+        { "value", &ct_s_any, CT_REQUIRED }, /* typed by the rules below */
         CT_FIELDS_END },
     .rules = (const ct_rule[]){
         CT_MATCH_IF("value", "ttl_type", "absolute", &ttl_absolute_value),
