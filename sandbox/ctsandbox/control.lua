@@ -5,6 +5,7 @@ local config = require "ctsandbox.config"
 local reqlog = require "ctsandbox.reqlog"
 local faults = require "ctsandbox.faults"
 local campaigns = require "ctsandbox.campaigns"
+local validate = require "ctsandbox.validate"
 
 local M = {}
 
@@ -58,7 +59,9 @@ end
 
 local routes = {}
 
-routes["GET /_sandbox/health"] = function() return answer(200, { status = "ok" }) end
+routes["GET /_sandbox/health"] = function()
+  return answer(200, { status = "ok", validation = validate.available() and config.get().validate ~= false })
+end
 routes["POST /_sandbox/reset"] = reset
 
 routes["GET /_sandbox/requests"] = function()

@@ -26,8 +26,15 @@ function M.available()
 end
 
 -- One readable line for an errors array.
+-- Only problems of severity "error" are reported when there are any: the
+-- API would not mention what the client library merely warns about.
 local function describe(errors)
   local lines = {}
+  local only = {}
+  for _, e in ipairs(errors) do
+    if type(e) ~= "table" or e.severity == nil or e.severity == "error" then only[#only + 1] = e end
+  end
+  if #only > 0 then errors = only end
   for _, e in ipairs(errors) do
     if type(e) == "table" then
       local where = (e.pointer and e.pointer ~= "") and e.pointer or "/"
