@@ -40,8 +40,13 @@ static const ct_schema sms_content = {
         CT_FIELDS_END },
 };
 
-#define CT_SEND_FIELDS(content)                                  \
+/* "to, name, title, body, subject, sender_name, and target_mode are required
+ * parameters" says the reference, yet none of its send examples has a name or
+ * a target_mode: both are known (no unknown-member warning), neither required. */
+#define CT_SEND_FIELDS(content, mode)                            \
     { "to", &ct_sc_identities, CT_REQUIRED },                    \
+    { "name", &ct_s_nonempty, 0 },                               \
+    { "target_mode", &CT_S_ENUM(mode), 0 },                      \
     { "tag_group", &ct_s_nonempty, 0 },                          \
     { "campaign_id", &ct_sc_campaign_id, 0 },                    \
     { "respect_frequency_caps", &ct_s_boolean, 0 },              \
@@ -60,20 +65,20 @@ static const ct_rule send_rules[] = {
 
 const ct_schema ct_sc_send_push = {
     .kind = CT_K_OBJECT, .rules = send_rules,
-    .fields = (const ct_field[]){ CT_SEND_FIELDS(&push_content) },
+    .fields = (const ct_field[]){ CT_SEND_FIELDS(&push_content, "push") },
 };
 
 const ct_schema ct_sc_send_webpush = {
     .kind = CT_K_OBJECT, .rules = send_rules,
-    .fields = (const ct_field[]){ CT_SEND_FIELDS(&webpush_content) },
+    .fields = (const ct_field[]){ CT_SEND_FIELDS(&webpush_content, "webpush") },
 };
 
 const ct_schema ct_sc_send_email = {
     .kind = CT_K_OBJECT, .rules = send_rules,
-    .fields = (const ct_field[]){ CT_SEND_FIELDS(&email_content) },
+    .fields = (const ct_field[]){ CT_SEND_FIELDS(&email_content, "email") },
 };
 
 const ct_schema ct_sc_send_sms = {
     .kind = CT_K_OBJECT, .rules = send_rules,
-    .fields = (const ct_field[]){ CT_SEND_FIELDS(&sms_content) },
+    .fields = (const ct_field[]){ CT_SEND_FIELDS(&sms_content, "sms") },
 };
