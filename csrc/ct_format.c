@@ -1,5 +1,6 @@
 /* Formats (YYYYMMDD, "YYYYMMDD HH:MM", "HH:MM", yyyyMMddHHmm, epoch) and
  * the "got ..." descriptions of values used in messages. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -123,9 +124,15 @@ int ct_fmt_check(ct_format f, const ct_value *v, ct_moment *out, char *detail, s
             m->minute = (int)(rem % 3600 / 60);
             return 0;
         }
-        if (v->u.i < 0) return 1;
-        n = (size_t)snprintf(num, sizeof num, "%lld", (long long)v->u.i);
-        s = num;
+        if (v->u.i < 0 || v->u.i > 999999999999LL) return 1; /* at most 12 digits */
+        char *q = num + sizeof num;
+        uint64_t u = (uint64_t)v->u.i;
+        do {
+            *--q = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        s = q;
+        n = (size_t)(num + sizeof num - q);
     } else {
         return 1;
     }

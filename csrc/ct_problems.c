@@ -101,7 +101,7 @@ void ct_path_free(ct_path *p)
     ct_path_init(p);
 }
 
-static ct_frame *path_slot(ct_path *p)
+ct_frame *ct_path_slot_slow(ct_path *p)
 {
     if (p->n == p->cap) {
         size_t cap = p->cap * 2;
@@ -115,25 +115,9 @@ static ct_frame *path_slot(ct_path *p)
     return &p->f[p->n++];
 }
 
-void ct_path_push_key(ct_path *p, const char *key, size_t len)
-{
-    ct_frame *f = path_slot(p);
-    f->key = key;
-    f->len = len;
-    f->kind = 0;
-}
-
-void ct_path_push_index(ct_path *p, size_t i)
-{
-    ct_frame *f = path_slot(p);
-    f->key = NULL;
-    f->len = i;
-    f->kind = 1;
-}
-
 void ct_path_push_raw(ct_path *p, const char *raw)
 {
-    ct_frame *f = path_slot(p);
+    ct_frame *f = p->n < p->cap ? &p->f[p->n++] : ct_path_slot_slow(p);
     f->key = raw ? raw : "";
     f->len = strlen(f->key);
     f->kind = 2;
@@ -311,6 +295,21 @@ const ct_problem *ct_problems_get(const ct_problems *p, size_t i)
 {
     if (!p || i >= p->n) return NULL;
     return &p->items[i];
+}
+
+void ct_problems_clear(ct_problems *p, size_t max_kept)
+{
+    if (!p) return;
+    for (size_t i = 0; i < p->n; i++) free((char *)p->items[i].pointer);
+    if (p->cap > 256) {
+        free(p->items);
+        p->items = NULL;
+        p->cap = 0;
+    }
+    p->n = 0;
+    p->errors = p->warnings = p->dropped_errors = p->dropped_warnings = 0;
+    p->finished = 0;
+    p->max_kept = max_kept ? max_kept : CT_MAX_PROBLEMS_DEFAULT;
 }
 
 void ct_problems_free(ct_problems *p)

@@ -70,8 +70,21 @@ typedef struct ct_path {
 } ct_path;
 void ct_path_init(ct_path *p);
 void ct_path_free(ct_path *p);
-void ct_path_push_key(ct_path *p, const char *key, size_t len);
-void ct_path_push_index(ct_path *p, size_t i);
+ct_frame *ct_path_slot_slow(ct_path *p);
+static inline void ct_path_push_key(ct_path *p, const char *key, size_t len)
+{
+    ct_frame *f = p->n < p->cap ? &p->f[p->n++] : ct_path_slot_slow(p);
+    f->key = key;
+    f->len = len;
+    f->kind = 0;
+}
+static inline void ct_path_push_index(ct_path *p, size_t i)
+{
+    ct_frame *f = p->n < p->cap ? &p->f[p->n++] : ct_path_slot_slow(p);
+    f->key = 0;
+    f->len = i;
+    f->kind = 1;
+}
 void ct_path_push_raw(ct_path *p, const char *raw);
 static inline void ct_path_pop(ct_path *p) { p->n--; }
 void ct_path_render(const ct_path *p, ct_buf *b); /* RFC 6901 ("" = root) */
@@ -85,6 +98,8 @@ void ct_problems_addf(ct_problems *p, ct_severity sev, const char *pointer, cons
     __attribute__((format(printf, 4, 5)));
 /* Appends "N more problems not shown" when some were dropped; call once at the end. */
 void ct_problems_finish(ct_problems *p);
+/* Empties the list for reuse (0 = default max_kept). */
+void ct_problems_clear(ct_problems *p, size_t max_kept);
 size_t ct_problems_warnings(const ct_problems *p);
 /* Stable sort of the kept problems from index `from` on, by pointer (tokens
  * compared bytewise, array indexes numerically): Lua tables are read in hash

@@ -96,11 +96,13 @@ void ct_arena_free(ct_arena *a)
 
 /* ---- lookups ------------------------------------------------------------ */
 
-static int key_cmp(const char *a, size_t alen, const char *b, size_t blen)
+static inline int key_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
+    /* keys are short: a plain loop beats a memcmp call */
     size_t n = alen < blen ? alen : blen;
-    int c = n ? memcmp(a, b, n) : 0;
-    if (c) return c;
+    const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+    for (size_t i = 0; i < n; i++)
+        if (x[i] != y[i]) return x[i] < y[i] ? -1 : 1;
     return alen < blen ? -1 : alen > blen;
 }
 

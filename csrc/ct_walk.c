@@ -59,6 +59,14 @@ struct ct_check {
 
 static void walk(walker *w, ct_value *v, const ct_schema *s);
 
+/* NUL-terminated name equal to the key bytes (no strlen, no memcmp call) */
+static inline int name_eq(const char *name, const char *key, size_t klen)
+{
+    size_t i = 0;
+    while (i < klen && name[i] == key[i]) i++;
+    return i == klen && name[klen] == '\0';
+}
+
 /* levels: how far a value got before failing (ONEOF picks the furthest) */
 enum { LV_TYPE = 0, LV_SHAPE = 1, LV_VALUE = 2 };
 
@@ -332,7 +340,7 @@ static void walk_string(walker *w, ct_value *v, const ct_schema *s)
         if (s->enums) {
             size_t i;
             for (i = 0; s->enums[i]; i++)
-                if (strlen(s->enums[i]) == len && memcmp(s->enums[i], str, len) == 0) break;
+                if (name_eq(s->enums[i], str, len)) break;
             if (!s->enums[i]) {
                 if (w->trial) {
                     report(w, csev(s), LV_SHAPE, "%s", "");
@@ -550,7 +558,7 @@ static const ct_field *find_field(const ct_field *f, const char *key, size_t kle
 {
     if (!f) return NULL;
     for (; f->name; f++)
-        if (f->name[0] == key[0] && strlen(f->name) == klen && memcmp(f->name, key, klen) == 0) return f;
+        if (name_eq(f->name, key, klen)) return f;
     return NULL;
 }
 
@@ -580,10 +588,18 @@ static int value_text(const ct_value *v, char *buf, size_t n, const char **s, si
         *s = v->u.str.s;
         *len = v->u.str.len;
         return 1;
-    case CT_V_INT:
-        *len = (size_t)snprintf(buf, n, "%lld", (long long)v->u.i);
-        *s = buf;
+    case CT_V_INT: {
+        char *e = buf + n, *q = e;
+        uint64_t u = v->u.i < 0 ? (uint64_t)0 - (uint64_t)v->u.i : (uint64_t)v->u.i;
+        do {
+            *--q = (char)('0' + u % 10);
+            u /= 10;
+        } while (u && q > buf + 1);
+        if (v->u.i < 0) *--q = '-';
+        *s = q;
+        *len = (size_t)(e - q);
         return 1;
+    }
     case CT_V_BOOL:
         *s = v->u.b ? "true" : "false";
         *len = strlen(*s);
@@ -749,7 +765,7 @@ static void walk_members(walker *w, ct_value *v, const ct_schema **chain, size_t
         int is_disc = 0;
         for (size_t c = 0; c < nchain && !is_disc; c++)
             if (chain[c]->kind == CT_K_VARIANT && chain[c]->discriminator &&
-                strlen(chain[c]->discriminator) == m->klen && memcmp(chain[c]->discriminator, m->key, m->klen) == 0)
+                name_eq(chain[c]->discriminator, m->key, m->klen))
                 is_disc = 1;
         if (is_disc) continue;
         ct_path_push_key(&w->path, m->key, m->klen);
@@ -849,7 +865,7 @@ static const ct_schema *pick_variant(walker *w, ct_value *v, const ct_schema *s)
     }
     if (d->type == CT_V_STR) {
         for (const ct_variant *x = s->variants; x && x->value; x++)
-            if (strlen(x->value) == d->u.str.len && memcmp(x->value, d->u.str.s, d->u.str.len) == 0)
+            if (name_eq(x->value, d->u.str.s, d->u.str.len))
                 return x->schema ? x->schema : &ct_s_empty_object;
     }
     ct_path_push_key(&w->path, disc, strlen(disc));

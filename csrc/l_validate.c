@@ -30,16 +30,17 @@ typedef struct lctx {
     int busy;
 } lctx;
 
+/* Drops the problems of the last call (the list itself is kept for reuse). */
 static void ctx_release(lctx *c)
 {
-    if (c->problems) ct_problems_free(c->problems);
-    c->problems = NULL;
+    if (c->problems) ct_problems_clear(c->problems, 0);
 }
 
 static int ctx_gc(lua_State *L)
 {
     lctx *c = luaL_checkudata(L, 1, CTX_MT);
-    ctx_release(c);
+    ct_problems_free(c->problems);
+    c->problems = NULL;
     ct_arena_free(c->arena);
     c->arena = NULL;
     ct_buf_free(&c->out);
@@ -542,7 +543,8 @@ static ct_value *run(lua_State *L, lctx **out_ctx, ct_vopts *o)
     lua_settop(L, 3);
     lctx *ctx = ctx_acquire(L); /* at index 4 */
     *out_ctx = ctx;
-    ctx->problems = ct_problems_new(o->max_problems);
+    if (ctx->problems) ct_problems_clear(ctx->problems, o->max_problems);
+    else ctx->problems = ct_problems_new(o->max_problems);
     if (!ctx->problems) {
         ctx->busy = 0;
         luaL_error(L, "out of memory");
