@@ -93,6 +93,10 @@ describe("when.at", function()
     assert.matches("got true", raised(when.at, true), nil, true)
     assert.matches("got nil", raised(when.at), nil, true)
     assert.matches("got inf", raised(when.at, math.huge), nil, true)
+    assert.matches("time: 1e+300 is outside the range this system's clock can show", raised(when.at, 1e300), nil, true)
+    assert.matches("time: 1e+300 is not a valid date and time", raised(when.at, 1e300, { account_timezone = "UTC" }),
+      nil, true)
+    assert.matches("end_date: ", raised(when.daily, { start = "20350415 12:05", end_date = 1e18 }), nil, true)
   end)
 
   it("refuses bad date tables", function()

@@ -24,9 +24,9 @@ end
 -- tables are read in, so os.time{...} round-trips).
 local function clock_for(zone_name, what)
   if zone_name == nil then
-    return function(t)
-      local f = os.date("*t", t)
-      if not f then raise("%s is outside the range this system's clock can show", show(t)) end
+    return function(t, name)
+      local ok, f = pcall(os.date, "*t", t)
+      if not ok or not f then raise("%s: %s is outside the range this system's clock can show", name, show(t)) end
       return f
     end
   end

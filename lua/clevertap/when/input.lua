@@ -140,7 +140,7 @@ end
 local INSTANT_EXPECTED = '"YYYYMMDD HH:MM", "YYYY-MM-DD HH:MM", an os.time() number or an os.date("*t") table'
 
 --- A date and time: the wall-clock fields {year, month, day, hour, min}.
--- `clock(epoch)` turns os.time numbers into wall-clock fields (the account's
+-- `clock(epoch, what)` turns os.time numbers into wall-clock fields (the account's
 -- time zone); seconds are dropped because the API counts in minutes.
 function input.instant(v, what, clock)
   local f
@@ -158,7 +158,7 @@ function input.instant(v, what, clock)
     if v ~= v or v == math.huge or v == -math.huge then
       raise("%s: expected %s, got %s", what, INSTANT_EXPECTED, show(v))
     end
-    f = clock(floor(v))
+    f = clock(floor(v), what)
   elseif type(v) == "table" then
     f = from_table(v, what, true)
   else
@@ -190,7 +190,7 @@ function input.date(v, what, clock)
     if v >= 10000101 and v <= 99991231 and v == floor(v) then
       f = { year = floor(v / 10000), month = floor(v / 100) % 100, day = v % 100 }
     else
-      f = clock(floor(v))
+      f = clock(floor(v), what)
     end
   elseif type(v) == "table" then
     f = from_table(v, what, false)

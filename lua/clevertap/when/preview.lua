@@ -29,8 +29,9 @@ function preview.misuse(w, opts)
       return string.format("opts: unknown option %s (known: count, now, timezone, user_timezone)", fail.show(k))
     end
   end
-  if opts.now ~= nil and (type(opts.now) ~= "number" or opts.now ~= opts.now) then
-    return "opts.now: expected epoch seconds (a number), got " .. fail.show(opts.now)
+  -- Years 1000-9999: the range "YYYYMMDD" can write.
+  if opts.now ~= nil and (type(opts.now) ~= "number" or not (opts.now >= -30610224000 and opts.now < 253402300800)) then
+    return "opts.now: expected epoch seconds (a number in years 1000-9999), got " .. fail.show(opts.now)
   end
   for _, k in ipairs { "timezone", "user_timezone" } do
     if opts[k] ~= nil and type(opts[k]) ~= "string" then
