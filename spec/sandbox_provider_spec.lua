@@ -128,6 +128,22 @@ describe("sandbox SMS provider", function()
     assert.are.equal(401, (sms("acme", { Authorization = "Bearer " .. token })))
   end)
 
+  it("redacts the query and body parameters a provider lists as secret", function()
+    sandbox.provider("textlocal", { secret_params = { "apikey" } })
+    sandbox.request { method = "POST", path = "/provider/textlocal/send?apikey=key-987&sender=CT",
+      body = "apikey=key-987&numbers=919999999999&message=hi",
+      headers = { ["Content-Type"] = "application/x-www-form-urlencoded" } }
+    local rec = sandbox.requests { prefix = "/provider/textlocal/" }[1]
+    assert.are.equal("apikey=REDACTED&sender=CT", rec.query)
+    assert.are.equal("REDACTED", rec.args.apikey)
+    assert.are.equal("CT", rec.args.sender)
+    assert.are.equal("apikey=REDACTED&numbers=919999999999&message=hi", rec.body)
+    local f = assert(io.open(sandbox.dir() .. "/requests.jsonl"))
+    local text = f:read("*a")
+    f:close()
+    assert.is_nil(text:find("key-987", 1, true))
+  end)
+
   it("never logs client secrets, tokens or configured secret headers", function()
     sandbox.provider("keyed", { secret_headers = { "X-Provider-Key" } })
     local token = get_token()

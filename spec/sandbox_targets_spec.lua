@@ -229,6 +229,14 @@ describe("sandbox targets/*", function()
       assert.are.same({}, none.targets)
     end)
 
+    it("takes the range from the query string of a GET", function()
+      local _, created = sandbox.api("targets/create", campaign("now"))
+      local status, body = sandbox.request { method = "GET",
+        path = "/1/targets/list.json?from=" .. today() .. "&to=" .. today(), headers = sandbox.auth_headers() }
+      assert.are.equal(200, status)
+      assert.are.equal(created.id, body.targets[1].id)
+    end)
+
     it("requires from and to as YYYYMMDD", function()
       local status, body = sandbox.api("targets/list", { from = 20250101 })
       assert.are.equal(400, status)

@@ -131,6 +131,11 @@ end
 
 local function list(req, conf)
   local p = payload_of(req)
+  if not p and req.method == "GET" and (req.body or "") == "" then
+    -- GET with the range in the query string.
+    local args = ngx.req.get_uri_args()
+    p = { from = tonumber(args.from), to = tonumber(args.to) }
+  end
   if not p then return fail(400, M.INVALID_JSON, 78) end
   if not yyyymmdd(p.from) then return bad("from must be a date in the format YYYYMMDD") end
   if not yyyymmdd(p.to) then return bad("to must be a date in the format YYYYMMDD") end

@@ -38,16 +38,21 @@ local function query_args()
   return next(args) and args or nil
 end
 
-local function record(req, conf, extra_redact)
+-- secrets: nil, or { headers = set of names, params = list of names } for
+-- a provider request.
+local function record(req, conf, secrets)
   local rec = {
     method = req.method,
     path = req.path,
     query = ngx.var.args or "",
     args = query_args(),
-    headers = reqlog.redact_headers(req.headers, extra_redact),
+    headers = reqlog.redact_headers(req.headers, secrets and secrets.headers),
   }
   local body = req.body
-  if req.path:sub(1, 10) == "/provider/" then body = reqlog.redact_body(body) end
+  if secrets then
+    body = reqlog.redact_body(body, secrets.params)
+    rec.query, rec.args = reqlog.redact_query(rec.query, rec.args, secrets.params)
+  end
   return reqlog.write(rec, body, tonumber(conf.log_body_max))
 end
 
@@ -126,7 +131,7 @@ function M.handle()
     body = read_body(),
   }
   local provider = path:sub(1, 10) == "/provider/" and require("ctsandbox.provider") or nil
-  req.seq = record(req, conf, provider and provider.redact_headers(req, conf))
+  req.seq = record(req, conf, provider and provider.secrets(req, conf))
 
   local fault, ferr = pick_fault(req)
   if ferr then return respond.send(respond.fail(400, "X-Sandbox-Fault: " .. ferr, 400)) end

@@ -19,13 +19,18 @@ local function settings(req, conf)
   return name, (conf.providers or {})[name] or {}
 end
 
---- Extra header names to redact in the log for this provider.
-function M.redact_headers(req, conf)
+--- What to redact in the log for this provider, beyond the defaults:
+-- { headers = { name = true }, params = { "apikey", ... } }.
+function M.secrets(req, conf)
   local _, p = settings(req, conf)
-  if type(p.secret_headers) ~= "table" then return nil end
-  local set = {}
-  for _, h in ipairs(p.secret_headers) do set[string.lower(h)] = true end
-  return set
+  local out = { headers = {}, params = {} }
+  if type(p.secret_headers) == "table" then
+    for _, h in ipairs(p.secret_headers) do out.headers[string.lower(h)] = true end
+  end
+  if type(p.secret_params) == "table" then
+    for _, f in ipairs(p.secret_params) do out.params[#out.params + 1] = tostring(f) end
+  end
+  return out
 end
 
 local function form_or_json(req)

@@ -50,16 +50,46 @@ function M.redact_headers(headers, extra)
   return out
 end
 
--- Secrets inside form or JSON bodies (OAuth client credentials).
+-- Secrets inside form or JSON bodies and query strings (OAuth client
+-- credentials, plus the names a provider lists in `secret_params`).
 local SECRET_FIELDS = { "client_secret", "password", "refresh_token", "access_token" }
 
-function M.redact_body(body)
-  if not body or body == "" then return body end
-  for _, f in ipairs(SECRET_FIELDS) do
-    body = body:gsub("(" .. f .. "=)[^&]*", "%1" .. M.REDACTED)
-    body = body:gsub('("' .. f .. '"%s*:%s*)"[^"]*"', '%1"' .. M.REDACTED .. '"')
+local function escape_pattern(s)
+  return (s:gsub("[%^%$%(%)%%%.%[%]%*%+%-%?]", "%%%0"))
+end
+
+local function redact_fields(text, fields)
+  for _, f in ipairs(fields) do
+    local name = escape_pattern(f)
+    text = text:gsub("^(" .. name .. "=)[^&]*", "%1" .. M.REDACTED)
+    text = text:gsub("(&" .. name .. "=)[^&]*", "%1" .. M.REDACTED)
+    text = text:gsub('("' .. name .. '"%s*:%s*)"[^"]*"', '%1"' .. M.REDACTED .. '"')
   end
-  return body
+  return text
+end
+
+local function all_fields(extra)
+  if not extra then return SECRET_FIELDS end
+  local out = {}
+  for i, f in ipairs(SECRET_FIELDS) do out[i] = f end
+  for _, f in ipairs(extra) do out[#out + 1] = f end
+  return out
+end
+
+function M.redact_body(body, extra)
+  if not body or body == "" then return body end
+  return redact_fields(body, all_fields(extra))
+end
+
+function M.redact_query(query, args, extra)
+  local fields = all_fields(extra)
+  if query and query ~= "" then query = redact_fields(query, fields) end
+  if args then
+    for _, f in ipairs(fields) do
+      if args[f] ~= nil then args[f] = M.REDACTED end
+    end
+  end
+  return query, args
 end
 
 function M.open(dir)
