@@ -104,6 +104,31 @@ describe("validation, across endpoints", function()
     assert.is_true((clevertap.validate("targets/create", p)))
   end)
 
+  it("has a case for every rule of docs/schema-coverage.md, and a row for every case", function()
+    local f = assert(io.open("docs/schema-coverage.md", "rb"))
+    local doc = f:read("*a")
+    f:close()
+    local specs = {}
+    local files = { "validate_rules_spec.lua", "validate_rules_create_spec.lua", "validate_rules_send_spec.lua" }
+    for _, name in ipairs(files) do
+      local sf = assert(io.open("spec/" .. name, "rb"))
+      specs[#specs + 1] = sf:read("*a")
+      sf:close()
+    end
+    local spec_text = table.concat(specs, "\n")
+    local documented = {}
+    for cell in doc:gmatch("\n| ([A-Z][A-Z0-9, -]-) |") do
+      for id in cell:gmatch("[A-Z][A-Z0-9-]*") do
+        documented[id] = true
+        assert.truthy(spec_text:find('"' .. id .. ":", 1, true), "no spec case for " .. id)
+      end
+    end
+    assert.is_true(next(documented) ~= nil)
+    for id in spec_text:gmatch('{ "([A-Z][A-Z0-9-]*): ') do
+      assert.is_true(documented[id] == true, id .. " is not in docs/schema-coverage.md")
+    end
+  end)
+
   it("refuses an unknown endpoint as misuse", function()
     assert.has_error(function() clevertap.validate("targets/delete", {}) end)
     assert.has_error(function() clevertap.validate("send/fax", {}) end)
