@@ -229,6 +229,17 @@ describe("when.recurring, when.daily, when.weekly", function()
     end
     -- one day needs no list
     assert.same({ 2 }, when.weekly { days = "mon", start = "20350415 12:05" }.repeat_on_days_of_week)
+    assert.same({ 5 }, when.weekly { days = 5, start = "20350415 12:05" }.repeat_on_days_of_week)
+  end)
+
+  it("reads day groups in the days list", function()
+    local function days(v) return when.weekly { days = v, start = "20350415 12:05" }.repeat_on_days_of_week end
+    assert.same({ 2, 3, 4, 5, 6 }, days "weekdays")
+    assert.same({ 1, 7 }, days { "Weekend" })
+    assert.same({ 1, 2, 3, 4, 5, 6, 7 }, days "all")
+    assert.same({ 1, 4, 7 }, days { "weekend", "wed" })
+    assert.matches("days[2]: Mon repeats a day already listed",
+      raised(when.weekly, { days = { "mon", "weekdays" }, start = "20350415 12:05" }), nil, true)
   end)
 
   it("refuses days outside 1-7 and unknown names, naming the entry", function()
@@ -243,7 +254,7 @@ describe("when.recurring, when.daily, when.weekly", function()
   it("refuses a day listed twice and an empty list", function()
     assert.matches("days[2]: Mon repeats a day already listed",
       raised(when.weekly, { days = { "mon", 2 }, start = "20350415 12:05" }), nil, true)
-    assert.matches("days: expected a non-empty list of days",
+    assert.matches('days: expected a non-empty list of days (a day of week ("mon"',
       raised(when.weekly, { days = {}, start = "20350415 12:05" }), nil, true)
     assert.matches("days: expected a list of days, got a table with key \"x\"",
       raised(when.weekly, { days = { x = 1 }, start = "20350415 12:05" }), nil, true)

@@ -45,11 +45,6 @@ local dnd_names = {
   dnd_info = "dnd_info", windows = "dnd_info",
 }
 
-local day_groups = {
-  weekdays = { 2, 3, 4, 5, 6 }, weekend = { 1, 7 }, daily = { 1, 2, 3, 4, 5, 6, 7 },
-  all = { 1, 2, 3, 4, 5, 6, 7 }, everyday = { 1, 2, 3, 4, 5, 6, 7 },
-}
-
 local WINDOW_EXPECTED = 'a window {"HH:MM", "HH:MM"} (start, end; an end before the start crosses midnight)'
   .. " or {from=, to=}"
 
@@ -86,7 +81,7 @@ local function dnd_info(v, name)
   table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
   for _, k in ipairs(keys) do
     local kname = name .. "[" .. show(k) .. "]"
-    local days = type(k) == "string" and day_groups[k:lower()] or { input.day(k, kname) }
+    local days = type(k) == "string" and input.day_groups[k:lower()] or { input.day(k, kname) }
     local w = window(v[k], kname)
     for _, d in ipairs(days) do
       if from_key[d] then

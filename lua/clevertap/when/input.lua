@@ -43,6 +43,12 @@ local day_names = {
 }
 input.day_abbr = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" }
 
+--- Names for several days at once.
+input.day_groups = {
+  weekdays = { 2, 3, 4, 5, 6 }, weekend = { 1, 7 }, daily = { 1, 2, 3, 4, 5, 6, 7 },
+  all = { 1, 2, 3, 4, 5, 6, 7 }, everyday = { 1, 2, 3, 4, 5, 6, 7 },
+}
+
 local DAY_EXPECTED = 'a day of week ("mon", "Monday", ...) or a number 1-7 (1 = Sunday ... 7 = Saturday)'
 
 --- A day of week as the API numbers it: 1 = Sunday ... 7 = Saturday.
@@ -59,27 +65,29 @@ function input.day(v, what)
   return toint(n)
 end
 
---- A non-empty list of days, returned in ascending order; repeats are a mistake.
+--- A non-empty list of days (or one day, or a group such as "weekdays"),
+-- returned in ascending order; a day reached twice is a mistake.
 function input.days(v, what)
-  if type(v) == "string" or type(v) == "number" then v = { v } end
-  if type(v) == "table" then
-    for k in pairs(v) do
-      if type(k) ~= "number" or k < 1 or k > #v or k ~= floor(k) then
-        raise("%s: expected a list of days, got a table with key %s", what, show(k))
-      end
+  if type(v) ~= "table" then v = { v } end
+  for k in pairs(v) do
+    if type(k) ~= "number" or k < 1 or k > #v or k ~= floor(k) then
+      raise("%s: expected a list of days, got a table with key %s", what, show(k))
     end
   end
-  if type(v) ~= "table" or #v == 0 then
-    raise("%s: expected a non-empty list of days (%s), got %s", what, DAY_EXPECTED, show(v))
+  if #v == 0 then
+    raise("%s: expected a non-empty list of days (%s, or \"weekdays\", \"weekend\", \"all\")", what, DAY_EXPECTED)
   end
   local seen, out = {}, {}
   for i, d in ipairs(v) do
-    local n = input.day(d, string.format("%s[%d]", what, i))
-    if seen[n] then
-      raise("%s[%d]: %s repeats a day already listed", what, i, input.day_abbr[n])
+    local name = string.format("%s[%d]", what, i)
+    local group = type(d) == "string" and input.day_groups[d:lower()]
+    for _, n in ipairs(group or { input.day(d, name) }) do
+      if seen[n] then
+        raise("%s: %s repeats a day already listed", name, input.day_abbr[n])
+      end
+      seen[n] = true
+      out[#out + 1] = n
     end
-    seen[n] = true
-    out[#out + 1] = n
   end
   table.sort(out)
   return out
