@@ -15,6 +15,7 @@ typedef struct xfer {
     ct_sb body;
     ct_sb rhdr;          /* "name\0value\0" pairs of the last response */
     size_t nrhdr;
+    int prereqs;         /* times libcurl was about to send this request */
     char errbuf[CURL_ERROR_SIZE];
     struct xfer *next;   /* running list or free pool */
 } xfer;
@@ -106,11 +107,27 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     return x->rhdr.oom ? 0 : len;
 }
 
+/* libcurl silently sends a request again when a reused connection closes
+ * without an answer. The server may have processed the first copy, so that
+ * would break "an unknown outcome is never re-sent": refuse the second send;
+ * the transfer then fails and the engine decides (unknown, or a retry it
+ * counts when the caller allowed re-sending). */
+static int on_prereq(void *ud, char *ip, char *local_ip, int port, int local_port)
+{
+    (void)ip;
+    (void)local_ip;
+    (void)port;
+    (void)local_port;
+    xfer *x = ud;
+    return ++x->prereqs > 1 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
+}
+
 static void xfer_recycle(ct_curl *c, xfer *x)
 {
     curl_slist_free_all(x->hdrs);
     x->hdrs = NULL;
     x->req = NULL;
+    x->prereqs = 0;
     x->body.len = 0;
     x->rhdr.len = 0;
     x->nrhdr = 0;
@@ -146,6 +163,7 @@ static int start(ct_curl *c, ct_req *r)
         }
     }
     x->req = r;
+    x->prereqs = 0;
     x->errbuf[0] = '\0';
     size_t nh = 0;
     const char *const *h = ct_req_headers(r, &nh);
@@ -192,6 +210,8 @@ static int start(ct_curl *c, ct_req *r)
     if (c->ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+    curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
     if (curl_multi_add_handle(c->multi, e) != CURLM_OK) goto oom;
     ct_req_set_transport(r, x);
     x->next = c->running;
@@ -263,7 +283,9 @@ static void finish(ct_curl *c, ct_engine *e, xfer *x, CURLcode rc, int64_t now)
         snprintf(msg, sizeof msg, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
         ct_err_kind kind = rc == CURLE_OPERATION_TIMEDOUT ? CT_EK_TIMEOUT : CT_EK_NETWORK;
         if (x->body.oom || x->rhdr.oom) snprintf(msg, sizeof msg, "out of memory reading the response");
-        ct_engine_fail(e, r, now, kind, rc == CURLE_OK || maybe_sent(x->easy, rc), msg);
+        if (x->prereqs > 1)
+            snprintf(msg, sizeof msg, "connection closed without an answer after the request was sent");
+        ct_engine_fail(e, r, now, kind, rc == CURLE_OK || x->prereqs > 1 || maybe_sent(x->easy, rc), msg);
     }
     xfer_recycle(c, x);
 }

@@ -171,14 +171,31 @@ local function send_results(cj, iterator)
   return report
 end
 
+-- cjson decodes every number as a float under Lua 5.4: give integral
+-- values (campaign ids, counts) back their integer subtype.
+local tointeger = math.tointeger
+local function integers(v)
+  if tointeger and type(v) == "table" then
+    for k, x in pairs(v) do
+      if type(x) == "number" then
+        local i = (x == x and x > -2 ^ 53 and x < 2 ^ 53) and tointeger(x) or nil
+        if i then v[k] = i end
+      elseif type(x) == "table" then
+        integers(x)
+      end
+    end
+  end
+  return v
+end
+
 local function call_results(cj)
   local status, body, err = cj:response()
   if err then
     err = errors.from_core(err)
-    if body and body ~= "" then err.body = cjson.decode(body) end
+    if body and body ~= "" then err.body = integers(cjson.decode(body)) end
     return nil, err
   end
-  local t = cjson.decode(body or "")
+  local t = integers(cjson.decode(body or ""))
   if type(t) ~= "table" then
     return nil, errors.new { kind = "http", status = status, message = "response is not a JSON object" }
   end

@@ -1,0 +1,273 @@
+--- Generic request runner (docs/transports.md): runs prepared HTTP requests
+-- through the client engine (in-flight cap, rate, retries with backoff and
+-- jitter, unknown-outcome rules) and reports what happened to every item.
+-- Providers often answer 200 for failures, so a `classify` function decides.
+local core = require "clevertap.core"
+local errors = require "clevertap.error"
+local ftransport = require "clevertap.transport.function"
+
+local M = {}
+
+local Runner = {}
+Runner.__index = Runner
+
+local OPTIONS = {
+  concurrency = "number", rate = "number", timeout = "number", connect_timeout = "number",
+  verify_tls = "boolean", ca_file = "string", retry = "table", resend_unknown = "boolean",
+  transport = "string|function|table", seed = "number",
+}
+local RETRY_OPTIONS = { attempts = true, base_delay = true, max_delay = true, max_total = true }
+local RUN_OPTIONS = { classify = "function", on_progress = "function", on_done = "function", idempotent = "boolean" }
+
+local function check_options(opts, known, where)
+  for k, v in pairs(opts) do
+    local want = known[k]
+    if not want then error(where .. ": unknown option '" .. tostring(k) .. "'", 3) end
+    if want ~= true and not ("|" .. want .. "|"):find("|" .. type(v) .. "|", 1, true) then
+      error(where .. ": option '" .. k .. "' must be a " .. want:gsub("|", " or ") .. ", got " .. type(v), 3)
+    end
+  end
+end
+
+local function ms(s) return s and math.max(1, math.floor(s * 1000 + 0.5)) or nil end
+
+--- http.new{...} -> runner
+function M.new(opts)
+  opts = opts or {}
+  check_options(opts, OPTIONS, "clevertap.http.new")
+  local retry = opts.retry or {}
+  check_options(retry, RETRY_OPTIONS, "clevertap.http.new retry")
+  if opts.concurrency ~= nil and opts.concurrency < 1 then
+    error("clevertap.http.new: concurrency must be >= 1", 2)
+  end
+  if opts.rate ~= nil and opts.rate <= 0 then error("clevertap.http.new: rate must be > 0", 2) end
+  local transport = opts.transport
+  if transport == "curl" then transport = nil end
+  if type(transport) == "string" then
+    error("clevertap.http.new: transport must be \"curl\", a function or a table", 2)
+  end
+  if transport ~= nil then ftransport.check(transport) end
+  local engine = assert(core.client_new {
+    generic = true,
+    lua_transport = transport ~= nil,
+    ua_extra = transport ~= nil and "(lua)" or nil,
+    timeout_ms = ms(opts.timeout), connect_timeout_ms = ms(opts.connect_timeout),
+    retry_attempts = retry.attempts, retry_base_ms = ms(retry.base_delay),
+    retry_max_ms = ms(retry.max_delay), retry_total_ms = ms(retry.max_total),
+    resend_unknown = opts.resend_unknown, ca_file = opts.ca_file, insecure = opts.verify_tls == false,
+    seed = opts.seed,
+  })
+  return setmetatable({
+    engine = engine, transport = transport,
+    concurrency = opts.concurrency or 8, rate = opts.rate,
+    extra = { verify_tls = opts.verify_tls ~= false, ca_file = opts.ca_file },
+    jobs = {},
+  }, Runner)
+end
+
+--- The default classification: 2xx ok; 429 and 503 retried (Retry-After
+-- honoured by the engine when `after` is not given); anything else fails.
+function M.default_classify(res)
+  local s = res.status
+  if s >= 200 and s < 300 then return "ok" end
+  if s == 429 then
+    return "retry", { kind = "rate_limited", message = "HTTP 429", after = tonumber(res.headers["retry-after"]) }
+  end
+  if s == 503 then
+    return "retry", { kind = "http", message = "HTTP 503", after = tonumber(res.headers["retry-after"]) }
+  end
+  return "fail", { kind = "http", message = "HTTP " .. s }
+end
+
+local function check_request(req, where)
+  if type(req) ~= "table" then return where .. ": must be a table" end
+  if req.method ~= nil and type(req.method) ~= "string" then return where .. "/method: must be a string" end
+  if type(req.url) ~= "string" or not req.url:match("^https?://") then
+    return where .. "/url: must be an http:// or https:// URL"
+  end
+  if req.url:find("[%c ]") then return where .. "/url: must not contain spaces or control characters" end
+  if req.headers ~= nil and type(req.headers) ~= "table" then return where .. "/headers: must be a table" end
+  for k, v in pairs(req.headers or {}) do
+    if type(k) ~= "string" or not k:match("^[%w!#$%%&'*+.^_`|~-]+$") then
+      return where .. "/headers: invalid header name " .. tostring(k)
+    end
+    if type(v) ~= "string" then return where .. "/headers/" .. k .. ": must be a string" end
+    local why = core.header_problem(v)
+    if why then return where .. "/headers/" .. k .. ": " .. why end
+  end
+  if req.body ~= nil and type(req.body) ~= "string" then return where .. "/body: must be a string" end
+  return nil
+end
+
+local function header_lines(headers)
+  local lines = {}
+  for k, v in pairs(headers or {}) do lines[#lines + 1] = k .. ": " .. v end
+  table.sort(lines)
+  return lines
+end
+
+local function items_of(req) return req.items or { req } end
+
+local function normalize_info(verdict, info, res)
+  if type(info) == "string" then info = { message = info } end
+  if type(info) ~= "table" then info = {} end
+  if info.kind == nil and verdict ~= "ok" then
+    info.kind = (res.status == 429) and "rate_limited" or "http"
+  end
+  if info.status == nil then info.status = res.status end
+  return info
+end
+
+--- runner:start(requests, opts) -> job (see Runner:run)
+function Runner:start(requests, opts)
+  opts = opts or {}
+  check_options(opts, RUN_OPTIONS, "clevertap.http run")
+  local classify = opts.classify or M.default_classify
+  local reqs, total = {}, 0
+  local pull
+  if type(requests) == "table" then
+    for i, req in ipairs(requests) do
+      local why = check_request(req, "/" .. (i - 1))
+      if why then
+        return nil, errors.validation { { pointer = why:match("^[^:]+"), message = why:match(": (.*)$"),
+          severity = "error" } }
+      end
+    end
+    local i = 0
+    pull = function()
+      i = i + 1
+      return requests[i]
+    end
+    total = #requests
+  elseif type(requests) == "function" then
+    pull = requests
+    total = -1
+  else
+    error("clevertap.http run: requests must be an array or an iterator function", 2)
+  end
+  local n, items_total = 0, 0
+  local function next_request()
+    local req = pull()
+    if req == nil then return nil end
+    n = n + 1
+    local why = check_request(req, "/" .. (n - 1))
+    if why then error(why, 0) end
+    reqs[n] = req
+    items_total = items_total + #items_of(req)
+    return n, req.method or "POST", req.url, header_lines(req.headers), req.body or ""
+  end
+  local function classify_c(res, tag, attempt)
+    local req = reqs[tag]
+    req.attempt = attempt
+    local verdict, info = classify(res, req)
+    if verdict ~= "ok" and verdict ~= "fail" and verdict ~= "retry" and verdict ~= "unknown" then
+      return "fail", { kind = "api", message = "classify returned " .. tostring(verdict) }
+    end
+    info = normalize_info(verdict, info, res)
+    if verdict == "retry" and type(info.headers) == "table" then
+      req.headers = req.headers or {}
+      for k, v in pairs(info.headers) do req.headers[k] = v end
+    end
+    return verdict, info
+  end
+  local cj = self.engine:generic(next_request, classify_c, {
+    concurrency = self.concurrency, rate = self.rate, idempotent = opts.idempotent, total = total,
+  })
+  local job = setmetatable({ runner = self, core = cj, done = false, on_done = opts.on_done,
+    on_progress = opts.on_progress }, { __index = M.Job })
+  job.finish = function()
+    local r = cj:report()
+    local report = { failed = {}, unknown = {}, requests = r.requests }
+    local lost = 0
+    for _, which in ipairs { "failed", "unknown" } do
+      for i, f in ipairs(r[which]) do
+        local req = reqs[f.tag]
+        local its = req and items_of(req) or {}
+        lost = lost + #its
+        report[which][i] = { items = its, request = f.tag, error = errors.from_core(f.error) }
+      end
+    end
+    report.accepted = items_total - lost
+    report.ok = lost == 0 and r.source_error == nil
+    if r.source_error then
+      local err = errors.from_core(r.source_error)
+      err.report = report
+      return nil, err
+    end
+    return report
+  end
+  self.jobs[cj] = job
+  return job
+end
+
+M.Job = {}
+
+function M.Job:progress()
+  local p = self.core:progress()
+  return { done = p.batches_done, total = p.batches_total, accepted = p.accepted, requests = p.requests }
+end
+
+function M.Job:wait(timeout)
+  local deadline = timeout and core.now() + timeout
+  while not self.done do
+    local left = deadline and deadline - core.now() or 1
+    if left <= 0 then
+      return nil, errors.new { kind = "timeout", message = "requests not finished within " .. timeout .. " s",
+        retryable = true }
+    end
+    self.runner:poll(math.min(left, 1))
+  end
+  return self.result, self.err
+end
+
+--- Bounded work step (as client:poll); returns the number of running jobs.
+function Runner:poll(timeout)
+  timeout = timeout or 0
+  if self.transport then
+    ftransport.pump(self.engine, self.transport, timeout, self.extra)
+  else
+    self.engine:poll(math.max(0, math.floor(timeout * 1000)))
+  end
+  local raised
+  for _, job in pairs(self.jobs) do
+    if job.on_progress then
+      local ok, e = pcall(job.on_progress, job:progress())
+      if not ok and not raised then raised = e end
+    end
+  end
+  for _, cj in ipairs(self.engine:finished()) do
+    local job = self.jobs[cj]
+    if job then
+      self.jobs[cj] = nil
+      job.result, job.err = job.finish()
+      job.done = true
+      if job.on_done then
+        local ok, e = pcall(job.on_done, job.result, job.err)
+        if not ok and not raised then raised = e end
+      end
+    end
+  end
+  if raised then error(raised, 0) end
+  local n = 0
+  for _ in pairs(self.jobs) do n = n + 1 end
+  return n
+end
+
+--- report, err = runner:run(requests [, { classify =, on_progress = }])
+function Runner:run(requests, opts)
+  local job, err = self:start(requests, opts)
+  if not job then return nil, err end
+  return job:wait()
+end
+
+function Runner:close()
+  if self.closed then return end
+  self.closed = true
+  self.jobs = {}
+  self.engine:close()
+end
+
+Runner.__gc = Runner.close
+Runner.__close = Runner.close
+
+return M

@@ -1,0 +1,154 @@
+-- send: batching of any number of identities, validation before sending,
+-- iterators, and the report's accounting.
+local sandbox = require "support.sandbox"
+local U = require "support.client_util"
+
+describe("client:send batching", function()
+  local client
+  before_each(function()
+    sandbox.reset()
+    client = U.client()
+  end)
+  after_each(function() client:close() end)
+
+  local function send_n(counts)
+    local to = {}
+    for ty, n in pairs(counts) do to[ty] = U.ids(n, ty .. "-") end
+    local report, err = client:send("push", { to = to, content = U.content })
+    return report, err, to
+  end
+
+  for _, case in ipairs {
+    { { Identity = 1 }, 1 },
+    { { Identity = 999 }, 1 },
+    { { Identity = 1000 }, 1 },
+    { { Identity = 1001 }, 2 },
+    { { Identity = 2500 }, 3 },
+    { { Identity = 700, Email = 700, FBID = 400, GPID = 300, objectId = 400 }, 3 },
+  } do
+    local counts, want_requests = case[1], case[2]
+    local total = 0
+    for _, n in pairs(counts) do total = total + n end
+    it(("sends %d identities in %d request(s) of at most 1000, each exactly once"):format(total, want_requests),
+      function()
+        local report, err, to = send_n(counts)
+        assert.is_nil(err)
+        assert.is_true(report.ok)
+        assert.equal(total, report.accepted)
+        assert.equal(want_requests, report.requests)
+        assert.same({}, report.failed)
+        assert.same({}, report.unknown)
+        local seen, nreq = U.identities_sent()
+        assert.equal(want_requests, nreq)
+        for _, r in ipairs(U.logged("/1/send/push.json")) do
+          local n = 0
+          for _, list in pairs(r.json.to) do n = n + #list end
+          assert.is_true(n <= 1000 and n > 0)
+          -- the shared content is in every batch
+          assert.same(U.content, r.json.content)
+        end
+        for ty, list in pairs(to) do
+          for _, id in ipairs(list) do assert.equal(1, seen[ty .. ":" .. id]) end
+        end
+      end)
+  end
+
+  it("refuses 0 identities without sending anything", function()
+    local report, err = client:send("push", { to = { Identity = {} }, content = U.content })
+    assert.is_nil(report)
+    assert.equal("validation", err.kind)
+    assert.equal("/to", err.errors[1].pointer)
+    assert.equal(0, #U.logged("/1/send/push.json"))
+  end)
+
+  it("reports every bad identity with its JSON pointer and sends nothing", function()
+    local ids = U.ids(10)
+    ids[6] = ""
+    ids[8] = 42
+    local report, err = client:send("push", { to = { Identity = ids, Email = { "a@b.c", "\255bad" } },
+      content = U.content })
+    assert.is_nil(report)
+    assert.equal("validation", err.kind)
+    assert.is_false(err.retryable)
+    local pointers = {}
+    for _, p in ipairs(err.errors) do pointers[#pointers + 1] = p.pointer end
+    table.sort(pointers)
+    assert.same({ "/to/Email/1", "/to/Identity/5", "/to/Identity/7" }, pointers)
+    assert.matches("/to/", tostring(err))
+    assert.equal(0, #U.logged("/1/send/push.json"))
+  end)
+
+  it("refuses unknown identity types and a missing to", function()
+    local _, err = client:send("push", { to = { Phone = { "1" } }, content = U.content })
+    assert.equal("validation", err.kind)
+    assert.equal("/to/Phone", err.errors[1].pointer)
+    local _, err2 = client:send("push", { content = U.content })
+    assert.equal("/to", err2.errors[1].pointer)
+    assert.equal(0, #U.logged("/1/send/push.json"))
+  end)
+
+  it("raises on an unknown channel (misuse)", function()
+    assert.has_error(function() client:send("fax", { to = { Identity = { "a" } } }) end)
+  end)
+
+  it("takes identities from iterators without holding them", function()
+    local n = 0
+    local function iter()
+      n = n + 1
+      if n <= 2345 then return "it-" .. n end
+    end
+    local report, err = client:send("push", { to = { Identity = iter, Email = { "x@y.z" } }, content = U.content })
+    assert.is_nil(err)
+    assert.equal(2346, report.accepted)
+    assert.equal(3, report.requests)
+    local seen = U.identities_sent()
+    assert.equal(1, seen["Identity:it-2345"])
+    assert.equal(1, seen["Email:x@y.z"])
+  end)
+
+  it("reports a bad identity from an iterator in failed and sends the rest", function()
+    local list = { "a", "", "c" }
+    local i = 0
+    local report = assert(client:send("push", {
+      to = { Identity = function() i = i + 1; return list[i] end }, content = U.content }))
+    assert.equal(2, report.accepted)
+    assert.is_false(report.ok)
+    assert.equal(1, #report.failed)
+    assert.equal("validation", report.failed[1].error.kind)
+    assert.equal("/to/Identity/1", report.failed[1].error.pointer)
+    assert.same({ Identity = { "" } }, report.failed[1].to)
+  end)
+
+  it("stops at an iterator error and returns it with the partial report", function()
+    local i = 0
+    local report, err = client:send("push", { to = { Identity = function()
+      i = i + 1
+      if i > 1500 then error("disk on fire") end
+      return "u" .. i
+    end }, content = U.content })
+    assert.is_nil(report)
+    assert.matches("disk on fire", err.message)
+    -- identities pulled before the error are sent; the rest never were
+    assert.equal(1500, err.report.accepted)
+  end)
+
+  it("an iterator that yields nothing is a validation error", function()
+    local report, err = client:send("push", { to = { Identity = function() return nil end }, content = U.content })
+    assert.is_nil(report)
+    assert.equal("validation", err.kind)
+    assert.equal(0, #U.logged("/1/send/push.json"))
+  end)
+
+  it("sends on every channel", function()
+    for _, ch in ipairs { "webpush", "email", "sms" } do
+      local payload = { to = { Email = { "a@b.c" } }, content = { title = "t", body = "b", subject = "s",
+        sender_name = "n" } }
+      if ch == "sms" then payload.content = { body = "b" } end
+      if ch == "email" then payload.content = { subject = "s", body = "b", sender_name = "n" } end
+      local report, err = client:send(ch, payload)
+      assert.is_nil(err, ch .. ": " .. tostring(err))
+      assert.equal(1, report.accepted)
+      assert.equal(1, #U.logged("/1/send/" .. ch .. ".json"))
+    end
+  end)
+end)
