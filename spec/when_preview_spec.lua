@@ -148,6 +148,22 @@ describe("when.preview of recurrences", function()
     assert.equal("20220429 12:05", days[8].slot)
   end)
 
+  it("previews the reference's push example (now, DND on the user's clock, cutoff 08:00)", function()
+    local w = fx.load("targets-create-push-conversion-goal.json").when
+    -- Monday 2035-04-16 23:00 in New York is inside "2": ["21:00","06:00"]
+    local function at(now)
+      return preview(w, { now = now, timezone = "Asia/Kolkata", user_timezone = "America/New_York" })[1]
+    end
+    local e = at(utc(2035, 4, 17, 3))
+    assert.equal(utc(2035, 4, 17, 10), e.at)
+    assert.equal("Tue 2035-04-17 06:00 EDT -04:00", e.user_time)
+    -- Thursday 09:05 in New York is inside "5": ["09:00","09:13"]; the cutoff
+    -- is the next 08:00 on the user's clock, so the delayed send goes out
+    e = at(utc(2035, 4, 19, 13, 5))
+    assert.equal(utc(2035, 4, 19, 13, 13), e.at)
+    assert.same({ "dnd_delay" }, codes(e))
+  end)
+
   it("counts dropped slots as occurrences of the campaign", function()
     local w = when.daily { start = "20350415 12:00", occurrences = 3,
                            dnd = { timezone = "account", windows = { all = { "11:00", "13:00" } } } }

@@ -136,8 +136,8 @@ local function evaluate(n, slot, w, ctx)
   local at = due
   if w.dnd then
     local zone = w.dnd.dnd_timezone == "user" and ctx.user or ctx.account
-    -- Windows can touch (Mon 21:00-06:00, Tue 06:00-09:00): keep delaying,
-    -- but no more than once per window.
+    -- Windows can touch (Mon 21:00-06:00, Tue 06:00-09:00): keep delaying
+    -- while the new instant is inside a window (a week has at most 7).
     for _ = 1, 8 do
       local win = dnd.find(ctx.windows, zone, at)
       if not win then break end
