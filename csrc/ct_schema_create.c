@@ -229,7 +229,7 @@ static const ct_schema header_location_media = {
     .fields = (const ct_field[]){
         { "latitude", &latitude, 0 },
         { "latitiude", &(const ct_schema){ .kind = CT_K_ONEOF,
-              .note = "latitiude: the documented example's spelling; the field is latitude",
+              .note = "\"latitiude\" (the documented example's spelling) is read as \"latitude\"",
               .alts = (const ct_schema *const[]){ &latitude, NULL } }, 0 },
         { "longitude", &longitude, CT_REQUIRED },
         { "name", &ct_s_string, 0 },
@@ -278,10 +278,10 @@ static const ct_schema wa_interactive = {
         CT_FIELDS_END },
     .rules = (const ct_rule[]){
         { .kind = CT_R_FORBIDDEN_IF, .field = "replacements", .other = "body",
-          .message = "replacements: template messages only; an interactive message "
+          .message = "\"replacements\" belongs to template messages; an interactive message "
                      "(header/body/buttons) carries its replacements in body, header and buttons" },
         { .kind = CT_R_FORBIDDEN_IF, .field = "attachments", .other = "body",
-          .message = "attachments: template messages only; an interactive message "
+          .message = "\"attachments\" belongs to template messages; an interactive message "
                      "(header/body/buttons) attaches media in header" },
         CT_RULES_END },
 };
@@ -337,8 +337,8 @@ static void check_audience(ct_check *cx, const ct_value *v, const ct_rule *rule)
 {
     (void)rule;
     if (ct_obj_get(v, "where") == NULL && ct_obj_get(v, "segment") == NULL)
-        ct_check_error(cx, "/where", "where: required (an object; {} targets the entire user base) "
-                                     "unless segment is given");
+        ct_check_error(cx, "/where", "missing required member \"where\" (an object; {} targets the "
+                                     "entire user base), unless \"segment\" is given");
 }
 
 /* The legacy doc's push campaign has no target_mode; the newer doc always sends one. */
@@ -346,9 +346,9 @@ static void check_target_mode_given(ct_check *cx, const ct_value *v, const ct_ru
 {
     (void)rule;
     if (ct_obj_get(v, "target_mode") == NULL)
-        ct_check_warning(cx, "/target_mode", "target_mode: missing, taken as \"push\" (legacy "
-                                             "campaigns); one of push, webpush, email, sms, "
-                                             "webhook, notificationinbox, whatsapp");
+        ct_check_warning(cx, "/target_mode", "missing member \"target_mode\", taken as \"push\" "
+                                             "(legacy campaigns); one of push, webpush, email, "
+                                             "sms, webhook, notificationinbox, whatsapp");
 }
 
 /* "(Minimum value is 100)" */
