@@ -49,15 +49,16 @@ step estimate examples/price_drop.lua
 step create examples/price_drop.lua
 step list --from "$(date +%Y%m%d)"
 
-echo "== what the sandbox received (passcodes are redacted in its log)"
-"$lua" -e '
+echo "== what the sandbox received, one line per HTTP request (retries included; its log redacts passcodes)"
+REQLOG="$dir/sandbox/requests.jsonl" "$lua" -e '
   local cjson = require "cjson"
-  for line in io.lines(arg[1]) do
+  for line in io.lines(os.getenv("REQLOG")) do
     local r = cjson.decode(line)
     local ok, body = pcall(cjson.decode, r.body or "")
     local what = ok and type(body) == "table" and (body.name or "") or ""
+    if ok and type(body) == "table" and body.estimate_only then what = what .. " (estimate only)" end
     print(string.format("   %-4s %-24s passcode=%s  %s", r.method, r.path,
       tostring(r.headers["x-clevertap-passcode"]), what))
-  end' "$dir/sandbox/requests.jsonl"
+  end' || exit 1
 echo
 echo "done: the campaigns above were created on the local sandbox, not on CleverTap."

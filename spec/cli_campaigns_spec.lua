@@ -63,8 +63,8 @@ return out
       local ids = {}
       for id in r.stdout:gmatch("created campaign (%d+)") do ids[#ids + 1] = id end
       assert.equal(2, #ids)
-      assert.matches('[1]: created campaign %d+ %("Price drop: Shoes"%)', r.stdout)
-      assert.matches('[2]: created campaign %d+ %("Price drop: Headphones"%)', r.stdout)
+      assert.matches("%[1%]: created campaign %d+ %(\"Price drop: Shoes\"%)", r.stdout)
+      assert.matches("%[2%]: created campaign %d+ %(\"Price drop: Headphones\"%)", r.stdout)
       local reqs = sandbox.requests{ path = "/1/targets/create.json", since = since }
       assert.equal(2, #reqs)
       local b = bodies(reqs)

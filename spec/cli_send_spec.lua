@@ -69,7 +69,7 @@ describe("clevertap send", function()
     assert.equal(n_email, #got.Email)
     local seen = {}
     for _, v in ipairs(got.Email) do seen[v] = true end
-    assert.is_true(seen["u1@example.com"] and seen["u2499@example.com"])
+    assert.is_true(seen["u1@example.com"] and seen["u2498@example.com"])
     -- the message itself arrived unchanged with every batch
     local first = sandbox.requests{ path = "/1/send/push.json", since = since }[1]
     local body = cjson.decode(first.body)
@@ -105,7 +105,7 @@ describe("clevertap send", function()
     assert.equal(0, #sandbox.requests{ since = since })
   end)
 
-  it("stops at a bad stdin line, reports what was sent, and exits 3", function()
+  it("checks stdin before sending too: a bad line is exit 3 and nothing is sent", function()
     local input = {}
     for i = 1, 1500 do input[#input + 1] = "user-" .. i end
     input[#input + 1] = "GPID:"
@@ -115,11 +115,9 @@ describe("clevertap send", function()
                       { env = env, stdin = table.concat(input, "\n") .. "\n" })
     assert.equal(3, r.code, r.stdout .. r.stderr)
     local doc = cjson.decode(r.stdout)
-    assert.equal(1500, doc.identities)
-    assert.equal(1500, doc.accepted)
-    assert.matches("stdin:1501: empty GPID identity", doc.error.context or doc.error.message, 1, true)
-    local got = arrived(since)
-    assert.equal(1500, #got.Identity)
+    assert.equal("invalid", doc.error.kind)
+    assert.matches("stdin:1501: empty GPID identity; nothing was sent", doc.error.message, 1, true)
+    assert.equal(0, #sandbox.requests{ since = since })
   end)
 
   it("refuses an empty identities file, a message with 'to' and an invalid message (exit 3, nothing sent)", function()

@@ -20,6 +20,7 @@ local OPTIONS = {
   json = {}, ["dry-run"] = {},
   ["account-id"] = { value = true }, passcode = { value = true },
   region = { value = true }, ["base-url"] = { value = true },
+  timeout = { value = true }, attempts = { value = true },
   endpoint = { value = true, commands = { validate = true, preview = true } },
   strict = { commands = { validate = true } },
   now = { value = true, commands = { validate = true, preview = true } },
@@ -60,6 +61,8 @@ Options for every command:
   --passcode CODE             default: $CLEVERTAP_PASSCODE (prefer the variable)
   --region REGION             eu1 (default), in1, sg1, us1, aps3, mec1; default: $CLEVERTAP_REGION
   --base-url URL              overrides the region; default: $CLEVERTAP_BASE_URL
+  --timeout SECONDS           per request (default 30)
+  --attempts N                tries per request, retries included (default 5)
   -h, --help                  this text; `clevertap COMMAND --help` for one command
   --version                   the library version
 

@@ -103,21 +103,14 @@ function M.run(ctx, positional, o, result)
       nil, result)
   end
 
-  -- A regular file is checked line by line before anything is sent (and
-  -- counted, for the progress bar); standard input can only be checked as
-  -- it streams.
-  local total
-  if o.ids ~= "-" then
-    local n, serr = ids.scan(o.ids, default_type)
-    if not n then return ctx:fail(exit.INVALID, serr .. "; nothing was sent", nil, result) end
-    total = n
-  end
-  local reader, rerr = ids.open(o.ids, default_type)
-  if not reader then return ctx:fail(exit.INVALID, rerr, nil, result) end
-  local first_type, first_value = reader.next()
-  if not first_type then
-    local why = reader.error or ((o.ids == "-" and "stdin" or o.ids) .. ": no identities")
-    return ctx:fail(exit.INVALID, why .. "; nothing was sent", nil, result)
+  -- Every line is checked (and counted, for the progress bar) before
+  -- anything is sent; standard input is copied to a temporary file on the way.
+  local source, serr = ids.scan(o.ids, default_type)
+  if not source then return ctx:fail(exit.INVALID, serr .. "; nothing was sent", nil, result) end
+  if source.total == 0 then
+    ids.close(source)
+    return ctx:fail(exit.INVALID, (o.ids == "-" and "stdin" or o.ids) .. ": no identities; nothing was sent",
+      nil, result)
   end
 
   local mode = "off"
@@ -125,37 +118,29 @@ function M.run(ctx, positional, o, result)
   elseif not o["no-progress"] and not ctx.json and not ctx.dry_run then
     mode = progress.stderr_is_terminal() and "bar" or "lines"
   end
-  local bar = progress.new(ctx.stderr, mode, total)
+  local bar = progress.new(ctx.stderr, mode, source.total)
 
-  local pending = { first_type, first_value }
-  local function next_identity()
-    if pending then
-      local t, v = pending[1], pending[2]
-      pending = nil
-      return t, v
-    end
-    return reader.next()
-  end
-
-  local client, ccode = ctx:client({
-    progress = function(p)
-      bar.update(math.min(reader.count, total or reader.count), p.accepted, p.requests or p.done)
-    end,
-  }, result)
-  if not client then return ccode end
+  local client, ccode = ctx:client(nil, result)
+  if not client then ids.close(source); return ccode end
 
   local message = {}
   for k, v in pairs(items[1].payload) do message[k] = v end
-  message.to = next_identity
-  local report, err = client:send(channel, message)
+  message.to = ids.to(source)
+  local report, err = client:send(channel, message, {
+    on_progress = function(p)
+      bar.update(math.min(source.read, source.total), p.accepted, p.requests)
+    end,
+  })
+  ids.close(source)
+  if report then bar.update(source.total, report.accepted, report.requests) end
   bar.finish()
-  reader.close()
   if not report then
-    return ctx:fail(exit.for_error(err), "send failed; nothing was sent", err, result)
+    if type(err) == "table" and err.report then report = err.report
+    else return ctx:fail(exit.for_error(err), "send failed", err, result) end
   end
 
   local failed_n, unknown_n = sum(report.failed), sum(report.unknown)
-  result.identities = reader.count
+  result.identities = source.total
   result.accepted = report.accepted
   result.failed = failed_n
   result.unknown = unknown_n
@@ -178,7 +163,7 @@ function M.run(ctx, positional, o, result)
     ctx:dry_summary(result)
   else
     ctx:say("%s: %s sent on %s: %s accepted, %s failed, %s unknown, %s", path,
-      fmt.identities(reader.count), channel,
+      fmt.identities(source.total), channel,
       fmt.thousands(report.accepted or 0), fmt.thousands(failed_n), fmt.thousands(unknown_n),
       fmt.plural(report.requests or 0, "request"))
     for _, g in ipairs(groups) do
@@ -191,8 +176,8 @@ function M.run(ctx, positional, o, result)
     end
   end
 
-  if reader.error then
-    return ctx:fail(exit.INVALID, reader.error .. "; identities after it were not sent", nil, result)
+  if err then
+    return ctx:fail(exit.for_error(err), "send stopped", err, result)
   end
   if code ~= exit.OK and not ctx.json then
     ctx:note("clevertap: %s", code == exit.PARTIAL and "partial delivery" or "nothing was accepted")

@@ -151,8 +151,26 @@ function Context:client(extra, result)
     account_id = self.account_id, passcode = self.passcode,
     region = self.region, base_url = self.base_url,
   }
+  local o = self.options
+  if o.timeout then
+    local t = tonumber(o.timeout)
+    if not t or t <= 0 then
+      return nil, self:fail(exit.USAGE, "--timeout expects seconds (a number > 0), got '" .. o.timeout .. "'",
+        nil, result)
+    end
+    opts.timeout = t
+  end
+  if o.attempts then
+    if not o.attempts:match("^%d+$") or tonumber(o.attempts) < 1 then
+      return nil, self:fail(exit.USAGE, "--attempts expects a whole number >= 1, got '" .. o.attempts .. "'", nil,
+        result)
+    end
+    opts.retry = { attempts = tonumber(o.attempts) }
+  end
   for k, v in pairs(extra or {}) do opts[k] = v end
   if self.dry_run then
+    -- Nothing is sent, so the API's pacing of creates does not apply.
+    opts.create_rate = false
     -- Nothing is sent: placeholders stand in for missing credentials so a
     -- campaign can be checked on a machine without secrets.
     opts.account_id = opts.account_id or "ACCOUNT_ID"

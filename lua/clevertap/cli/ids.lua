@@ -1,10 +1,15 @@
 --- Identities for `clevertap send`, one per line, streamed: a 10-million-line
--- file is read as the client asks for more, never held in memory.
+-- file is read as the client builds batches, never held in memory.
 -- A line is `value` (typed by --type) or `Type:value` with Type one of the
 -- API's identity kinds. Blank lines are skipped; a trailing CR is dropped.
+--
+-- The client takes one iterator per identity type and drains them in a fixed
+-- order, so a file mixing types is read once per type present, each pass
+-- keeping its own type. Standard input cannot be read twice: it is copied to
+-- a temporary file first (checked on the way), then read like a file.
 local M = {}
 
-M.TYPES = { "Identity", "Email", "GPID", "FBID", "objectId" }
+M.TYPES = { "FBID", "GPID", "Email", "Identity", "objectId" }
 local known = {}
 for _, t in ipairs(M.TYPES) do known[t] = true end
 
@@ -15,7 +20,7 @@ function M.is_type(t) return known[t] == true end
 function M.parse_line(line, default_type)
   line = line:gsub("\r$", ""):match("^%s*(.-)%s*$")
   if line == "" then return nil end
-  local ty, value = line:match("^([%a]+):(.*)$")
+  local ty, value = line:match("^(%a+):(.*)$")
   if ty and known[ty] then
     value = value:match("^%s*(.-)$")
     if value == "" then return false, "empty " .. ty .. " identity" end
@@ -24,56 +29,76 @@ function M.parse_line(line, default_type)
   return default_type, line
 end
 
---- Open an identities source: a path, or "-" for standard input.
--- Returns a reader or nil, message.
-function M.open(path, default_type)
-  local f, err
+--- Check every line of `path` ("-": standard input, copied to a temporary
+-- file on the way). Returns a source { path =, total =, counts = {type = n},
+-- temp = bool } or nil, "NAME:LINE: message".
+function M.scan(path, default_type)
+  local f, err, copy, copy_path
+  local name = path
   if path == "-" then
-    f = io.stdin
+    f, name = io.stdin, "stdin"
+    copy_path = os.tmpname()
+    copy, err = io.open(copy_path, "w")
+    if not copy then return nil, "cannot create a temporary file for stdin: " .. tostring(err) end
   else
     f, err = io.open(path, "r")
     if not f then return nil, "cannot read identities: " .. tostring(err) end
   end
-  local reader = { path = path, line = 0, count = 0, file = f }
+  local counts, total, n = {}, 0, 0
+  local problem
+  for line in f:lines() do
+    n = n + 1
+    local ty, value = M.parse_line(line, default_type)
+    if ty then
+      counts[ty] = (counts[ty] or 0) + 1
+      total = total + 1
+      if copy then copy:write(ty, ":", value, "\n") end
+    elseif ty == false then
+      problem = string.format("%s:%d: %s", name, n, value)
+      break
+    end
+  end
+  if f ~= io.stdin then f:close() end
+  if copy then copy:close() end
+  if problem then
+    if copy_path then os.remove(copy_path) end
+    return nil, problem
+  end
+  return { path = copy_path or path, total = total, counts = counts, temp = copy_path ~= nil,
+           default_type = default_type, read = 0 }
+end
 
-  --- Next identity: type, value; nil at the end; raises nothing. A bad line
-  -- ends the stream and leaves reader.error set ("FILE:LINE: message").
-  function reader.next()
-    if reader.error or not reader.file then return nil end
-    while true do
-      local line = reader.file:read("*l")
-      if line == nil then
-        reader:close()
-        return nil
-      end
-      reader.line = reader.line + 1
-      local ty, value = M.parse_line(line, default_type)
-      if ty then
-        reader.count = reader.count + 1
-        return ty, value
-      elseif ty == false then
-        reader.error = string.format("%s:%d: %s", path == "-" and "stdin" or path, reader.line, value)
-        reader:close()
+--- The client's `to`: one iterator per type present in the source, each a
+-- streaming pass over the file that yields that type's values.
+-- source.read counts identities handed over so far (for progress).
+function M.to(source)
+  local to = {}
+  for _, ty in ipairs(M.TYPES) do
+    if source.counts[ty] then
+      local f
+      local done = false
+      to[ty] = function()
+        if done then return nil end
+        if not f then f = assert(io.open(source.path, "r")) end
+        for line in f:lines() do
+          local t, value = M.parse_line(line, source.default_type)
+          if t == ty then
+            source.read = source.read + 1
+            return value
+          end
+        end
+        f:close()
+        done = true
         return nil
       end
     end
   end
-
-  function reader.close()
-    if reader.file and reader.file ~= io.stdin then reader.file:close() end
-    reader.file = nil
-  end
-  return reader
+  return to
 end
 
---- Check a whole file before anything is sent (and count its identities for
--- the progress bar). Returns count or nil, "FILE:LINE: message".
-function M.scan(path, default_type)
-  local r, err = M.open(path, default_type)
-  if not r then return nil, err end
-  while r.next() do end
-  if r.error then return nil, r.error end
-  return r.count
+--- Remove the temporary copy of standard input, if any.
+function M.close(source)
+  if source and source.temp then os.remove(source.path) end
 end
 
 return M
