@@ -278,6 +278,19 @@ describe("when.preview with DND", function()
     assert.same({ "dnd_delay", "dnd_delay" }, codes(e))
   end)
 
+  it("follows a chain of overlapping windows through the week to its gap", function()
+    -- each day's window starts before the previous one ends, so a send at
+    -- Monday 13:00 is delayed seven times: Sunday's window ends Monday 05:59,
+    -- before Monday's starts again at 12:00
+    local windows = { mon = { "12:00", "11:59" }, tue = { "11:00", "10:59" }, wed = { "10:00", "09:59" },
+                      thu = { "09:00", "08:59" }, fri = { "08:00", "07:59" }, sat = { "07:00", "06:59" },
+                      sun = { "06:00", "05:59" } }
+    local e = preview(when.at("20350416 13:00", { dnd = { state = "delay", timezone = "account",
+                                                          windows = windows } }))[1]
+    assert.equal(utc(2035, 4, 23, 5, 59), e.at)
+    assert.equal(7, #e.reasons)
+  end)
+
   it("reads windows on the user's or the account's clock as dnd_timezone says", function()
     local function at(tzname)
       local w = when.at("20350420 13:00", { dnd = { state = "delay", timezone = tzname,

@@ -136,8 +136,9 @@ local function evaluate(n, slot, w, ctx)
   local at = due
   if w.dnd then
     local zone = w.dnd.dnd_timezone == "user" and ctx.user or ctx.account
-    -- Windows can touch (Mon 21:00-06:00, Tue 06:00-09:00): keep delaying
-    -- while the new instant is inside a window (a week has at most 7).
+    -- Windows can touch or overlap (Mon 21:00-06:00, Tue 05:00-09:00): keep
+    -- delaying while the new instant is in a window. At most 7 windows, each
+    -- shorter than a day, cannot cover a week, so the chain ends within 7.
     for _ = 1, 8 do
       local win = dnd.find(ctx.windows, zone, at)
       if not win then break end
