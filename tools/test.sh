@@ -46,7 +46,8 @@ for variant in ${VARIANTS:-lua5.4 luajit}; do
   out="$work/busted-$variant.out"
   LUA_PATH="$lpath;;" LUA_CPATH="$PWD/$BUILD/$variant/?.so;;" CT_LUA="$variant" \
     ${CT_WRAP:-} "$variant" /usr/bin/busted -o plainTerminal ${BUSTED_ARGS:-} ${SPECS:-spec} >"$out" 2>&1
-  tail -n 60 "$out"
+  # The whole report when something failed (every failure block), else the summary.
+  if grep -qE '^(Failure|Error) ->' "$out"; then sed -n '/^\(Failure\|Error\) ->/,$p' "$out" | head -n 600; else tail -n 3 "$out"; fi
   line=$(grep -E '^[0-9]+ successes? / [0-9]+ failures? / [0-9]+ errors? / [0-9]+ pending' "$out" | tail -n 1)
   if [ -z "$line" ]; then
     echo "busted under $variant did not finish"; count 0 1; continue
