@@ -531,10 +531,12 @@ const ct_schema ct_sc_webpush_platforms = {
 void ct_sc_check_date_range(ct_check *cx, const ct_value *v, const ct_rule *rule)
 {
     const char *const *names = rule->arg;
+    const ct_value *first = ct_obj_get(v, names[0]), *second = ct_obj_get(v, names[1]);
     ct_moment a, b;
     char rel[64];
-    if (!ct_fmt_parse(CT_FMT_DATE, ct_obj_get(v, names[0]), &a) ||
-        !ct_fmt_parse(CT_FMT_DATE, ct_obj_get(v, names[1]), &b))
+    /* only between two valid integer dates: a wrong one already has its error */
+    if (first == NULL || second == NULL || first->type != CT_V_INT || second->type != CT_V_INT ||
+        !ct_fmt_parse(CT_FMT_DATE, first, &a) || !ct_fmt_parse(CT_FMT_DATE, second, &b))
         return;
     if (ct_days_from_civil(b.year, b.month, b.day) < ct_days_from_civil(a.year, a.month, a.day)) {
         snprintf(rel, sizeof rel, "/%s", names[1]);

@@ -161,4 +161,28 @@ describe("documented examples", function()
       assert.equal(json, (clevertap.encode(endpoint, back, { now = now })))
     end)
   end
+
+  describe("encoded", function()
+    local function encoded(name)
+      local payload, now = payload_of(name)
+      return assert(clevertap.encode(fx.endpoint_of(name), payload, { now = now }))
+    end
+
+    it("writes an empty replacements list as [] (the schema says array)", function()
+      assert.truthy(encoded("targets-create-whatsapp-interactive-image.json"):find('"replacements":[]', 1, true))
+    end)
+
+    it("writes yyyyMMddHHmm and campaign ids as integers", function()
+      assert.truthy(encoded("targets-create-push-conversion-goal.json"):find('"value":202207200000', 1, true))
+      assert.truthy(encoded("send-sms-curl.json"):find('"campaign_id":1000000043', 1, true))
+      assert.truthy(encoded("targets-stop-legacy.json"):find('"id":1457432766', 1, true))
+    end)
+
+    it("writes an empty where as {} (the schema says object)", function()
+      local p = fx.load("targets-create-sms.json")
+      p.where = {}
+      local json = assert(clevertap.encode("targets/create", p))
+      assert.truthy(json:find('"where":{}', 1, true), json)
+    end)
+  end)
 end)
