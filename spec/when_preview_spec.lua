@@ -221,6 +221,15 @@ describe("when.preview across DST changes", function()
     assert.same({ utc(2100, 3, 13, 14), utc(2100, 3, 14, 13) }, instants(occ))
   end)
 
+  it("never delays back in time when a window ends in the repeated hour", function()
+    -- 06:15Z on 2035-11-04 is the second 01:15 in New York (EST); the window
+    -- ends at 01:30, whose first occurrence (05:30Z) is already past
+    local w = when.now { dnd = { state = "delay", timezone = "account", windows = { sat = { "23:00", "01:30" } } } }
+    local e = preview(w, { now = utc(2035, 11, 4, 6, 15), timezone = "America/New_York" })[1]
+    assert.equal(utc(2035, 11, 4, 6, 30), e.at)
+    assert.equal("Sun 2035-11-04 01:30 EST -05:00", e.user_time)
+  end)
+
   it("delays to the end of a DND window on the clock of that night", function()
     local dnd = { state = "delay", timezone = "account", windows = { all = { "22:00", "07:00" } } }
     local occ = preview(when.later { "20350311 00:30", "20351104 00:30", dnd = dnd }, { timezone = "America/New_York" })
