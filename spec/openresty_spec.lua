@@ -311,6 +311,39 @@ function run.backend()
   return { name = assert(transport.new()).backend, available = transport.available() }
 end
 
+-- A CleverTap look-alike served by this same (single) worker: a client that
+-- blocked the worker (libcurl) could never get its answer.
+function M.fake_api()
+  ngx.req.read_body()
+  ngx.sleep(0.2)
+  local body = '{"status":"success","message":"Added to queue for processing"}'
+  ngx.header["Content-Type"] = "application/json"
+  ngx.header["Content-Length"] = #body
+  ngx.print(body)
+end
+
+local function client_send(opts)
+  local clevertap = require("clevertap")
+  opts.base_url = "http://127.0.0.1:" .. P .. "/fake/1"
+  opts.account_id, opts.passcode, opts.timeout = "ACCOUNT", "PASSCODE", 3
+  local client = assert(clevertap.new(opts))
+  local report, err = client:send("push", { to = { Identity = { "a", "b" } }, content = { title = "t", body = "b" } })
+  client:close()
+  return report, err
+end
+
+-- Sending from a phase without cosockets, through the client.
+function M.client_in_phase()
+  local ok, err = pcall(client_send, { transport = transport.new() })
+  ngx.shared.results:set("client:" .. ngx.var.uri, ok and "no error" or tostring(err))
+end
+
+function run.auto()
+  -- No transport named: inside nginx the client must pick cosockets.
+  local report, err = client_send({})
+  return { ok = report and report.ok, accepted = report and report.accepted, err = err and tostring(err) }
+end
+
 function M.run()
   local name = ngx.var.uri:match("^/run/(.*)$")
   local res, err = run[name]()
@@ -346,7 +379,9 @@ local function transport_conf(dir, p1, p2, p3)
     "    listen 127.0.0.1:" .. p1 .. ";",
     "    location /origin/ { content_by_lua_block { require('cases').origin() } }",
     "    location /run/ { content_by_lua_block { require('cases').run() } }",
+    "    location /fake/ { content_by_lua_block { require('cases').fake_api() } }",
     "    location /phase/log { return 204; log_by_lua_block { require('cases').in_phase() } }",
+    "    location /client/log { return 204; log_by_lua_block { require('cases').client_in_phase() } }",
     "    location /phase/header_filter { return 204; header_filter_by_lua_block { require('cases').in_phase() } }",
     "    location /phase/body_filter { return 200 'x'; body_filter_by_lua_block { require('cases').in_phase() } }",
     "  }",
@@ -510,6 +545,25 @@ describe("ngx transport inside nginx", function()
     assert.matches("concurrency", r.err2)
   end)
 
+  it("is what clevertap.new uses inside nginx when no transport is named", function()
+    local r = run("auto")
+    assert.is_nil(r.err)
+    assert.is_true(r.ok)
+    assert.are.equal(2, r.accepted)
+  end)
+
+  it("makes client:send raise the phase error in log_by_lua", function()
+    ngxh.http(p1, "GET", "/client/log")
+    local got
+    for _ = 1, 50 do
+      got = run("phase_result", "key=client:/client/log").value
+      if got then break end
+      socket.sleep(0.02)
+    end
+    assert.matches("log phase", got)
+    assert.matches("ngx.timer.at", got, 1, true)
+  end)
+
   it("raises a clear error in phases without cosockets, pointing to ngx.timer.at", function()
     local v = run("phase_result", "key=init_worker").value
     assert.matches("init_worker phase", v)
@@ -531,3 +585,117 @@ describe("ngx transport inside nginx", function()
   end)
 end)
 
+
+describe("examples/openresty", function()
+  local sandbox = require("support.sandbox")
+  local dir, port
+
+  local function example(cmd, ...)
+    local env = ("BUILD=%s CLEVERTAP_BASE_URL=%s CLEVERTAP_ACCOUNT_ID=%s CLEVERTAP_PASSCODE=%s")
+      :format(BUILD, sandbox.url(), sandbox.account_id, sandbox.passcode)
+    return sh(env .. " examples/openresty/run.sh " .. cmd .. " " .. table.concat({ ... }, " ")
+      .. " >>" .. dir .. "/run.out 2>&1")
+  end
+
+  setup(function()
+    dir = ngxh.tmpdir()
+    port = ngxh.free_port()
+    sandbox.reset()
+    assert(example("start", dir, port), read(dir .. "/run.out"))
+    local deadline = socket.gettime() + 10
+    while not ngxh.http(port, "GET", "/ping", nil, 1) do
+      assert(socket.gettime() < deadline, "example did not answer:\n" .. (read(dir .. "/error.log") or ""))
+      socket.sleep(0.05)
+    end
+  end)
+
+  teardown(function()
+    if dir then
+      example("stop", dir)
+      sh("rm -rf " .. dir)
+    end
+    pcall(sandbox.reset)
+  end)
+
+  it("sends to 100,000 identities while another location keeps answering quickly", function()
+    -- Each batch takes 150 ms at the sandbox, so the send lasts long
+    -- enough for many probes; a blocked worker would hold them all.
+    sandbox.faults({ { path = "/1/send/push.json", fault = "latency", ms = 150 } })
+    -- Short log lines: 100 bodies of 40 KB would only slow the sandbox down.
+    sandbox.configure({ log_body_max = 256 })
+    local seq0 = sandbox.last_seq()
+    local c = assert(socket.tcp())
+    c:settimeout(120)
+    assert(c:connect("127.0.0.1", port))
+    local t0 = socket.gettime()
+    c:send("POST /campaign/send?n=100000&source=stream HTTP/1.1\r\nHost: x\r\n"
+      .. "Content-Length: 0\r\nConnection: close\r\n\r\n")
+    local probes, worst, lat = 0, 0, {}
+    while true do
+      local readable = socket.select({ c }, nil, 0)
+      if readable[1] then break end
+      assert(socket.gettime() - t0 < 90, "send did not finish in 90 s")
+      local p0 = socket.gettime()
+      local status, body = ngxh.http(port, "GET", "/ping", nil, 10)
+      local took = socket.gettime() - p0
+      assert.are.equal(200, status)
+      assert.are.equal("pong\n", body)
+      probes = probes + 1
+      lat[probes] = took
+      if took > worst then worst = took end
+      socket.sleep(0.02)
+    end
+    local raw = c:receive("*a")
+    c:close()
+    local elapsed = socket.gettime() - t0
+    local summary = json.decode(raw:match("\r\n\r\n(.*)$"):match("{.*}"))
+    table.sort(lat)
+    print(("\n  100,000 identities in %.2f s (%d requests); %d /ping probes during the send:"
+      .. " median %.1f ms, p90 %.1f ms, worst %.1f ms")
+      :format(elapsed, summary.requests or -1, probes, (lat[math.ceil(probes / 2)] or 0) * 1000,
+        (lat[math.ceil(probes * 0.9)] or 0) * 1000, worst * 1000))
+    assert.are.equal(100000, summary.accepted + summary.failed + summary.unknown, raw)
+    assert.are.equal(100000, summary.accepted, raw)
+    assert.is_true(summary.ok)
+    local logged = sandbox.requests({ path = "/1/send/push.json", since = seq0 })
+    assert.are.equal(100, #logged)
+    local bytes = 0
+    for _, r in ipairs(logged) do bytes = bytes + r.body_length end
+    assert.is_true(bytes > 100 * 1000 * #'"player-1",', "batches too small: " .. bytes .. " bytes")
+    assert.is_true(elapsed > 1, "the send was too quick to show anything: " .. elapsed)
+    assert.is_true(probes >= 10, "only " .. probes .. " probes")
+    assert.is_true(worst < 0.3, ("a /ping took %.0f ms during the send"):format(worst * 1000))
+  end)
+
+  it("sends from a timer and reports through the status location", function()
+    sandbox.clear_faults()
+    local status, body = ngxh.http(port, "POST", "/campaign/start?n=2500")
+    assert.are.equal(200, status)
+    local job = json.decode(body).job
+    local res
+    local deadline = socket.gettime() + 30
+    repeat
+      socket.sleep(0.05)
+      local st, text = ngxh.http(port, "GET", "/campaign/status?job=" .. job)
+      assert.are.equal(200, st, text)
+      res = json.decode(text)
+    until res.done or socket.gettime() > deadline
+    assert.is_true(res.done)
+    assert.are.equal(2500, res.result.accepted)
+    assert.are.equal(3, res.result.requests)
+  end)
+
+  it("accounts for refused batches in the report", function()
+    sandbox.faults({ { path = "/1/send/push.json", fault = "500-89", every = 2 } })
+    local status, body = ngxh.http(port, "POST", "/campaign/send?n=4000")
+    assert.are.equal(200, status)
+    local r = json.decode(body)
+    assert.are.equal(4000, r.accepted + r.failed + r.unknown, body)
+    assert.is_true(r.requests > 4, body)
+  end)
+
+  it("rejects a bad identity count", function()
+    local status = ngxh.http(port, "POST", "/campaign/send?n=0")
+    assert.are.equal(400, status)
+  end)
+end)
