@@ -164,6 +164,17 @@ describe("clevertap send", function()
     for _, l in ipairs(written) do assert.matches("^Identity:user%-%d+$", l) end
   end)
 
+  it("exits 1 before sending when --failed-ids cannot be written", function()
+    local path = write(dir .. "/ids.txt", "a\n")
+    local since = sandbox.last_seq()
+    local r = cli.run({ "send", "push", msg, "--ids", path, "--failed-ids", dir .. "/no/such/dir/rest.txt" },
+                      { env = env })
+    assert.equal(1, r.code, r.stdout .. r.stderr)
+    assert.matches("cannot write --failed-ids file: ", r.stderr, 1, true)
+    assert.matches("nothing was sent", r.stderr, 1, true)
+    assert.equal(0, #sandbox.requests{ since = since })
+  end)
+
   it("exits 4 when the API refuses every batch, and never prints the passcode", function()
     local path = write(dir .. "/ids.txt", "a\nb\nc\n")
     local r = cli.run({ "send", "push", msg, "--ids", path },

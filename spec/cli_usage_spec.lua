@@ -109,6 +109,9 @@ describe("clevertap command line", function()
       { { "validate", "--endpoint", "targets/nope", "x.lua" }, "--endpoint must be one of" },
       { { "validate", "--now", "tomorrow", "x.lua" }, "--now expects epoch seconds" },
       { { "preview", "--count", "0", "x.lua" }, "--count expects a positive whole number" },
+      { { "stop", "1", "--timeout", "soon", "--account-id", "A", "--passcode", "P" }, "--timeout expects seconds" },
+      { { "stop", "1", "--attempts", "0", "--account-id", "A", "--passcode", "P" },
+        "--attempts expects a whole number" },
     }
     for _, case in ipairs(cases) do
       local r = cli.run(case[1])

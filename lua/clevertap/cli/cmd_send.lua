@@ -41,9 +41,7 @@ local function group(entries, outcome, groups, index)
   end
 end
 
-local function write_rest(path, report)
-  local f, err = io.open(path, "w")
-  if not f then return nil, "cannot write --failed-ids file: " .. tostring(err) end
+local function write_rest(f, report)
   local n = 0
   for _, list in ipairs({ report.failed or {}, report.unknown or {} }) do
     for _, e in ipairs(list) do
@@ -103,6 +101,18 @@ function M.run(ctx, positional, o, result)
       nil, result)
   end
 
+  -- The file for the rest is opened first: finding out it cannot be
+  -- written after the send would lose the list it is meant to keep.
+  local rest_file
+  if o["failed-ids"] then
+    local ferr
+    rest_file, ferr = io.open(o["failed-ids"], "w")
+    if not rest_file then
+      return ctx:fail(exit.FAILURE, "cannot write --failed-ids file: " .. tostring(ferr) .. "; nothing was sent",
+        nil, result)
+    end
+  end
+
   -- Every line is checked (and counted, for the progress bar) before
   -- anything is sent; standard input is copied to a temporary file on the way.
   local source, serr = ids.scan(o.ids, default_type)
@@ -152,9 +162,8 @@ function M.run(ctx, positional, o, result)
   result.problems = groups
 
   code = M.code_for(report)
-  if o["failed-ids"] then
-    local n, werr = write_rest(o["failed-ids"], report)
-    if not n then return ctx:fail(exit.FAILURE, werr, nil, result) end
+  if rest_file then
+    local n = write_rest(rest_file, report)
     result.failed_ids_file = o["failed-ids"]
     result.failed_ids_written = n
   end
