@@ -70,6 +70,39 @@ describe("sandbox request log", function()
     assert.are.same({}, sandbox.requests())
   end)
 
+  it("keeps every line whole when large requests arrive concurrently", function()
+    local socket = require "socket"
+    local ids = {}
+    for i = 1, 1000 do ids[i] = string.format("concurrent-user-%06d-abcdef", i) end
+    local body = cjson.encode { to = { Identity = ids }, content = { title = "Welcome", body = "Hello world!" } }
+    local raw = sandbox.raw_post("send/push", body)
+    local conns = {}
+    for i = 1, 8 do
+      conns[i] = assert(socket.tcp())
+      conns[i]:settimeout(5)
+      assert(conns[i]:connect(sandbox.host_port()))
+    end
+    local rounds = 10
+    for _ = 1, rounds do
+      for _, c in ipairs(conns) do assert(c:send(raw)) end
+      for _, c in ipairs(conns) do
+        local len
+        repeat
+          local line = assert(c:receive("*l"))
+          len = len or tonumber(line:lower():match("^content%-length:%s*(%d+)"))
+        until line == ""
+        assert(c:receive(len))
+      end
+    end
+    for _, c in ipairs(conns) do c:close() end
+    local log = sandbox.requests { path = "/1/send/push.json" }
+    assert.are.equal(8 * rounds, #log)
+    for _, rec in ipairs(log) do assert.are.equal(body, rec.body) end
+    local lines = 0
+    for _ in io.lines(sandbox.dir() .. "/requests.jsonl") do lines = lines + 1 end
+    assert.are.equal(8 * rounds, lines)
+  end)
+
   it("cuts bodies longer than log_body_max, keeping their length", function()
     sandbox.configure { log_body_max = 10 }
     local body = cjson.encode(payload)

@@ -4,6 +4,7 @@
 -- in a shared dict and a seeded hash, so a run is reproducible whichever
 -- worker serves a request.
 local json = require "ctsandbox.json"
+local mix = require "ctsandbox.mix"
 
 local M = {}
 
@@ -81,7 +82,7 @@ end
 
 -- Uniform number in [0, 1) from the seed, the rule and the match number.
 local function draw(seed, i, n)
-  return ngx.crc32_long(seed .. ":" .. i .. ":" .. n) / 4294967296
+  return mix.uniform(seed .. ":" .. i .. ":" .. n)
 end
 
 local cached_text, cached_doc

@@ -1,7 +1,7 @@
 --- The request log: one JSON line per request in DIR/requests.jsonl.
--- Each worker appends with one unbuffered write per line (O_APPEND keeps
--- lines whole across workers), so a line is on disk before its response
--- leaves and GET /_sandbox/requests sees it from any worker.
+-- Each worker appends each line with a single write(2) (O_APPEND keeps lines
+-- whole across workers), so a line is in the file before its response leaves
+-- and GET /_sandbox/requests sees it from any worker.
 local json = require "ctsandbox.json"
 
 local M = {}
@@ -92,11 +92,37 @@ function M.redact_query(query, args, extra)
   return query, args
 end
 
+-- One write(2) per line on an O_APPEND descriptor: appends from the
+-- workers never interleave inside a line (stdio may split a write in two).
+local ffi = require "ffi"
+ffi.cdef [[
+  int open(const char *path, int flags, int mode);
+  long write(int fd, const void *buf, unsigned long n);
+  int close(int fd);
+]]
+local O_WRONLY, O_CREAT, O_APPEND, O_CLOEXEC = 1, 64, 1024, 524288
+
+local function write_all(fd, s)
+  local buf, left = ffi.cast("const char *", s), #s
+  while left > 0 do
+    local n = tonumber(ffi.C.write(fd, buf, left))
+    if n < 0 then
+      if ffi.errno() ~= 4 then return false end -- retry on EINTR only
+    else
+      buf, left = buf + n, left - n
+    end
+  end
+  return true
+end
+
 function M.open(dir)
   path = dir .. "/requests.jsonl"
-  if fh then fh:close() end
-  fh = assert(io.open(path, "a"))
-  fh:setvbuf("no")
+  if fh then ffi.C.close(fh) end
+  fh = ffi.C.open(path, O_WRONLY + O_CREAT + O_APPEND + O_CLOEXEC, 420)
+  if fh < 0 then
+    fh = nil
+    ngx.log(ngx.ERR, "sandbox: cannot open request log ", path, ": errno ", ffi.errno())
+  end
 end
 
 function M.path() return path end
@@ -116,7 +142,9 @@ function M.write(rec, body, body_max)
     end
   end
   local line = json.encode(rec)
-  if line and fh then fh:write(line, "\n") end
+  if line and fh and not write_all(fh, line .. "\n") then
+    ngx.log(ngx.ERR, "sandbox: request log write failed: errno ", ffi.errno())
+  end
   return seq
 end
 
