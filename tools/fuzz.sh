@@ -1,0 +1,63 @@
+#!/bin/sh
+# `make fuzz`: a bounded libFuzzer run of the JSON-text validator and encoder
+# (fuzz/validate_fuzz.c) under ASan+UBSan+LeakSanitizer, seeded with the
+# documented examples (spec/fixtures/examples) and a dictionary of the schema
+# tables' member names and values. Any crash, leak, timeout or broken
+# invariant fails the run and leaves the reproducer in fuzz/corpus-run/.
+#   tools/fuzz.sh [SECONDS]      (default: FUZZ_SECONDS or 60)
+set -eu
+cd "$(dirname "$0")/.."
+seconds=${1:-${FUZZ_SECONDS:-60}}
+CLANG=${CLANG:-clang}
+command -v "$CLANG" >/dev/null || { echo "clang is required (tools/deps.sh fuzz)" >&2; exit 1; }
+run=fuzz/corpus-run
+mkdir -p "$run/corpus" "$run/artifacts"
+bin="$run/validate_fuzz"
+
+# the validation engine and the schema tables, nothing else (no Lua, no curl)
+src=""
+for f in csrc/ct_value.c csrc/ct_problems.c csrc/ct_format.c csrc/ct_walk.c csrc/ct_json.c \
+         csrc/ct_encode.c csrc/ct_validate.c csrc/ct_schemas.c csrc/ct_schema_*.c; do
+  [ -f "$f" ] && src="$src $f"
+done
+# shellcheck disable=SC2086
+"$CLANG" -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer \
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icsrc \
+  $(pkg-config --cflags jansson 2>/dev/null) fuzz/validate_fuzz.c $src -ljansson -lm -o "$bin"
+
+# seeds: every documented example, prefixed with its endpoint's byte
+idx() {
+  case "$1" in
+    targets-create*) echo 0 ;; targets-list*) echo 1 ;; targets-stop*) echo 2 ;;
+    targets-result*) echo 3 ;; targets-trigger*) echo 4 ;; send-push*) echo 5 ;;
+    send-webpush*) echo 6 ;; send-email*) echo 7 ;; send-sms*) echo 8 ;; *) echo 0 ;;
+  esac
+}
+for f in spec/fixtures/examples/*.json; do
+  [ -f "$f" ] || continue
+  name=$(basename "$f" .json)
+  i=$(idx "$name")
+  { printf "\\$(printf '%03o' "$i")"; cat "$f"; } >"$run/corpus/seed-$name"
+done
+
+# dictionary: quoted names and values from the schema tables
+dict="$run/validate.dict"
+{
+  for tok in '"{"' '"}"' '"["' '"]"' '":"' '","' '"null"' '"true"' '"false"' '"\\u0000"' '"1e400"' \
+             '"-9223372036854775809"' '"20240229"' '"20230229 10:00"' '"25:00"' '"202207200000"'; do
+    printf '%s\n' "$tok"
+  done
+  cat csrc/ct_schema_*.c csrc/ct_schemas.c 2>/dev/null | grep -o '"[A-Za-z0-9_./:|!# -]\{1,40\}"' | sort -u |
+    sed 's/^"\(.*\)"$/"\\"\1\\""/'
+} >"$dict"
+
+echo "fuzzing the validator for ${seconds}s ($(ls "$run/corpus" | wc -l) inputs in the corpus)"
+ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
+  -dict="$dict" -artifact_prefix="$run/artifacts/" -print_final_stats=1 "$run/corpus" 2>"$run/log" || {
+    tail -n 60 "$run/log"
+    echo "fuzz: FAILED (reproducer in $run/artifacts/; run $bin <file>)"
+    exit 1
+  }
+tail -n 12 "$run/log" | grep -E 'stat::number_of_executed_units|stat::peak_rss_mb|Done' || true
+echo "fuzz: ok (no crash, leak, hang or broken invariant in ${seconds}s)"
