@@ -160,8 +160,13 @@ function M.read(filter)
   local f = io.open(path, "r")
   if not f then return out end
   local since = tonumber(filter.since)
+  -- Cheap pre-filters on the raw line: an unescaped `"seq":` or `"path":"..."`
+  -- can only be the record's own key (quotes inside strings are escaped).
+  local path_key = filter.path and ('"path":' .. json.encode(filter.path))
   for line in f:lines() do
-    local rec = json.decode(line)
+    local seq = since and tonumber(line:match('"seq":(%d+)'))
+    local skip = (seq and seq <= since) or (path_key and not line:find(path_key, 1, true))
+    local rec = not skip and json.decode(line) or nil
     if rec
       and (not filter.path or rec.path == filter.path)
       and (not filter.prefix or rec.path:sub(1, #filter.prefix) == filter.prefix)
