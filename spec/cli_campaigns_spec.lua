@@ -132,6 +132,18 @@ return {
       assert.is_nil(r.stderr:find("WRONG-PASSCODE", 1, true))
     end)
 
+    it("says nothing was created when the file sets estimate_only", function()
+      local path = write(dir, "est.lua", [[
+return { name = "Only estimate", estimate_only = true, target_mode = "push", devices = { "android" },
+         where = {}, content = { title = "a", body = "b" }, when = "now" }
+]])
+      local r = cli.run({ "create", path }, { env = env })
+      assert.equal(0, r.code, r.stdout .. r.stderr)
+      assert.matches(path .. ": not created (estimate_only is set): estimated ", r.stdout, 1, true)
+      local list = cli.run({ "list", "--json", "--from", "19700102" }, { env = env })
+      assert.equal(0, #cjson.decode(list.stdout).campaigns)
+    end)
+
     it("takes credentials and the URL from flags over the environment", function()
       local path = campaign_file(dir, "flags.lua", "Flags")
       local r = cli.run({ "create", path, "--account-id", "SANDBOX-ACCOUNT-ID", "--passcode", "SANDBOX-PASSCODE",

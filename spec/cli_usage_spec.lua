@@ -129,6 +129,30 @@ describe("clevertap command line", function()
     assert.matches("CLEVERTAP_PASSCODE", p.stderr, 1, true)
   end)
 
+  it("exits 2 for a region or base URL the client cannot use, naming it", function()
+    local creds = { CLEVERTAP_ACCOUNT_ID = "A", CLEVERTAP_PASSCODE = "P" }
+    local r = cli.run({ "stop", "1", "--region", "mars" }, { env = creds })
+    assert.equal(2, r.code)
+    assert.matches("unknown region 'mars'", r.stderr, 1, true)
+    creds.CLEVERTAP_BASE_URL = "ftp://example.com/1"
+    local b = cli.run({ "stop", "1" }, { env = creds })
+    assert.equal(2, b.code)
+    assert.matches("base_url", b.stderr, 1, true)
+  end)
+
+  it("never prints the passcode, even when a campaign file echoes it", function()
+    local path = cli.temp_file([[error("leaked: " .. os.getenv("CLEVERTAP_PASSCODE"))]], ".lua")
+    local env = { CLEVERTAP_ACCOUNT_ID = "A", CLEVERTAP_PASSCODE = "S3CRET-PASSCODE" }
+    for _, argv in ipairs({ { "create", path }, { "create", "--json", path }, { "validate", path } }) do
+      local r = cli.run(argv, { env = env })
+      assert.equal(3, r.code)
+      local all = r.stdout .. r.stderr
+      assert.is_nil(all:find("S3CRET-PASSCODE", 1, true), all)
+      assert.matches("leaked: <redacted>", all, 1, true)
+    end
+    os.remove(path)
+  end)
+
   it("reports usage errors as JSON with --json", function()
     local r = cli.run({ "--json", "frobnicate" })
     assert.equal(2, r.code)

@@ -140,9 +140,12 @@ local function usage_error(ctx, message, command)
   return exit.USAGE
 end
 
+local current  -- the running command's context, for redacting internal errors
+
 local function run(argv)
   local parsed, perr = args.parse(argv, OPTIONS, SHORT)
   local ctx = Context.new(parsed and parsed.options or {})
+  current = ctx
   if not parsed then
     -- --json may not have been parsed: look for it so the error is machine readable.
     for _, a in ipairs(argv) do if a == "--json" then ctx.json = true end end
@@ -200,9 +203,16 @@ end
 function M.main(argv)
   local list = {}
   for i = 1, #(argv or {}) do list[i] = argv[i] end
+  current = nil
   local ok, code = xpcall(run, debug.traceback, list)
   if not ok then
-    io.stderr:write("clevertap: internal error: ", tostring(code), "\n")
+    local text = tostring(code)
+    if current then text = current:redact(text) end
+    if text:find("module 'clevertap.core' not found", 1, true) then
+      io.stderr:write("clevertap: the C module clevertap.core is not built or not on LUA_CPATH ",
+        "(run make; from a checkout, BUILD selects the build directory)\n")
+    end
+    io.stderr:write("clevertap: internal error: ", text, "\n")
     return exit.FAILURE
   end
   return code

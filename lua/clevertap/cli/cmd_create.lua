@@ -43,6 +43,11 @@ function M.run(ctx, files, _, result)
     function(client, payload) return client:create_campaign(payload) end,
     function(item, res, entry)
       entry.id = res.id
+      if res.id == nil then
+        -- estimate_only = true in the file: the API estimated, created nothing.
+        ctx:say("%s: not created (estimate_only is set): estimated %s", item.label, fmt.counts(res.estimates))
+        return
+      end
       local extra = type(res.estimates) == "table" and next(res.estimates) ~= nil
         and ("; estimates: " .. fmt.counts(res.estimates)) or ""
       ctx:say("%s: created campaign %s%s%s", item.label, fmt.value(res.id),
