@@ -42,12 +42,29 @@ static const ct_schema bulletin_properties = {
                                   .expect = "a string of at most 512 bytes (Bulletin property values are strings only)" },
 };
 
-/* "now" or a UNIX timestamp (the table types it string, the example sends the number). */
+/* A UNIX timestamp written as a string of digits. */
+static void check_epoch_digits(ct_check *cx, const ct_value *v, const ct_rule *rule)
+{
+    size_t i, n = v->u.str.len;
+    (void)rule;
+    for (i = 0; i < n && v->u.str.s[i] >= '0' && v->u.str.s[i] <= '9'; i++)
+        ;
+    if (n == 0 || n > 12 || i != n) {
+        char got[96];
+        ct_value_describe(v, got, sizeof got);
+        ct_check_error(cx, "", "expected \"now\" or a UNIX timestamp in seconds, got %s", got);
+    }
+}
+
+/* "now" or a UNIX timestamp: the table types it string, the example sends the
+ * number; both are accepted. */
 static const ct_schema bulletin_when = {
-    .kind = CT_K_ONEOF,
+    .kind = CT_K_ONEOF, .expect = "\"now\" or a UNIX timestamp in seconds",
     .alts = (const ct_schema *const[]){
         &CT_S_ENUM("now"),
         &(const ct_schema){ .kind = CT_K_INTEGER, .format = CT_FMT_EPOCH },
+        &(const ct_schema){ .kind = CT_K_STRING,
+            .rules = (const ct_rule[]){ CT_CHECK(check_epoch_digits), CT_RULES_END } },
         NULL },
 };
 
