@@ -71,6 +71,23 @@ describe("sandbox send/*", function()
     assert.are.equal("fail", body.status)
   end)
 
+  it("limits requests per second when send_rate_per_sec is set", function()
+    sandbox.configure { send_rate_per_sec = 3 }
+    local got = {}
+    for i = 1, 10 do
+      local status, body = sandbox.api("send/push", push { Identity = { "JohnDoe" } })
+      got[i] = status
+      if status == 429 then assert.are.equal("fail", body.status) end
+    end
+    local limited = 0
+    for _, s in ipairs(got) do if s == 429 then limited = limited + 1 end end
+    assert.are.same({ 200, 200, 200 }, { got[1], got[2], got[3] })
+    -- 10 requests fit in three seconds of 3 requests only if they take over 2 s
+    assert.is_true(limited >= 1, table.concat(got, ","))
+    sandbox.reset()
+    assert.are.equal(200, (sandbox.api("send/push", push { Identity = { "JohnDoe" } })))
+  end)
+
   it("refuses other methods and unknown endpoints", function()
     local status = sandbox.api("send/push", push { Identity = { "a" } }, { method = "PUT" })
     assert.are.equal(405, status)

@@ -11,6 +11,9 @@ M.defaults = {
   passcode = "SANDBOX-PASSCODE",
   -- targets/create: documented 1 request per second; 0 disables.
   create_rate_per_sec = 1,
+  -- send/*: documented "up to 1000 requests per second"; 0 (default) disables,
+  -- so the sandbox can carry benchmark load beyond it.
+  send_rate_per_sec = 0,
   -- targets/*: documented 429 beyond 3 concurrent requests; 0 disables.
   targets_concurrency = 3,
   -- send/*: identities per request (documented 1000).

@@ -40,6 +40,7 @@ local function reset()
   config.reset()
   local state = ngx.shared.ct_state
   state:delete("create_slot")
+  state:incr("rate_gen", 1, 0)
   ngx.shared.ct_tokens:flush_all()
   reqlog.truncate()
   return answer(200, { status = "ok" })
