@@ -63,6 +63,11 @@ local CASES = {
     edits = { { "/business_event", R }, { "/name", R }, { "/c-by", R }, { "/event", "order_failed" },
               { "/when", 1724123456 }, { "/properties", { order_id = "12345" } } },
     err = { "/business_event", "/name", "/c-by" }, warn = "/event" },
+  { "BUL-DOC: the reference's \"when has an incorrect value - null\" sample is refused for its missing when",
+    base = "trigger",
+    edits = { { "/business_event", R }, { "/name", R }, { "/c-by", R }, { "/when", R }, { "/event", "order_placed" },
+              { "/properties", { order_id = "12345" } } },
+    err = { "/business_event", "/name", "/c-by", "/when" }, warn = "/event" },
 }
 
 describe("validation rules: targets/stop, result, list, trigger", function()
