@@ -270,7 +270,6 @@ static void suggest_try(suggest *sg, const char *cand)
     size_t d = edit_distance(sg->key, sg->klen, cand, m);
     size_t len = sg->klen > m ? sg->klen : m;
     size_t limit = len <= 2 ? 0 : len <= 4 ? 1 : len <= 8 ? 2 : 3;
-    if (d == 0 && (sg->klen != m || memcmp(sg->key, cand, m) != 0)) d = 0; /* case only */
     if (d <= limit && d < sg->dist) {
         sg->best = cand;
         sg->dist = d;
@@ -380,11 +379,7 @@ static void check_range(walker *w, const ct_schema *s, const ct_value *v, double
 {
     int bad = (s->has_min && d < s->min) || (s->has_max && d > s->max);
     if (!bad) return;
-    if (s->kind == CT_K_INTEGER && v->type == CT_V_INT) {
-        /* exact comparison for large integers */
-        if (s->has_min && (double)v->u.i == s->min) bad = (s->has_max && d > s->max);
-    }
-    if (bad) {
+    {
         ct_schema plain = *s;
         plain.expect = NULL;
         plain.format = CT_FMT_NONE;
@@ -442,15 +437,18 @@ static int scalar_cmp(const ct_value *a, const ct_value *b, int *cmp)
     return 0;
 }
 
-static const ct_value **g_sort_items; /* qsort has no context argument in C99 */
-static int idx_cmp(const void *x, const void *y)
+typedef struct {
+    const ct_value *v;
+    size_t i;
+} indexed;
+
+static int indexed_cmp(const void *x, const void *y)
 {
-    size_t i = *(const size_t *)x, j = *(const size_t *)y;
+    const indexed *a = x, *b = y;
     int c = 0;
-    const ct_value *a = g_sort_items[i], *b = g_sort_items[j];
-    if (a->type != b->type) c = (int)a->type - (int)b->type;
-    else if (!scalar_cmp(a, b, &c)) c = 0;
-    if (!c) c = (i > j) - (i < j);
+    if (a->v->type != b->v->type) c = (int)a->v->type - (int)b->v->type;
+    else if (!scalar_cmp(a->v, b->v, &c)) c = 0;
+    if (!c) c = (a->i > b->i) - (a->i < b->i);
     return c;
 }
 
@@ -472,35 +470,31 @@ static void check_unique(walker *w, ct_value *v, const ct_schema *s)
             }
         return;
     }
-    size_t *idx = malloc(n * sizeof *idx);
-    if (!idx) return;
-    for (size_t i = 0; i < n; i++) idx[i] = i;
-    /* sort indexes by (type, value, index); not reentrant, but nothing else sorts meanwhile */
-    g_sort_items = (const ct_value **)it;
-    qsort(idx, n, sizeof *idx, idx_cmp);
-    g_sort_items = NULL;
-    /* duplicates: report at their index, in index order */
-    unsigned char *dup = calloc(n, 1);
+    /* sort (value, index) pairs, then report each duplicate at its index, in index order */
+    indexed *ix = malloc(n * sizeof *ix);
     size_t *first = malloc(n * sizeof *first);
-    if (dup && first) {
+    if (ix && first) {
+        for (size_t i = 0; i < n; i++) {
+            ix[i].v = it[i];
+            ix[i].i = i;
+            first[i] = (size_t)-1;
+        }
+        qsort(ix, n, sizeof *ix, indexed_cmp);
         for (size_t k = 1; k < n; k++) {
             int c;
-            const ct_value *a = it[idx[k - 1]], *b = it[idx[k]];
-            if (a->type == b->type && scalar_cmp(a, b, &c) && c == 0) {
-                dup[idx[k]] = 1;
-                first[idx[k]] = dup[idx[k - 1]] ? first[idx[k - 1]] : idx[k - 1];
-            }
+            const ct_value *a = ix[k - 1].v, *b = ix[k].v;
+            if (a->type == b->type && scalar_cmp(a, b, &c) && c == 0)
+                first[ix[k].i] = first[ix[k - 1].i] != (size_t)-1 ? first[ix[k - 1].i] : ix[k - 1].i;
         }
         for (size_t i = 0; i < n; i++)
-            if (dup[i]) {
+            if (first[i] != (size_t)-1) {
                 ct_path_push_index(&w->path, i);
                 report(w, csev(s), LV_VALUE, "duplicate item (same as item %zu)", first[i]);
                 ct_path_pop(&w->path);
             }
     }
-    free(dup);
+    free(ix);
     free(first);
-    free(idx);
 }
 
 static void walk_array(walker *w, ct_value *v, const ct_schema *s)

@@ -163,6 +163,7 @@ static const ct_schema root = {
                                       .rules = (const ct_rule[]){ CT_CHECK(check_pair_order), CT_RULES_END } },
           0 },
         { "list", &(const ct_schema){ .kind = CT_K_ARRAY }, 0 },
+        { "tags", &(const ct_schema){ .kind = CT_K_ARRAY, .flags = CT_S_UNIQUE, .items = &ct_s_string }, 0 },
         { "obj", &ct_s_object, 0 },
         { "to", &(const ct_schema){ .kind = CT_K_OBJECT,
                                     .fields = (const ct_field[]){ { "Identity", &(const ct_schema){
@@ -378,6 +379,19 @@ int main(void)
            "E /when/days/3|expected an integer from 1 to 7, got 8", "E /when/days/2|duplicate item (same as item 0)");
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"when\":{\"type\":\"now\",\"at\":[]}}",
            "W /when/at|unknown member \"at\"");
+
+    /* unique over a long array (sorted path) */
+    {
+        ct_buf b;
+        ct_buf_init(&b);
+        ct_buf_puts(&b, "{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"tags\":[");
+        for (int i = 0; i < 40; i++) ct_buf_printf(&b, "%s\"t%d\"", i ? "," : "", i == 35 || i == 39 ? 3 : i);
+        ct_buf_puts(&b, "]}");
+        expect(ct_buf_cstr(&b), (const char *const[]){ "E /tags/35|duplicate item (same as item 3)",
+                                                      "E /tags/39|duplicate item (same as item 3)", NULL },
+               "unique 40", __LINE__);
+        ct_buf_free(&b);
+    }
 
     /* ONEOF of objects: both profile field shapes; legacy note; best alternative reported */
     VALID("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},"
