@@ -41,7 +41,7 @@ static const ct_schema between_pair = {
 #define CT_VALUE_RULES(V)                                                        \
     CT_REQUIRED_IF(V, "operator", "!exists|does_not_exist"),                     \
     CT_MATCH_IF(V, "operator", "between", &between_pair),                        \
-    CT_MATCH_IF(V, "operator", "!between", &ct_s_scalar),                       \
+    CT_MATCH_IF(V, "operator", "!between", &ct_s_scalar),                        \
     { .kind = CT_R_FORBIDDEN_IF, .field = V, .other = "operator",                \
       .equals = "exists|does_not_exist", .severity = CT_SEVERITY_WARNING }
 
