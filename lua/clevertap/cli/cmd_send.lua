@@ -142,8 +142,7 @@ function M.run(ctx, positional, o, result)
     end,
   })
   ids.close(source)
-  if report then bar.update(source.total, report.accepted, report.requests) end
-  bar.finish()
+  if report then bar.finish(source.total, report.accepted, report.requests) else bar.finish() end
   if not report then
     if type(err) == "table" and err.report then report = err.report
     else return ctx:fail(exit.for_error(err), "send failed", err, result) end

@@ -36,15 +36,19 @@ function M.new(stream, mode, total)
     elseif self.mode == "lines" then
       local step
       if self.total and self.total > 0 then
-        step = math.floor(10 * math.min(1, sent / self.total))
+        -- 100% is printed by finish(), with the final figures.
+        step = math.min(self.final and 10 or 9, math.floor(10 * math.min(1, sent / self.total)))
       else
         step = math.floor(requests / 100)
       end
       if step > self.last_step then
         self.last_step = step
         if self.total and self.total > 0 then
-          self.stream:write(string.format("progress: %s of %s identities sent (%d%%), %s accepted\n",
-            fmt.thousands(sent), fmt.thousands(self.total), step * 10, fmt.thousands(accepted)))
+          local pct = math.floor(100 * math.min(1, sent / self.total))
+          if not self.final then pct = math.min(pct, 99) end
+          self.stream:write(string.format("progress: %s of %s identities %s (%d%%), %s accepted\n",
+            fmt.thousands(sent), fmt.thousands(self.total), self.final and "done" or "read",
+            pct, fmt.thousands(accepted)))
         else
           self.stream:write(string.format("progress: %s identities sent, %s accepted\n",
             fmt.thousands(sent), fmt.thousands(accepted)))
@@ -60,7 +64,13 @@ function M.new(stream, mode, total)
     draw(sent or 0, accepted or 0, requests or 0)
   end
 
-  function self.finish()
+  --- The last update (final figures, when the send returned a report) and
+  -- the end of the bar's line.
+  function self.finish(sent, accepted, requests)
+    if sent and self.mode ~= "off" then
+      self.final = true
+      draw(sent, accepted or 0, requests or 0)
+    end
     if self.drawn then self.stream:write("\n"); self.stream:flush() end
   end
 
