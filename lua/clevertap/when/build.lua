@@ -4,6 +4,7 @@
 local civil = require "clevertap.when.civil"
 local fail = require "clevertap.when.fail"
 local input = require "clevertap.when.input"
+local tz = require "clevertap.when.tz"
 
 local build = {}
 local raise, show = fail.raise, fail.show
@@ -34,7 +35,7 @@ local function clock_for(zone_name, what)
   if type(zone_name) ~= "string" then
     raise("%s: expected a time zone name such as \"Asia/Kolkata\" or \"+05:30\", got %s", name, show(zone_name))
   end
-  local zone, err = require("clevertap.when.tz").get(zone_name)
+  local zone, err = tz.get(zone_name)
   if not zone then raise("%s: %s", name, err) end
   return function(t) return zone:fields(t) end
 end
