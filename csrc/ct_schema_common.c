@@ -158,6 +158,7 @@ static const ct_schema message_state = {
     .alts = (const ct_schema *const[]){
         &CT_S_ENUM("delay", "discard"),
         &(const ct_schema){ .kind = CT_K_INTEGER, CT_RANGE(0, 1),
+            .expect = "the integer 0 or 1 (the docs type message_state Integer)",
             .note = "an integer message_state: the docs type it Integer but document the values "
                     "\"delay\" and \"discard\"" },
         NULL },
