@@ -108,5 +108,12 @@ return { name = "P", target_mode = "push", where = {}, devices = { "android" }, 
     assert.equal(0, r.code, r.stdout .. r.stderr)
     assert.matches('targets/trigger "Sa Re Ga Ma episode 12"', r.stdout, 1, true)
     assert.matches("when:     now", r.stdout, 1, true)
+    local stamped = file("stamped.lua", [[
+return { business_event = "Program Released", name = "x", properties = { program_id = "1" },
+         ["c-by"] = "a@example.com", when = 1724123456 }
+]])
+    local s = cli.run({ "preview", stamped })
+    assert.equal(0, s.code, s.stdout .. s.stderr)
+    assert.matches("when:     1724123456 = 2024-08-20 03:10:56 UTC", s.stdout, 1, true)
   end)
 end)

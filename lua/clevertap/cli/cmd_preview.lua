@@ -30,7 +30,10 @@ local function schedule(ctx, entry, payload, popts)
   if w == nil then return end
   if entry.endpoint == "targets/trigger" then
     entry.when = w
-    ctx:say("  when:     %s", type(w) == "number" and os.date("!%Y-%m-%d %H:%M:%S UTC", w) or tostring(w))
+    -- "now", or UNIX seconds as a number or a string of digits.
+    local epoch = (type(w) == "number" or (type(w) == "string" and w:match("^%d+$"))) and tonumber(w)
+    ctx:say("  when:     %s",
+      epoch and (tostring(w) .. " = " .. os.date("!%Y-%m-%d %H:%M:%S UTC", epoch)) or tostring(w))
     return
   end
   local when = require("clevertap").when
