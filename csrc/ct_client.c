@@ -115,7 +115,8 @@ ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, ch
     c->retry.total_ms = o->retry_total_ms > 0 ? o->retry_total_ms : 120000;
     c->resend_unknown = o->resend_unknown;
     c->insecure = o->insecure;
-    c->send_concurrency = o->send_concurrency > 0 ? o->send_concurrency : 16;
+    /* 64 in flight sustain the documented 1000 requests/s at 64 ms per round trip */
+    c->send_concurrency = o->send_concurrency > 0 ? o->send_concurrency : 64;
     if (o->ca_file && !(c->ca_file = dup0(o->ca_file))) goto oom;
 
     uint64_t seed = x->seed ? x->seed : ((uint64_t)time(NULL) << 20) ^ (uint64_t)(uintptr_t)c;
@@ -267,7 +268,8 @@ int ct_client_generic_opts(ct_client *c, const ct_lane_opts *lane, ct_job_opts *
 int ct_client_drive(ct_client *c, int timeout_ms)
 {
     if (!c->curl) {
-        ct_curl_opts co = { c->ca_file, !c->insecure, NULL, 0 };
+        /* enough idle connections for every lane's cap */
+        ct_curl_opts co = { c->ca_file, !c->insecure, NULL, 0, (long)c->send_concurrency + 16 };
         if (!(c->curl = ct_curl_new(&co))) return -1;
     }
     return ct_curl_poll(c->curl, c->e, timeout_ms);

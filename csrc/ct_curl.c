@@ -70,6 +70,10 @@ ct_curl *ct_curl_new(const ct_curl_opts *o)
     curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
     if (o->max_connections > 0)
         curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, o->max_connections);
+    /* libcurl sizes its connection cache by the handles currently added (4
+     * each); ours come and go per request, so without a floor idle
+     * keep-alive connections would be closed between requests */
+    curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, o->cache_connections > 0 ? o->cache_connections : 128L);
     return c;
 }
 

@@ -18,6 +18,7 @@ typedef struct ct_curl_opts {
     int verify_tls;         /* 1 = verify peer and host (default) */
     const char *user_agent; /* sent as User-Agent */
     long max_connections;   /* per host; 0 = libcurl's default */
+    long cache_connections; /* idle connections kept open; 0 = 128 */
 } ct_curl_opts;
 
 ct_curl *ct_curl_new(const ct_curl_opts *o);

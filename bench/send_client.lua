@@ -1,0 +1,35 @@
+--- One side of bench/send.sh: lua-clevertap sends N identities via send/push.
+--   lua bench/send_client.lua BASE_URL N CONCURRENCY SEND_RATE|none
+-- Prints one RESULT line: identities, requests, wall and CPU seconds, memory.
+local clevertap = require "clevertap"
+local core = require "clevertap.core"
+
+local url, n, conc, rate = arg[1], tonumber(arg[2]), tonumber(arg[3]), arg[4]
+
+local function status_kb(field)
+  for line in io.lines("/proc/self/status") do
+    local v = line:match("^" .. field .. ":%s*(%d+)")
+    if v then return tonumber(v) end
+  end
+  return 0
+end
+
+local ids = {}
+for i = 1, n do ids[i] = ("bench-user-%07d-0123456789abcdef"):format(i) end
+collectgarbage()
+local rss_ids = status_kb("VmRSS")
+
+local client = assert(clevertap.new {
+  account_id = "SANDBOX-ACCOUNT-ID", passcode = "SANDBOX-PASSCODE", base_url = url,
+  concurrency = conc, send_rate = rate == "none" and false or tonumber(rate),
+})
+local t0, c0 = core.now(), os.clock()
+local report = assert(client:send("push", {
+  to = { Identity = ids },
+  content = { title = "Benchmark", body = "Your watched item is 20% off" },
+}))
+local wall, cpu = core.now() - t0, os.clock() - c0
+client:close()
+assert(report.ok, "not every identity was accepted")
+print(("RESULT ids=%d accepted=%d requests=%d wall=%.4f cpu=%.4f rss_ids_kb=%d peak_kb=%d"):format(
+  n, report.accepted, report.requests, wall, cpu, rss_ids, status_kb("VmHWM")))
