@@ -228,6 +228,25 @@ return { name = "Only estimate", estimate_only = true, target_mode = "push", dev
       assert.same({ sent = 82, clicked = 28 }, dj.result)
     end)
 
+    it("waits for completion with result --wait, and gives up with exit 7 when time runs out", function()
+      sandbox.configure{ complete_after = 1 }
+      local id = create("Wait for me")
+      local r = cli.run({ "result", id, "--wait", "20", "--interval", "0.3" }, { env = env })
+      assert.equal(0, r.code, r.stdout .. r.stderr)
+      assert.matches("campaign " .. id .. ": clicked %d+, sent %d+", r.stdout)
+      local polls = sandbox.requests{ path = "/1/targets/result.json" }
+      assert.is_true(#polls >= 2, "polled " .. #polls .. " times")
+      sandbox.configure{ complete_after = 0 }
+      local never = create("Never done")
+      local t0 = os.time()
+      local g = cli.run({ "result", never, "--wait", "1", "--interval", "0.2" }, { env = env })
+      assert.equal(7, g.code, g.stdout .. g.stderr)
+      assert.is_true(os.time() - t0 < 10)
+      local bad = cli.run({ "result", never, "--wait", "soon" }, { env = env })
+      assert.equal(2, bad.code)
+      assert.matches("--wait expects seconds", bad.stderr, 1, true)
+    end)
+
     it("stops a scheduled campaign, and exits 4 for one the API does not know", function()
       local id = create("Stop me", '"20350101 10:00"')
       local r = cli.run({ "stop", id }, { env = env })

@@ -164,6 +164,21 @@ describe("clevertap send", function()
     for _, l in ipairs(written) do assert.matches("^Identity:user%-%d+$", l) end
   end)
 
+  it("re-sends a batch whose outcome is unknown only with --resend-unknown", function()
+    local ids = {}
+    for i = 1, 2500 do ids[i] = "user-" .. i end
+    local path = write(dir .. "/ids.txt", table.concat(ids, "\n"))
+    sandbox.faults({ { path = "/1/send/push.json", fault = "drop", count = 1 } })
+    local since = sandbox.last_seq()
+    local r = cli.run({ "send", "push", msg, "--ids", path, "--json", "--resend-unknown" }, { env = env })
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    local doc = cjson.decode(r.stdout)
+    assert.equal(2500, doc.accepted)
+    assert.equal(0, doc.unknown)
+    assert.equal(4, doc.requests)
+    assert.equal(4, #sandbox.requests{ path = "/1/send/push.json", since = since })
+  end)
+
   it("exits 1 before sending when --failed-ids cannot be written", function()
     local path = write(dir .. "/ids.txt", "a\n")
     local since = sandbox.last_seq()

@@ -29,6 +29,9 @@ local OPTIONS = {
   progress = { commands = { send = true } },
   ["no-progress"] = { commands = { send = true } },
   ["failed-ids"] = { value = true, commands = { send = true } },
+  wait = { value = true, commands = { result = true } },
+  interval = { value = true, commands = { result = true } },
+  ["resend-unknown"] = { commands = { send = true } },
   from = { value = true, commands = { list = true } },
   to = { value = true, commands = { list = true } },
   count = { value = true, commands = { preview = true } },
@@ -49,7 +52,7 @@ Commands:
                               CHANNEL: push | webpush | email | sms
   trigger FILE                raise each Bulletin in FILE
   stop ID                     stop a scheduled campaign
-  result ID                   statistics of a completed campaign
+  result ID [--wait S]        statistics of a completed campaign (--wait: until it completes)
   list --from DATE --to DATE  campaigns created between two dates (YYYYMMDD)
 
 A campaign FILE is a Lua script returning a campaign table or a list of them.
@@ -110,6 +113,8 @@ One identity per line: `value` typed by --type, or `Type:value`.
   --type TYPE        Identity (default), Email, GPID, FBID or objectId
   --failed-ids OUT   write identities that failed or whose outcome is unknown
                      to OUT, one `Type:value` per line (ready for --ids)
+  --resend-unknown   re-send a batch whose outcome is unknown (the connection
+                     was lost after sending): its users may get the message twice
   --progress         progress bar even when stderr is not a terminal
   --no-progress      no progress output]],
   trigger = [[
@@ -121,9 +126,11 @@ Usage: clevertap stop ID
 
 Stops the scheduled campaign with id ID.]],
   result = [[
-Usage: clevertap result ID
+Usage: clevertap result ID [--wait SECONDS] [--interval SECONDS]
 
-Prints the statistics of campaign ID; exits 7 while it has not completed.]],
+Prints the statistics of campaign ID; exits 7 while it has not completed.
+  --wait SECONDS      keep asking until it completes, for at most SECONDS
+  --interval SECONDS  time between two asks (default 10)]],
   list = [[
 Usage: clevertap list --from YYYYMMDD [--to YYYYMMDD]
 

@@ -6,13 +6,33 @@ local ids_arg = require "clevertap.cli.ids_arg"
 
 local M = {}
 
-function M.run(ctx, positional, _, result)
+function M.run(ctx, positional, o, result)
   local id, perr = ids_arg.parse(positional, "result")
   if not id then return exit.USAGE, perr end
   result.id = id
+  local wait, interval = 0, 10
+  if o.wait then
+    wait = tonumber(o.wait)
+    if not wait or wait < 0 then return exit.USAGE, "--wait expects seconds (a number >= 0), got '" .. o.wait .. "'" end
+  end
+  if o.interval then
+    interval = tonumber(o.interval)
+    if not interval or interval <= 0 then
+      return exit.USAGE, "--interval expects seconds (a number > 0), got '" .. o.interval .. "'"
+    end
+  end
   local client, ccode = ctx:client(nil, result)
   if not client then return ccode end
+  local core = require "clevertap.core"
+  local deadline = core.now() + wait
   local res, err = client:result(id)
+  -- --wait: poll until the campaign completes or the time is up.
+  while not res and type(err) == "table" and err.kind == "not_completed" and not ctx.dry_run do
+    local left = deadline - core.now()
+    if left <= 0 then break end
+    core.sleep(math.min(interval, left))
+    res, err = client:result(id)
+  end
   if not res then
     if type(err) == "table" and err.kind == "not_completed" then
       result.completed = false

@@ -130,7 +130,7 @@ function M.run(ctx, positional, o, result)
   end
   local bar = progress.new(ctx.stderr, mode, source.total)
 
-  local client, ccode = ctx:client(nil, result)
+  local client, ccode = ctx:client(o["resend-unknown"] and { resend_unknown = true } or nil, result)
   if not client then ids.close(source); return ccode end
 
   local message = {}
