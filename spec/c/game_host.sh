@@ -1,0 +1,100 @@
+#!/bin/sh
+# examples/game-host: both hosts (Lua 5.4 embedded, and the C API alone)
+# run their 60 Hz frame loop while sending a push to 100,000 players through
+# the sandbox, which answers each batch after 200 ms and fails a few with a
+# retryable 500. Passes when every player is accounted for, no frame
+# overran its budget because of the client, and no poll ever blocked.
+# A campaign with a deliberately blocking transport checks that the
+# measurement does catch a client that stalls frames.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+root=$PWD
+BUILD=${BUILD:-build}
+case "$BUILD" in /*) build=$BUILD ;; *) build="$root/$BUILD" ;; esac
+work=$(mktemp -d "${TMPDIR:-/tmp}/ct-game.XXXXXX")
+own_sandbox=""
+cleanup() {
+  [ -n "$own_sandbox" ] && sandbox/ctl stop --dir "$work/sandbox" >/dev/null 2>&1
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+fail() { echo "FAIL: $*"; exit 1; }
+
+make -s BUILD="$build" all >"$work/make.out" 2>&1 || { cat "$work/make.out"; fail "library build"; }
+make -s -C examples/game-host BUILD="$build" OUT="$work/bin" >"$work/make.out" 2>&1 ||
+  { cat "$work/make.out"; fail "game-host build"; }
+
+if [ -z "${CLEVERTAP_SANDBOX_URL:-}" ]; then
+  BUILD="$build" sandbox/ctl start --dir "$work/sandbox" --port 0 >"$work/sandbox.out" 2>&1 ||
+    { cat "$work/sandbox.out"; fail "sandbox start"; }
+  own_sandbox=1
+  CLEVERTAP_SANDBOX_URL=$(cat "$work/sandbox/url")
+fi
+api=$CLEVERTAP_SANDBOX_URL
+control=${api%/1}/_sandbox
+export CLEVERTAP_BASE_URL="$api" CLEVERTAP_ACCOUNT_ID=SANDBOX-ACCOUNT-ID CLEVERTAP_PASSCODE=SANDBOX-PASSCODE
+unset CLEVERTAP_REGION
+
+post() { curl -sf -X POST -H 'Content-Type: application/json' -d "$2" "$control/$1" >/dev/null || fail "POST $1"; }
+prepare() {
+  post reset '{}'
+  post config '{"log_body_max":256}'
+  post faults '{"seed":7,"rules":[
+    {"path":"/1/send/push.json","fault":"500-89","count":3},
+    {"path":"/1/send/push.json","fault":"latency","ms":200}]}'
+}
+logged() {
+  curl -sf "$control/requests?path=/1/send/push.json" | grep -o '"seq":' | wc -l
+}
+value() { sed -n "s/.*[ ^]$1=\([0-9.-]*\).*/\1/p" "$2" | head -n 1; }
+field() { tr ' ' '\n' <"$2" | sed -n "s/^$1=//p" | head -n 1; }
+
+check_run() { # name output-file exit-code
+  name=$1 out=$2 rc=$3
+  cat "$out"
+  [ "$rc" -eq 0 ] || fail "$name exited $rc"
+  players=$(field players "$out"); accepted=$(field accepted "$out")
+  failed=$(field failed "$out"); unknown=$(field unknown "$out"); requests=$(field requests "$out")
+  [ -n "$players" ] && [ -n "$accepted" ] || fail "$name printed no report"
+  [ "$players" -eq 100000 ] || fail "$name: $players players, expected 100000"
+  [ $((accepted + failed + unknown)) -eq "$players" ] || fail "$name: identities not all accounted for"
+  [ "$accepted" -eq 100000 ] || fail "$name: $accepted accepted (500s are retryable, latency is not an error)"
+  [ "$requests" -eq 103 ] || fail "$name: $requests requests, expected 100 batches + 3 retries"
+  [ "$(logged)" -eq "$requests" ] || fail "$name: the sandbox logged $(logged) requests, the report says $requests"
+  [ "$(field client_overruns "$out")" = 0 ] || fail "$name: the client made frames overrun"
+  [ "$(field blocked_polls "$out")" = 0 ] || fail "$name: a poll blocked"
+  [ "$(field frames "$out")" -gt 60 ] || fail "$name: too few frames to mean anything"
+  # Whatever the machine's load, one poll never uses half a frame of CPU.
+  awk -v c="$(field worst_client_cpu_ms "$out")" -v b="$(field budget_ms "$out")" 'BEGIN { exit !(c < b / 2) }' ||
+    fail "$name: a poll used more than half the frame budget of CPU"
+  echo "$name: worst frame $(field worst_frame_ms "$out") ms, worst poll $(field worst_client_ms "$out") ms" \
+    "(cpu $(field worst_client_cpu_ms "$out") ms), budget $(field budget_ms "$out") ms"
+}
+
+prepare
+"$work/bin/host_c" 100000 >"$work/c.out" 2>&1
+check_run host_c "$work/c.out" $?
+
+prepare
+LUA_CPATH="$build/lua5.4/?.so;;" LUA_PATH="$root/lua/?.lua;$root/lua/?/init.lua;;" \
+  "$work/bin/host_lua" examples/game-host/campaign.lua >"$work/lua.out" 2>&1
+check_run host_lua "$work/lua.out" $?
+
+# The detector: a transport that sleeps 50 ms inside poll must be caught.
+cat >"$work/blocking.lua" <<'LUA'
+local socket = require "socket"
+local campaign = dofile("examples/game-host/campaign.lua")
+campaign.options.transport = function()
+  socket.sleep(0.05)
+  return { status = 200, body = '{"status":"success","message":"Added to queue for processing"}' }
+end
+return campaign
+LUA
+GAME_PLAYERS=5000 LUA_CPATH="$build/lua5.4/?.so;;" LUA_PATH="$root/lua/?.lua;$root/lua/?/init.lua;;" \
+  "$work/bin/host_lua" "$work/blocking.lua" >"$work/blocking.out" 2>&1
+rc=$?
+cat "$work/blocking.out"
+[ "$rc" -ne 0 ] || fail "a blocking transport went unnoticed"
+[ "$(field client_overruns "$work/blocking.out")" -gt 0 ] || fail "blocking polls not counted as client overruns"
+[ "$(field blocked_polls "$work/blocking.out")" -gt 0 ] || fail "blocking polls not detected"
+echo "ok"
