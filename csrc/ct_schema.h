@@ -73,8 +73,10 @@
  *   constant: use them freely for one-off nodes.
  * - Pointers in reports: a problem with a member points at the member
  *   ("/when/delivery_date_time"), also when it is MISSING (required, REQUIRED_IF);
- *   EXCLUSIVE points at the second member given; AT_LEAST_ONE_OF and whole-object
- *   problems point at the object; unknown members point at the member.
+ *   EXCLUSIVE points at the rule's second member (.other); FORBIDDEN_IF and
+ *   MATCH_IF at .field; AT_LEAST_ONE_OF, a VARIANT chosen by presence and
+ *   other whole-object problems at the object; unknown members at the member;
+ *   CHECK callbacks wherever they say (relative to the value).
  * - Severity: every node, field and rule reports errors unless told otherwise:
  *   CT_S_SOFT on a node makes its value constraints (enum, range, length,
  *   format, items count) warnings while type mismatches stay errors;
