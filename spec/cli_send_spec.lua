@@ -179,6 +179,25 @@ describe("clevertap send", function()
     assert.equal(4, #sandbox.requests{ path = "/1/send/push.json", since = since })
   end)
 
+  it("draws a bar by itself when stderr is a terminal", function()
+    local has_script = os.execute("command -v script >/dev/null 2>&1")
+    if not (has_script == true or has_script == 0) then
+      return pending("util-linux script(1) is needed to run the command on a terminal")
+    end
+    local ids = {}
+    for i = 1, 3000 do ids[i] = "user-" .. i end
+    local path = write(dir .. "/ids.txt", table.concat(ids, "\n"))
+    local inner = { "env" }
+    for k, v in pairs(env) do inner[#inner + 1] = cli.quote(k .. "=" .. v) end
+    for _, a in ipairs({ cli.lua, cli.bin, "send", "push", msg, "--ids", path }) do inner[#inner + 1] = cli.quote(a) end
+    local p = io.popen("script -qec " .. cli.quote(table.concat(inner, " ")) .. " /dev/null")
+    local out = p:read("*a")
+    p:close()
+    assert.matches("\r[##############################] 100% 3,000/3,000 identities, 3,000 accepted", out, 1, true)
+    assert.is_nil(out:find("progress: ", 1, true))
+    assert.matches("3,000 identities sent on push: 3,000 accepted", out, 1, true)
+  end)
+
   it("exits 1 before sending when --failed-ids cannot be written", function()
     local path = write(dir .. "/ids.txt", "a\n")
     local since = sandbox.last_seq()
