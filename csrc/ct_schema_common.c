@@ -3,6 +3,8 @@
  * platform_specific blocks. Each comment names the API reference passage. */
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "ct_schema_parts.h"
 
 /* ---- small leaves -------------------------------------------------------- */
@@ -419,11 +421,48 @@ static const ct_schema android_action = {
         CT_FIELDS_END },
 };
 
+/* The string form must hold what the array form states: a JSON array of
+ * actions, each with a title "l" and string "dl", "id", "ico". Reported at the
+ * string: a pointer cannot reach inside it. */
+static void check_wzrk_acts_text(ct_check *cx, const ct_value *v, const ct_rule *rule)
+{
+    json_error_t jerr;
+    json_t *acts = json_loadb(v->u.str.s, v->u.str.len, JSON_REJECT_DUPLICATES, &jerr);
+    size_t i;
+    (void)rule;
+    if (acts == NULL || !json_is_array(acts)) {
+        ct_check_error(cx, "", "expected a JSON array of actions [{\"l\": title, \"dl\": deep link, "
+                               "\"id\": id, \"ico\": icon}] (as text or as an array), got %s",
+                       acts == NULL ? "text that is not JSON" : "JSON that is not an array");
+        json_decref(acts);
+        return;
+    }
+    for (i = 0; i < json_array_size(acts); i++) {
+        json_t *a = json_array_get(acts, i);
+        const char *bad = NULL;
+        if (!json_is_object(a))
+            bad = "is not an object";
+        else if (!json_is_string(json_object_get(a, "l")) || json_string_length(json_object_get(a, "l")) == 0)
+            bad = "has no title \"l\"";
+        else if ((json_object_get(a, "dl") && !json_is_string(json_object_get(a, "dl"))) ||
+                 (json_object_get(a, "id") && !json_is_string(json_object_get(a, "id"))) ||
+                 (json_object_get(a, "ico") && !json_is_string(json_object_get(a, "ico"))))
+            bad = "has a non-string \"dl\", \"id\" or \"ico\"";
+        if (bad) {
+            ct_check_error(cx, "", "expected actions {\"l\": title, \"dl\", \"id\", \"ico\"}: "
+                                   "action %zu %s", i, bad);
+            break;
+        }
+    }
+    json_decref(acts);
+}
+
 static const ct_schema wzrk_acts = {
     .kind = CT_K_ONEOF,
     .alts = (const ct_schema *const[]){
         &(const ct_schema){ .kind = CT_K_ARRAY, .items = &android_action },
-        &ct_s_nonempty,
+        &(const ct_schema){ .kind = CT_K_STRING, .flags = CT_S_NONEMPTY,
+            .rules = (const ct_rule[]){ CT_CHECK(check_wzrk_acts_text), CT_RULES_END } },
         NULL },
 };
 
