@@ -208,6 +208,10 @@ function M.origin()
     ngx.sleep(tonumber(ngx.var.arg_t) or 1)
     ngx.header["Content-Length"] = 5
     ngx.print("slept")
+  elseif what == "noread" then
+    -- Never reads the request body, so a big upload stalls.
+    ngx.sleep(3)
+    return ngx.exit(444)
   elseif what == "drop" then
     return ngx.exit(444)
   elseif what == "trickle" then
@@ -256,6 +260,9 @@ function run.raw() return get(ngx.var.arg_what, { max_body = 1000 }) end
 function run.drop() return get("drop") end
 function run.refused()
   return get(nil, nil, { url = "http://127.0.0.1:" .. tonumber(ngx.var.arg_port) .. "/" })
+end
+function run.stalled_upload()
+  return get("noread", nil, { method = "POST", body = string.rep("x", 48 * 1024 * 1024), timeout = 0.5 })
 end
 function run.timeout() return get("sleep?t=2", nil, { timeout = 0.3 }) end
 function run.trickle() return get("trickle", nil, { timeout = 0.5 }) end
@@ -377,7 +384,7 @@ local function transport_conf(dir, p1, p2, p3)
     "  init_worker_by_lua_block { require('cases').init_worker() }",
     "  server {",
     "    listen 127.0.0.1:" .. p1 .. ";",
-    "    location /origin/ { content_by_lua_block { require('cases').origin() } }",
+    "    location /origin/ { client_max_body_size 0; content_by_lua_block { require('cases').origin() } }",
     "    location /run/ { content_by_lua_block { require('cases').run() } }",
     "    location /fake/ { content_by_lua_block { require('cases').fake_api() } }",
     "    location /phase/log { return 204; log_by_lua_block { require('cases').in_phase() } }",
@@ -507,12 +514,21 @@ describe("ngx transport inside nginx", function()
     assert.are_not.equal(s.first:match("%d+"), s.second:match("%d+"))
   end)
 
-  it("retries on a fresh connection when a pooled one dies before any reply byte", function()
+  it("never re-sends a request when a pooled connection dies after taking it", function()
     local r = run("halfdead")
     assert.are.equal("first", r.first)
     assert.is_true(r.dropped)
-    assert.are.equal("fresh", r.second, json.encode(r.err))
-    assert.are.equal(2, r.connections)
+    assert.is_nil(r.second)
+    assert.are.equal("network", r.err.kind)
+    assert.is_true(r.err.sent)
+    assert.are.equal(1, r.connections)
+  end)
+
+  it("reports a request that could not be written whole as not sent", function()
+    local r = run("stalled_upload")
+    assert.are.equal("timeout", r.err.kind)
+    assert.is_false(r.err.sent)
+    assert.matches("sending", r.err.message)
   end)
 
   it("verifies TLS certificates and the host name, with SNI", function()
@@ -591,8 +607,8 @@ describe("examples/openresty", function()
   local dir, port
 
   local function example(cmd, ...)
-    local env = ("BUILD=%s CLEVERTAP_BASE_URL=%s CLEVERTAP_ACCOUNT_ID=%s CLEVERTAP_PASSCODE=%s")
-      :format(BUILD, sandbox.url(), sandbox.account_id, sandbox.passcode)
+    local env = cmd == "start" and ("BUILD=%s CLEVERTAP_BASE_URL=%s CLEVERTAP_ACCOUNT_ID=%s CLEVERTAP_PASSCODE=%s")
+      :format(BUILD, sandbox.url(), sandbox.account_id, sandbox.passcode) or ""
     return sh(env .. " examples/openresty/run.sh " .. cmd .. " " .. table.concat({ ... }, " ")
       .. " >>" .. dir .. "/run.out 2>&1")
   end

@@ -6,9 +6,10 @@
 --
 -- request(req, o) -> { status, headers (lower-case names), body }
 --                 or nil, { kind = "network"|"timeout", message, sent }
--- `sent` is false only when the request certainly did not reach the server
--- (connect or TLS failed, nothing written), so the client may retry it
--- without risking a duplicate send.
+-- `sent` is false only when the server cannot have the whole request
+-- (connect or TLS failed, or it could not be written whole), so the client
+-- may retry it without risking a duplicate send. Nothing is ever re-sent
+-- here: once the request is out, a failure is an unknown outcome.
 local url_mod = require("clevertap.transport.ngx.url")
 
 local concat, insert = table.concat, table.insert
@@ -70,7 +71,6 @@ function Conn:fill()
   if not self:budget() then return nil, "timeout" end
   local data, err = self.sock:receiveany(65536)
   if not data then return nil, err end
-  self.got_any = true
   self.buf = self.buf:sub(self.pos) .. data
   self.pos = 1
   return true
@@ -148,14 +148,11 @@ local function build_request(u, req)
   return lines
 end
 
--- Status line and headers; interim 1xx responses are skipped. On failure the
--- third value is true when no byte of a response had arrived.
+-- Status line and headers; interim 1xx responses are skipped.
 local function read_head(conn)
-  local first = true
   while true do
     local line, err = conn:receive("*l")
-    if not line then return nil, err, first and not conn.got_any end
-    first = false
+    if not line then return nil, err end
     local version, status = line:match("^HTTP/(%d%.%d) (%d%d%d)")
     if not version then return nil, "malformed status line" end
     status = tonumber(status)
@@ -233,7 +230,7 @@ local function keepalive_allowed(head)
 end
 
 -- Connects (or takes a pooled connection) and completes TLS when needed.
--- Returns conn, reused or nil, err.
+-- Returns conn or nil, err.
 local function connect(u, o, deadline)
   local sock, err = ngx.socket.tcp()
   if not sock then return nil, err_table("network", "cannot create a socket: " .. tostring(err), false) end
@@ -257,14 +254,13 @@ local function connect(u, o, deadline)
       return nil, io_err("TLS handshake with " .. u.host, err, false)
     end
   end
-  return setmetatable({ sock = sock, deadline = deadline, buf = "", pos = 1, got_any = false }, Conn), reused
+  return setmetatable({ sock = sock, deadline = deadline, buf = "", pos = 1 }, Conn)
 end
 
--- One try. Returns res, or nil, err, retry_ok (a dead pooled connection:
--- nothing of the request can have been processed, another try is safe).
-local function attempt(u, req, o, deadline)
-  local conn, reused = connect(u, o, deadline)
-  if not conn then return nil, reused end
+-- One exchange on a new or pooled connection.
+local function exchange(u, req, o, deadline)
+  local conn, cerr = connect(u, o, deadline)
+  if not conn then return nil, cerr end
   local sock = conn.sock
   if not conn:budget() then
     sock:close()
@@ -273,14 +269,18 @@ local function attempt(u, req, o, deadline)
   local bytes, err = sock:send(build_request(u, req))
   if not bytes then
     sock:close()
-    -- Part (or all) of the request may have been delivered.
-    return nil, io_err("sending the request", err, true), reused and err ~= "timeout"
+    -- send() fails only when it could not hand over the whole request, and
+    -- a server cannot act on a request it did not get whole.
+    return nil, io_err("sending the request", err, false)
   end
-  local head, nothing
-  head, err, nothing = read_head(conn)
+  -- From here on the server may have the request: any failure leaves the
+  -- outcome unknown, and nothing is re-sent here, even when a pooled
+  -- connection turns out dead (the client decides what to do).
+  local head
+  head, err = read_head(conn)
   if not head then
     sock:close()
-    return nil, io_err("reading the response", err, true), reused and nothing and err ~= "timeout"
+    return nil, io_err("reading the response", err, true)
   end
   local body, reusable
   body, reusable = read_body(conn, head, req.method, opt(o, "max_body"))
@@ -303,17 +303,7 @@ function M.request(req, o)
   o = o or {}
   local u, perr = url_mod.parse(req.url)
   if not u then return nil, err_table("network", perr, false) end
-  local deadline = now_ms() + opt(o, "total_timeout")
-  -- A pooled connection the server closed while it sat idle fails on first
-  -- use, before any response byte; like libcurl, retry that on the next
-  -- connection. Each dead one is closed, so this ends once the pool is
-  -- drained. Timeouts are never retried here: the server may be working.
-  local res, err, retry_ok
-  for _ = 0, opt(o, "keepalive_pool") do
-    res, err, retry_ok = attempt(u, req, o, deadline)
-    if res or not retry_ok then break end
-  end
-  return res, err
+  return exchange(u, req, o, now_ms() + opt(o, "total_timeout"))
 end
 
 return M

@@ -23,7 +23,10 @@ local function fail(what, err, sent)
   return nil, { kind = kind, message = what .. ": " .. tostring(err), sent = sent }
 end
 
-local function attempt(u, req, o)
+function M.request(req, o)
+  o = o or {}
+  local u, perr = url_mod.parse(req.url)
+  if not u then return nil, { kind = "network", message = perr, sent = false } end
   local httpc = http.new()
   -- resty.http has per-operation timeouts only; the whole-request budget
   -- bounds each of them.
@@ -37,15 +40,15 @@ local function attempt(u, req, o)
     pool_size = opt(o, "keepalive_pool"),
   }
   if not ok then return fail("connect to " .. u.host .. ":" .. u.port, err, false) end
-  local reused = (httpc:get_reused_times() or 0) > 0
   local headers = { ["User-Agent"] = "lua-clevertap (ngx)", ["Host"] = u.host_header }
   for k, v in pairs(req.headers or {}) do headers[k] = v end
   local res
+  -- request() both sends and reads the head, so a failure there may come
+  -- after the server got the request: unknown outcome, never re-sent here.
   res, err = httpc:request{ method = req.method or "GET", path = u.path, headers = headers, body = req.body }
   if not res then
     httpc:close()
-    local _, e = fail("request", err, true)
-    return nil, e, reused
+    return fail("request", err, true)
   end
   local body
   body, err = res:read_body()
@@ -64,20 +67,6 @@ local function attempt(u, req, o)
     h[lower(k)] = type(v) == "table" and table.concat(v, ", ") or v
   end
   return { status = res.status, headers = h, body = body }
-end
-
-function M.request(req, o)
-  o = o or {}
-  local u, perr = url_mod.parse(req.url)
-  if not u then return nil, { kind = "network", message = perr, sent = false } end
-  local res, err, reused
-  -- Same rule as the cosocket client: a dead pooled connection is retried on
-  -- the next one; a timeout never is.
-  for _ = 0, opt(o, "keepalive_pool") do
-    res, err, reused = attempt(u, req, o)
-    if res or not (reused and err.kind == "network") then break end
-  end
-  return res, err
 end
 
 return M
