@@ -44,13 +44,6 @@ struct ljob {
     ljob *prev, *next;
 };
 
-static int call_curl_init_once(void)
-{
-    /* libcurl's global init is not thread-safe before 7.84 and must run once
-     * per process: done when the module is loaded (see docs/client.md) */
-    return 0;
-}
-
 /* ---- helpers ----------------------------------------------------------- */
 
 static lclient *check_client(lua_State *L, int i)
@@ -940,7 +933,6 @@ static const luaL_Reg job_methods[] = {
 
 void ct_l_open_client(lua_State *L)
 {
-    (void)call_curl_init_once;
     if (luaL_newmetatable(L, CLIENT_MT)) {
         lua_newtable(L);
         luaL_setfuncs(L, client_methods, 0);
