@@ -715,3 +715,26 @@ describe("examples/openresty", function()
     assert.are.equal(400, status)
   end)
 end)
+
+describe("clevertap.transport.ngx.url", function()
+  local url = require("clevertap.transport.ngx.url")
+
+  it("splits absolute http(s) URLs, with default and explicit ports", function()
+    assert.are.same({ scheme = "https", host = "in1.api.clevertap.com", port = 443, path = "/1/send/push.json",
+      host_header = "in1.api.clevertap.com" }, url.parse("https://in1.api.clevertap.com/1/send/push.json"))
+    assert.are.same({ scheme = "http", host = "127.0.0.1", port = 8080, path = "/1/x?a=1",
+      host_header = "127.0.0.1:8080" }, url.parse("HTTP://127.0.0.1:8080/1/x?a=1#frag"))
+    assert.are.same({ scheme = "http", host = "::1", port = 80, path = "/?q", host_header = "[::1]" },
+      url.parse("http://[::1]:80?q"))
+    assert.are.equal("/", url.parse("https://h").path)
+  end)
+
+  it("refuses what it cannot use", function()
+    for _, bad in ipairs({ "ftp://h/", "h/path", "http:///x", "http://h:0/", "http://h:99999/", "http://u:p@h/" }) do
+      local u, err = url.parse(bad)
+      assert.is_nil(u, bad)
+      assert.is_string(err, bad)
+    end
+    assert.is_nil((url.parse(42)))
+  end)
+end)
