@@ -1,6 +1,9 @@
 /* targets/create: the members every campaign shares, then one variant per
  * target_mode with its content (create-campaign.txt "Body Parameters" and
  * "Example Payloads"; notifications-api-legacy.txt for the legacy push form). */
+#include <stdlib.h>
+#include <string.h>
+
 #include "ct_schema_parts.h"
 
 /* ---- push ----------------------------------------------------------------- */
@@ -200,16 +203,44 @@ static const ct_schema mode_inbox = {
 
 /* ---- whatsapp ------------------------------------------------------------- */
 
+/* Coordinates come as numbers (interactive header) or as text ("19.8876",
+ * attachments): the text must read as a number in range. rule->arg: double[2]. */
+static void check_coordinate_text(ct_check *cx, const ct_value *v, const ct_rule *rule)
+{
+    const double *range = rule->arg;
+    char buf[64], *end = NULL;
+    double d = 0;
+    size_t n = v->u.str.len;
+    if (n > 0 && n < sizeof buf) {
+        memcpy(buf, v->u.str.s, n);
+        buf[n] = '\0';
+        d = strtod(buf, &end);
+    }
+    if (end == NULL || end == buf || *end != '\0' || !(d >= range[0] && d <= range[1])) {
+        char got[96];
+        ct_value_describe(v, got, sizeof got);
+        ct_check_error(cx, "", "expected a number from %g to %g (or its text), got %s", range[0], range[1], got);
+    }
+}
+
 static const ct_schema latitude = {
-    .kind = CT_K_ONEOF, .expect = "a latitude -90..90 (number or numeric string)",
+    .kind = CT_K_ONEOF, .expect = "a latitude -90..90 (number or numeric text)",
     .alts = (const ct_schema *const[]){
-        &(const ct_schema){ .kind = CT_K_NUMBER, CT_RANGE(-90, 90) }, &ct_s_nonempty, NULL },
+        &(const ct_schema){ .kind = CT_K_NUMBER, CT_RANGE(-90, 90) },
+        &(const ct_schema){ .kind = CT_K_STRING, .rules = (const ct_rule[]){
+            { .kind = CT_R_CHECK, .check = check_coordinate_text, .arg = (const double[]){ -90, 90 } },
+            CT_RULES_END } },
+        NULL },
 };
 
 static const ct_schema longitude = {
-    .kind = CT_K_ONEOF, .expect = "a longitude -180..180 (number or numeric string)",
+    .kind = CT_K_ONEOF, .expect = "a longitude -180..180 (number or numeric text)",
     .alts = (const ct_schema *const[]){
-        &(const ct_schema){ .kind = CT_K_NUMBER, CT_RANGE(-180, 180) }, &ct_s_nonempty, NULL },
+        &(const ct_schema){ .kind = CT_K_NUMBER, CT_RANGE(-180, 180) },
+        &(const ct_schema){ .kind = CT_K_STRING, .rules = (const ct_rule[]){
+            { .kind = CT_R_CHECK, .check = check_coordinate_text, .arg = (const double[]){ -180, 180 } },
+            CT_RULES_END } },
+        NULL },
 };
 
 /* attachments.value for "Location": {"latitude": "19.8876", "longitude": "86.0945"} */
