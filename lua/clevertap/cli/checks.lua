@@ -68,6 +68,7 @@ end
 
 --- Print a report's problems as text.
 function M.print_problems(ctx, rep)
+  if rep.note then ctx:say("  note    %s", rep.note) end
   for _, p in ipairs(rep.errors) do ctx:say("  error   %s: %s", p.pointer, p.message) end
   for _, p in ipairs(rep.warnings) do ctx:say("  warning %s: %s", p.pointer, p.message) end
 end

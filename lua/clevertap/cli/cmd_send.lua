@@ -86,7 +86,8 @@ function M.run(ctx, positional, o, result)
   local endpoint = "send/" .. channel
   result.channel = channel
 
-  -- The message, checked with a stand-in recipient: its identities come later.
+  -- The message is validated as a send payload whose identities come later
+  -- (checks.check stands in for `to`); a `to` of its own is a mistake.
   local has_to = false
   local items, code = checks.load_for_sending(ctx, path, endpoint, result, function(payload)
     if payload.to ~= nil then has_to = true end
