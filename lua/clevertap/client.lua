@@ -76,6 +76,7 @@ function M.new(opts)
   end
   if retry.attempts ~= nil and retry.attempts < 1 then error("clevertap.new: retry.attempts must be >= 1", 2) end
   local transport = opts.transport
+  if transport == nil then transport = ftransport.default() end
   if transport == "curl" then transport = nil end
   if type(transport) == "string" then error("clevertap.new: transport must be \"curl\", a function or a table", 2) end
   if transport ~= nil then ftransport.check(transport) end
@@ -303,6 +304,9 @@ end
 
 local function check_open(self)
   if self.closed then error("clevertap client is closed", 3) end
+  -- a transport may refuse to start work where it cannot run (nginx phases)
+  local t = self.transport
+  if type(t) == "table" and t.check then t:check() end
 end
 
 local START_OPTS = { on_done = "function", on_progress = "function" }

@@ -42,6 +42,7 @@ function M.new(opts)
   end
   if opts.rate ~= nil and opts.rate <= 0 then error("clevertap.http.new: rate must be > 0", 2) end
   local transport = opts.transport
+  if transport == nil then transport = ftransport.default() end
   if transport == "curl" then transport = nil end
   if type(transport) == "string" then
     error("clevertap.http.new: transport must be \"curl\", a function or a table", 2)
@@ -121,6 +122,8 @@ end
 --- runner:start(requests, opts) -> job (see Runner:run)
 function Runner:start(requests, opts)
   opts = opts or {}
+  local t = self.transport
+  if type(t) == "table" and t.check then t:check() end
   check_options(opts, RUN_OPTIONS, "clevertap.http run")
   local classify = opts.classify or M.default_classify
   local reqs, total = {}, 0

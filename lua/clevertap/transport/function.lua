@@ -12,6 +12,16 @@ local function caller(transport)
   return function(req) return transport:request(req) end
 end
 
+--- The transport to use when none is given: the cosocket transport inside
+-- nginx (libcurl's waiting would block the worker), else nil (libcurl).
+function M.default()
+  local ok, ngxt = pcall(require, "clevertap.transport.ngx")
+  if ok and type(ngxt) == "table" and ngxt.available and ngxt.available() then
+    return assert(ngxt.new())
+  end
+  return nil
+end
+
 --- Checks a transport value; raises on misuse.
 function M.check(transport)
   local t = type(transport)
@@ -19,7 +29,7 @@ function M.check(transport)
   if t ~= "table" or type(transport.request) ~= "function" then
     error("transport: a function, a table with a request method, or \"curl\"", 3)
   end
-  for _, hook in ipairs { "spawn", "join", "sleep", "now" } do
+  for _, hook in ipairs { "spawn", "join", "sleep", "now", "check" } do
     if transport[hook] ~= nil and type(transport[hook]) ~= "function" then
       error("transport." .. hook .. ": must be a function", 3)
     end
