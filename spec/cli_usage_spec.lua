@@ -153,6 +153,16 @@ describe("clevertap command line", function()
     os.remove(path)
   end)
 
+  it("exits 1 with a hint when the C module cannot be found", function()
+    local env = { BUILD = "/nonexistent", LUA_CPATH = "/nonexistent/?.so" }
+    local r = cli.run({ "validate", "--json", cli.root .. "/examples/bulletin.lua" }, { env = env })
+    assert.equal(1, r.code)
+    assert.matches("clevertap.core is not built or not on LUA_CPATH", r.stderr, 1, true)
+    local doc = cjson.decode(r.stdout)
+    assert.equal(1, doc.exit_code)
+    assert.equal("failure", doc.error.kind)
+  end)
+
   it("reports usage errors as JSON with --json", function()
     local r = cli.run({ "--json", "frobnicate" })
     assert.equal(2, r.code)

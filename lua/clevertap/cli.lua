@@ -220,6 +220,10 @@ function M.main(argv)
         "(run make; from a checkout, BUILD selects the build directory)\n")
     end
     io.stderr:write("clevertap: internal error: ", text, "\n")
+    if current and current.json then
+      current:print_json({ ok = false, exit_code = exit.FAILURE,
+        error = { kind = "failure", message = (text:match("^[^\n]*")) } })
+    end
     return exit.FAILURE
   end
   return code
