@@ -54,6 +54,17 @@ describe("clevertap --dry-run", function()
     assert.matches('"estimate_only":true', r.stdout, 1, true)
   end)
 
+  it("takes the region from CLEVERTAP_REGION, Europe without a prefix by default", function()
+    local r = cli.run({ "stop", "--dry-run", "1457433898" }, { env = { CLEVERTAP_REGION = "sg1" } })
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    assert.matches("POST https://sg1.api.clevertap.com/1/targets/stop.json", r.stdout, 1, true)
+    local eu = cli.run({ "stop", "--dry-run", "1457433898" })
+    assert.matches("POST https://api.clevertap.com/1/targets/stop.json", eu.stdout, 1, true)
+    local flag = cli.run({ "stop", "--dry-run", "--region", "us1", "1457433898" },
+                         { env = { CLEVERTAP_REGION = "sg1" } })
+    assert.matches("POST https://us1.api.clevertap.com/1/targets/stop.json", flag.stdout, 1, true)
+  end)
+
   it("gives the requests as JSON, one per batch of a send", function()
     local ids = {}
     for i = 1, 2001 do ids[i] = "user-" .. i end
