@@ -47,7 +47,7 @@ step validate examples/price_drop.lua
 step preview examples/price_drop.lua --count 3
 step estimate examples/price_drop.lua
 step create examples/price_drop.lua
-step list --from "$(date +%Y%m%d)"
+step list --from "$(date -u +%Y%m%d)" --to "$(date -u +%Y%m%d)"
 
 echo "== what the sandbox received, one line per HTTP request (retries included; its log redacts passcodes)"
 REQLOG="$dir/sandbox/requests.jsonl" "$lua" -e '
