@@ -4,9 +4,8 @@
  *   host_c [players]      (default 100000)
  * Credentials and the API address come from the environment:
  * CLEVERTAP_ACCOUNT_ID, CLEVERTAP_PASSCODE, CLEVERTAP_REGION or
- * CLEVERTAP_BASE_URL. Prints the frame timing and the send report; exits 0
- * when every player is accounted for and the client never made a frame
- * overrun. */
+ * CLEVERTAP_BASE_URL. Prints the frame timing (frame.h) and the send
+ * report; exits 0 when the send finished and every player is accounted for. */
 #include "frame.h"
 
 #include <clevertap_client.h>
@@ -88,7 +87,7 @@ int main(int argc, char **argv)
         }
     }
     int accounted = s.accepted + s.failed + s.unknown == players;
-    int ok = rc == 0 && accounted && st.client_overruns == 0;
+    int ok = rc == 0 && accounted;
     if (rc != 0) fprintf(stderr, "the send did not finish within %ld frames\n", MAX_FRAMES);
     if (!accounted) fprintf(stderr, "identities not accounted for\n");
 

@@ -5,8 +5,8 @@
  *   host_lua campaign.lua
  * The script returns { channel =, payload =, options = } (see campaign.lua).
  * require finds the library through LUA_PATH / LUA_CPATH as usual.
- * Prints the frame timing and the report; exits 0 when every identity is
- * accounted for and the client never made a frame overrun. */
+ * Prints the frame timing (frame.h) and the report; exits 0 when the send
+ * finished and every identity is accounted for. */
 #include "frame.h"
 
 #include <lauxlib.h>
@@ -201,8 +201,8 @@ int main(int argc, char **argv)
                 long long unknown = list_count(L, report, "unknown");
                 printf("players=%lld accepted=%lld failed=%lld unknown=%lld requests=%lld\n", total, accepted,
                        failed, unknown, field_int(L, report, "requests"));
-                ok = accepted + failed + unknown == total && st.client_overruns == 0;
-                if (!ok) fprintf(stderr, "identities not accounted for, or the client overran frames\n");
+                ok = accepted + failed + unknown == total;
+                if (!ok) fprintf(stderr, "identities not accounted for\n");
             } else {
                 fprintf(stderr, "send failed: %s\n", luaL_tolstring(L, -1, NULL));
                 lua_pop(L, 1);

@@ -3,7 +3,8 @@
 # run their 60 Hz frame loop while sending a push to 100,000 players through
 # the sandbox, which answers each batch after 200 ms and fails a few with a
 # retryable 500. Passes when every player is accounted for, no frame
-# overran its budget because of the client, and no poll ever blocked.
+# overran its budget because of the client, and no poll ever blocked
+# (frame.c defines both).
 # A campaign with a deliberately blocking transport checks that the
 # measurement does catch a client that stalls frames.
 set -u
@@ -61,12 +62,15 @@ check_run() { # name output-file exit-code
   [ "$accepted" -eq 100000 ] || fail "$name: $accepted accepted (500s are retryable, latency is not an error)"
   [ "$requests" -eq 103 ] || fail "$name: $requests requests, expected 100 batches + 3 retries"
   [ "$(logged)" -eq "$requests" ] || fail "$name: the sandbox logged $(logged) requests, the report says $requests"
-  [ "$(field client_overruns "$out")" = 0 ] || fail "$name: the client made frames overrun"
   [ "$(field blocked_polls "$out")" = 0 ] || fail "$name: a poll blocked"
   [ "$(field frames "$out")" -gt 60 ] || fail "$name: too few frames to mean anything"
-  # Whatever the machine's load, one poll never uses half a frame of CPU.
-  awk -v c="$(field worst_client_cpu_ms "$out")" -v b="$(field budget_ms "$out")" 'BEGIN { exit !(c < b / 2) }' ||
-    fail "$name: a poll used more than half the frame budget of CPU"
+  # CPU budgets mean nothing under a sanitizer (make sanitize sets SAN).
+  if [ -z "${SAN:-}" ]; then
+    [ "$(field client_overruns "$out")" = 0 ] || fail "$name: the client made frames overrun"
+    # Whatever the machine's load, one poll never uses half a frame of CPU.
+    awk -v c="$(field worst_client_cpu_ms "$out")" -v b="$(field budget_ms "$out")" 'BEGIN { exit !(c < b / 2) }' ||
+      fail "$name: a poll used more than half the frame budget of CPU"
+  fi
   echo "$name: worst frame $(field worst_frame_ms "$out") ms, worst poll $(field worst_client_ms "$out") ms" \
     "(cpu $(field worst_client_cpu_ms "$out") ms), budget $(field budget_ms "$out") ms"
 }
@@ -94,7 +98,7 @@ GAME_PLAYERS=5000 LUA_CPATH="$build/lua5.4/?.so;;" LUA_PATH="$root/lua/?.lua;$ro
   "$work/bin/host_lua" "$work/blocking.lua" >"$work/blocking.out" 2>&1
 rc=$?
 cat "$work/blocking.out"
-[ "$rc" -ne 0 ] || fail "a blocking transport went unnoticed"
+[ "$rc" -eq 0 ] || fail "the blocking campaign did not finish"
 [ "$(field client_overruns "$work/blocking.out")" -gt 0 ] || fail "blocking polls not counted as client overruns"
 [ "$(field blocked_polls "$work/blocking.out")" -gt 0 ] || fail "blocking polls not detected"
 echo "ok"
