@@ -72,6 +72,13 @@ describe("sandbox SMS provider", function()
     assert.are.equal(200, (sms("other")))
   end)
 
+  it("takes fault rules like the API endpoints", function()
+    sandbox.faults { { path = "/provider/*", fault = "503", count = 1 } }
+    assert.are.equal(503, (sms("acme")))
+    assert.are.equal(200, (sms("acme")))
+    assert.are.equal(2, #sandbox.requests { prefix = "/provider/acme/" })
+  end)
+
   it("checks HTTP Basic credentials when configured, never logging them", function()
     sandbox.provider("basic", { auth = "basic", user = "ct", password = "s3cret" })
     assert.are.equal(200, (sms("basic", { Authorization = basic("ct", "s3cret") })))
