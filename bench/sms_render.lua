@@ -9,14 +9,17 @@ local sms = require "clevertap.sms"
 local N = tonumber(arg[1]) or 1000000
 local SIZE = 1000
 
+-- The reference's batching example (api-reference/generic-sms.txt), plus
+-- the message text and a message id per record.
 local JSON = [[{"hid":"$$hid","tid":"$$TemplateID","cid":"$$CampaignID","type":"template",
-"msgs":[{"seq":1,"to":"$$To","uid":"$$uid","body":"$$Body","mid":"$$MessageID","enc":"utf8"}]}]]
+"msgs":[{"seq":1,"to":"$$To","uid":"$$uid","variables":"$$TemplateVariables","body":"$$Body","mid":"$$MessageID","enc":"utf8"}]}]]
 
 local recipients = {}
 for i = 1, N do
   recipients[i] = { to = string.format("+9198%08d", i), values = { uid = "user-" .. i } }
 end
 local campaign = { body = "Your order #42 has shipped: \"fast\" delivery", template_id = "T-1001",
+  template_variables = { order = "42", eta = "today" },
   campaign_id = 1700000000, values = { hid = "H-9" }, message_id_prefix = "m" }
 
 local function clock() return os.clock() end
@@ -44,6 +47,7 @@ local global = {
   ['"$$hid"'] = esc(campaign.values.hid), ['"$$TemplateID"'] = esc(campaign.template_id),
   ['"$$CampaignID"'] = esc(campaign.campaign_id), ['"$$Body"'] = esc(campaign.body),
 }
+local vars_json = esc(campaign.template_variables)
 local head_r = head:gsub('"%$%$[%w_]+"', global)
 local body_json = esc(campaign.body)
 local bodies, bytes_base = 0, 0
@@ -54,6 +58,7 @@ for i = 1, N, SIZE do
     local r = recipients[k]
     local vals = {
       ['"$$To"'] = esc(r.to), ['"$$uid"'] = esc(r.values.uid), ['"$$Body"'] = body_json,
+      ['"$$TemplateVariables"'] = vars_json,
       ['"$$MessageID"'] = esc(campaign.message_id_prefix .. "-" .. k),
     }
     recs[#recs + 1] = record:gsub('"%$%$[%w_]+"', vals)

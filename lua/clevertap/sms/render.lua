@@ -1,19 +1,22 @@
 --- Renders a send (recipients + campaign values) into the exact requests a
 -- compiled template describes. Pure: no I/O, no clock except for the
--- default message id prefix.
+-- default message id prefix. Batch records go through the C fast path when
+-- it is built (sms/fast.lua); the Lua path renders everything else, and
+-- any request the fast path declines, with the same bytes.
 local segments = require "clevertap.sms.segments"
 local escape = require "clevertap.sms.escape"
+local fast = require "clevertap.sms.fast"
 
 local M = {}
 
 local concat, type = table.concat, type
+local valid_utf8 = escape.valid_utf8
 
 -- System placeholders and the recipient/campaign field that fills each.
 local FIELD = {
   To = "to", Body = "body", TemplateID = "template_id", TemplateVariables = "template_variables",
   Sender = "sender", MessageID = "message_id",
 }
-local PERSONAL = { "body", "template_id", "template_variables", "sender", "message_id" }
 local NAME_OF = {}
 for k, v in pairs(FIELD) do NAME_OF[v] = k end
 
@@ -29,6 +32,19 @@ local RECIPIENT = {
 
 local function misuse(msg)
   error("render: " .. msg, 4)
+end
+
+-- Type sets per key, for the per-recipient check (hot: no string work
+-- unless something is wrong).
+local RECIPIENT_T = {}
+for k, want in pairs(RECIPIENT) do
+  local set = {}
+  if want == "any" then
+    for _, t in ipairs { "string", "number", "boolean", "table", "userdata", "function", "thread" } do set[t] = true end
+  else
+    for t in want:gmatch("[^|]+") do set[t] = true end
+  end
+  RECIPIENT_T[k] = set
 end
 
 local function check(t, allowed, where)
@@ -47,41 +63,44 @@ local function default_prefix()
   return string.format("%x%x%04x", os.time(), counter, math.random(0, 0xffff))
 end
 
--- Recipients as tables; misuse raises.
-local function normalize(list)
-  local out = {}
-  for i = 1, #list do
-    local r = list[i]
-    local tr = type(r)
-    if tr == "string" or tr == "number" then
-      out[i] = { to = r }
-    elseif tr == "table" then
-      check(r, RECIPIENT, "to[" .. i .. "].")
-      if r.to == nil then misuse("to[" .. i .. "].to (the phone number) is required") end
-      out[i] = r
-    else
-      misuse("to[" .. i .. "] must be a phone number (string) or a table { to = ..., values = {...} }, got " .. tr)
-    end
-  end
-  for k in pairs(list) do
-    if type(k) ~= "number" or k > #list or k < 1 then misuse("to must be an array of recipients") end
-  end
-  return out
-end
-
 local function who(r, i)
+  if type(r) ~= "table" then return "recipient " .. i .. " (" .. tostring(r) .. ")" end
   if r.joined then return "the request for recipients from " .. i end
   return "recipient " .. i .. " (" .. tostring(r.to) .. ")"
+end
+
+-- req.message_ids, built on first access: a million id strings nobody
+-- reads would cost more than rendering the requests.
+local function lazy_ids(req, rs, first, last, prefix)
+  setmetatable(req, { __index = function(t, key)
+    if key ~= "message_ids" then return nil end
+    local ids = {}
+    for k = first, last do
+      local r = rs[k]
+      local id = type(r) == "table" and r.message_id
+      ids[#ids + 1] = id and tostring(id) or (prefix .. "-" .. k)
+    end
+    rawset(t, "message_ids", ids)
+    return ids
+  end })
 end
 
 --- render(c, opts) -> requests, or nil, problems.
 function M.render(c, opts)
   if type(opts) ~= "table" then misuse("expects a table, got " .. type(opts)) end
   check(opts, OPTS, "")
-  local list = opts.to or opts.recipients
   if opts.to and opts.recipients then misuse("give to or recipients, not both") end
-  if not list then misuse("to (the recipients) is required") end
-  local rs = normalize(list)
+  local rs = opts.to or opts.recipients
+  if not rs then misuse("to (the recipients) is required") end
+  local total = #rs
+  -- Keys past the array part show up after `total` (a full scan confirms).
+  if next(rs, total > 0 and total or nil) ~= nil then
+    for k in pairs(rs) do
+      if type(k) ~= "number" or k > total or k < 1 or k ~= math.floor(k) then
+        misuse("to must be an array of recipients")
+      end
+    end
+  end
 
   local problems, nproblems, more = {}, 0, 0
   local function problem(pointer, msg)
@@ -99,7 +118,7 @@ function M.render(c, opts)
     if type(k) ~= "string" then misuse("values keys must be strings") end
     camp.values[k] = v
   end
-  if camp.body and not escape.valid_utf8(camp.body) then problem("/body", "body is not valid UTF-8") end
+  if camp.body and not valid_utf8(camp.body) then problem("/body", "body is not valid UTF-8") end
 
   local shape = c.batch and c.batch.shape
   local size = 1
@@ -114,65 +133,109 @@ function M.render(c, opts)
     end
   end
 
-  -- Message ids, one per recipient (or per request when numbers are joined).
+  -- Message ids: given per recipient, else <prefix>-<index> (per request
+  -- when numbers are joined).
   local use_ids = c.names.MessageID ~= nil
-  local prefix = opts.message_id_prefix or (use_ids and default_prefix())
+  local prefix = opts.message_id_prefix or (use_ids and default_prefix()) or nil
 
-  -- Values given per recipient for placeholders that take one value per
-  -- request (outside the record, or everything with join batching).
-  local global_names = {}
+  -- Placeholders that take one value per request (outside the record, or
+  -- everything with join batching): a recipient may not give its own.
+  local global_fields, global_custom = {}, {}
   if shape then
+    local seen = {}
     for _, s in ipairs(c.slots) do
-      if s.scope ~= "record" and s.name ~= "To" then global_names[s.name] = s.where end
+      if s.scope ~= "record" and s.name ~= "To" and not seen[s.name] then
+        seen[s.name] = true
+        local f = FIELD[s.name]
+        if f then global_fields[#global_fields + 1] = { f, s.name, s.where }
+        elseif s.name ~= "CampaignID" then global_custom[#global_custom + 1] = { s.name, s.where } end
+      end
     end
   end
+  local where_note = shape == "join" and ", and join batching sends one text to all numbers"
+    or ", outside the batch record"
 
-  for i, r in ipairs(rs) do
-    local to = r.to
-    if type(to) == "string" and (to == "" or not escape.valid_utf8(to)) then
-      problem("/to/" .. (i - 1), who(r, i) .. ": the number is empty or not valid UTF-8")
-    end
-    if r.body and not escape.valid_utf8(r.body) then
-      problem("/to/" .. (i - 1) .. "/body", who(r, i) .. ": body is not valid UTF-8")
-    end
-    if shape then
-      for _, f in ipairs(PERSONAL) do
-        if r[f] ~= nil and global_names[NAME_OF[f]] then
-          problem("/to/" .. (i - 1) .. "/" .. f, who(r, i) .. " gives its own " .. f .. ", but $$" .. NAME_OF[f]
-            .. " is in " .. global_names[NAME_OF[f]] .. (shape == "join"
-              and ", and join batching sends one text to all numbers" or ", outside the batch record")
-            .. ": it takes one value per request (give it once, for the whole send)")
+  -- With the C fast path for batch records, the recipients are checked
+  -- there (same rules); this loop runs only when it declines, to report.
+  local fast_ok = fast.available and (shape == "key" or shape == "array")
+  local guard = { fields = {}, custom = {} }
+  for k, g in ipairs(global_fields) do guard.fields[k] = g[1] end
+  for k, g in ipairs(global_custom) do guard.custom[k] = g[1] end
+  local validated = false
+  local function validate_all()
+  if validated then return end
+  validated = true
+  for i = 1, total do
+    local r = rs[i]
+    local tr = type(r)
+    local to = r
+    if tr == "table" then
+      for k, v in pairs(r) do
+        local set = RECIPIENT_T[k]
+        if not set or not set[type(v)] then check(r, RECIPIENT, "to[" .. i .. "].") end
+      end
+      to = r.to
+      if to == nil then misuse("to[" .. i .. "].to (the phone number) is required") end
+      if r.body and not valid_utf8(r.body) then
+        problem("/to/" .. (i - 1) .. "/body", who(r, i) .. ": body is not valid UTF-8")
+      end
+      for gi = 1, #global_fields do
+        local g = global_fields[gi]
+        if r[g[1]] ~= nil then
+          problem("/to/" .. (i - 1) .. "/" .. g[1], who(r, i) .. " gives its own " .. g[1] .. ", but $$" .. g[2]
+            .. " is in " .. g[3] .. where_note .. ": it takes one value per request (give it once, for the whole send)")
         end
       end
-      if r.values then
-        for k in pairs(r.values) do
-          if global_names[k] then
-            problem("/to/" .. (i - 1) .. "/values/" .. k, who(r, i) .. " gives its own value for $$" .. k
-              .. ", but $$" .. k .. " is campaign-level here (in " .. global_names[k]
+      local vals = r.values
+      if vals then
+        for gi = 1, #global_custom do
+          local g = global_custom[gi]
+          if vals[g[1]] ~= nil then
+            problem("/to/" .. (i - 1) .. "/values/" .. g[1], who(r, i) .. " gives its own value for $$" .. g[1]
+              .. ", but $$" .. g[1] .. " is campaign-level here (in " .. g[2]
               .. (shape == "join" and ", with join batching" or ", outside the batch record") .. ")")
           end
         end
       end
+    elseif tr ~= "string" and tr ~= "number" then
+      misuse("to[" .. i .. "] must be a phone number (string) or a table { to = ..., values = {...} }, got " .. tr)
+    end
+    if type(to) == "string" and (to == "" or not valid_utf8(to)) then
+      problem("/to/" .. (i - 1), who(r, i) .. ": the number is empty or not valid UTF-8")
     end
   end
+  end
+  if not fast_ok then validate_all() end
 
-  local missing = {}
-  local function value_of(name, r)
+  local function campaign_value(name)
     local f = FIELD[name]
+    if f then return camp[f] end
+    if name == "CampaignID" then return camp.campaign_id end
+    return camp.values[name]
+  end
+
+  local function value_of(name, r, ri)
+    if r == nil then return campaign_value(name) end
     local v
-    if f then
-      if r then v = r[f] end
-      if v == nil then v = camp[f] end
-    elseif name == "CampaignID" then
-      v = camp.campaign_id
+    if type(r) ~= "table" then
+      if name == "To" then return r end
     else
-      local vals = r and r.values
-      if vals then v = vals[name] end
-      if v == nil then v = camp.values[name] end
+      local f = FIELD[name]
+      if f then
+        v = r[f]
+      elseif name ~= "CampaignID" then
+        local vals = r.values
+        if vals then v = vals[name] end
+      end
+    end
+    if v == nil then
+      if name == "MessageID" and prefix then return prefix .. "-" .. ri end
+      v = campaign_value(name)
     end
     return v
   end
 
+  local missing = {}
   -- Appends the rendered parts to buf; r = nil for campaign-level values.
   local function fill(buf, n, parts, r, ri)
     for k = 1, #parts do
@@ -181,7 +244,7 @@ function M.render(c, opts)
       if type(p) == "string" then
         buf[n] = p
       else
-        local v = value_of(p.name, r)
+        local v = value_of(p.name, r, ri)
         if v == nil then
           local key = p.name .. (r and ri or "")
           if not missing[key] then
@@ -205,73 +268,94 @@ function M.render(c, opts)
   end
 
   local facts_cache, ncached = {}, 0
-  local function facts_of(r)
-    local b = r and r.body
-    if b == nil then b = camp.body end
+  local function facts_of(b)
     if type(b) ~= "string" then return false end
     local f = facts_cache[b]
     if not f then
-      if not escape.valid_utf8(b) then return false end
+      if not valid_utf8(b) then return false end
       f = segments.facts(b)
       if ncached < 1000 then facts_cache[b] = f ncached = ncached + 1 end
     end
     return f
   end
 
+  -- One fast-path plan per record unit for this render.
+  local plans = {}
+  local function plan_for(unit)
+    local p = plans[unit]
+    if p == nil then
+      p = fast.available and fast.plan(unit.record, campaign_value) or false
+      plans[unit] = p
+    end
+    return p
+  end
+
   local basic = c.auth.header
   local requests = {}
-  local total = #rs
   local buf = {}
+  local camp_facts = facts_of(camp.body)
   local i = 1
   while i <= total do
     local last = i + size - 1
     if last > total then last = total end
-    local per, tos, ids, facts = nil, {}, use_ids and {} or nil, {}
+    local per, tos, facts = nil, {}, {}
+    local n = 0
     for k = i, last do
       local r = rs[k]
-      tos[#tos + 1] = r.to
-      facts[#facts + 1] = facts_of(r)
-      if use_ids and shape ~= "join" then
-        if r.message_id == nil then
-          -- A copy: the caller's table stays as given.
-          local copy = {}
-          for kk, vv in pairs(r) do copy[kk] = vv end
-          copy.message_id = prefix .. "-" .. k
-          r = copy
-          rs[k] = r
-        end
-        ids[#ids + 1] = tostring(r.message_id)
+      n = n + 1
+      if type(r) == "table" then
+        tos[n] = r.to
+        local b = r.body
+        facts[n] = b == nil and camp_facts or facts_of(b)
+      else
+        tos[n] = r
+        facts[n] = camp_facts
       end
     end
+    local ids
     if shape == "join" then
       local nums = {}
       for k = 1, #tos do nums[k] = escape.text(tos[k]) end
       per = { joined = true, to = concat(nums, c.batch.sep), message_id = use_ids and (prefix .. "-" .. i) or nil }
-      if use_ids then for _ = 1, #tos do ids[#ids + 1] = per.message_id end end
+      if use_ids then
+        ids = {}
+        for k = 1, #tos do ids[k] = per.message_id end
+      end
     elseif not shape then
       per = rs[i]
     end
 
     local function unit_text(unit)
-      local n = 0
+      local m = 0
       if unit.record then
-        n = fill(buf, n, unit.prefix, per, i)
+        m = fill(buf, 0, unit.prefix, per, i)
+        local head = concat(buf, "", 1, m)
+        m = fill(buf, 0, unit.suffix, per, i)
+        local tail = concat(buf, "", 1, m)
+        local plan = fast_ok and plan_for(unit)
+        local text = plan and fast.records(plan, rs, i, last, unit.sep, prefix, nil, head, tail, guard)
+        if text then return text end
+        validate_all()
+        buf[1] = head
+        m = 1
         for k = i, last do
-          if k > i then n = n + 1 buf[n] = unit.sep end
-          n = fill(buf, n, unit.record, rs[k], k)
+          if k > i then m = m + 1 buf[m] = unit.sep end
+          local r = rs[k]
+          m = fill(buf, m, unit.record, r, k)
         end
-        n = fill(buf, n, unit.suffix, per, i)
+        m = m + 1
+        buf[m] = tail
       else
-        n = fill(buf, n, unit.parts, per, i)
+        m = fill(buf, m, unit.parts, per, i)
       end
-      local s = concat(buf, "", 1, n)
-      return s
+      return concat(buf, "", 1, m)
     end
 
     local req = { method = c.method, url = unit_text(c.url), headers = {}, to = tos, message_ids = ids,
       facts = facts }
     if c.body then req.body = unit_text(c.body) end
     for _, h in ipairs(c.headers) do req.headers[h[1]] = unit_text(h[2]) end
+    if use_ids and not ids then lazy_ids(req, rs, i, last, prefix) end
     if c.content_type then req.headers["Content-Type"] = c.content_type end
     if basic then req.headers.Authorization = basic end
     if c.auth.type == "oauth2" then

@@ -52,6 +52,12 @@ M.enc = {
   end,
 }
 
+-- Encoder ids shared with the C renderer (csrc/ct_render.h).
+M.KIND = { none = 0, json_str = 1, url = 2, form = 3, header = 4, json_value = 5 }
+local kind_of = {}
+for name, f in pairs(M.enc) do kind_of[f] = M.KIND[name] end
+local outer_kind = { [escape.url] = M.KIND.url, [escape.form] = M.KIND.form }
+
 --- A builder: literals pass through `outer` (the encoding of the container,
 -- e.g. form-encoding for JSON inside a form field), slots get
 -- outer(inner(value)).
@@ -82,7 +88,8 @@ function Builder:slot(name, inner, info)
     end
   end
   local slot = { name = name, enc = enc, scope = self.scope or "global", where = self.where,
-    whole = info and info.whole, kind = info and info.kind }
+    whole = info and info.whole, kind = info and info.kind,
+    inner_kind = kind_of[inner], outer_kind = outer and outer_kind[outer] or 0 }
   local t = self.target
   t[#t + 1] = slot
   self.slots[#self.slots + 1] = slot

@@ -1,0 +1,50 @@
+--- The C fast path of render (csrc/l_sms.c): renders the batch records of
+-- a request in one call. It covers strings, numbers and booleans; anything
+-- else (and any problem) makes it decline, and the Lua path renders that
+-- request. Found in clevertap.core, or loaded from the same shared object.
+local M = {}
+
+local function load()
+  local ok, core = pcall(require, "clevertap.core")
+  if ok and type(core) == "table" and core.sms_records then return core end
+  local path = package.searchpath and package.searchpath("clevertap.core", package.cpath)
+  if not path then return nil end
+  local open = package.loadlib(path, "luaopen_clevertap_sms_fast")
+  if not open then return nil end
+  local ok2, t = pcall(open)
+  if ok2 and type(t) == "table" and t.sms_records then return t end
+  return nil
+end
+
+local lib = os.getenv("CLEVERTAP_SMS_PURE_LUA") ~= "1" and load() or nil
+M.available = lib ~= nil
+M.records = lib and lib.sms_records
+
+-- Recipient field of each system placeholder; custom names live in values.
+local FIELD = {
+  To = "to", Body = "body", TemplateID = "template_id", TemplateVariables = "template_variables",
+  Sender = "sender", MessageID = "message_id", CampaignID = "campaign_id",
+}
+
+--- The plan of a record part list for one render: literals, and slots with
+-- their campaign-level fallback already encoded (`campaign(name)` gives the
+-- value; CampaignID only ever comes from it).
+function M.plan(parts, campaign)
+  local plan = {}
+  for i, p in ipairs(parts) do
+    if type(p) == "string" then
+      plan[i] = p
+    else
+      if not p.inner_kind then return nil end
+      local field = FIELD[p.name]
+      local v = campaign(p.name)
+      local dflt
+      if v ~= nil then dflt = p.enc(v) end
+      plan[i] = { key = field or p.name, custom = field == nil, mid = p.name == "MessageID",
+        inner = p.inner_kind, outer = p.outer_kind, dflt = dflt }
+    end
+  end
+  return plan
+end
+
+return M
