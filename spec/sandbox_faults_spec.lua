@@ -63,6 +63,16 @@ describe("sandbox faults", function()
       assert.are.equal(1, #sandbox.requests { path = PUSH })
     end)
 
+    it("dropped and truncated targets/* requests give back their concurrency slot", function()
+      local body = '{"from":20250101,"to":20250131}'
+      for _, fault in ipairs { "drop", "drop", "truncated", "drop", "truncated" } do
+        local _, err = sandbox.raw(sandbox.raw_post("targets/list", body,
+          { ["X-Sandbox-Fault"] = fault, Connection = "close" }))
+        assert.are.equal("closed", err)
+      end
+      assert.are.equal(200, (sandbox.api("targets/list", { from = 20250101, to = 20250131 })))
+    end)
+
     it("truncated promises more bytes than it sends, then closes", function()
       local text, err = raw_push("truncated")
       assert.are.equal("closed", err)
