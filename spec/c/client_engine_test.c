@@ -1,0 +1,371 @@
+/* Unit test of the request engine (csrc/ct_engine.c) with a fake clock and
+ * no network: batching, lanes (in-flight caps, rates), retries (backoff
+ * bounds, Retry-After, attempts, total time), unknown outcomes, the report's
+ * accounting, and the CleverTap classification. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ct_engine.h"
+
+static int failures;
+#define CHECK(c)                                                                   \
+    do {                                                                           \
+        if (!(c)) {                                                                \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
+            failures++;                                                            \
+        }                                                                          \
+    } while (0)
+
+typedef struct src {
+    int n, i, type;
+    const char *bad_at; /* index with an empty identity when non-NULL */
+    int bad_index;
+    char buf[32];
+} src;
+
+static int next_id(void *ud, int *type, const char **s, size_t *len, ct_err *err)
+{
+    (void)err;
+    src *x = ud;
+    if (x->i >= x->n) return 0;
+    *type = x->type;
+    if (x->bad_at && x->i == x->bad_index) {
+        *s = "";
+        *len = 0;
+    } else {
+        snprintf(x->buf, sizeof x->buf, "id-%d", x->i);
+        *s = x->buf;
+        *len = strlen(x->buf);
+    }
+    x->i++;
+    return 1;
+}
+
+static ct_job_opts opts(int lane)
+{
+    ct_job_opts o;
+    memset(&o, 0, sizeof o);
+    o.lane = lane;
+    o.url = "http://h/1/send/push.json";
+    o.timeout_ms = 1000;
+    o.connect_timeout_ms = 1000;
+    o.retry.attempts = 3;
+    o.retry.base_ms = 100;
+    o.retry.max_ms = 1000;
+    o.retry.total_ms = 10000;
+    return o;
+}
+
+static ct_resp ok_resp(void)
+{
+    static const char body[] = "{\"status\":\"success\"}";
+    ct_resp r = { 200, NULL, 0, body, sizeof body - 1 };
+    return r;
+}
+
+static void test_batching(void)
+{
+    ct_engine *e = ct_engine_new(1);
+    ct_lane_opts lo = { 0, 0, 1, -1 };
+    int lane = ct_engine_lane(e, &lo);
+    src s = { 2500, 0, CT_ID_IDENTITY, NULL, 0, { 0 } };
+    ct_source so = { next_id, &s, 2500 };
+    ct_job_opts o = opts(lane);
+    const char rest[] = "{\"content\":{\"title\":\"t\"}}";
+    ct_job *j = ct_job_batch(e, &o, rest, strlen(rest), &so);
+    CHECK(ct_job_report(j)->batches_total == 3);
+    ct_req *r[4];
+    for (int i = 0; i < 3; i++) r[i] = ct_engine_next(e, 0);
+    r[3] = ct_engine_next(e, 0);
+    CHECK(r[0] && r[1] && r[2] && !r[3]);
+    size_t len;
+    const char *b = ct_req_body(r[0], &len);
+    CHECK(strncmp(b, "{\"to\":{\"Identity\":[\"id-0\",\"id-1\",", 32) == 0);
+    CHECK(strstr(b, "\"id-999\"]},\"content\":{\"title\":\"t\"}}") != NULL);
+    CHECK(strstr(b, "id-1000") == NULL);
+    b = ct_req_body(r[2], &len);
+    CHECK(strncmp(b, "{\"to\":{\"Identity\":[\"id-2000\",", 29) == 0);
+    CHECK(b[len - 1] == '}');
+    ct_resp ok = ok_resp();
+    for (int i = 0; i < 3; i++) ct_engine_complete(e, r[i], 0, &ok);
+    CHECK(ct_job_done(j));
+    CHECK(ct_job_report(j)->accepted == 2500);
+    CHECK(ct_job_report(j)->requests == 3);
+    CHECK(ct_engine_take_finished(e) == j);
+    CHECK(ct_engine_take_finished(e) == NULL);
+    ct_job_release(j);
+    ct_engine_free(e);
+}
+
+static void test_empty_rest_and_types(void)
+{
+    ct_engine *e = ct_engine_new(1);
+    ct_lane_opts lo = { 0, 0, 1, -1 };
+    int lane = ct_engine_lane(e, &lo);
+    src s = { 2, 0, CT_ID_EMAIL, NULL, 0, { 0 } };
+    ct_source so = { next_id, &s, 2 };
+    ct_job_opts o = opts(lane);
+    ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
+    ct_req *r = ct_engine_next(e, 0);
+    size_t len;
+    CHECK(strcmp(ct_req_body(r, &len), "{\"to\":{\"Email\":[\"id-0\",\"id-1\"]}}") == 0);
+    ct_resp ok = ok_resp();
+    ct_engine_complete(e, r, 0, &ok);
+    CHECK(ct_job_report(j)->accepted == 2);
+    ct_engine_free(e);
+}
+
+static void test_caps_and_rates(void)
+{
+    ct_engine *e = ct_engine_new(1);
+    ct_lane_opts parent = { 3, 0, 1, -1 };
+    int lp = ct_engine_lane(e, &parent);
+    ct_lane_opts create = { 0, 1.0, 1, lp };
+    int lc = ct_engine_lane(e, &create);
+    /* five calls on the capped lane */
+    ct_job *jobs[5];
+    ct_job_opts o = opts(lp);
+    for (int i = 0; i < 5; i++) jobs[i] = ct_job_single(e, &o, "{}", 2);
+    ct_req *r[5] = { 0 };
+    int started = 0;
+    while ((r[started] = ct_engine_next(e, 0))) started++;
+    CHECK(started == 3);
+    CHECK(ct_engine_lane_inflight(e, lp) == 3);
+    CHECK(ct_engine_wait(e, 0) == -1); /* only a completion unblocks */
+    ct_resp ok = ok_resp();
+    ct_engine_complete(e, r[0], 5, &ok);
+    CHECK(ct_engine_next(e, 5) != NULL);
+    CHECK(ct_engine_next(e, 5) == NULL);
+    CHECK(ct_engine_lane_peak(e, lp) == 3);
+    (void)jobs;
+    ct_engine_free(e);
+
+    /* the create lane: 1 per second, also charged to the parent's cap */
+    e = ct_engine_new(1);
+    lp = ct_engine_lane(e, &parent);
+    lc = ct_engine_lane(e, &create);
+    o = opts(lc);
+    for (int i = 0; i < 3; i++) ct_job_single(e, &o, "{}", 2);
+    ct_req *a = ct_engine_next(e, 1000);
+    CHECK(a != NULL);
+    CHECK(ct_engine_next(e, 1000) == NULL);
+    int64_t w = ct_engine_wait(e, 1000);
+    CHECK(w > 900 && w <= 1001);
+    CHECK(ct_engine_next(e, 1500) == NULL);
+    CHECK(ct_engine_next(e, 2001) != NULL);
+    CHECK(ct_engine_lane_inflight(e, lp) == 2);
+    ct_engine_free(e);
+}
+
+static int64_t retry_gap(uint64_t seed, int status, const char *retry_after, int *attempts_out)
+{
+    ct_engine *e = ct_engine_new(seed);
+    ct_lane_opts lo = { 0, 0, 1, -1 };
+    int lane = ct_engine_lane(e, &lo);
+    ct_job_opts o = opts(lane);
+    ct_job *j = ct_job_single(e, &o, "{}", 2);
+    ct_req *r = ct_engine_next(e, 0);
+    const char *h[2] = { "retry-after", retry_after };
+    ct_resp resp = { status, h, retry_after ? 1 : 0, "{}", 2 };
+    ct_engine_complete(e, r, 0, &resp);
+    int64_t t = 0;
+    while (!ct_engine_next(e, t) && t < 100000) t++;
+    *attempts_out = (int)ct_job_report(j)->requests;
+    ct_engine_free(e);
+    return t;
+}
+
+static void test_retries(void)
+{
+    int n;
+    /* full jitter: the first backoff is within [0, base] */
+    int64_t lo = 1000, hi = 0;
+    for (uint64_t seed = 1; seed < 40; seed++) {
+        int64_t g = retry_gap(seed, 503, NULL, &n);
+        if (g < lo) lo = g;
+        if (g > hi) hi = g;
+        CHECK(g >= 0 && g <= 100);
+    }
+    CHECK(hi > lo); /* jittered, not fixed */
+    CHECK(retry_gap(1, 429, "2", &n) == 2000);
+    CHECK(n == 2);
+
+    /* attempts are bounded: 3 tries, then failed with the last error */
+    ct_engine *e = ct_engine_new(3);
+    ct_lane_opts lane = { 0, 0, 1, -1 };
+    int l = ct_engine_lane(e, &lane);
+    src s = { 5, 0, CT_ID_IDENTITY, NULL, 0, { 0 } };
+    ct_source so = { next_id, &s, 5 };
+    ct_job_opts o = opts(l);
+    ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
+    static const char b89[] = "{\"status\":\"fail\",\"error\":\"Unexpected error, please try again\",\"code\":89}";
+    ct_resp r89 = { 500, NULL, 0, b89, sizeof b89 - 1 };
+    for (int64_t t = 0; !ct_job_done(j) && t < 100000; t++) {
+        ct_req *r = ct_engine_next(e, t);
+        if (r) ct_engine_complete(e, r, t, &r89);
+    }
+    CHECK(ct_job_done(j));
+    CHECK(ct_job_report(j)->requests == 3);
+    CHECK(ct_job_outrec_count(j) == 1);
+    const ct_outrec *rec = ct_job_outrec(j, 0);
+    CHECK(rec && !rec->unknown && rec->err.kind == CT_EK_API && rec->err.code == 89 && rec->err.retryable);
+    CHECK(rec && rec->n_ids == 5 && strncmp(rec->to_json, "{\"Identity\":[\"id-0\"", 18) == 0);
+    CHECK(strstr(rec->err.message, "gave up after 3 attempts") != NULL);
+    ct_engine_free(e);
+
+    /* total time: a Retry-After beyond the budget ends the retries */
+    e = ct_engine_new(3);
+    l = ct_engine_lane(e, &lane);
+    o = opts(l);
+    o.retry.attempts = 10;
+    o.retry.total_ms = 1500;
+    j = ct_job_single(e, &o, "{}", 2);
+    ct_req *r = ct_engine_next(e, 0);
+    const char *h[2] = { "retry-after", "2" };
+    ct_resp r429 = { 429, h, 1, "", 0 };
+    ct_engine_complete(e, r, 0, &r429);
+    CHECK(ct_job_done(j));
+    CHECK(ct_job_error(j)->kind == CT_EK_RATE_LIMITED);
+    ct_engine_free(e);
+}
+
+static void test_unknown(void)
+{
+    for (int resend = 0; resend <= 1; resend++) {
+        ct_engine *e = ct_engine_new(5);
+        ct_lane_opts lane = { 0, 0, 1, -1 };
+        int l = ct_engine_lane(e, &lane);
+        src s = { 1500, 0, CT_ID_IDENTITY, NULL, 0, { 0 } };
+        ct_source so = { next_id, &s, 1500 };
+        ct_job_opts o = opts(l);
+        o.resend_unknown = resend;
+        ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
+        ct_req *a = ct_engine_next(e, 0), *b = ct_engine_next(e, 0);
+        ct_engine_fail(e, a, 0, CT_EK_TIMEOUT, 1, "timed out waiting");
+        ct_resp ok = ok_resp();
+        ct_engine_complete(e, b, 0, &ok);
+        if (!resend) {
+            CHECK(ct_job_done(j));
+            CHECK(ct_job_report(j)->unknown_ids == 1000);
+            CHECK(ct_job_report(j)->accepted == 500);
+            CHECK(ct_job_report(j)->requests == 2);
+            CHECK(ct_job_outrec(j, 0)->unknown == 1 && ct_job_outrec(j, 0)->err.kind == CT_EK_TIMEOUT);
+        } else {
+            CHECK(!ct_job_done(j));
+            ct_req *again = NULL;
+            for (int64_t t = 0; !again && t < 10000; t++) again = ct_engine_next(e, t);
+            CHECK(again != NULL);
+            ct_engine_complete(e, again, 0, &ok);
+            CHECK(ct_job_report(j)->accepted == 1500);
+        }
+        ct_engine_free(e);
+    }
+    /* a failure before sending is retried, then failed (not unknown) */
+    ct_engine *e = ct_engine_new(5);
+    ct_lane_opts lane = { 0, 0, 1, -1 };
+    int l = ct_engine_lane(e, &lane);
+    ct_job_opts o = opts(l);
+    src s = { 3, 0, CT_ID_FBID, NULL, 0, { 0 } };
+    ct_source so = { next_id, &s, 3 };
+    ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
+    for (int64_t t = 0; !ct_job_done(j) && t < 100000; t++) {
+        ct_req *r = ct_engine_next(e, t);
+        if (r) ct_engine_fail(e, r, t, CT_EK_NETWORK, 0, "connection refused");
+    }
+    CHECK(ct_job_report(j)->requests == 3);
+    CHECK(ct_job_report(j)->failed_ids == 3 && ct_job_report(j)->unknown_ids == 0);
+    CHECK(ct_job_outrec(j, 0)->err.retryable);
+    ct_engine_free(e);
+}
+
+static void test_bad_identity_and_release(void)
+{
+    ct_engine *e = ct_engine_new(5);
+    ct_lane_opts lane = { 0, 0, 1, -1 };
+    int l = ct_engine_lane(e, &lane);
+    ct_job_opts o = opts(l);
+    src s = { 10, 0, CT_ID_OBJECTID, "", 4, { 0 } };
+    ct_source so = { next_id, &s, -1 };
+    ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
+    ct_req *r = ct_engine_next(e, 0);
+    ct_resp ok = ok_resp();
+    ct_engine_complete(e, r, 0, &ok);
+    CHECK(ct_job_done(j));
+    CHECK(ct_job_report(j)->accepted == 9);
+    CHECK(ct_job_report(j)->failed_ids == 1);
+    CHECK(strcmp(ct_job_outrec(j, 0)->err.pointer, "/to/objectId/4") == 0);
+    CHECK(ct_job_outrec(j, 0)->err.kind == CT_EK_VALIDATION);
+    ct_job_release(j);
+
+    /* released with a request in flight: completing it later is safe */
+    src s2 = { 3000, 0, CT_ID_IDENTITY, NULL, 0, { 0 } };
+    ct_source so2 = { next_id, &s2, 3000 };
+    j = ct_job_batch(e, &o, "{}", 2, &so2);
+    r = ct_engine_next(e, 0);
+    ct_job_release(j);
+    CHECK(ct_engine_next(e, 0) == NULL);
+    ct_engine_complete(e, r, 0, &ok);
+    CHECK(ct_engine_pending(e) == 0);
+    ct_engine_free(e);
+}
+
+static void test_classify(void)
+{
+    ct_err err;
+    int64_t ra;
+    static const char nc[] = "{\"error\":\"This target hasn't been completed\",\"status\":\"fail\"}";
+    ct_resp r = { 200, NULL, 0, nc, sizeof nc - 1 };
+    CHECK(ct_classify_clevertap(&r, 1, &err, &ra) == CT_OUT_FAIL && err.kind == CT_EK_NOT_COMPLETED);
+    CHECK(ct_classify_clevertap(&r, 0, &err, &ra) == CT_OUT_FAIL && err.kind == CT_EK_API);
+    static const char f89[] = "{\"status\":\"fail\",\"error\":\"x\",\"code\":89}";
+    ct_resp r89 = { 200, NULL, 0, f89, sizeof f89 - 1 };
+    CHECK(ct_classify_clevertap(&r89, 0, &err, &ra) == CT_OUT_RETRY && err.kind == CT_EK_API && err.code == 89);
+    ct_resp html = { 200, NULL, 0, "<html>", 6 };
+    CHECK(ct_classify_clevertap(&html, 0, &err, &ra) == CT_OUT_UNKNOWN && err.kind == CT_EK_HTTP);
+    ct_resp r503 = { 503, NULL, 0, "<html>", 6 };
+    CHECK(ct_classify_clevertap(&r503, 0, &err, &ra) == CT_OUT_RETRY && err.retryable);
+    static const char f400[] = "{\"status\":\"fail\",\"error\":\"Invalid recipients\",\"code\":84}";
+    ct_resp r400 = { 400, NULL, 0, f400, sizeof f400 - 1 };
+    CHECK(ct_classify_clevertap(&r400, 0, &err, &ra) == CT_OUT_FAIL && err.kind == CT_EK_API &&
+          err.status == 400 && err.code == 84 && !err.retryable);
+    CHECK(ct_parse_retry_after("3") == 3000);
+    CHECK(ct_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0);
+    CHECK(ct_parse_retry_after("soon") == -1);
+}
+
+static void test_redaction(void)
+{
+    ct_engine *e = ct_engine_new(5);
+    ct_engine_set_secret(e, "PASS-123");
+    ct_lane_opts lane = { 0, 0, 1, -1 };
+    int l = ct_engine_lane(e, &lane);
+    ct_job_opts o = opts(l);
+    o.retry.attempts = 1;
+    ct_job *j = ct_job_single(e, &o, "{}", 2);
+    ct_req *r = ct_engine_next(e, 0);
+    static const char b[] = "{\"status\":\"fail\",\"error\":\"bad passcode PASS-123\",\"code\":1}";
+    ct_resp resp = { 401, NULL, 0, b, sizeof b - 1 };
+    ct_engine_complete(e, r, 0, &resp);
+    CHECK(strstr(ct_job_error(j)->message, "PASS-123") == NULL);
+    CHECK(strstr(ct_job_error(j)->message, "***") != NULL);
+    ct_engine_free(e);
+}
+
+int main(void)
+{
+    test_batching();
+    test_empty_rest_and_types();
+    test_caps_and_rates();
+    test_retries();
+    test_unknown();
+    test_bad_identity_and_release();
+    test_classify();
+    test_redaction();
+    if (failures) {
+        fprintf(stderr, "%d check(s) failed\n", failures);
+        return 1;
+    }
+    printf("engine: ok\n");
+    return 0;
+}
