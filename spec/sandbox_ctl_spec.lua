@@ -164,6 +164,17 @@ describe("sandbox/ctl", function()
     assert.is_truthy(body:find('"validation":false', 1, true), body)
   end)
 
+  it("stops by itself when its directory is deleted", function()
+    local dir = newdir()
+    assert.are.equal(0, (start(dir)))
+    local url = read(dir .. "/url"):gsub("%s+$", "")
+    assert.are.equal(200, (health(url)))
+    sh("rm -rf " .. dir)
+    local deadline = socket.gettime() + 10
+    while health(url) == 200 and socket.gettime() < deadline do socket.sleep(0.2) end
+    assert.are_not.equal(200, (health(url)))
+  end)
+
   it("rejects unknown options", function()
     local rc, out = sh("sandbox/ctl start --bogus")
     assert.are_not.equal(0, rc)

@@ -18,6 +18,7 @@ end
 
 function M.init_worker()
   reqlog.open(M.dir)
+  require("ctsandbox.watchdog").start(M.dir)
 end
 
 local function read_body()
