@@ -61,6 +61,21 @@ describe("sandbox request log", function()
     assert.is_true(after[1].seq < after[2].seq)
   end)
 
+  it("filters by time and keeps only the newest with last", function()
+    sandbox.api("send/push", payload)
+    require("socket").sleep(0.05)
+    local t = sandbox.requests()[1].time + 0.01
+    sandbox.api("send/email", sandbox.fixture("send-email"))
+    sandbox.api("send/sms", { to = { Identity = { "a" } }, content = { body = "hi" } })
+    local after = sandbox.requests { since_time = t }
+    assert.are.equal(2, #after)
+    assert.are.equal("/1/send/email.json", after[1].path)
+    local newest = sandbox.requests { last = 1 }
+    assert.are.equal(1, #newest)
+    assert.are.equal("/1/send/sms.json", newest[1].path)
+    assert.are.same({}, sandbox.requests { last = 0 })
+  end)
+
   it("does not record control requests, and reset empties it", function()
     sandbox.api("send/push", payload)
     sandbox.requests()

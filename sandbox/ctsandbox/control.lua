@@ -67,7 +67,8 @@ routes["POST /_sandbox/reset"] = reset
 
 routes["GET /_sandbox/requests"] = function()
   local args = ngx.req.get_uri_args()
-  return answer(200, reqlog.read({ path = args.path, prefix = args.prefix, since = args.since, method = args.method }))
+  return answer(200, reqlog.read({ path = args.path, prefix = args.prefix, since = args.since,
+    since_time = args.since_time, method = args.method, last = args.last }))
 end
 
 routes["DELETE /_sandbox/requests"] = function()

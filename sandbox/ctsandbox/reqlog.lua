@@ -154,12 +154,14 @@ function M.truncate()
 end
 
 --- Records, oldest first, optionally filtered: path (exact), prefix,
--- since (records with seq > since), method.
+-- since (records with seq > since), since_time (time > since_time), method,
+-- last (only the newest N that match).
 function M.read(filter)
   local out = json.array()
   local f = io.open(path, "r")
   if not f then return out end
   local since = tonumber(filter.since)
+  local since_time = tonumber(filter.since_time)
   -- Cheap pre-filters on the raw line: an unescaped `"seq":` or `"path":"..."`
   -- can only be the record's own key (quotes inside strings are escaped).
   local path_key = filter.path and ('"path":' .. json.encode(filter.path))
@@ -171,11 +173,18 @@ function M.read(filter)
       and (not filter.path or rec.path == filter.path)
       and (not filter.prefix or rec.path:sub(1, #filter.prefix) == filter.prefix)
       and (not filter.method or rec.method == filter.method)
-      and (not since or rec.seq > since) then
+      and (not since or rec.seq > since)
+      and (not since_time or rec.time > since_time) then
       out[#out + 1] = rec
     end
   end
   f:close()
+  local last = tonumber(filter.last)
+  if last and last >= 0 and #out > last then
+    local tail = json.array()
+    for i = #out - last + 1, #out do tail[#tail + 1] = out[i] end
+    out = tail
+  end
   return out
 end
 

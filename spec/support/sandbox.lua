@@ -6,7 +6,8 @@
 --   sandbox.available()           -- true when a sandbox is configured
 --   sandbox.account_id, sandbox.passcode   -- credentials the sandbox accepts by default
 --   sandbox.reset()               -- forget campaigns, faults, settings, tokens, the request log
---   sandbox.requests{ path = "/1/send/push.json", prefix = "/provider/", since = seq, method = "POST" }
+--   sandbox.requests{ path = "/1/send/push.json", prefix = "/provider/", since = seq, method = "POST",
+--                     since_time = epoch, last = n }
 --                                 -- recorded requests, oldest first: { seq, time, method, path,
 --                                 --   query, args, headers (lower-case names, secrets "REDACTED"),
 --                                 --   body, body_length, body_truncated }
