@@ -111,6 +111,19 @@ describe("sandbox SMS provider", function()
     assert.is_string(body.access_token)
   end)
 
+  it("has a token endpoint per provider, with the provider's own clients", function()
+    sandbox.provider("acme", { auth = "oauth", oauth_clients = { ["acme-id"] = "acme-secret" } })
+    local status, body = sandbox.request { method = "POST", path = "/provider/acme/oauth/token",
+      body = "grant_type=client_credentials&client_id=acme-id&client_secret=acme-secret",
+      headers = { ["Content-Type"] = "application/x-www-form-urlencoded" } }
+    assert.are.equal(200, status)
+    assert.are.equal(200, (sms("acme", { Authorization = "Bearer " .. body.access_token })))
+    status = sandbox.request { method = "POST", path = "/provider/acme/oauth/token",
+      body = "grant_type=client_credentials&client_id=sandbox-client&client_secret=sandbox-secret",
+      headers = { ["Content-Type"] = "application/x-www-form-urlencoded" } }
+    assert.are.equal(401, status)
+  end)
+
   it("refuses bad client credentials and other grant types", function()
     local status, body = token_request { grant_type = "client_credentials", client_id = "sandbox-client",
       client_secret = "wrong" }

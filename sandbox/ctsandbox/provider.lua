@@ -1,7 +1,8 @@
 --- A generic SMS provider, as CleverTap's "Other (Generic)" integration would
 -- call it: any method under /provider/<name>/... is recorded (by the pipeline)
--- and answered as configured for <name>; /provider/oauth/token issues OAuth2
--- client-credentials tokens that expire.
+-- and answered as configured for <name>; /provider/oauth/token (and
+-- /provider/<name>/oauth/token) issue OAuth2 client-credentials tokens that
+-- expire.
 local json = require "ctsandbox.json"
 
 local M = {}
@@ -59,14 +60,14 @@ local function bearer(headers)
   return auth:match("^[Bb]earer%s+(%S+)$")
 end
 
-local function token_endpoint(req, conf)
+local function token_endpoint(req, conf, own_clients)
   if req.method ~= "POST" then return 405, { error = "invalid_request" }, { Allow = "POST" } end
   local args = form_or_json(req)
   local id, secret = basic_credentials(req.headers)
   id = id or args.client_id
   secret = secret or args.client_secret
   local oauth = conf.oauth or {}
-  local clients = oauth.clients or {}
+  local clients = type(own_clients) == "table" and own_clients or oauth.clients or {}
   if type(id) ~= "string" or clients[id] == nil or clients[id] ~= secret then
     return 401, { error = "invalid_client" }, { ["WWW-Authenticate"] = 'Basic realm="sandbox"' }
   end
@@ -111,7 +112,13 @@ local function default_body(name, seq)
 end
 
 function M.handle(req, conf)
+  -- /provider/oauth/token, or /provider/<name>/oauth/token for a provider
+  -- with its own clients (`oauth_clients`, else the global ones).
   if req.path == "/provider/oauth/token" then return token_endpoint(req, conf) end
+  if req.path:match("^/provider/[^/]+/oauth/token$") then
+    local _, p = settings(req, conf)
+    return token_endpoint(req, conf, p.oauth_clients)
+  end
   local name, p = settings(req, conf)
   if not name then return 404, { error = "no provider name in path" } end
   local status, body, headers = check_auth(req, p)
