@@ -62,7 +62,8 @@ NGINX
 sink="http://127.0.0.1:$port/1"
 
 # (b) the sandbox, 50 ms per send request
-sandbox/ctl start --dir "$work/sb" --port 0 --log-body-max 256 >/dev/null
+# the sandbox validating every 40 KB body would measure its validator, not the client
+sandbox/ctl start --dir "$work/sb" --port 0 --log-body-max 256 --no-validate >/dev/null
 sb=$(cat "$work/sb/url")
 curl -fsS -X POST "${sb%/1}/_sandbox/faults" -H 'Content-Type: application/json' \
   -d '{"rules":[{"path":"/1/send/push.json","fault":"latency","ms":50}]}' >/dev/null

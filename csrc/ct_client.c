@@ -400,7 +400,7 @@ static ct_job *start_send(ct_client *c, const char *channel, const char *payload
         char url[600];
         snprintf(url, sizeof url, "%s/%s.json", c->base_url, endpoint);
         o.url = url;
-        ct_source s = { src->fn ? fn_next : arr_next, src, total };
+        ct_source s = { src->fn ? fn_next : arr_next, src, total, !src->fn };
         j = ct_job_batch(c->e, &o, rest, rest_len, &s);
         if (!j) seterr(err, errlen, "out of memory");
     }

@@ -548,7 +548,7 @@ static ct_req *produce_batch(ct_job *j)
             j->src_done = 1;
             break;
         }
-        const char *why = ct_identity_problem(s, len);
+        const char *why = (j->src.checked && s) ? NULL : ct_identity_problem(s, len);
         if (why) {
             bad_identity(j, type, s, len, why);
         } else {

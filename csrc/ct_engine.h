@@ -60,6 +60,7 @@ typedef struct ct_source {
     int (*next)(void *ud, int *type, const char **s, size_t *len, ct_err *err);
     void *ud;
     long long total; /* identities when known in advance, -1 otherwise */
+    int checked;     /* 1: the caller already checked every identity (arrays) */
 } ct_source;
 
 /* A prepared request for generic jobs. headers: "Name: value" lines. */

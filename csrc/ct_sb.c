@@ -1,6 +1,7 @@
 #include "ct_sb.h"
 
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 void ct_sb_init(ct_sb *b)
@@ -50,6 +51,13 @@ void ct_sb_addc(ct_sb *b, char c)
     ct_sb_add(b, &c, 1);
 }
 
+/* 1 for bytes that JSON strings must escape: controls, '"' and '\\'. */
+static const unsigned char must_escape[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+};
+
 void ct_sb_add_json_string(ct_sb *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
@@ -57,12 +65,19 @@ void ct_sb_add_json_string(ct_sb *b, const char *s, size_t n)
     if (!ct_sb_reserve(b, n * 6 + 2)) return;
     char *o = b->p + b->len;
     *o++ = '"';
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+    size_t i = 0;
+    while (i < n) {
+        /* copy the run that needs no escaping in one go (identities are plain) */
+        size_t start = i;
+        while (i < n && !must_escape[(unsigned char)s[i]]) i++;
+        memcpy(o, s + start, i - start);
+        o += i - start;
+        if (i >= n) break;
+        unsigned char c = (unsigned char)s[i++];
         if (c == '"' || c == '\\') {
             *o++ = '\\';
             *o++ = (char)c;
-        } else if (c < 0x20) {
+        } else {
             switch (c) {
             case '\n': *o++ = '\\'; *o++ = 'n'; break;
             case '\r': *o++ = '\\'; *o++ = 'r'; break;
@@ -73,8 +88,6 @@ void ct_sb_add_json_string(ct_sb *b, const char *s, size_t n)
                 *o++ = hex[c >> 4];
                 *o++ = hex[c & 15];
             }
-        } else {
-            *o++ = (char)c;
         }
     }
     *o++ = '"';
@@ -101,6 +114,14 @@ int ct_sb_utf8_valid(const char *str, size_t n)
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < n) {
+        /* ASCII fast path, 8 bytes at a time */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (w & 0x8080808080808080ULL) break;
+            i += 8;
+        }
+        if (i >= n) break;
         unsigned char c = s[i];
         if (c < 0x80) { i++; continue; }
         size_t need;

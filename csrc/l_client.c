@@ -423,7 +423,8 @@ static int l_client_send(lua_State *L)
     lj->to_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pushboolean(L, 0);
     lj->hold_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    ct_source src = { batch_next, lj, total };
+    /* arrays were checked above; iterators are checked as they are read */
+    ct_source src = { batch_next, lj, total, total >= 0 };
     lj->j = ct_job_batch(ct_client_engine(cl->c), &o, rest, rest_len, &src);
     if (!lj->j) return luaL_error(L, "out of memory");
     track(L, lj, 1, job_idx);

@@ -70,7 +70,7 @@ static void test_batching(void)
     ct_lane_opts lo = { 0, 0, 1, -1 };
     int lane = ct_engine_lane(e, &lo);
     src s = { 2500, 0, CT_ID_IDENTITY, NULL, 0, { 0 } };
-    ct_source so = { next_id, &s, 2500 };
+    ct_source so = { next_id, &s, 2500, 0 };
     ct_job_opts o = opts(lane);
     const char rest[] = "{\"content\":{\"title\":\"t\"}}";
     ct_job *j = ct_job_batch(e, &o, rest, strlen(rest), &so);
@@ -104,7 +104,7 @@ static void test_empty_rest_and_types(void)
     ct_lane_opts lo = { 0, 0, 1, -1 };
     int lane = ct_engine_lane(e, &lo);
     src s = { 2, 0, CT_ID_EMAIL, NULL, 0, { 0 } };
-    ct_source so = { next_id, &s, 2 };
+    ct_source so = { next_id, &s, 2, 0 };
     ct_job_opts o = opts(lane);
     ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
     ct_req *r = ct_engine_next(e, 0);
@@ -196,7 +196,7 @@ static void test_retries(void)
     ct_lane_opts lane = { 0, 0, 1, -1 };
     int l = ct_engine_lane(e, &lane);
     src s = { 5, 0, CT_ID_IDENTITY, NULL, 0, { 0 } };
-    ct_source so = { next_id, &s, 5 };
+    ct_source so = { next_id, &s, 5, 0 };
     ct_job_opts o = opts(l);
     ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
     static const char b89[] = "{\"status\":\"fail\",\"error\":\"Unexpected error, please try again\",\"code\":89}";
@@ -237,7 +237,7 @@ static void test_unknown(void)
         ct_lane_opts lane = { 0, 0, 1, -1 };
         int l = ct_engine_lane(e, &lane);
         src s = { 1500, 0, CT_ID_IDENTITY, NULL, 0, { 0 } };
-        ct_source so = { next_id, &s, 1500 };
+        ct_source so = { next_id, &s, 1500, 0 };
         ct_job_opts o = opts(l);
         o.resend_unknown = resend;
         ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
@@ -267,7 +267,7 @@ static void test_unknown(void)
     int l = ct_engine_lane(e, &lane);
     ct_job_opts o = opts(l);
     src s = { 3, 0, CT_ID_FBID, NULL, 0, { 0 } };
-    ct_source so = { next_id, &s, 3 };
+    ct_source so = { next_id, &s, 3, 0 };
     ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
     for (int64_t t = 0; !ct_job_done(j) && t < 100000; t++) {
         ct_req *r = ct_engine_next(e, t);
@@ -286,7 +286,7 @@ static void test_bad_identity_and_release(void)
     int l = ct_engine_lane(e, &lane);
     ct_job_opts o = opts(l);
     src s = { 10, 0, CT_ID_OBJECTID, "", 4, { 0 } };
-    ct_source so = { next_id, &s, -1 };
+    ct_source so = { next_id, &s, -1, 0 };
     ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
     ct_req *r = ct_engine_next(e, 0);
     ct_resp ok = ok_resp();
@@ -300,7 +300,7 @@ static void test_bad_identity_and_release(void)
 
     /* released with a request in flight: completing it later is safe */
     src s2 = { 3000, 0, CT_ID_IDENTITY, NULL, 0, { 0 } };
-    ct_source so2 = { next_id, &s2, 3000 };
+    ct_source so2 = { next_id, &s2, 3000, 0 };
     j = ct_job_batch(e, &o, "{}", 2, &so2);
     r = ct_engine_next(e, 0);
     ct_job_release(j);
