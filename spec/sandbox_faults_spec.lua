@@ -51,9 +51,11 @@ describe("sandbox faults", function()
       local status = push { fault = "latency;ms=300" }
       assert.are.equal(200, status)
       assert.is_true(socket.gettime() - t0 >= 0.29)
-      t0 = socket.gettime()
-      assert.are.equal(200, (push { fault = "latency=150" }))
-      assert.is_true(socket.gettime() - t0 >= 0.14)
+      for _, spelled in ipairs { "latency=150", "latency:150ms" } do
+        t0 = socket.gettime()
+        assert.are.equal(200, (push { fault = spelled }))
+        assert.is_true(socket.gettime() - t0 >= 0.14, spelled)
+      end
     end)
 
     it("drop closes the connection without an answer, after reading the request", function()
@@ -111,6 +113,11 @@ describe("sandbox faults", function()
     it("count limits how many requests fail", function()
       sandbox.faults { { path = PUSH, fault = "500-89", count = 2 } }
       assert.are.same({ 500, 500, 200, 200 }, statuses(4))
+    end)
+
+    it("accepts type/times/nth/latency_ms as other spellings", function()
+      sandbox.faults { { path = PUSH, type = "500-89", times = 1 }, { path = PUSH, kind = "429", nth = 2 } }
+      assert.are.same({ 500, 200, 429, 200, 429 }, statuses(5))
     end)
 
     it("every fails each Nth matching request", function()

@@ -27,7 +27,7 @@ function M.parse_header(value)
   for p in tostring(value):gmatch("[^;]+") do parts[#parts + 1] = p:match("^%s*(.-)%s*$") end
   local head = parts[1] or ""
   local fault = {}
-  local kind, arg = head:match("^([%w%-]+)=(%d+)$")
+  local kind, arg = head:match("^([%w%-]+)[=:](%d+)m?s?$")
   if kind then
     fault.kind = kind
     fault.ms = tonumber(arg)
@@ -49,6 +49,17 @@ function M.parse_header(value)
   return fault
 end
 
+-- Other spellings accepted in rules, mapped to the canonical keys.
+local ALIASES = { kind = "fault", type = "fault", times = "count", nth = "every",
+  latency_ms = "ms", delay_ms = "ms" }
+
+local function normalize(r)
+  for alias, key in pairs(ALIASES) do
+    if r[alias] ~= nil and r[key] == nil then r[key] = r[alias] end
+  end
+  return r
+end
+
 --- Validates and stores a rule set: { seed = N, rules = { {path=, fault=, ...} } }.
 function M.set(doc)
   if type(doc) ~= "table" then return nil, "expected a JSON object" end
@@ -56,6 +67,7 @@ function M.set(doc)
   if type(rules) ~= "table" then return nil, "rules must be an array" end
   for i, r in ipairs(rules) do
     if type(r) ~= "table" then return nil, "rule " .. i .. " must be an object" end
+    normalize(r)
     if not M.KINDS[r.fault] then return nil, "rule " .. i .. ": unknown fault " .. tostring(r.fault) end
     if r.path ~= nil and type(r.path) ~= "string" then return nil, "rule " .. i .. ": path must be a string" end
     if r.probability ~= nil and (type(r.probability) ~= "number" or r.probability < 0 or r.probability > 1) then
