@@ -375,8 +375,9 @@ static void check_audience(ct_check *cx, const ct_value *v, const ct_rule *rule)
 /* The legacy doc's push campaign has no target_mode; the newer doc always sends one. */
 static void check_target_mode_given(ct_check *cx, const ct_value *v, const ct_rule *rule)
 {
+    const ct_value *mode = ct_obj_get(v, "target_mode");
     (void)rule;
-    if (ct_obj_get(v, "target_mode") == NULL)
+    if (mode == NULL || mode->type == CT_V_NULL)
         ct_check_warning(cx, "/target_mode", "missing member \"target_mode\", taken as \"push\" "
                                              "(legacy campaigns); one of push, webpush, email, "
                                              "sms, webhook, notificationinbox, whatsapp");
