@@ -10,13 +10,9 @@ local M = {}
 -- Credentials and the API address come from the environment (the `env`
 -- lines of nginx.conf): CLEVERTAP_ACCOUNT_ID, CLEVERTAP_PASSCODE and
 -- CLEVERTAP_REGION or CLEVERTAP_BASE_URL.
+-- Inside nginx, clevertap.new picks the cosocket transport by itself.
 local function new_client()
-  return clevertap.new{
-    concurrency = 16,
-    -- The cosocket transport; clevertap.new also picks it by itself when
-    -- it runs inside nginx.
-    transport = require("clevertap.transport.ngx").new{ concurrency = 16 },
-  }
+  return clevertap.new{ concurrency = 16 }
 end
 
 -- Identities as a plain array, or (source=stream) produced lazily batch by

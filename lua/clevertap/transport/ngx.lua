@@ -55,7 +55,8 @@ local Transport = {}
 Transport.__index = Transport
 
 -- opts (all optional):
---   concurrency        light threads running requests at once (default 8)
+--   concurrency        light threads running requests at once (default 64,
+--                      the client's default `concurrency`; its caps still apply)
 --   backend            "resty.http" | "cosocket" (default: resty.http when installed)
 --   keepalive_timeout  ms a pooled connection may stay idle (default 60000)
 --   keepalive_pool     pooled connections per host/port/TLS setting (default 32)
@@ -73,7 +74,7 @@ function M.new(opts)
   end
   local impl, name = pick_backend(opts.backend)
   if not impl then return nil, name end
-  local concurrency = opts.concurrency or 8
+  local concurrency = opts.concurrency or 64
   if type(concurrency) ~= "number" or concurrency < 1 or concurrency % 1 ~= 0 then
     return nil, "concurrency must be a positive integer"
   end
