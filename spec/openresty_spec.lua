@@ -239,14 +239,16 @@ function M.origin()
   end
 end
 
+-- ?backend=resty.http runs a case on lua-resty-http instead of our client.
+local function backend()
+  return ngx.var.arg_backend or "cosocket"
+end
+
 local function get(path, o, req)
   req = req or {}
   req.url = req.url or ("http://127.0.0.1:" .. P .. "/origin/" .. path)
   req.method = req.method or "GET"
-  local t = assert(transport.new({ backend = "cosocket", keepalive_pool = o and o.pool,
-    max_body = o and o.max_body }))
-  local http = require("clevertap.transport.ngx.http")
-  if o and o.direct then return http.request(req, o.direct) end
+  local t = assert(transport.new({ backend = backend(), max_body = o and o.max_body }))
   return t:request(req)
 end
 
@@ -287,7 +289,8 @@ function run.halfdead()
     dropped = ngx.shared.results:get("halfdead_dropped"), connections = ngx.shared.results:get("halfdead") }
 end
 function run.tls()
-  local http = require("clevertap.transport.ngx.http")
+  local http = require(backend() == "resty.http" and "clevertap.transport.ngx.resty_http"
+    or "clevertap.transport.ngx.http")
   local res, err = http.request({ url = ngx.var.arg_url, method = "GET" },
     { resolve = { ["ct.test"] = "127.0.0.1", ["other.test"] = "127.0.0.1" },
       ssl_verify = ngx.var.arg_verify ~= "0" })
@@ -316,7 +319,9 @@ function run.badbackend()
   return { t = t ~= nil, err = err, t2 = t2 ~= nil, err2 = err2 }
 end
 function run.backend()
-  return { name = assert(transport.new()).backend, available = transport.available() }
+  local _, resty = pcall(require, "resty.http")
+  return { name = assert(transport.new()).backend, available = transport.available(),
+    resty_http = type(resty) == "table" }
 end
 
 -- A CleverTap look-alike served by this same (single) worker: a client that
@@ -436,10 +441,49 @@ describe("ngx transport inside nginx", function()
     return json.decode(body)
   end
 
-  it("picks the cosocket client when lua-resty-http is not installed", function()
+  it("picks lua-resty-http when installed, else its own cosocket client", function()
     local r = run("backend")
     assert.is_true(r.available)
-    assert.are.equal("cosocket", r.name)
+    assert.are.equal(r.resty_http and "resty.http" or "cosocket", r.name)
+  end)
+
+  -- The same behaviours through lua-resty-http, where it is installed (it
+  -- is neither a Debian package nor part of OpenResty's bundle: opm or
+  -- luarocks install it).
+  describe("on lua-resty-http", function()
+    local function resty(case, query)
+      if not run("backend").resty_http then
+        pending("lua-resty-http is not installed")
+        return nil
+      end
+      return run(case, "backend=resty.http" .. (query and ("&" .. query) or ""))
+    end
+
+    it("sends and reads content-length and chunked answers", function()
+      local r = resty("echo")
+      if not r then return end
+      assert.are.equal(200, r.status)
+      assert.are.equal("payload!", json.decode(r.body).body)
+      assert.are.equal("part1;part2;part3;part4;part5;", resty("chunked").body)
+    end)
+
+    it("tells not-sent from unknown outcomes", function()
+      local refused = resty("refused", "port=" .. ngxh.free_port())
+      if not refused then return end
+      assert.is_false(refused.err.sent)
+      local dropped = resty("drop")
+      assert.is_true(dropped.err.sent)
+      local slow = resty("timeout")
+      assert.are.equal("timeout", slow.err.kind)
+      assert.is_true(slow.err.sent)
+    end)
+
+    it("verifies TLS certificates and host names", function()
+      local ok = resty("tls", "url=https://ct.test:" .. p2 .. "/")
+      if not ok then return end
+      assert.are.equal("ct.test", ok.headers["x-sni"])
+      assert.is_false(resty("tls", "url=https://other.test:" .. p2 .. "/").err.sent)
+    end)
   end)
 
   it("sends method, Host, headers, Content-Length and body; reads a content-length body", function()
