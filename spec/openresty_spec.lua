@@ -168,6 +168,15 @@ function M.init_worker()
   ngx.shared.results:set("init_worker", ok and "no error" or tostring(err))
   local _, rerr = transport.new():request({ url = "http://127.0.0.1:1/", method = "GET" })
   ngx.shared.results:set("init_worker_request", cjson.encode(rerr))
+  -- Creating a client is fine here (no I/O); starting a send is not.
+  local client, cerr = require("clevertap").new({ base_url = "http://127.0.0.1:1/1", account_id = "A",
+    passcode = "P" })
+  ngx.shared.results:set("init_worker_new", client and "created" or tostring(cerr))
+  if client then
+    local sok, serr = pcall(client.start_send, client, "push",
+      { to = { Identity = { "a" } }, content = { title = "t", body = "b" } })
+    ngx.shared.results:set("init_worker_send", sok and "no error" or tostring(serr))
+  end
 end
 
 function M.in_phase()
@@ -632,6 +641,10 @@ describe("ngx transport inside nginx", function()
     local v = run("phase_result", "key=init_worker").value
     assert.matches("init_worker phase", v)
     assert.matches("ngx.timer.at", v, 1, true)
+    assert.are.equal("created", run("phase_result", "key=init_worker_new").value)
+    local send = run("phase_result", "key=init_worker_send").value
+    assert.matches("init_worker phase", send)
+    assert.matches("ngx.timer.at", send, 1, true)
     local rerr = json.decode(run("phase_result", "key=init_worker_request").value)
     assert.is_false(rerr.sent)
     assert.matches("ngx.timer.at", rerr.message, 1, true)
