@@ -19,9 +19,11 @@ for i = 1, n do ids[i] = ("bench-user-%07d-0123456789abcdef"):format(i) end
 collectgarbage()
 local rss_ids = status_kb("VmRSS")
 
+local send_rate = false -- "none": no client-side limit
+if rate ~= "none" then send_rate = tonumber(rate) end
 local client = assert(clevertap.new {
   account_id = "SANDBOX-ACCOUNT-ID", passcode = "SANDBOX-PASSCODE", base_url = url,
-  concurrency = conc, send_rate = rate == "none" and false or tonumber(rate),
+  concurrency = conc, send_rate = send_rate,
 })
 local t0, c0 = core.now(), os.clock()
 local report = assert(client:send("push", {
