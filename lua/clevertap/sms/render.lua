@@ -17,8 +17,6 @@ local FIELD = {
   To = "to", Body = "body", TemplateID = "template_id", TemplateVariables = "template_variables",
   Sender = "sender", MessageID = "message_id",
 }
-local NAME_OF = {}
-for k, v in pairs(FIELD) do NAME_OF[v] = k end
 
 local OPTS = {
   to = "table", recipients = "table", body = "string", template_id = "string|number",
