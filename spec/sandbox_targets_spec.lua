@@ -65,6 +65,21 @@ describe("sandbox targets/*", function()
       assert.are_not.same(first.estimates, other.estimates)
     end)
 
+    it("gives the same estimates whatever the key order of the where clause", function()
+      local head = '{"name":"order","estimate_only":true,"target_mode":"sms","content":{"body":"Sms body"},'
+        .. '"when":"now","where":'
+      local a = head .. '{"event_name":"Charged","from":20171001,"to":20171220,'
+        .. '"common_profile_properties":{"profile_fields":[{"name":"Customer Type","operator":"equals",'
+        .. '"value":"Platinum"}]}}}'
+      local b = head .. '{"common_profile_properties":{"profile_fields":[{"value":"Platinum",'
+        .. '"operator":"equals","name":"Customer Type"}]},"to":20171220,"from":20171001,"event_name":"Charged"}}'
+      local sa, ea = sandbox.api("targets/create", a)
+      local sb, eb = sandbox.api("targets/create", b)
+      assert.are.equal(200, sa)
+      assert.are.equal(200, sb)
+      assert.are.same(ea.estimates, eb.estimates)
+    end)
+
     it("resolves an async estimate by its request id", function()
       local p = sandbox.fixture("targets-create-sms")
       p.async_estimate = true
