@@ -1,0 +1,280 @@
+-- provider:send against the sandbox's provider capture (/provider/<name>/...)
+-- and its OAuth2 token endpoint: what arrives is what render produced, and
+-- the report accounts for every recipient.
+local sandbox = require "support.sandbox"
+local sms = require "clevertap.sms"
+local cjson = require "cjson"
+
+local FAST = { retry = { attempts = 3, base_delay = 0.01, max_delay = 0.05 } }
+local ID = '"message_id"%s*:%s*"([^"]+)"'
+
+local function url(name, rest) return sandbox.root() .. "/provider/" .. name .. (rest or "/send") end
+
+local function provider(def)
+  def.http = def.http or FAST
+  return assert(sms.provider(def))
+end
+
+local function nums(n)
+  local t = {}
+  for i = 1, n do t[i] = string.format("+9198%08d", i) end
+  return t
+end
+
+local function captured(name)
+  return sandbox.requests { prefix = "/provider/" .. name .. "/" }
+end
+
+local function form_decode(s)
+  local t = {}
+  for kv in s:gmatch("[^&]+") do
+    local k, v = kv:match("^([^=]*)=(.*)$")
+    local function dec(x)
+      return (x:gsub("+", " "):gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+    end
+    t[dec(k)] = dec(v)
+  end
+  return t
+end
+
+local function all_recipients(report)
+  local seen = {}
+  for _, e in ipairs(report.sent) do seen[#seen + 1] = e.to end
+  for _, e in ipairs(report.failed) do seen[#seen + 1] = e.to end
+  for _, e in ipairs(report.unknown) do seen[#seen + 1] = e.to end
+  table.sort(seen)
+  return seen
+end
+
+describe("provider:send", function()
+  before_each(function() sandbox.reset() end)
+
+  it("sends exactly the rendered requests and reports every recipient", function()
+    local p = provider{ url = url("acme"),
+      json = '{"cid":"$$CampaignID","msgs":[{"to":"$$To","text":"$$Body"}]}',
+      batch = { key = "msgs", size = 2 }, response = { message_id = ID } }
+    local opts = { to = nums(3), body = "Hello ✓", campaign_id = 7 }
+    local expected = assert(p:render(opts))
+    local report = assert(p:send(opts))
+    assert.is_true(report.ok)
+    assert.equal(3, report.accepted)
+    assert.equal(2, report.requests)
+    assert.same({}, report.failed)
+    assert.same({}, report.unknown)
+    local got = captured("acme")
+    assert.equal(2, #got)
+    local bodies = { got[1].body, got[2].body }
+    table.sort(bodies)
+    local want = { expected[1].body, expected[2].body }
+    table.sort(want)
+    assert.same(want, bodies)
+    assert.equal("application/json", got[1].headers["content-type"])
+    assert.equal(3, #report.sent)
+    for _, s in ipairs(report.sent) do assert.truthy(s.provider_id:match("^acme%-%d+$")) end
+    assert.same(nums(3), all_recipients(report))
+  end)
+
+  describe("batching edges", function()
+    for _, case in ipairs { { 1, 1 }, { 5, 1 }, { 6, 2 } } do
+      it(case[1] .. " recipients with size 5 make " .. case[2] .. " request(s)", function()
+        local p = provider{ url = url("edge"), json = '[{"to":"$$To","body":"$$Body"}]',
+          batch = { array = true, size = 5 } }
+        local report = assert(p:send{ to = nums(case[1]), body = "b" })
+        assert.equal(case[1], report.accepted)
+        assert.equal(case[2], report.requests)
+        local n = 0
+        for _, r in ipairs(captured("edge")) do n = n + #cjson.decode(r.body) end
+        assert.equal(case[1], n)
+      end)
+    end
+  end)
+
+  it("sends GET with the values in the query string", function()
+    local p = provider{ method = "GET", url = url("getter", "/sms?user=ct"),
+      params = { { "to", "$$To" }, { "text", "$$Body" } } }
+    local body = "नमस्ते & 100% = ok?"
+    local report = assert(p:send{ to = { "+911" }, body = body })
+    assert.is_true(report.ok)
+    local r = captured("getter")[1]
+    assert.equal("GET", r.method)
+    assert.equal("ct", r.args.user)
+    assert.equal("+911", r.args.to)
+    assert.equal(body, r.args.text)
+  end)
+
+  it("sends a form body with same-text recipients joined (Exotel shape)", function()
+    local p = provider{ url = url("joiner"), params = { { "To", "$$To" }, { "Body", "$$Body" } },
+      batch = { join = ",", size = 2 } }
+    local report = assert(p:send{ to = nums(3), body = "Grüße €5" })
+    assert.equal(3, report.accepted)
+    local got = captured("joiner")
+    assert.equal(2, #got)
+    local f = form_decode(got[1].body)
+    assert.equal("Grüße €5", f.Body)
+    local joined = { f.To, form_decode(got[2].body).To }
+    table.sort(joined)
+    assert.same({ nums(3)[1] .. "," .. nums(3)[2], nums(3)[3] }, joined)
+  end)
+
+  it("sends a JSON batch inside a form field (Textlocal shape)", function()
+    local p = assert(sms.provider(sms.presets.textlocal{ apikey = "tl-secret-key", sender = "TXTLCL",
+      base_url = sandbox.root() .. "/provider/textlocal" }))
+    local report = assert(p:send{ to = nums(2), body = "Hi" })
+    assert.is_true(report.ok)
+    local f = form_decode(captured("textlocal")[1].body)
+    local data = cjson.decode(f.data)
+    assert.equal(2, #data.messages)
+    assert.equal("Hi", data.messages[2].text)
+  end)
+
+  it("authenticates with HTTP Basic", function()
+    sandbox.provider("basic", { auth = "basic", user = "acct", password = "b4sic-pw" })
+    local p = provider{ url = url("basic"), params = { to = "$$To", b = "$$Body" },
+      auth = { type = "basic", username = "acct", password = "b4sic-pw" } }
+    local report = assert(p:send{ to = { "+1" }, body = "x" })
+    assert.is_true(report.ok)
+    assert.equal("Basic REDACTED", captured("basic")[1].headers.authorization)
+  end)
+
+  it("fails every recipient on a wrong Basic password, without the password in errors", function()
+    sandbox.provider("basic2", { auth = "basic", user = "acct", password = "right-pw" })
+    local p = provider{ url = url("basic2"), params = { to = "$$To", b = "$$Body" },
+      auth = { type = "basic", username = "acct", password = "wrong-pw-123" } }
+    local report = assert(p:send{ to = nums(2), body = "x" })
+    assert.is_false(report.ok)
+    assert.equal(0, report.accepted)
+    assert.equal(2, #report.failed)
+    local e = report.failed[1].error
+    assert.equal(401, e.status)
+    assert.falsy(tostring(e):find("wrong-pw-123", 1, true))
+  end)
+
+  describe("OAuth2 client credentials", function()
+    local function oauth_provider(secret)
+      sandbox.provider("oauthp", { auth = "oauth" })
+      return provider{ url = url("oauthp"), json = '{"to":"$$To","text":"$$Body"}',
+        auth = { type = "oauth2", url = sandbox.root() .. "/provider/oauth/token", client_id = "sandbox-client",
+          client_secret = secret or "sandbox-secret", params = { scope = "sms" } } }
+    end
+    local function token_requests()
+      return #sandbox.requests { path = "/provider/oauth/token" }
+    end
+
+    it("fetches a token, caches it, and sends with Bearer", function()
+      local p = oauth_provider()
+      assert.is_true(assert(p:send{ to = { "+1" }, body = "a" }).ok)
+      assert.is_true(assert(p:send{ to = { "+2" }, body = "b" }).ok)
+      assert.equal(1, token_requests())
+      local tok = sandbox.requests { path = "/provider/oauth/token" }[1]
+      local f = form_decode(tok.body)
+      assert.equal("client_credentials", f.grant_type)
+      assert.equal("sandbox-client", f.client_id)
+      assert.equal("sms", f.scope)
+      assert.equal("REDACTED", f.client_secret)
+      assert.equal("Bearer REDACTED", captured("oauthp")[1].headers.authorization)
+    end)
+
+    it("refreshes the token once on 401 and retries", function()
+      local p = oauth_provider()
+      assert.is_true(assert(p:send{ to = { "+1" }, body = "a" }).ok)
+      sandbox.expire_tokens()
+      local report = assert(p:send{ to = { "+2" }, body = "b" })
+      assert.is_true(report.ok)
+      assert.equal(2, report.requests)
+      assert.equal(2, token_requests())
+    end)
+
+    it("fails without leaking the secret when the client is refused", function()
+      local p = oauth_provider("not-the-secret-42")
+      local report, err = p:send{ to = { "+1" }, body = "a" }
+      assert.is_nil(report)
+      assert.equal(401, err.status)
+      assert.truthy(err.message:find("token", 1, true))
+      assert.falsy(tostring(err):find("not-the-secret-42", 1, true))
+      assert.equal(0, #captured("oauthp"))
+    end)
+  end)
+
+  describe("provider answers", function()
+    it("fails recipients on a body that matches permfail (HTTP 200)", function()
+      sandbox.provider("pf", { status = 200, body = { type = "error", message = "invalid number" } })
+      local p = provider{ url = url("pf"), json = '{"r":[{"to":"$$To"}],"t":"$$TemplateID"}',
+        batch = { key = "r" },
+        response = { success = '"type"%s*:%s*"success"', permfail = '"type"%s*:%s*"error"' } }
+      local report = assert(p:send{ to = nums(2), template_id = "T" })
+      assert.is_false(report.ok)
+      assert.equal(0, report.accepted)
+      assert.equal(2, #report.failed)
+      assert.equal(1, report.requests)
+      assert.truthy(report.failed[1].error.message:find("invalid number", 1, true))
+    end)
+
+    it("fails when the success mark is missing", function()
+      sandbox.provider("nomark", { status = 200, body = { status = "queued?" } })
+      local p = provider{ url = url("nomark"), params = { to = "$$To", b = "$$Body" },
+        response = { success = '"status"%s*:%s*"success"' } }
+      local report = assert(p:send{ to = { "+1" }, body = "x" })
+      assert.equal(1, #report.failed)
+      assert.truthy(report.failed[1].error.message:find("success mark"))
+    end)
+
+    it("retries tempfail answers, then gives up", function()
+      sandbox.provider("tf", { status = 200, body = { status = "throttled" } })
+      local p = provider{ url = url("tf"), params = { to = "$$To", b = "$$Body" },
+        response = { tempfail = '"throttled"' } }
+      local report = assert(p:send{ to = { "+1" }, body = "x" })
+      assert.is_false(report.ok)
+      assert.equal(3, report.requests)
+      assert.equal(1, #report.failed + #report.unknown)
+    end)
+
+    it("fails on HTTP 400 and keeps the provider's text, redacting secrets", function()
+      sandbox.provider("bad", { status = 400, body = "bad key key-SECRET-9 for +1" })
+      local p = provider{ url = url("bad"), params = { to = "$$To", b = "$$Body", key = "key-SECRET-9" },
+        secrets = { "key-SECRET-9" } }
+      local report = assert(p:send{ to = { "+1" }, body = "x" })
+      local e = report.failed[1].error
+      assert.equal(400, e.status)
+      assert.truthy(e.message:find("bad key *** for +1", 1, true))
+      assert.falsy(tostring(e):find("SECRET", 1, true))
+    end)
+
+    it("retries 503 and succeeds", function()
+      sandbox.faults { { path = "/provider/flaky/*", fault = "503", count = 1 } }
+      local p = provider{ url = url("flaky"), params = { to = "$$To", b = "$$Body" } }
+      local report = assert(p:send{ to = { "+1" }, body = "x" })
+      assert.is_true(report.ok)
+      assert.equal(2, report.requests)
+      assert.equal(2, #captured("flaky"))
+    end)
+
+    it("puts recipients of a 500 answer in unknown, never re-sent", function()
+      sandbox.faults { { path = "/provider/boom/*", fault = "500-89", count = 1 } }
+      local p = provider{ url = url("boom"), json = '{"m":[{"to":"$$To","t":"$$Body"}]}',
+        batch = { key = "m", size = 2 } }
+      local report = assert(p:send{ to = nums(2), body = "x" })
+      assert.is_false(report.ok)
+      assert.equal(2, #report.unknown)
+      assert.equal(1, report.requests)
+      assert.same(nums(2), all_recipients(report))
+    end)
+
+    it("puts recipients of a dropped connection in unknown", function()
+      sandbox.faults { { path = "/provider/drop/*", fault = "drop", count = 1 } }
+      local p = provider{ url = url("drop"), params = { to = "$$To", b = "$$Body" } }
+      local report = assert(p:send{ to = nums(2), body = "x" })
+      assert.equal(1, #report.unknown)
+      assert.equal(1, #report.sent)
+      assert.equal(2, report.requests)
+      assert.same(nums(2), all_recipients(report))
+    end)
+  end)
+
+  it("does not send when rendering fails", function()
+    local p = provider{ url = url("never"), params = { to = "$$To", t = "$$TemplateID" } }
+    local report, err = p:send{ to = { "+1" } }
+    assert.is_nil(report)
+    assert.equal("validation", err.kind)
+    assert.equal(0, #captured("never"))
+  end)
+end)
