@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #define CT_BATCH_MAX 1000
+#define CT_EVENTS_MAX 256
 
 typedef enum { JOB_SINGLE, JOB_BATCH, JOB_GENERIC } job_kind;
 
@@ -81,6 +82,9 @@ struct ct_engine {
     uint64_t next_id;
     uint64_t rng;
     char *secret;            /* never appears in an error message */
+    int log_on;
+    ct_event events[CT_EVENTS_MAX];
+    size_t ev_head, ev_count;
 };
 
 const char *const ct_id_type_names[CT_ID_NTYPES] = { "FBID", "GPID", "Email", "Identity", "objectId" };
@@ -445,22 +449,59 @@ ct_job *ct_engine_take_finished(ct_engine *e)
     return j;
 }
 
-static void redact(const ct_engine *e, ct_err *err)
+static void redact_text(const ct_engine *e, char *text);
+
+static void redact(const ct_engine *e, ct_err *err) { redact_text(e, err->message); }
+
+void ct_engine_set_secret(ct_engine *e, const char *secret)
+{
+    free(e->secret);
+    e->secret = secret ? dups(secret) : NULL;
+}
+
+void ct_engine_log_enable(ct_engine *e, int on) { e->log_on = on; }
+
+static void redact_text(const ct_engine *e, char *text)
 {
     if (!e->secret || !*e->secret) return;
     size_t pl = strlen(e->secret);
     char *p;
-    while ((p = strstr(err->message, e->secret))) {
+    while ((p = strstr(text, e->secret))) {
         size_t rl = pl < 3 ? pl : 3;
         memset(p, '*', rl);
         memmove(p + rl, p + pl, strlen(p + pl) + 1);
     }
 }
 
-void ct_engine_set_secret(ct_engine *e, const char *secret)
+static void log_event(ct_engine *e, int warn, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+static void log_event(ct_engine *e, int warn, const char *fmt, ...)
 {
-    free(e->secret);
-    e->secret = secret ? dups(secret) : NULL;
+    if (!e->log_on) return;
+    size_t slot = (e->ev_head + e->ev_count) % CT_EVENTS_MAX;
+    if (e->ev_count == CT_EVENTS_MAX) e->ev_head = (e->ev_head + 1) % CT_EVENTS_MAX; /* drop the oldest */
+    else e->ev_count++;
+    ct_event *ev = &e->events[slot];
+    ev->warn = warn;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ev->message, sizeof ev->message, fmt, ap);
+    va_end(ap);
+    redact_text(e, ev->message);
+}
+
+size_t ct_engine_events(ct_engine *e, ct_event *out, size_t max)
+{
+    size_t n = 0;
+    while (n < max && e->ev_count) {
+        out[n++] = e->events[e->ev_head];
+        e->ev_head = (e->ev_head + 1) % CT_EVENTS_MAX;
+        e->ev_count--;
+    }
+    return n;
 }
 
 static void add_rec(ct_job *j, ct_req *r, int unknown, const ct_err *err, const char *to, size_t to_len,
@@ -826,10 +867,20 @@ static void settle(ct_engine *e, ct_req *r, int64_t now, ct_outcome out, ct_err 
         if (j->o.resend_unknown || j->o.idempotent) out = CT_OUT_RETRY;
     }
     if (out == CT_OUT_RETRY) {
-        if (schedule_retry(j, r, now, ra)) return;
+        if (schedule_retry(j, r, now, ra)) {
+            log_event(j->e, 1, "%s %s: %s; retry %d of %d in %lld ms", ct_req_method(r), ct_req_url(r),
+                      err->message, r->attempts, j->o.retry.attempts - 1, (long long)(r->ready_ms - now));
+            return;
+        }
         gave_up(err, r);
         /* once a try may have reached the server, giving up leaves it unknown */
         out = r->maybe_delivered ? CT_OUT_UNKNOWN : CT_OUT_FAIL;
+        log_event(j->e, 1, "%s %s: %s", ct_req_method(r), ct_req_url(r), err->message);
+    } else if (out == CT_OUT_UNKNOWN) {
+        log_event(j->e, 1, "%s %s: %s (not re-sent: outcome unknown)", ct_req_method(r), ct_req_url(r),
+                  err->message);
+    } else if (out == CT_OUT_FAIL) {
+        log_event(j->e, 0, "%s %s: %s", ct_req_method(r), ct_req_url(r), err->message);
     }
     finish_req(j, r, out, err, resp);
 }

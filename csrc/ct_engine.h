@@ -192,6 +192,17 @@ void ct_engine_complete(ct_engine *e, ct_req *r, int64_t now, const ct_resp *res
 /* Transport failure; sent = bytes may have reached the server. */
 void ct_engine_fail(ct_engine *e, ct_req *r, int64_t now, ct_err_kind kind, int sent, const char *message);
 
+/* Log events (retries, give-ups, unknown outcomes), kept only once
+ * enabled; the oldest are dropped beyond a few hundred. Messages are
+ * redacted like errors. */
+typedef struct ct_event {
+    int warn;           /* 0 = info, 1 = warning */
+    char message[320];
+} ct_event;
+void ct_engine_log_enable(ct_engine *e, int on);
+/* Copies up to max pending events into out and forgets them; returns how many. */
+size_t ct_engine_events(ct_engine *e, ct_event *out, size_t max);
+
 /* Jobs finished since the last call (each reported once), or NULL. */
 ct_job *ct_engine_take_finished(ct_engine *e);
 

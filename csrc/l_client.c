@@ -741,6 +741,28 @@ static int l_client_complete(lua_State *L)
     return 0;
 }
 
+/* client:events() -> array of { level = "info"|"warn", message = } since the last call */
+static int l_client_events(lua_State *L)
+{
+    lclient *cl = check_client(L, 1);
+    ct_engine *e = ct_client_engine(cl->c);
+    if (lua_toboolean(L, 2)) ct_engine_log_enable(e, 1);
+    ct_event ev[16];
+    size_t n, k = 0;
+    lua_newtable(L);
+    while ((n = ct_engine_events(e, ev, 16)) > 0) {
+        for (size_t i = 0; i < n; i++) {
+            lua_createtable(L, 0, 2);
+            lua_pushstring(L, ev[i].warn ? "warn" : "info");
+            lua_setfield(L, -2, "level");
+            lua_pushstring(L, ev[i].message);
+            lua_setfield(L, -2, "message");
+            lua_rawseti(L, -2, (lua_Integer)++k);
+        }
+    }
+    return 1;
+}
+
 /* client:peak(endpoint) -> highest in-flight count seen on its lane */
 static int l_client_peak(lua_State *L)
 {
@@ -918,6 +940,7 @@ static const luaL_Reg client_methods[] = {
     { "next_request", l_client_next_request },
     { "complete", l_client_complete },
     { "peak", l_client_peak },
+    { "events", l_client_events },
     { "info", l_client_info },
     { "close", l_client_close },
     { NULL, NULL },

@@ -132,3 +132,27 @@ describe("requests on the wire", function()
     assert.matches("%*%*%*", e2.message)
   end)
 end)
+
+describe("logger", function()
+  before_each(function() sandbox.reset() end)
+
+  it("receives retries, give-ups and unknown outcomes, without the passcode", function()
+    sandbox.faults {
+      { path = "/1/send/push.json", fault = "503", count = 1 },
+      { path = "/1/send/push.json", fault = "drop", count = 1 },
+    }
+    local lines = {}
+    local c = U.client { logger = function(level, msg) lines[#lines + 1] = level .. " " .. msg end }
+    local report = assert(c:send("push", { to = { Identity = U.ids(10) }, content = U.content }))
+    c:close()
+    assert.equal(1, #report.unknown)
+    local text = table.concat(lines, "\n")
+    assert.matches("warn POST http://[^ ]+/send/push.json: HTTP 503: service unavailable; retry 1 of 4", text)
+    assert.matches("not re%-sent: outcome unknown", text)
+    assert.is_nil(text:find(sandbox.passcode, 1, true))
+  end)
+
+  it("must be a function", function()
+    assert.has_error(function() U.client { logger = "stderr" } end)
+  end)
+end)

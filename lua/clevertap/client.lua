@@ -29,6 +29,7 @@ local OPTIONS = {
   ca_file = "string", verify_tls = "boolean",
   transport = "string|function|table",
   on_progress = "function",
+  logger = "function",
   estimate_timeout = "number",
   seed = "number",
 }
@@ -102,10 +103,12 @@ function M.new(opts)
   if not engine then
     return nil, errors.new { kind = "validation", message = "clevertap.new: " .. msg }
   end
+  if opts.logger then engine:events(true) end
   return setmetatable({
     engine = engine,
     transport = transport,
     on_progress = opts.on_progress,
+    logger = opts.logger,
     estimate_timeout = opts.estimate_timeout or 300,
     transport_extra = { verify_tls = opts.verify_tls ~= false, ca_file = opts.ca_file },
     jobs = {},       -- core job -> Job, while running
@@ -278,6 +281,12 @@ function Client:poll(timeout)
     self.engine:poll(math.max(0, math.floor(timeout * 1000)))
   end
   local raised
+  if self.logger then
+    for _, ev in ipairs(self.engine:events()) do
+      local ok, e = pcall(self.logger, ev.level, ev.message)
+      if not ok and not raised then raised = e end
+    end
+  end
   for _, job in pairs(self.jobs) do
     local ok, e = pcall(report_progress, job)
     if not ok and not raised then raised = e end
