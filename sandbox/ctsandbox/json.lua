@@ -46,12 +46,24 @@ local function mark_empty(v, depth)
   return copy
 end
 
+-- cjson 2.1.0 always writes "/" as "\/". Every "\/" in its output is such
+-- an escape (a backslash is written "\\" and a raw "/" never follows it), so
+-- undoing it is safe, and paths read as they were sent.
+local function unescape_slashes(text)
+  if not text:find("\\/", 1, true) then return text end
+  return (text:gsub("\\/", "/"))
+end
+
 function M.encode(value)
   local marked = mark_empty(value, 0)
-  if marked == nil then return json.encode(value) end
+  if marked == nil then
+    local text, err = json.encode(value)
+    if not text then return nil, err end
+    return unescape_slashes(text)
+  end
   local text, err = json.encode(marked)
   if not text then return nil, err end
-  return (text:gsub(EMPTY_JSON, "[]", nil))
+  return unescape_slashes((text:gsub(EMPTY_JSON, "[]", nil)))
 end
 
 --- True for a decoded JSON object (a table that is not a non-empty sequence).
