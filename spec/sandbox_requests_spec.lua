@@ -33,8 +33,14 @@ describe("sandbox request log", function()
     sandbox.api("send/email", sandbox.fixture("send-email"))
     local f = assert(io.open(sandbox.dir() .. "/requests.jsonl"))
     local lines = {}
-    for line in f:lines() do lines[#lines + 1] = cjson.decode(line) end
+    local raw = {}
+    for line in f:lines() do
+      raw[#raw + 1] = line
+      lines[#lines + 1] = cjson.decode(line)
+    end
     f:close()
+    -- greppable: paths are written as sent, not with escaped slashes
+    assert.is_truthy(raw[1]:find('"path":"/1/send/email.json"', 1, true), raw[1])
     assert.are.equal(1, #lines)
     assert.are.equal("/1/send/email.json", lines[1].path)
     assert.are.same(sandbox.requests()[1], lines[1])
