@@ -82,6 +82,17 @@ describe("sandbox/ctl", function()
     assert.are_not.equal(0, (sh("sandbox/ctl status --dir " .. dir)))
   end)
 
+  it("works in a directory whose name has spaces and sed-special characters", function()
+    local dir = newdir() .. "/a b#&c"
+    local q = "'" .. dir .. "'"
+    local rc, out = sh("sandbox/ctl start --port 0 --dir " .. q)
+    assert.are.equal(0, rc, out)
+    local url = read(dir .. "/url"):gsub("%s+$", "")
+    assert.are.equal(200, (health(url)))
+    assert.are.equal(0, (sh("sandbox/ctl stop --dir " .. q)))
+    assert.are_not.equal(200, (health(url)))
+  end)
+
   it("refuses to start twice in one directory; stopping a stopped one is fine", function()
     local dir = newdir()
     assert.are.equal(0, (start(dir)))
