@@ -1,0 +1,102 @@
+-- The C fast path for batch records renders the same bytes as the Lua path,
+-- and declines (so the Lua path reports) whatever it does not cover.
+local sms = require "clevertap.sms"
+local fast = require "clevertap.sms.fast"
+
+-- Renders with the Lua path, then with the fast path; counts the requests
+-- the fast path rendered and declined.
+local rendered, declined
+local function both(def, opts)
+  local p = assert(sms.provider(def))
+  local saved, records = fast.available, fast.records
+  fast.available = false
+  local lua_reqs, lua_err = p:render(opts)
+  fast.available = saved
+  rendered, declined = 0, 0
+  fast.records = function(...)
+    local text, why = records(...)
+    if text then rendered = rendered + 1 else declined = declined + 1 end
+    return text, why
+  end
+  local ok, c_reqs, c_err = pcall(p.render, p, opts)
+  fast.records = records
+  if not ok then error(c_reqs, 0) end
+  return lua_reqs, c_reqs, lua_err, c_err
+end
+
+local function bodies(reqs)
+  local out = {}
+  for i, r in ipairs(reqs) do out[i] = { url = r.url, body = r.body, ids = r.message_ids, to = r.to } end
+  return out
+end
+
+describe("render fast path", function()
+  it("is built (the specs run against a build)", function()
+    assert.is_true(fast.available)
+  end)
+
+  local recipients = {
+    "+911", 919800000002, { to = "+913", values = { uid = 'q"uote\\ \n tab\t' } },
+    { to = "+914", body = "नमस्ते 😀 €", values = { uid = 12.5 } },
+    { to = "+915", values = { uid = true }, message_id = "own-5" },
+    { to = "+916", values = { uid = 2 ^ 53 + 2 } }, { to = "+917", message_id = 77 },
+  }
+  local opts = { to = recipients, body = "Hi {x} \127 & <b>", template_id = "T", campaign_id = 99,
+    values = { uid = "default", hid = "H" }, template_variables = { a = 1 }, message_id_prefix = "run" }
+
+  it("matches the Lua path inside a JSON body", function()
+    local l, c = both({ url = "https://x.test/", json = '{"h":"$$hid","m":[{"to":"$$To","u":"$$uid","t":"x $$uid y",'
+      .. '"b":"$$Body","v":"$$TemplateVariables","id":"$$MessageID","c":"$$CampaignID"}]}',
+      batch = { key = "m", size = 3 } }, opts)
+    assert.same(bodies(l), bodies(c))
+    assert.equal(3, rendered)
+    assert.equal(0, declined)
+  end)
+
+  it("matches the Lua path for JSON inside a form field and a query parameter", function()
+    local l, c = both({ url = "https://x.test/", params = { { "k", "v" }, { "data", { json =
+      '{"m":[{"n":"$$To","t":"$$Body","u":"pre $$uid"}]}' } } }, batch = { key = "m" } }, opts)
+    assert.same(bodies(l), bodies(c))
+    assert.equal(1, rendered)
+    l, c = both({ method = "GET", url = "https://x.test/q", params = { { "data", { json =
+      '[{"n":"$$To","t":"$$Body","u":"$$uid"}]' } } }, batch = { array = true, size = 4 } }, opts)
+    assert.same(bodies(l), bodies(c))
+  end)
+
+  it("declines tables in a record and lets the Lua path render them", function()
+    local o = { to = { { to = "+1", template_variables = { 1, 2 } }, "+2" }, body = "b",
+      template_variables = { x = "y" } }
+    local l, c = both({ url = "https://x.test/", json = '[{"to":"$$To","v":"$$TemplateVariables","b":"$$Body"}]',
+      batch = { array = true } }, o)
+    assert.same(bodies(l), bodies(c))
+    assert.equal(1, declined)
+    assert.equal('[{"to":"+1","v":[1,2],"b":"b"},{"to":"+2","v":{"x":"y"},"b":"b"}]', c[1].body)
+  end)
+
+  it("reports the same problems as the Lua path", function()
+    local def = { url = "https://x.test/", json = '{"h":"$$hid","m":[{"to":"$$To","u":"$$uid"}],"t":"$$TemplateID"}',
+      batch = { key = "m" } }
+    local cases = {
+      { to = { "+1", { to = "+2", values = { hid = "mine" } } }, template_id = "T", values = { hid = "h", uid = "u" } },
+      { to = { "+1", { to = "" } }, template_id = "T", values = { hid = "h", uid = "u" } },
+      { to = { "+1", { to = "+2", template_id = "own" } }, template_id = "T", values = { hid = "h", uid = "u" } },
+      { to = { "+1", "+2" }, template_id = "T", values = { hid = "h" } },
+      { to = { "+1", { to = "+2", body = "\255" } }, template_id = "T", values = { hid = "h", uid = "u" } },
+    }
+    for _, o in ipairs(cases) do
+      local l, c, le, ce = both(def, o)
+      assert.is_nil(l)
+      assert.is_nil(c)
+      assert.same(le.errors, ce.errors)
+    end
+  end)
+
+  it("raises on misuse in recipients like the Lua path", function()
+    local p = assert(sms.provider{ url = "https://x.test/", json = '[{"to":"$$To","b":"$$Body"}]',
+      batch = { array = true } })
+    assert.has_error(function() p:render{ to = { "+1", { to = "+2", bogus = 1 } }, body = "b" } end,
+      "render: unknown option to[2].bogus")
+    assert.has_error(function() p:render{ to = { "+1", { to = "+2", body = 5 } }, body = "b" } end)
+    assert.has_error(function() p:render{ to = { "+1", false }, body = "b" } end)
+  end)
+end)
