@@ -79,6 +79,23 @@ describe("sandbox SMS provider", function()
     assert.are.equal(2, #sandbox.requests { prefix = "/provider/acme/" })
   end)
 
+  it("gives configured responses in turn, cycling", function()
+    sandbox.provider("seq", { responses = {
+      { status = 200, body = { status = "success", message_id = "m-$seq" } },
+      { status = 200, body = { status = "error", error = "DND number" } },
+      { status = 500, body = "oops", content_type = "text/plain" },
+    } })
+    local got = {}
+    for i = 1, 4 do
+      local status, body, raw = sms("seq")
+      got[i] = { status, body and body.status or raw }
+    end
+    assert.are.same({ { 200, "success" }, { 200, "error" }, { 500, "oops" }, { 200, "success" } }, got)
+    sandbox.reset()
+    sandbox.provider("seq", { responses = { { status = 202 }, { status = 200 } } })
+    assert.are.equal(202, (sms("seq")))
+  end)
+
   it("checks HTTP Basic credentials when configured, never logging them", function()
     sandbox.provider("basic", { auth = "basic", user = "ct", password = "s3cret" })
     assert.are.equal(200, (sms("basic", { Authorization = basic("ct", "s3cret") })))

@@ -107,6 +107,18 @@ local function check_auth(req, p)
   return nil
 end
 
+-- The answer for this request: the provider's `status`/`body`, or, with a
+-- `responses` list, its entries in turn (cycling), counted across workers.
+local function pick_answer(name, p)
+  if type(p.responses) ~= "table" or #p.responses == 0 then return p end
+  local state = ngx.shared.ct_state
+  -- Reset and any settings change start the cycle over.
+  local gen = (state:get("rate_gen") or 0) .. ":" .. (state:get("config_version") or 0)
+  local n = state:incr("provider:" .. gen .. ":" .. name, 1, 0)
+  local one = p.responses[(n - 1) % #p.responses + 1]
+  return type(one) == "table" and one or p
+end
+
 local function default_body(name, seq)
   return { status = "success", message_id = name .. "-" .. seq }
 end
@@ -123,19 +135,21 @@ function M.handle(req, conf)
   if not name then return 404, { error = "no provider name in path" } end
   local status, body, headers = check_auth(req, p)
   if status then return status, body, headers end
+  local answer = pick_answer(name, p)
   headers = {}
-  if type(p.headers) == "table" then
-    for k, v in pairs(p.headers) do headers[k] = v end
+  for _, src in ipairs { p.headers, answer.headers } do
+    if type(src) == "table" then
+      for k, v in pairs(src) do headers[k] = v end
+    end
   end
-  if p.content_type then headers["Content-Type"] = p.content_type end
-  body = p.body
+  local ctype = answer.content_type or p.content_type
+  if ctype then headers["Content-Type"] = ctype end
+  body = answer.body
   if body == nil then body = default_body(name, req.seq) end
-  if type(body) == "table" then
-    -- "$seq" in a configured body becomes this request's log sequence number.
-    body = json.encode(body)
-  end
+  if type(body) == "table" then body = json.encode(body) end
+  -- "$seq" in a configured body becomes this request's log sequence number.
   body = body:gsub("%$seq", tostring(req.seq))
-  return tonumber(p.status) or 200, body, headers
+  return tonumber(answer.status) or 200, body, headers
 end
 
 return M
