@@ -184,6 +184,23 @@ describe("provider:send", function()
       assert.equal(2, token_requests())
     end)
 
+    it("refreshes once for many requests refused with the same expired token", function()
+      local p = oauth_provider()
+      assert.is_true(assert(p:send{ to = { "+1" }, body = "a" }).ok)
+      sandbox.expire_tokens()
+      local report = assert(p:send{ to = nums(3), body = "b" })
+      assert.is_true(report.ok)
+      assert.equal(3, report.accepted)
+      assert.equal(6, report.requests)
+      assert.equal(2, token_requests())
+    end)
+
+    it("does not fetch a token when nothing can be sent", function()
+      local p = oauth_provider()
+      assert.is_nil(p:send{ to = { "+1" } })
+      assert.equal(0, token_requests())
+    end)
+
     it("fails without leaking the secret when the client is refused", function()
       local p = oauth_provider("not-the-secret-42")
       local report, err = p:send{ to = { "+1" }, body = "a" }

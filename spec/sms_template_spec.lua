@@ -147,6 +147,17 @@ describe("sms.provider validation", function()
     assert.truthy(has(list, "^/auth/url"))
   end)
 
+  it("rejects placeholders in keys and near-miss system names", function()
+    local list = problems{ url = "https://x.test/", json = '{"$$k":"v","to":"$$To","b":"$$Body"}' }
+    assert.equal(1, #list)
+    assert.truthy(list[1]:find("placeholder in the JSON key", 1, true))
+    list = problems{ url = "https://x.test/", params = { { "$$k", "v" }, { "to", "$$To" }, { "b", "$$Body" } } }
+    assert.truthy(list[1]:find("placeholder in the key", 1, true))
+    list = problems{ url = "https://x.test/", params = { to = "$$to", b = "$$Body" } }
+    assert.truthy(has(list, "%$%$to is not a system placeholder: did you mean %$%$To%?"))
+    assert.truthy(has(list, "no %$%$To placeholder"))
+  end)
+
   it("rejects bad JSON with line and column", function()
     local list = problems{ url = "https://x.test/", json = '{"to": "$$To",\n "b": $$Body}' }
     assert.truthy(list[1]:find("line 2, column 7"))

@@ -57,8 +57,9 @@ function M.fetch(provider, runner)
   if not report then return fail("http", tostring(rerr)) end
   if not report.ok then
     local e = (report.failed[1] or report.unknown[1] or {}).error
-    local body = answer and answer.body and (": " .. answer.body:sub(1, 200)) or ""
-    return fail("http", (e and (e.message or tostring(e)) or "failed") .. body, { status = answer and answer.status })
+    local body = answer and answer.body and (": " .. answer.body:sub(1, 200):gsub("%c", " ")) or ""
+    return fail(e and e.kind or "http", (e and (e.message or tostring(e)) or "failed") .. body,
+      { status = answer and answer.status, retryable = e and e.retryable or false })
   end
   local ok, doc = pcall(require("cjson").decode, answer.body or "")
   if not ok or type(doc) ~= "table" or type(doc.access_token) ~= "string" or doc.access_token == "" then

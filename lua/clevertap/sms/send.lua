@@ -32,38 +32,50 @@ function M.send(provider, opts)
   local c = provider.compiled
   local runner = runner_for(provider, sopts)
 
-  local oauth2 = c.auth.type == "oauth2"
-  if oauth2 then
-    local token = oauth.cached(provider)
-    if not token then
-      local err
-      token, err = oauth.fetch(provider, runner)
-      if not token then return nil, err end
-    end
-    ropts.token = token
-  end
-
+  -- Render first: a send that cannot render makes no request, not even
+  -- for a token.
   local reqs, err = provider:render(ropts)
   if not reqs then return nil, err end
 
+  local oauth2 = c.auth.type == "oauth2"
+  local token
+  if oauth2 and #reqs > 0 then
+    token = oauth.cached(provider)
+    if not token then
+      token, err = oauth.fetch(provider, runner)
+      if not token then return nil, err end
+    end
+  end
+
   local list, by_index = {}, {}
   for i, r in ipairs(reqs) do
-    list[i] = { method = r.method, url = r.url, headers = r.headers, body = r.body, items = r.to, sms_index = i }
+    local headers = {}
+    for k, v in pairs(r.headers) do headers[k] = v end
+    if token then headers.Authorization = "Bearer " .. token end
+    list[i] = { method = r.method, url = r.url, headers = headers, body = r.body, items = r.to, sms_index = i }
     by_index[i] = r
   end
 
-  local ids, refreshed = {}, {}
+  local ids, refreshed, token_runner = {}, {}, nil
   local report, rerr = runner:run(list, {
     on_progress = sopts.on_progress,
     classify = function(res, req)
       local i = req.sms_index
       if oauth2 and res.status == 401 and not refreshed[i] then
         -- The token expired or was revoked: one fresh token, one more try.
+        -- Requests that failed with a token another request already
+        -- replaced just take the new one.
         refreshed[i] = true
-        oauth.forget(provider)
-        local token, terr = oauth.fetch(provider, require("clevertap.http").new(sopts.http or c.http or {}))
-        if not token then return "fail", terr end
-        return "retry", { headers = { Authorization = "Bearer " .. token }, after = 0 }
+        local fresh = oauth.cached(provider)
+        if not fresh or (req.headers and req.headers.Authorization) == "Bearer " .. fresh then
+          oauth.forget(provider)
+          -- The run in progress owns `runner`: the token comes through another.
+          token_runner = token_runner or require("clevertap.http").new(sopts.http or c.http or {})
+          local terr
+          fresh, terr = oauth.fetch(provider, token_runner)
+          if not fresh then return "fail", terr end
+        end
+        return "retry", { headers = { Authorization = "Bearer " .. fresh }, after = 0 }
       end
       local verdict, detail, id = answer.classify(c, res)
       if verdict == "ok" then ids[i] = id or false end

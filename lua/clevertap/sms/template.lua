@@ -279,6 +279,17 @@ function M.compile(def)
   for _, s in ipairs(all) do count[s.name] = (count[s.name] or 0) + 1 end
   c.names = count
 
+  -- Names are case-sensitive: $$body is a custom placeholder, not $$Body.
+  local lower = {}
+  for name in pairs(SYSTEM) do lower[name:lower()] = name end
+  for name in pairs(count) do
+    local sys = lower[name:lower()]
+    if sys and sys ~= name then
+      problem("/", "$$" .. name .. " is not a system placeholder: did you mean $$" .. sys
+        .. "? (placeholder names are case-sensitive)")
+    end
+  end
+
   if not count.To then
     problem("/", "the template has no $$To placeholder (the recipient's number): it is mandatory")
   end
