@@ -67,6 +67,7 @@ struct ct_job {
     long long id_index[CT_ID_NTYPES];
     ct_sb types[CT_ID_NTYPES];
     int done, released, finished_listed;
+    int busy;                /* inside a source or classify callback */
     void *user;
     ct_job *next, *fin_next;
 };
@@ -379,7 +380,7 @@ static void job_free(ct_job *j)
 void ct_job_release(ct_job *j)
 {
     if (!j) return;
-    if (j->n_inflight == 0) {
+    if (j->n_inflight == 0 && !j->busy) {
         job_free(j);
         return;
     }
@@ -574,7 +575,7 @@ static ct_req *produce_batch(ct_job *j)
 {
     size_t n = 0;
     for (int t = 0; t < CT_ID_NTYPES; t++) j->types[t].len = 0;
-    while (n < CT_BATCH_MAX && !j->src_done) {
+    while (n < CT_BATCH_MAX && !j->src_done && !j->released) {
         int type = -1;
         const char *s = NULL;
         size_t len = 0;
@@ -712,16 +713,30 @@ static ct_req *take_ready(ct_job *j, int64_t now)
 ct_req *ct_engine_next(ct_engine *e, int64_t now)
 {
     if (!e->jobs) return NULL;
-    ct_job *start = e->rr ? e->rr : e->jobs;
-    ct_job *j = start;
-    do {
-        ct_job *following = j->next ? j->next : e->jobs;
+    size_t njobs = 0;
+    for (ct_job *k = e->jobs; k; k = k->next) njobs++;
+    ct_job *j = e->rr ? e->rr : e->jobs;
+    /* each job gets one chance per call; sources run Lua code that may
+     * release jobs, so the next job is only looked up after them */
+    for (size_t visit = 0; visit < njobs && j; visit++) {
+        ct_job *following;
         if (!j->done && !j->released && lane_wait(e, j->o.lane, now) == 0) {
             ct_req *r = take_ready(j, now);
             if (!r) {
+                j->busy++;
                 r = produce(j);
+                j->busy--;
                 if (r) r->first_ms = now;
+                if (j->released) { /* released by its own source */
+                    if (r) req_free(r);
+                    following = j->next ? j->next : e->jobs;
+                    if (following == j) following = NULL;
+                    if (j->n_inflight == 0) job_free(j);
+                    j = following;
+                    continue;
+                }
             }
+            following = j->next ? j->next : e->jobs;
             if (r) {
                 lane_take(e, j->o.lane);
                 r->id = e->next_id++;
@@ -735,11 +750,11 @@ ct_req *ct_engine_next(ct_engine *e, int64_t now)
                 return r;
             }
             check_done(j);
+        } else {
+            following = j->next ? j->next : e->jobs;
         }
         j = following;
-        /* the list may have lost `start` if check_done freed nothing; jobs are
-         * only unlinked by ct_job_release, never here */
-    } while (j != start);
+    }
     return NULL;
 }
 
@@ -897,8 +912,13 @@ void ct_engine_complete(ct_engine *e, ct_req *r, int64_t now, const ct_resp *res
         settle(e, r, now, CT_OUT_OK, &err, -1, resp);
         return;
     }
-    if (j->o.classify) out = j->o.classify(j->o.classify_ud, r, resp, &err, &ra);
-    else out = ct_classify_clevertap(resp, j->o.result_call, &err, &ra);
+    if (j->o.classify) {
+        j->busy++;
+        out = j->o.classify(j->o.classify_ud, r, resp, &err, &ra);
+        j->busy--;
+    } else {
+        out = ct_classify_clevertap(resp, j->o.result_call, &err, &ra);
+    }
     settle(e, r, now, out, &err, ra, resp);
 }
 

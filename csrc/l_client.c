@@ -62,9 +62,18 @@ static ljob *check_job(lua_State *L, int i)
     return j;
 }
 
+/* Raw field access: these also run inside engine callbacks, where a
+ * metamethod raising an error must not unwind through C. */
+static void raw_field(lua_State *L, int t, const char *k)
+{
+    t = lua_absindex(L, t);
+    lua_pushstring(L, k);
+    lua_rawget(L, t);
+}
+
 static lua_Number opt_num(lua_State *L, int t, const char *k, lua_Number d)
 {
-    lua_getfield(L, t, k);
+    raw_field(L, t, k);
     lua_Number v = lua_isnumber(L, -1) ? lua_tonumber(L, -1) : d;
     lua_pop(L, 1);
     return v;
@@ -72,7 +81,7 @@ static lua_Number opt_num(lua_State *L, int t, const char *k, lua_Number d)
 
 static const char *opt_str(lua_State *L, int t, const char *k)
 {
-    lua_getfield(L, t, k);
+    raw_field(L, t, k);
     const char *v = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
     lua_pop(L, 1); /* the string stays alive in the options table */
     return v;
@@ -80,7 +89,7 @@ static const char *opt_str(lua_State *L, int t, const char *k)
 
 static int opt_bool(lua_State *L, int t, const char *k)
 {
-    lua_getfield(L, t, k);
+    raw_field(L, t, k);
     int v = lua_toboolean(L, -1);
     lua_pop(L, 1);
     return v;
@@ -361,9 +370,10 @@ static int batch_next(void *ud, int *type, const char **s, size_t *len, ct_err *
 {
     ljob *lj = ud;
     lua_State *L = lj->cl->L;
+    if (lj->to_ref == LUA_NOREF) return 0; /* cancelled from inside the iterator */
     while (lj->type < CT_ID_NTYPES) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, lj->to_ref);
-        lua_getfield(L, -1, ct_id_type_names[lj->type]);
+        raw_field(L, -1, ct_id_type_names[lj->type]);
         if (lua_istable(L, -1)) {
             if (lj->i == 0) lj->n = (lua_Integer)lua_rawlen(L, -1);
             if (lj->i < lj->n) {
@@ -442,6 +452,7 @@ static int generic_next(void *ud, ct_reqspec *out, ct_err *err)
 {
     ljob *lj = ud;
     lua_State *L = lj->cl->L;
+    if (lj->next_ref == LUA_NOREF) return 0; /* cancelled from inside the source */
     lua_rawgeti(L, LUA_REGISTRYINDEX, lj->next_ref);
     if (lua_pcall(L, 0, 5, 0) != LUA_OK) {
         ct_err_set(err, CT_EK_VALIDATION, 0, 0, "request source raised: %.200s",
@@ -487,6 +498,7 @@ static ct_outcome generic_classify(void *ud, ct_req *r, const ct_resp *resp, ct_
 {
     ljob *lj = ud;
     lua_State *L = lj->cl->L;
+    if (lj->classify_ref == LUA_NOREF) return CT_OUT_OK; /* cancelled: the outcome is discarded */
     int top = lua_gettop(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, lj->classify_ref);
     lua_createtable(L, 0, 3);
@@ -524,19 +536,19 @@ static ct_outcome generic_classify(void *ud, ct_req *r, const ct_resp *resp, ct_
             if (strcmp(kind, ct_err_kind_name(kinds[k])) == 0) err->kind = kinds[k];
         const char *msg = opt_str(L, info, "message");
         if (msg) snprintf(err->message, sizeof err->message, "%s", msg);
-        lua_getfield(L, info, "code");
+        raw_field(L, info, "code");
         if (lua_isnumber(L, -1)) {
             err->has_code = 1;
             err->code = (long)lua_tointeger(L, -1);
         }
         lua_pop(L, 1);
-        lua_getfield(L, info, "retryable");
+        raw_field(L, info, "retryable");
         if (!lua_isnil(L, -1)) err->retryable = lua_toboolean(L, -1);
         lua_pop(L, 1);
-        lua_getfield(L, info, "after");
+        raw_field(L, info, "after");
         if (lua_isnumber(L, -1)) *retry_after_ms = (int64_t)(lua_tonumber(L, -1) * 1000.0);
         lua_pop(L, 1);
-        lua_getfield(L, info, "headers");
+        raw_field(L, info, "headers");
         if (lua_istable(L, -1)) {
             lua_pushnil(L);
             while (lua_next(L, -2)) {

@@ -102,4 +102,20 @@ describe("client non-blocking", function()
     while client:pending() > 0 and core.now() - t0 < 5 do client:poll(0.05) end
     assert.is_true(sandbox.fault_status().rules[1].seen <= 2)
   end)
+
+  it("cancelling a job from inside its own identity iterator is safe", function()
+    local job
+    local i = 0
+    job = client:start_send("push", { to = { Identity = function()
+      i = i + 1
+      if i == 1500 then job:cancel() end
+      return "c" .. i
+    end }, content = U.content })
+    local t0 = core.now()
+    while client:pending() > 0 and core.now() - t0 < 5 do client:poll(0.05) end
+    assert.is_true(job:is_done())
+    assert.equal(0, client:pending())
+    -- the client still works
+    assert(client:send("push", { to = { Identity = { "after" } }, content = U.content }))
+  end)
 end)
