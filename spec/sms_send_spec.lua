@@ -245,6 +245,38 @@ describe("provider:send", function()
       assert.equal(1, #report.failed + #report.unknown)
     end)
 
+    it("retries a tempfail answer and takes the next success", function()
+      sandbox.provider("tf2", { responses = {
+        { status = 200, body = { status = "throttled" } },
+        { status = 200, body = { status = "success", id = "P-1" } },
+      } })
+      local p = provider{ url = url("tf2"), params = { to = "$$To", b = "$$Body" },
+        response = { tempfail = '"throttled"', success = '"success"', message_id = '"id"%s*:%s*"([^"]+)"' } }
+      local report = assert(p:send{ to = { "+1" }, body = "x" })
+      assert.is_true(report.ok)
+      assert.equal(2, report.requests)
+      assert.same({ { to = "+1", provider_id = "P-1" } }, report.sent)
+    end)
+
+    it("accounts per request when answers differ within one send", function()
+      sandbox.provider("mixed", { responses = {
+        { status = 200, body = { type = "success", message = "R1" } },
+        { status = 200, body = { type = "error", message = "bad template" } },
+      } })
+      local p = provider{ url = url("mixed"), json = '{"t":"$$TemplateID","r":[{"m":"$$To"}]}',
+        batch = { key = "r", size = 2 }, http = { concurrency = 1, retry = FAST.retry },
+        response = { success = '"type"%s*:%s*"success"', permfail = '"type"%s*:%s*"error"',
+          message_id = '"message"%s*:%s*"([^"]+)"' } }
+      local report = assert(p:send{ to = nums(4), template_id = "T" })
+      assert.is_false(report.ok)
+      assert.equal(2, report.accepted)
+      assert.same({ nums(4)[1], nums(4)[2] }, { report.sent[1].to, report.sent[2].to })
+      assert.equal("R1", report.sent[1].provider_id)
+      assert.same({ nums(4)[3], nums(4)[4] }, { report.failed[1].to, report.failed[2].to })
+      assert.truthy(report.failed[1].error.message:find("bad template", 1, true))
+      assert.same(nums(4), all_recipients(report))
+    end)
+
     it("fails on HTTP 400 and keeps the provider's text, redacting secrets", function()
       sandbox.provider("bad", { status = 400, body = "bad key key-SECRET-9 for +1" })
       local p = provider{ url = url("bad"), params = { to = "$$To", b = "$$Body", key = "key-SECRET-9" },
