@@ -9,10 +9,11 @@ local U = {}
 function U.client(opts)
   local clevertap = require "clevertap"
   local o = {
-    account_id = sandbox.account_id, passcode = sandbox.passcode, base_url = sandbox.url(),
+    account_id = sandbox.account_id, passcode = sandbox.passcode,
     retry = { base_delay = 0.01, max_delay = 0.05 },
   }
   for k, v in pairs(opts or {}) do o[k] = v end
+  if not o.base_url then o.base_url = sandbox.url() end
   return assert(clevertap.new(o))
 end
 
