@@ -120,6 +120,16 @@ describe("provider:render", function()
     assert.equal("To=%2B1%2C%2B2&Body=x+y", reqs[1].body)
   end)
 
+  it("joins numbers in a GET query value, refusing numbers that hold the separator", function()
+    local p = provider{ method = "GET", url = "https://x.test/send", params = { { "dst", "$$To" }, { "t", "$$Body" } },
+      batch = { join = "<" } }
+    assert.equal("https://x.test/send?dst=%2B1%3C%2B2&t=a%20b",
+      assert(p:render{ to = { "+1", "+2" }, body = "a b" })[1].url)
+    local reqs, err = p:render{ to = { "+1", "+2<+3" }, body = "x" }
+    assert.is_nil(reqs)
+    assert.truthy(err.message:find("recipient 2 (+2<+3): the number contains the join separator", 1, true))
+  end)
+
   it("refuses personal values where one value per request is used", function()
     local p = provider{ url = "https://x.test/", json = '{"dst":"$$To","text":"$$Body"}', batch = { join = "," } }
     local reqs, err = p:render{ to = { "+1", { to = "+2", body = "own" } }, body = "x" }

@@ -16,6 +16,11 @@ local function has(list, pattern)
 end
 
 describe("sms.provider validation", function()
+  it("is clevertap.sms of the main module", function()
+    assert.equal(sms, require("clevertap").sms)
+    assert.equal("function", type(require("clevertap").sms.provider))
+  end)
+
   it("accepts the reference's batching example, comments included", function()
     local p, err = sms.provider{
       url = "https://sms.example.test/send",

@@ -150,6 +150,7 @@ function M.render(c, opts)
       end
     end
   end
+  local join_sep = shape == "join" and c.batch.sep
   local where_note = shape == "join" and ", and join batching sends one text to all numbers"
     or ", outside the batch record"
 
@@ -200,6 +201,8 @@ function M.render(c, opts)
     end
     if type(to) == "string" and (to == "" or not valid_utf8(to)) then
       problem("/to/" .. (i - 1), who(r, i) .. ": the number is empty or not valid UTF-8")
+    elseif join_sep and tostring(to):find(join_sep, 1, true) then
+      problem("/to/" .. (i - 1), who(r, i) .. ": the number contains the join separator \"" .. join_sep .. "\"")
     end
   end
   end
