@@ -162,49 +162,49 @@ function M.render(c, opts)
   for k, g in ipairs(global_custom) do guard.custom[k] = g[1] end
   local validated = false
   local function validate_all()
-  if validated then return end
-  validated = true
-  for i = 1, total do
-    local r = rs[i]
-    local tr = type(r)
-    local to = r
-    if tr == "table" then
-      for k, v in pairs(r) do
-        local set = RECIPIENT_T[k]
-        if not set or not set[type(v)] then check(r, RECIPIENT, "to[" .. i .. "].") end
-      end
-      to = r.to
-      if to == nil then misuse("to[" .. i .. "].to (the phone number) is required") end
-      if r.body and not valid_utf8(r.body) then
-        problem("/to/" .. (i - 1) .. "/body", who(r, i) .. ": body is not valid UTF-8")
-      end
-      for gi = 1, #global_fields do
-        local g = global_fields[gi]
-        if r[g[1]] ~= nil then
-          problem("/to/" .. (i - 1) .. "/" .. g[1], who(r, i) .. " gives its own " .. g[1] .. ", but $$" .. g[2]
-            .. " is in " .. g[3] .. where_note .. ": it takes one value per request (give it once, for the whole send)")
+    if validated then return end
+    validated = true
+    for i = 1, total do
+      local r = rs[i]
+      local tr = type(r)
+      local to = r
+      if tr == "table" then
+        for k, v in pairs(r) do
+          local set = RECIPIENT_T[k]
+          if not set or not set[type(v)] then check(r, RECIPIENT, "to[" .. i .. "].") end
         end
-      end
-      local vals = r.values
-      if vals then
-        for gi = 1, #global_custom do
-          local g = global_custom[gi]
-          if vals[g[1]] ~= nil then
-            problem("/to/" .. (i - 1) .. "/values/" .. g[1], who(r, i) .. " gives its own value for $$" .. g[1]
-              .. ", but $$" .. g[1] .. " is campaign-level here (in " .. g[2]
-              .. (shape == "join" and ", with join batching" or ", outside the batch record") .. ")")
+        to = r.to
+        if to == nil then misuse("to[" .. i .. "].to (the phone number) is required") end
+        if r.body and not valid_utf8(r.body) then
+          problem("/to/" .. (i - 1) .. "/body", who(r, i) .. ": body is not valid UTF-8")
+        end
+        for gi = 1, #global_fields do
+          local g = global_fields[gi]
+          if r[g[1]] ~= nil then
+            problem("/to/" .. (i - 1) .. "/" .. g[1], who(r, i) .. " gives its own " .. g[1] .. ", but $$" .. g[2]
+              .. " is in " .. g[3] .. where_note .. ": it takes one value per request (give it once, for the whole send)")
           end
         end
+        local vals = r.values
+        if vals then
+          for gi = 1, #global_custom do
+            local g = global_custom[gi]
+            if vals[g[1]] ~= nil then
+              problem("/to/" .. (i - 1) .. "/values/" .. g[1], who(r, i) .. " gives its own value for $$" .. g[1]
+                .. ", but $$" .. g[1] .. " is campaign-level here (in " .. g[2]
+                .. (shape == "join" and ", with join batching" or ", outside the batch record") .. ")")
+            end
+          end
+        end
+      elseif tr ~= "string" and tr ~= "number" then
+        misuse("to[" .. i .. "] must be a phone number (string) or a table { to = ..., values = {...} }, got " .. tr)
       end
-    elseif tr ~= "string" and tr ~= "number" then
-      misuse("to[" .. i .. "] must be a phone number (string) or a table { to = ..., values = {...} }, got " .. tr)
+      if type(to) == "string" and (to == "" or not valid_utf8(to)) then
+        problem("/to/" .. (i - 1), who(r, i) .. ": the number is empty or not valid UTF-8")
+      elseif join_sep and tostring(to):find(join_sep, 1, true) then
+        problem("/to/" .. (i - 1), who(r, i) .. ": the number contains the join separator \"" .. join_sep .. "\"")
+      end
     end
-    if type(to) == "string" and (to == "" or not valid_utf8(to)) then
-      problem("/to/" .. (i - 1), who(r, i) .. ": the number is empty or not valid UTF-8")
-    elseif join_sep and tostring(to):find(join_sep, 1, true) then
-      problem("/to/" .. (i - 1), who(r, i) .. ": the number contains the join separator \"" .. join_sep .. "\"")
-    end
-  end
   end
   if not fast_ok then validate_all() end
 

@@ -229,7 +229,7 @@ function M.compile(def)
 
   -- url (+ GET query)
   local url_unit = def.url and compile.url(def.url, problems)
-  if url_unit and query_unit then
+  if url_unit and query_unit and #params > 0 then
     -- GET: the parameters follow the URL's own query, if any.
     local parts = url_unit.parts
     local function append(list, more)
