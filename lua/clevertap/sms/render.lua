@@ -182,7 +182,8 @@ function M.render(c, opts)
           local g = global_fields[gi]
           if r[g[1]] ~= nil then
             problem("/to/" .. (i - 1) .. "/" .. g[1], who(r, i) .. " gives its own " .. g[1] .. ", but $$" .. g[2]
-              .. " is in " .. g[3] .. where_note .. ": it takes one value per request (give it once, for the whole send)")
+              .. " is in " .. g[3] .. where_note
+              .. ": it takes one value per request (give it once, for the whole send)")
           end
         end
         local vals = r.values
