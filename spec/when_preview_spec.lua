@@ -164,21 +164,28 @@ describe("when.preview of recurrences", function()
     assert.same({ "dnd_delay" }, codes(e))
   end)
 
-  it("counts dropped slots as occurrences of the campaign", function()
+  it("counts dropped slots as occurrences of the campaign (the end condition), listing no send", function()
     local w = when.daily { start = "20350415 12:00", occurrences = 3,
                            dnd = { timezone = "account", windows = { all = { "11:00", "13:00" } } } }
     local occ = preview(w, { count = 10 })
-    assert.equal(3, #occ)
-    for _, e in ipairs(occ) do
+    assert.equal(0, #occ)
+    assert.equal(3, #occ.slots)
+    assert.equal(3, #occ.dropped)
+    for i, e in ipairs(occ.slots) do
       assert.equal("dropped", e.status)
       assert.is_nil(e.at)
+      assert.equal(e, occ.dropped[i])
     end
   end)
 
   it("ends even when DND discards everything and there is no end", function()
     local w = when.daily { start = "20350415 12:00",
                            dnd = { timezone = "account", windows = { all = { "11:00", "13:00" } } } }
-    assert.equal(5, #preview(w, { count = 5 }))
+    local occ = preview(w, { count = 5 })
+    assert.equal(0, #occ)
+    -- a bounded number of slots is examined, all dropped
+    assert.is_true(#occ.slots >= 5 and #occ.slots <= 100)
+    assert.equal(#occ.slots, #occ.dropped)
   end)
 end)
 
@@ -263,13 +270,18 @@ describe("when.preview with DND", function()
 
   it("discards sends in the window (the default state)", function()
     local w = when.later { times = times, dnd = { timezone = "account", windows = { mon = { "21:00", "06:00" } } } }
-    local occ = preview(w, { count = 20 })
+    local all = preview(w, { count = 20 })
+    local occ = all.slots
     assert.same({ "send", "send", "dropped", "dropped", "dropped", "send", "send" },
       { occ[1].status, occ[2].status, occ[3].status, occ[4].status, occ[5].status, occ[6].status, occ[7].status })
     assert.same({ "dnd_discard" }, codes(occ[4]))
     assert.is_nil(occ[4].at)
     assert.equal("2035-04-16T22:00:00Z", occ[4].utc)
     assert.matches("discarded", occ[4].reason, nil, true)
+    -- the result itself lists the sends only; the discarded slots are in .dropped
+    assert.same({ utc(2035, 4, 15, 22), utc(2035, 4, 16, 20, 59), utc(2035, 4, 17, 6), utc(2035, 4, 18, 2) },
+      instants(all))
+    assert.same({ occ[3], occ[4], occ[5] }, all.dropped)
   end)
 
   it("handles windows within a day and Saturday's window running into Sunday", function()
@@ -337,7 +349,9 @@ describe("when.preview with delivery in the user's time zone", function()
 
   it("drops for those users when wrap-around is off or not given", function()
     for _, w in ipairs { slot { wrap_around = false }, slot {} } do
-      local e = preview(w, { timezone = "Asia/Kolkata", user_timezone = "Asia/Tokyo" })[1]
+      local occ = preview(w, { timezone = "Asia/Kolkata", user_timezone = "Asia/Tokyo" })
+      assert.equal(0, #occ)
+      local e = occ.dropped[1]
       assert.equal("dropped", e.status)
       assert.is_nil(e.at)
       assert.same({ "wrap_around_drop" }, codes(e))
@@ -369,7 +383,9 @@ describe("when.preview with a campaign cutoff", function()
   local function dnd_until(t) return { state = "delay", timezone = "account", windows = { fri = { "12:00", t } } } end
 
   it("drops a send that a DND delay pushes past the cutoff", function()
-    local e = preview(when.at("20350420 12:05", { dnd = dnd_until "12:30", cutoff = "12:20" }))[1]
+    local occ = preview(when.at("20350420 12:05", { dnd = dnd_until "12:30", cutoff = "12:20" }))
+    assert.equal(0, #occ)
+    local e = occ.slots[1]
     assert.equal("dropped", e.status)
     assert.is_nil(e.at)
     assert.same({ "dnd_delay", "cutoff" }, codes(e))
@@ -386,7 +402,7 @@ describe("when.preview with a campaign cutoff", function()
   it("takes the first cutoff after the slot, past midnight too", function()
     local dnd = { state = "delay", timezone = "account", windows = { fri = { "23:00", "01:00" } } }
     assert.equal(utc(2035, 4, 21, 1), preview(when.at("20350420 23:00", { dnd = dnd, cutoff = "02:00" }))[1].at)
-    assert.equal("dropped", preview(when.at("20350420 23:00", { dnd = dnd, cutoff = "00:30" }))[1].status)
+    assert.equal("dropped", preview(when.at("20350420 23:00", { dnd = dnd, cutoff = "00:30" })).slots[1].status)
     -- a "now" campaign at 10:00 with cutoff 08:00 runs until 08:00 the next day
     assert.equal("send", preview(when.now { cutoff = "08:00" }, { now = utc(2035, 4, 20, 10) })[1].status)
   end)
@@ -396,7 +412,7 @@ describe("when.preview with a campaign cutoff", function()
       local w = when.at("20350420 12:05", { delivery_timezone = "user", cutoff = cut,
                                             dnd = { state = "delay", timezone = "user",
                                                     windows = { fri = { "12:00", "12:30" } } } })
-      return preview(w, { timezone = "UTC", user_timezone = "-05:00" })[1]
+      return preview(w, { timezone = "UTC", user_timezone = "-05:00" }).slots[1]
     end
     -- the user's 12:30 is 17:30Z, after the account's 12:40 but before the user's
     assert.equal(utc(2035, 4, 20, 17, 30), e("12:40").at)
@@ -421,8 +437,25 @@ describe("when.preview failures", function()
     assert.matches("invalid when: when: give either end_by_date or end_by_occurrences", failure({
       type = "recurring", repeat_type = "day", repeats_every = 1, start_time = "20350415 12:05",
       end_by_date = "20350420", end_by_occurrences = 3 }, { now = NOW }), nil, true)
+    assert.matches("invalid when: when.dnd.message_state", failure({ type = "now", dnd = {
+      message_state = 2, dnd_timezone = "user", dnd_info = { ["2"] = { "21:00", "06:00" } } } }, { now = NOW }),
+      nil, true)
+  end)
+
+  it("previews the reference's later example, reading its integer message_state 1 as delay", function()
     local w = fx.load("targets-create-fragment-when-later.json").when
-    assert.matches("when.dnd.message_state", failure(w, { now = fx.utc(2022, 4, 1) }), nil, true)
+    assert.equal(1, w.dnd.message_state)
+    local occ = preview(w, { now = fx.utc(2022, 4, 1), timezone = "Asia/Kolkata" })
+    assert.same({ "20220420 13:00", "20220421 14:00" }, { occ[1].slot, occ[2].slot })
+    assert.equal(2, #occ)
+    assert.matches('message_state 1 read as "delay"', occ.notes[1], nil, true)
+    -- Monday 2035-04-16 22:00 is inside "2": ["21:00","06:00"]: delayed, not discarded
+    w = { type = "later", delivery_date_time = { "20350416 22:00" },
+          dnd = { message_state = 1, dnd_timezone = "account", dnd_info = { ["2"] = { "21:00", "06:00" } } } }
+    assert.equal(utc(2035, 4, 17, 6), preview(w)[1].at)
+    w.dnd.message_state = 0
+    assert.equal(0, #preview(w))
+    assert.same({}, preview("now").notes)
   end)
 
   it("returns nil, err when the first time is already past at now", function()

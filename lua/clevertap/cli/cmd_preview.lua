@@ -44,12 +44,18 @@ local function schedule(ctx, entry, payload, popts)
     ctx:say("  schedule: cannot preview: %s", tostring(err))
     return false
   end
-  entry.occurrences = occurrences_json(occ)
-  if #occ == 0 then
+  -- Every slot examined, sent or dropped (each with its status and reasons):
+  -- a preview is for seeing what DND or the cutoff would drop too.
+  local all = occ.slots or occ
+  entry.occurrences = occurrences_json(all)
+  entry.sends = #occ
+  for _, n in ipairs(occ.notes or {}) do ctx:say("  note:     %s", n) end
+  if #all == 0 then
     ctx:say("  schedule: no send instants")
   else
-    ctx:say("  schedule (first %d slot%s):", #occ, #occ == 1 and "" or "s")
+    ctx:say("  schedule (first %d slot%s):", #all, #all == 1 and "" or "s")
     ctx:say("%s", indent(when.format(occ), "    "))
+    if #occ < #all then ctx:say("  %d send%s, %d dropped", #occ, #occ == 1 and "" or "s", #all - #occ) end
   end
   return true
 end
@@ -90,9 +96,19 @@ function M.run(ctx, files, o, result)
     if not rep.valid then code = exit.INVALID end
     checks.print_problems(ctx, rep)
     if rep.valid then
-      local body = clevertap.encode(rep.endpoint, p, now and { now = now } or nil)
+      -- A message for `send` has no `to` (identities come from --ids): its
+      -- body is the shared part every batch carries after its "to".
+      local eopts = { now = now }
+      local message = rep.endpoint:match("^send/") and p.to == nil
+      if message then eopts.without = "to" end
+      local body, eerr = clevertap.encode(rep.endpoint, p, eopts)
       rep.body = body
-      ctx:say("  body:     %s", body)
+      if body then
+        ctx:say("  body:     %s%s", body, message and "  (plus \"to\" per batch of up to 1000 identities)" or "")
+      else
+        ctx:say("  body:     cannot encode: %s", tostring(eerr))
+        code = exit.INVALID
+      end
     end
     if schedule(ctx, rep, p, popts) == false then code = exit.INVALID end
   end

@@ -17,11 +17,24 @@ end
 
 --- Wrap `impl` as a public function named `name`: a mistake raised anywhere
 -- inside becomes "clevertap.when.<name>: <message>" at the caller's line.
+-- The level (as error() counts from the public wrapper) of the first caller
+-- frame that has a line: the direct caller normally; past pcall and other C
+-- functions, or a tail call (`return when.at(...)`), which leave no line.
+local function caller_level()
+  local level = 2
+  while true do
+    local info = debug.getinfo(level + 1, "l")
+    if info == nil then return 2 end
+    if info.currentline and info.currentline > 0 then return level end
+    level = level + 1
+  end
+end
+
 function fail.public(name, impl)
   return function(...)
     local ok, res = pcall(impl, ...)
     if ok then return res end
-    if fail.is(res) then error("clevertap.when." .. name .. ": " .. res.message, 2) end
+    if fail.is(res) then error("clevertap.when." .. name .. ": " .. res.message, caller_level()) end
     error(res, 0)
   end
 end

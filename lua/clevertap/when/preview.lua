@@ -181,9 +181,38 @@ local function check_future(w, ctx)
   return true
 end
 
+-- The reference's own `when` example writes "message_state": 1 (typed
+-- Integer, documented values "delay"/"discard"; SPEC.md lists it among the
+-- contradictions). A preview of that example reads 1 as "delay" (the
+-- non-default state: DND discards when message_state is not given) and 0 as
+-- "discard", and says so; builders keep refusing numbers.
+local function integer_state(w)
+  if type(w) ~= "table" or type(w.dnd) ~= "table" then return w end
+  local st = w.dnd.message_state
+  if st ~= 0 and st ~= 1 then return w end
+  local copy, dcopy = {}, {}
+  for k, v in pairs(w) do copy[k] = v end
+  for k, v in pairs(w.dnd) do dcopy[k] = v end
+  dcopy.message_state = st == 1 and "delay" or "discard"
+  copy.dnd = dcopy
+  return copy, string.format("dnd.message_state %d read as %q (the reference types it Integer but documents "
+    .. "only \"delay\" and \"discard\")", st, dcopy.message_state)
+end
+
+-- Slots examined beyond `count` sends, so that a schedule DND or the cutoff
+-- drops entirely still ends.
+local function slot_limit(count)
+  return count * 4 + 20
+end
+
 --- Run a preview; see when.preview. Arguments are already checked.
+-- The result lists the sends (the instants the schedule produces, in slot
+-- order, at most `count`); `.dropped` the slots dropped on the way (DND
+-- discard, cutoff, wrap-around) and `.slots` every slot examined, in order.
 function preview.run(w, opts)
   opts = opts or {}
+  local state_note
+  w, state_note = integer_state(w)
   local norm, err = fail.catch(build.normalize, w)
   if not norm then return nil, "invalid when: " .. err end
   local account, aerr = tz.get(opts.timezone or "UTC")
@@ -199,19 +228,26 @@ function preview.run(w, opts)
   if not ok then return nil, ferr end
   local settings = type(norm) == "table" and norm or {}
   if settings.dnd then ctx.windows = dnd.windows(settings.dnd.dnd_info) end
-  local out, n = {}, 0
+  local count = opts.count or 10
+  local limit = slot_limit(count)
+  local sends, dropped, all = {}, {}, {}
   for slot in slots.iterate(norm) do
-    n = n + 1
-    out[n] = evaluate(n, slot, settings, ctx)
-    if n >= (opts.count or 10) then break end
+    local e = evaluate(#all + 1, slot, settings, ctx)
+    all[#all + 1] = e
+    if e.status == "send" then sends[#sends + 1] = e else dropped[#dropped + 1] = e end
+    if #sends >= count or #all >= limit then break end
   end
-  return out
+  sends.dropped, sends.slots = dropped, all
+  sends.notes = { state_note }
+  return sends
 end
 
 --- One line per occurrence, for people.
+-- Every slot examined (sends and drops, in order) when given a preview's
+-- result; any plain list of occurrences otherwise.
 function preview.format(occ)
   local lines = {}
-  for _, e in ipairs(occ) do
+  for _, e in ipairs(occ.slots or occ) do
     lines[#lines + 1] = string.format("%3d  %-14s  %-7s  %s  user: %s%s", e.n, e.slot, e.status, e.utc,
       e.user_time, e.reason and ("  -- " .. e.reason) or "")
   end
