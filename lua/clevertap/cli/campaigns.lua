@@ -66,11 +66,28 @@ function M.load(path)
   return items
 end
 
+-- Members only a targets/create campaign has: a table with none of them but
+-- with `content` is a message for `clevertap send` (examples/bulk_send.lua).
+local CAMPAIGN_ONLY = { "name", "where", "when", "target_mode", "segment", "devices", "estimate_only",
+                        "template_type", "conversion_goal" }
+
 --- The endpoint a loaded table is for, when the command does not say:
--- a Bulletin names its business_event; everything else is a campaign.
+-- a Bulletin names its business_event; a message for `send` (content and
+-- none of a campaign's members, no `to`) the channel its content fits
+-- (subject or sender_name: email; title: push; else sms), with true as the
+-- second result (a guess); everything else is a campaign.
 function M.endpoint_of(payload)
   if payload.business_event ~= nil then return "targets/trigger" end
   if payload.to ~= nil then return nil end  -- a send payload: only the user knows the channel
+  local content = payload.content
+  if type(content) == "table" and rawget(content, 1) == nil then
+    for _, k in ipairs(CAMPAIGN_ONLY) do
+      if payload[k] ~= nil then return "targets/create" end
+    end
+    if content.subject ~= nil or content.sender_name ~= nil then return "send/email", true end
+    if content.title ~= nil then return "send/push", true end
+    return "send/sms", true
+  end
   return "targets/create"
 end
 

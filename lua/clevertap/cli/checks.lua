@@ -36,7 +36,8 @@ function M.check(item, endpoint, vopts)
     name = type(item.payload.name) == "string" and item.payload.name or nil,
     errors = json.array(), warnings = json.array(),
   }
-  endpoint = endpoint or campaigns.endpoint_of(item.payload)
+  local guessed = false
+  if not endpoint then endpoint, guessed = campaigns.endpoint_of(item.payload) end
   rep.endpoint = endpoint
   if not endpoint then
     rep.valid = false
@@ -54,6 +55,7 @@ function M.check(item, endpoint, vopts)
     for k, v in pairs(item.payload) do payload[k] = v end
     payload.to = { Identity = { "placeholder" } }
     rep.note = "no 'to': checked as a message for clevertap send (identities from --ids)"
+      .. (guessed and string.format("; %s from its content (--endpoint picks another channel)", endpoint) or "")
   end
   local ok, list = clevertap.validate(endpoint, payload, vopts)
   rep.valid = ok and true or false
