@@ -92,7 +92,8 @@ conditions applied).
                        or an offset such as +05:30 (default UTC)
   --user-timezone TZ   one user's zone, for delivery_timezone "user"
                        (default: the account's)
-  --count N            schedule slots to show per campaign (default 10)
+  --count N            sends to show per campaign (default 10; dropped
+                       slots are shown as well)
   --now EPOCH          the current time for the preview (default: now)]],
   estimate = [[
 Usage: clevertap estimate FILE
