@@ -302,30 +302,10 @@ static int l_sms_records(lua_State *L)
     return 1;
 }
 
-/* Encodes one value for a position (the campaign-level fallbacks of a plan). */
-static int l_sms_encode(lua_State *L)
-{
-    int inner = (int)luaL_checkinteger(L, 2);
-    int outer = (int)luaL_checkinteger(L, 3);
-    part_t p;
-    memset(&p, 0, sizeof p);
-    p.inner = inner;
-    p.outer = outer;
-    ct_sb b;
-    ct_sb_init(&b);
-    const char *why = NULL;
-    if (!encode_value(L, 1, &b, &p, &why)) return give_up(L, &b, why);
-    lua_pushlstring(L, b.p ? b.p : "", b.len);
-    ct_sb_free(&b);
-    return 1;
-}
-
 void ct_l_open_sms(lua_State *L)
 {
     lua_pushcfunction(L, l_sms_records);
     lua_setfield(L, -2, "sms_records");
-    lua_pushcfunction(L, l_sms_encode);
-    lua_setfield(L, -2, "sms_encode");
 }
 
 /* Loadable from the same shared object without the core table (see
