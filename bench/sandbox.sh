@@ -46,7 +46,10 @@ LUA
 
 size=$(wc -c <"$work/payload.json")
 echo "sandbox: $url, body $size bytes, $conns keep-alive connections, ${duration}s, log bodies up to $body_max bytes"
-wrk -t 2 -c "$conns" -d "${duration}s" -s "$work/post.lua" "$url/send/push.json" >"$work/wrk.out" 2>&1
+threads=2
+[ "$conns" -lt 2 ] && threads=1
+wrk -t "$threads" -c "$conns" -d "${duration}s" -s "$work/post.lua" "$url/send/push.json" >"$work/wrk.out" 2>&1 ||
+  { cat "$work/wrk.out"; echo "wrk failed" >&2; exit 1; }
 cat "$work/wrk.out"
 rps=$(sed -n 's/^Requests\/sec:[[:space:]]*\([0-9.]*\).*/\1/p' "$work/wrk.out")
 non2xx=$(sed -n 's/^[[:space:]]*Non-2xx or 3xx responses:[[:space:]]*\([0-9]*\).*/\1/p' "$work/wrk.out")
