@@ -749,11 +749,11 @@ describe("examples/openresty", function()
     local deadline = socket.gettime() + 30
     repeat
       socket.sleep(0.05)
-      local st, text = ngxh.http(port, "GET", "/campaign/status?job=" .. job)
+      local st, text = ngxh.http(port, "GET", ("/campaign/status?job=%d"):format(job))
       assert.are.equal(200, st, text)
       res = json.decode(text)
     until res.done or socket.gettime() > deadline
-    assert.is_true(res.done)
+    assert.is_true(res.done, (read(dir .. "/error.log") or ""):sub(-3000))
     assert.are.equal(2500, res.result.accepted)
     assert.are.equal(3, res.result.requests)
   end)

@@ -99,7 +99,10 @@ function M.start()
   local id = assert(jobs:incr("seq", 1, 0))
   local ok, err = ngx.timer.at(0, function(premature)
     if premature then return end -- nginx is shutting down
-    jobs:set("job:" .. id, cjson.encode(run(n, source)))
+    -- A timer's error would only reach error.log: keep it with the job.
+    local done, result = pcall(run, n, source)
+    if not done then result = { ok = false, error = tostring(result) } end
+    jobs:set("job:" .. id, cjson.encode(result))
   end)
   if not ok then
     ngx.status = 500

@@ -123,9 +123,11 @@ function Transport.join(_, th)
   if not ok then error(err, 0) end
 end
 
+-- nginx's timer resolution is a millisecond; ngx.sleep(0) without
+-- OpenResty's patches logs a warning on every call and waits for nothing.
 function Transport.sleep(_, seconds)
   M.check_phase(2)
-  ngx.sleep(seconds)
+  ngx.sleep(math.max(seconds or 0, 0.001))
 end
 
 function Transport.now()
