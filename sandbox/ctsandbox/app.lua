@@ -14,6 +14,7 @@ function M.init()
   local conf = config.load_file(path)
   M.dir = path and path:match("^(.*)/[^/]*$") or "."
   M.base = conf
+  require("ctsandbox.validate").load()
 end
 
 function M.init_worker()

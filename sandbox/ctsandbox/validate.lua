@@ -6,6 +6,8 @@ local M = {}
 local validate_fn
 local loaded = false
 
+-- Called once in the master (init_by_lua), so the workers inherit the loaded
+-- module and the log gets a single line when it is missing.
 local function load()
   loaded = true
   local ok, ct = pcall(require, "clevertap")
@@ -19,6 +21,7 @@ local function load()
   end
   validate_fn = ct.validate
 end
+M.load = load
 
 function M.available()
   if not loaded then load() end
