@@ -46,6 +46,17 @@ describe("provider:render", function()
     assert.equal(2, #cjson.decode(reqs[1].body).msgs)
   end)
 
+  it("takes a JSON template written as a Lua table (keys sorted)", function()
+    local p = provider{ url = "https://x.test/",
+      json = { msgs = { { to = "$$To", text = "$$Body" } }, cid = "$$CampaignID" }, batch = { key = "msgs" } }
+    local r = assert(p:render{ to = { "+1", "+2" }, body = "hi", campaign_id = 5 })[1]
+    assert.equal('{"cid":5,"msgs":[{"text":"hi","to":"+1"},{"text":"hi","to":"+2"}]}', r.body)
+    local f = provider{ url = "https://x.test/",
+      params = { { "k", "1" }, { "data", { json = { { n = "$$To", t = "$$Body" } } } } }, batch = { array = true } }
+    r = assert(f:render{ to = { "+1" }, body = "hi" })[1]
+    assert.equal("k=1&data=%5B%7B%22n%22%3A%22%2B1%22%2C%22t%22%3A%22hi%22%7D%5D", r.body)
+  end)
+
   it("without batching sends one request per recipient, everything personalisable", function()
     local p = provider{ url = "https://sms.example.test/v1/send", json = [[{"hid":"$$hid","to":"$$To","t":"$$Body"}]] }
     local reqs = assert(p:render{ to = { "+1", { to = "+2", values = { hid = "own" }, body = "mine" } },

@@ -163,6 +163,17 @@ describe("sms.provider validation", function()
     assert.truthy(has(list, "no %$%$To placeholder"))
   end)
 
+  it("accepts the auth names some provider docs use", function()
+    local p = assert(sms.provider{ url = "https://x.test/", params = { to = "$$To", b = "$$Body" },
+      auth = { type = "basic", user = "u", password = "p" } })
+    assert.equal("Basic dTpw", assert(p:render{ to = { "+1" }, body = "b" })[1].headers.Authorization)
+    assert.truthy(sms.provider{ url = "https://x.test/", params = { to = "$$To", b = "$$Body" },
+      auth = { type = "oauth", token_url = "https://a.test/token", client_id = "i", client_secret = "s" } })
+    assert.has_error(function()
+      sms.provider{ url = "https://x.test/", auth = { type = "basic", user = "u", username = "u", password = "p" } }
+    end)
+  end)
+
   it("rejects bad JSON with line and column", function()
     local list = problems{ url = "https://x.test/", json = '{"to": "$$To",\n "b": $$Body}' }
     assert.truthy(list[1]:find("line 2, column 7"))

@@ -3,6 +3,7 @@
 -- placeholders, sizes, URLs, auth, headers, JSON syntax) is collected and
 -- returned together.
 local compile = require "clevertap.sms.compile"
+local escape = require "clevertap.sms.escape"
 
 local M = {}
 
@@ -16,11 +17,11 @@ M.SYSTEM = SYSTEM
 
 local KEYS = {
   name = "string", method = "string", url = "string", auth = "table", headers = "table",
-  params = "table", json = "string", batch = "table", response = "table", values = "table",
+  params = "table", json = "string|table", batch = "table", response = "table", values = "table",
   secrets = "table", http = "table",
 }
 local AUTH_KEYS = {
-  type = "string", username = "string", password = "string", url = "string",
+  type = "string", username = "string", user = "string", token_url = "string", password = "string", url = "string",
   client_id = "string", client_secret = "string", params = "table", credentials = "string",
 }
 local BATCH_KEYS = { key = "string", array = "boolean", join = "string", size = "number" }
@@ -38,8 +39,8 @@ local function check_keys(t, allowed, where)
     if not want then
       misuse("unknown key " .. where .. tostring(k))
     end
-    if type(v) ~= want then
-      misuse(where .. k .. " must be a " .. want .. ", got " .. type(v))
+    if not ("|" .. want .. "|"):find("|" .. type(v) .. "|", 1, true) then
+      misuse(where .. k .. " must be a " .. want:gsub("|", " or ") .. ", got " .. type(v))
     end
   end
 end
@@ -68,7 +69,8 @@ local function ordered_pairs(t, where, allow_json)
     local v = kv[2]
     local tv = type(v)
     if tv == "table" then
-      if not allow_json or type(v.json) ~= "string" or next(v, next(v)) ~= nil then
+      local jt = type(v.json)
+      if not allow_json or (jt ~= "string" and jt ~= "table") or next(v, next(v)) ~= nil then
         local json_form = allow_json and " or { json = \"...\" }" or ""
         misuse(where .. "." .. kv[1] .. " must be a string, a number" .. json_form)
       end
@@ -112,8 +114,32 @@ function M.compile(def)
     if #s >= 4 then c.secrets[#c.secrets + 1] = s end
   end
 
-  -- auth
+  -- A JSON template may be given as a Lua table: written as JSON text
+  -- (object keys sorted), then treated like text.
+  local function json_text(v, pointer)
+    if type(v) == "string" then return v end
+    local text, err = escape.json_value(v)
+    if not text then problem(pointer, "cannot write the JSON template: " .. err) return "{}" end
+    return text
+  end
+  local json = def.json and json_text(def.json, "/json")
+
+  -- auth (user and token_url: the names some provider docs use)
   local auth = def.auth or { type = "none" }
+  if auth.user or auth.token_url or auth.type == "oauth" then
+    local a = {}
+    for k, v in pairs(auth) do a[k] = v end
+    if a.user then
+      if a.username then misuse("auth.user and auth.username are the same setting: give one") end
+      a.username, a.user = a.user, nil
+    end
+    if a.token_url then
+      if a.url then misuse("auth.token_url and auth.url are the same setting: give one") end
+      a.url, a.token_url = a.token_url, nil
+    end
+    if a.type == "oauth" then a.type = "oauth2" end
+    auth = a
+  end
   local atype = auth.type or "none"
   c.auth = { type = atype }
   if atype == "none" then
@@ -128,7 +154,7 @@ function M.compile(def)
     end
     c.auth.username, c.auth.password = auth.username, auth.password
     if auth.username and auth.password then
-      c.auth.header = "Basic " .. require("clevertap.sms.escape").base64(auth.username .. ":" .. auth.password)
+      c.auth.header = "Basic " .. escape.base64(auth.username .. ":" .. auth.password)
       c.secrets[#c.secrets + 1] = c.auth.header:sub(7)
     end
     if auth.password then c.secrets[#c.secrets + 1] = auth.password end
@@ -186,20 +212,24 @@ function M.compile(def)
 
   -- body: params (form or query) or json
   local params = def.params and ordered_pairs(def.params, "params", true)
-  if def.json and params and method == "POST" then
+  if params then
+    for _, kv in ipairs(params) do
+      if type(kv[2]) == "table" then kv[2] = { json = json_text(kv[2].json, "/params/" .. kv[1]) } end
+    end
+  end
+  if json and params and method == "POST" then
     problem("/json", "give the POST body as params (x-www-form-urlencoded) or as json, not both")
   end
-  if def.json and method == "GET" then
+  if json and method == "GET" then
     problem("/json", "a GET request has no body: put the values in params (they go in the query string)")
   end
   local body_unit, query_unit, found = nil, nil, {}
   local jbatch = (shape == "key" or shape == "array") and c.batch or nil
-  if def.json then
-    body_unit, found = compile.json(def.json, "body", "/json", nil, jbatch, problems)
+  if json then
+    body_unit, found = compile.json(json, "body", "/json", nil, jbatch, problems)
     found = found or {}
     c.content_type = "application/json"
   elseif params then
-    local escape = require "clevertap.sms.escape"
     local units = require "clevertap.sms.units"
     if method == "GET" then
       query_unit, found = compile.pairs(params, "query", "/params", escape.url, units.enc.url, jbatch, problems)
@@ -213,7 +243,7 @@ function M.compile(def)
   end
   if jbatch then
     if shape == "key" and not found.key then
-      if def.json or (found.json_fields or 0) > 0 then
+      if json or (found.json_fields or 0) > 0 then
         problem("/batch/key", "batching key \"" .. batch.key .. "\" is not a top-level key of the JSON template")
       else
         problem("/batch/key", "batch.key needs a JSON template (json, or a params field given as { json = ... })")
