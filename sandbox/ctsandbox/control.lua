@@ -103,6 +103,18 @@ routes["GET /_sandbox/campaigns"] = function()
   return answer(200, list)
 end
 
+-- Completes every campaign not completed or stopped (demos, bulk specs).
+routes["POST /_sandbox/campaigns/complete"] = function()
+  local conf = config.get()
+  local done = json.array()
+  for _, c in ipairs(campaigns.all(conf)) do
+    if c.status == "running" or c.status == "scheduled" then
+      done[#done + 1] = campaigns.complete(c.id, nil, conf).id
+    end
+  end
+  return answer(200, { status = "ok", completed = done })
+end
+
 routes["POST /_sandbox/oauth/expire"] = function()
   ngx.shared.ct_tokens:flush_all()
   return answer(200, { status = "ok" })

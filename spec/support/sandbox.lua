@@ -16,6 +16,7 @@
 --                                 --   probability =, ms =, retry_after =, bytes =, after = } }
 --   sandbox.clear_faults(), sandbox.fault_status()
 --   sandbox.complete(id [, { sent =, clicked = }])   -- finish a campaign now
+--   sandbox.complete_all()        -- finish every running or scheduled campaign; returns their ids
 --   sandbox.campaign(id)          -- the sandbox's view of a campaign (status, sent, clicked...)
 --   sandbox.configure{ create_rate_per_sec = 0, ... }  -- runtime settings (see sandbox/README.md)
 --   sandbox.provider(name, { status =, body =, auth = "basic"|"oauth"|"none", user =, password = })
@@ -169,6 +170,8 @@ end
 function M.complete(id, numbers)
   return control("POST", "/campaigns/" .. id_text(id) .. "/complete", numbers)
 end
+
+function M.complete_all() return control("POST", "/campaigns/complete").completed end
 
 function M.campaign(id) return control("GET", "/campaigns/" .. id_text(id)) end
 function M.configure(settings) return control("POST", "/config", settings) end
