@@ -328,7 +328,7 @@ describe("acceptance: documented examples validate without errors", function()
   end)
 
   it("the documented control groups, ttl forms and limits", function()
-    valid("targets/create", with(PUSH_CAMPAIGN, { control_group = { type = "custom", name = "name of control group" } }))
+    valid("targets/create", with(PUSH_CAMPAIGN, { control_group = { type = "custom", name = "my group" } }))
     valid("targets/create", with(PUSH_CAMPAIGN, { control_group = { type = "campaign", percentage = 5 } }))
     valid("targets/create", with(PUSH_CAMPAIGN, { ttl = { ttl_type = "relative", value = 2880 } }))
     valid("targets/create", with(PUSH_CAMPAIGN, { ttl = { ttl_type = "absolute", value = 203507200000 } }))
