@@ -179,6 +179,19 @@ function M.init_worker()
   end
 end
 
+-- Records what the transport says about the current phase.
+function M.allowed()
+  ngx.ctx[ngx.get_phase()] = transport.phase_problem() or "allowed"
+end
+
+function M.allowed_report()
+  ngx.ctx.content = transport.phase_problem() or "allowed"
+  ngx.timer.at(0, function()
+    ngx.shared.results:set("timer", transport.phase_problem() or "allowed")
+  end)
+  ngx.say(cjson.encode({ rewrite = ngx.ctx.rewrite, access = ngx.ctx.access, content = ngx.ctx.content }))
+end
+
 function M.in_phase()
   local ok, err = pcall(function() transport.new():check() end)
   ngx.shared.results:set(ngx.var.uri, ok and "no error" or tostring(err))
@@ -405,6 +418,11 @@ local function transport_conf(dir, p1, p2, p3, p4)
     "    location /origin/ { client_max_body_size 0; content_by_lua_block { require('cases').origin() } }",
     "    location /run/ { content_by_lua_block { require('cases').run() } }",
     "    location /fake/ { content_by_lua_block { require('cases').fake_api() } }",
+    "    location /allowed {",
+    "      rewrite_by_lua_block { require('cases').allowed() }",
+    "      access_by_lua_block { require('cases').allowed() }",
+    "      content_by_lua_block { require('cases').allowed_report() }",
+    "    }",
     "    location /phase/log { return 204; log_by_lua_block { require('cases').in_phase() } }",
     "    location /client/log { return 204; log_by_lua_block { require('cases').client_in_phase() } }",
     "    location /phase/header_filter { return 204; header_filter_by_lua_block { require('cases').in_phase() } }",
@@ -635,6 +653,19 @@ describe("ngx transport inside nginx", function()
     end
     assert.matches("log phase", got)
     assert.matches("ngx.timer.at", got, 1, true)
+  end)
+
+  it("lets requests run in the rewrite, access, content and timer phases", function()
+    local status, body = ngxh.http(p1, "GET", "/allowed")
+    assert.are.equal(200, status)
+    assert.are.same({ rewrite = "allowed", access = "allowed", content = "allowed" }, json.decode(body))
+    local got
+    for _ = 1, 50 do
+      got = run("phase_result", "key=timer").value
+      if got then break end
+      socket.sleep(0.02)
+    end
+    assert.are.equal("allowed", got)
   end)
 
   it("raises a clear error in phases without cosockets, pointing to ngx.timer.at", function()
