@@ -318,6 +318,15 @@ function run.tls()
       ssl_verify = ngx.var.arg_verify ~= "0" })
   return res or { err = err }
 end
+-- The client's verify_tls reaches the handshake (the certificate names
+-- ct.test, not 127.0.0.1).
+function run.tls_verify_option()
+  local t = assert(transport.new({ backend = backend() }))
+  local url = "https://127.0.0.1:" .. tonumber(ngx.var.arg_port) .. "/"
+  local _, strict = t:request({ url = url, method = "GET", verify_tls = true })
+  local lax = t:request({ url = url, method = "GET", verify_tls = false })
+  return { strict = strict, lax = lax and lax.status }
+end
 function run.parallel()
   local t = assert(transport.new({ backend = "cosocket", concurrency = 5 }))
   local start = t:now()
@@ -620,6 +629,13 @@ describe("ngx transport inside nginx", function()
     assert.matches("TLS handshake", untrusted.err.message)
     local unverified = run("tls", "verify=0&url=https://other.test:" .. p2 .. "/")
     assert.are.equal(200, unverified.status)
+  end)
+
+  it("follows the client's verify_tls", function()
+    local r = run("tls_verify_option", "port=" .. p2)
+    assert.is_false(r.strict.sent)
+    assert.matches("TLS handshake", r.strict.message)
+    assert.are.equal(200, r.lax)
   end)
 
   it("runs requests concurrently in light threads", function()
