@@ -12,7 +12,8 @@ when.now = fail.public("now", function(t) return build.now(t) end)
 when.at = fail.public("at", function(v, t) return build.at(v, t) end)
 
 --- {type="later", delivery_date_time={...}} from a list of times plus options.
-when.later = fail.public("later", function(t) return build.later(t) end)
+-- when.later(times, options) is the same as when.later{times..., options...}.
+when.later = fail.public("later", function(t, o) return build.later(t, nil, o) end)
 
 --- {type="recurring", ...}: repeat_type "day" or "week".
 when.recurring = fail.public("recurring", function(t) return build.recurring(t) end)

@@ -198,9 +198,22 @@ function build.at(v, t, what)
 end
 
 --- {type = "later", delivery_date_time = {...}, ...}: times strictly increasing.
-function build.later(t, what)
+-- `extra` (when.later(times, options), like when.at(time, options)) holds
+-- options kept apart from the list of times.
+function build.later(t, what, extra)
   what = what or ""
   options_table(t, what)
+  if extra ~= nil then
+    options_table(extra, what)
+    local merged = {}
+    for k, v in pairs(t) do merged[k] = v end
+    for k, v in pairs(extra) do
+      if type(k) == "number" then raise("%sthe times go in the first argument, options in the second", lead(what)) end
+      if merged[k] ~= nil then raise("%s%s is given twice", lead(what), show(k)) end
+      merged[k] = v
+    end
+    t = merged
+  end
   local o, list, given = input.options(t, names_with {
     delivery_date_time = "delivery_date_time", times = "delivery_date_time",
   }, what)
