@@ -783,6 +783,8 @@ describe("examples/openresty", function()
     -- What the sandbox saw: the latency rule matched every request.
     assert.are.equal(100, sandbox.fault_status().rules[1].seen)
     assert.is_true(elapsed > 1, "the send was too quick to show anything: " .. elapsed)
+    -- One batch at a time would take 100 x 150 ms = 15 s.
+    assert.is_true(elapsed < 5, ("batches were not sent concurrently: %.1f s"):format(elapsed))
     assert.is_true(probes >= 10, "only " .. probes .. " probes")
     assert.is_true(worst < 0.3, ("a /ping took %.0f ms during the send"):format(worst * 1000))
   end)
