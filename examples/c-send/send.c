@@ -98,6 +98,8 @@ int main(int argc, char **argv)
         src.f = fopen(ids_path, "r");
         if (!src.f) {
             fprintf(stderr, "cannot read %s\n", ids_path);
+            ct_client_free(client);
+            free(payload);
             return 2;
         }
         job = ct_client_send_stream(client, "push", payload, next_line, &src, err, sizeof err);
@@ -105,6 +107,8 @@ int main(int argc, char **argv)
         text = slurp(ids_path);
         if (!text) {
             fprintf(stderr, "cannot read %s\n", ids_path);
+            ct_client_free(client);
+            free(payload);
             return 2;
         }
         size_t cap = 1024;
@@ -119,6 +123,9 @@ int main(int argc, char **argv)
         }
         if (!ids) {
             fprintf(stderr, "out of memory\n");
+            ct_client_free(client);
+            free(payload);
+            free(text);
             return 2;
         }
         /* the arrays must outlive the job: they are read as batches are built */
