@@ -117,6 +117,16 @@ local function before_fault(fault)
   end
 end
 
+-- A bug in a handler must look like the API's own unexpected error.
+local function guarded(handler, req, conf, fault)
+  local ok, status, body, headers = pcall(handler, req, conf, fault)
+  if not ok then
+    ngx.log(ngx.ERR, "sandbox: handler for ", req.path, " failed: ", tostring(status))
+    return respond.fail(500, "Unexpected error, please try again", 89)
+  end
+  return status, body, headers
+end
+
 local function serve_api(req, conf, fault)
   if not authorized(req.headers, conf) then
     return respond.fail(401, "Invalid account ID or passcode", 401)
@@ -134,13 +144,7 @@ local function serve_api(req, conf, fault)
     return respond.fail(429, "Too many requests: send is limited to "
       .. conf.send_rate_per_sec .. " requests per second", 429, { ["Retry-After"] = "1" })
   end
-  local ok, status, body, headers = pcall(handler, req, conf, fault)
-  if not ok then
-    -- A bug here must look like the API's own unexpected error, not a hang.
-    ngx.log(ngx.ERR, "sandbox: handler for ", req.path, " failed: ", tostring(status))
-    return respond.fail(500, "Unexpected error, please try again", 89)
-  end
-  return status, body, headers
+  return guarded(handler, req, conf, fault)
 end
 
 function M.handle()
@@ -180,7 +184,7 @@ function M.handle()
 
   local status, body, headers
   if provider then
-    status, body, headers = provider.handle(req, conf)
+    status, body, headers = guarded(provider.handle, req, conf)
   elseif path:sub(1, 3) == "/1/" then
     status, body, headers = serve_api(req, conf, fault)
   else
