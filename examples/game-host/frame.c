@@ -99,3 +99,10 @@ void frame_print(const frame_stats *st, FILE *out)
             st->frames ? st->total_client_ms / (double)st->frames : 0.0, st->overruns, st->client_overruns,
             st->blocked_polls);
 }
+
+long frame_limit(int hz)
+{
+    const char *env = getenv("GAME_MAX_SECONDS");
+    long seconds = env ? strtol(env, NULL, 10) : 180;
+    return (seconds > 0 ? seconds : 180) * hz;
+}

@@ -30,4 +30,7 @@ int frame_run(int hz, double work_ms, long max_frames, frame_tick_fn tick, void 
 
 void frame_print(const frame_stats *st, FILE *out);
 
+/* Frames to run at most: GAME_MAX_SECONDS (default 180) at hz. */
+long frame_limit(int hz);
+
 #endif

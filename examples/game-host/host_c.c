@@ -17,7 +17,6 @@
 
 #define HZ 60
 #define WORK_MS 4.0            /* simulated game logic per frame */
-#define MAX_FRAMES (HZ * 180L) /* give up after three minutes */
 
 static const char PAYLOAD[] =
     "{\"content\":{\"title\":\"Season 3 is live\",\"body\":\"New maps, new rewards. Jump in!\"}}";
@@ -71,7 +70,7 @@ int main(int argc, char **argv)
     }
 
     frame_stats st;
-    int rc = frame_run(HZ, WORK_MS, MAX_FRAMES, tick, &g, &st);
+    int rc = frame_run(HZ, WORK_MS, frame_limit(HZ), tick, &g, &st);
     frame_print(&st, stdout);
 
     ct_send_summary s;
@@ -88,7 +87,7 @@ int main(int argc, char **argv)
     }
     int accounted = s.accepted + s.failed + s.unknown == players;
     int ok = rc == 0 && accounted;
-    if (rc != 0) fprintf(stderr, "the send did not finish within %ld frames\n", MAX_FRAMES);
+    if (rc != 0) fprintf(stderr, "the send did not finish within %ld frames\n", frame_limit(HZ));
     if (!accounted) fprintf(stderr, "identities not accounted for\n");
 
     ct_client_job_free(g.job);

@@ -18,7 +18,6 @@
 
 #define HZ 60
 #define WORK_MS 4.0            /* simulated game logic per frame */
-#define MAX_FRAMES (HZ * 180L) /* give up after three minutes */
 
 typedef struct game {
     lua_State *L;
@@ -186,7 +185,7 @@ int main(int argc, char **argv)
     g.job = luaL_ref(L, LUA_REGISTRYINDEX);
 
     frame_stats st;
-    int rc = frame_run(HZ, WORK_MS, MAX_FRAMES, tick, &g, &st);
+    int rc = frame_run(HZ, WORK_MS, frame_limit(HZ), tick, &g, &st);
     frame_print(&st, stdout);
 
     int ok = 0;
@@ -210,7 +209,7 @@ int main(int argc, char **argv)
             lua_pop(L, 2);
         }
     } else if (rc > 0) {
-        fprintf(stderr, "the send did not finish within %ld frames\n", MAX_FRAMES);
+        fprintf(stderr, "the send did not finish within %ld frames\n", frame_limit(HZ));
     }
 
     /* client:close() */

@@ -34,6 +34,7 @@ fi
 api=$CLEVERTAP_SANDBOX_URL
 control=${api%/1}/_sandbox
 export CLEVERTAP_BASE_URL="$api" CLEVERTAP_ACCOUNT_ID=SANDBOX-ACCOUNT-ID CLEVERTAP_PASSCODE=SANDBOX-PASSCODE
+export GAME_MAX_SECONDS=60 # a send takes about 3 s; a stuck one fails in bounded time
 unset CLEVERTAP_REGION
 
 post() { curl -sf -X POST -H 'Content-Type: application/json' -d "$2" "$control/$1" >/dev/null || fail "POST $1"; }
@@ -84,6 +85,40 @@ prepare
 LUA_CPATH="$build/lua5.4/?.so;;" LUA_PATH="$root/lua/?.lua;$root/lua/?/init.lua;;" \
   "$work/bin/host_lua" examples/game-host/campaign.lua >"$work/lua.out" 2>&1
 check_run host_lua "$work/lua.out" $?
+
+# Refused and lost batches are accounted for too: two connections dropped
+# after the server processed the request (unknown, never re-sent) and one
+# HTTP 400 (failed for good).
+lossy() {
+  post reset '{}'
+  post config '{"log_body_max":256}'
+  post faults '{"rules":[
+    {"path":"/1/send/push.json","fault":"drop","count":2},
+    {"path":"/1/send/push.json","fault":"non-json","status":400,"count":1},
+    {"path":"/1/send/push.json","fault":"latency","ms":50}]}'
+}
+check_lossy() { # name output-file exit-code
+  cat "$2"
+  [ "$3" -eq 0 ] || fail "$1 (lossy) exited $3"
+  [ "$(field accepted "$2")" = 97000 ] || fail "$1 (lossy): accepted"
+  [ "$(field failed "$2")" = 1000 ] || fail "$1 (lossy): failed"
+  [ "$(field unknown "$2")" = 2000 ] || fail "$1 (lossy): unknown"
+  [ "$(field requests "$2")" = 100 ] || fail "$1 (lossy): an unknown outcome was re-sent"
+}
+lossy
+"$work/bin/host_c" 100000 >"$work/c-lossy.out" 2>&1
+check_lossy host_c "$work/c-lossy.out" $?
+lossy
+LUA_CPATH="$build/lua5.4/?.so;;" LUA_PATH="$root/lua/?.lua;$root/lua/?/init.lua;;" \
+  "$work/bin/host_lua" examples/game-host/campaign.lua >"$work/lua-lossy.out" 2>&1
+check_lossy host_lua "$work/lua-lossy.out" $?
+
+# A send that cannot finish (nothing listens) ends the host in bounded
+# time with a failure.
+port=$(lua5.4 sandbox/bin/freeport.lua 2>/dev/null || echo 9)
+GAME_MAX_SECONDS=1 CLEVERTAP_BASE_URL="http://127.0.0.1:$port/1" "$work/bin/host_c" 1000 >"$work/stuck.out" 2>&1 &&
+  fail "host_c reported success for a send that could not finish"
+grep -q "did not finish" "$work/stuck.out" || { cat "$work/stuck.out"; fail "host_c did not say why it failed"; }
 
 # The detector: a transport that sleeps 50 ms inside poll must be caught.
 cat >"$work/blocking.lua" <<'LUA'

@@ -32,7 +32,7 @@ if [ -z "${CLEVERTAP_SANDBOX_URL:-}" ]; then
 fi
 control=${CLEVERTAP_SANDBOX_URL%/1}/_sandbox
 export CLEVERTAP_BASE_URL="$CLEVERTAP_SANDBOX_URL" CLEVERTAP_ACCOUNT_ID=SANDBOX-ACCOUNT-ID
-export CLEVERTAP_PASSCODE=SANDBOX-PASSCODE GAME_PLAYERS=3000
+export CLEVERTAP_PASSCODE=SANDBOX-PASSCODE GAME_PLAYERS=3000 GAME_MAX_SECONDS=120
 unset CLEVERTAP_REGION
 post() { curl -sf -X POST -H 'Content-Type: application/json' -d "$2" "$control/$1" >/dev/null || fail "POST $1"; }
 field() { tr ' ' '\n' <"$2" | sed -n "s/^$1=//p" | head -n 1; }
