@@ -319,6 +319,27 @@ describe("provider:send", function()
     end)
   end)
 
+  it("uses a given runner (left open) and reports progress", function()
+    local runner = require("clevertap.http").new(FAST)
+    local p = provider{ url = url("shared"), params = { to = "$$To", b = "$$Body" } }
+    local seen = 0
+    for _ = 1, 2 do
+      local report = assert(p:send{ to = nums(2), body = "x", runner = runner,
+        on_progress = function() seen = seen + 1 end })
+      assert.is_true(report.ok)
+    end
+    assert.equal(4, #captured("shared"))
+    assert.is_true(seen > 0)
+    runner:close()
+  end)
+
+  it("raises on misuse of send options", function()
+    local p = provider{ url = url("x"), params = { to = "$$To", b = "$$Body" } }
+    assert.has_error(function() p:send("x") end)
+    assert.has_error(function() p:send{ to = { "+1" }, body = "b", runner = 5 } end)
+    assert.has_error(function() p:send{ to = { "+1" }, body = "b", nope = 1 } end)
+  end)
+
   it("does not send when rendering fails", function()
     local p = provider{ url = url("never"), params = { to = "$$To", t = "$$TemplateID" } }
     local report, err = p:send{ to = { "+1" } }

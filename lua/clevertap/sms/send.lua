@@ -30,12 +30,18 @@ function M.send(provider, opts)
     end
   end
   local c = provider.compiled
-  local runner = runner_for(provider, sopts)
 
   -- Render first: a send that cannot render makes no request, not even
   -- for a token.
   local reqs, err = provider:render(ropts)
   if not reqs then return nil, err end
+
+  local runner = runner_for(provider, sopts)
+  local owned = {}
+  if runner ~= sopts.runner then owned[#owned + 1] = runner end
+  local function close_owned()
+    for _, r in ipairs(owned) do r:close() end
+  end
 
   local oauth2 = c.auth.type == "oauth2"
   local token
@@ -43,7 +49,10 @@ function M.send(provider, opts)
     token = oauth.cached(provider)
     if not token then
       token, err = oauth.fetch(provider, runner)
-      if not token then return nil, err end
+      if not token then
+        close_owned()
+        return nil, err
+      end
     end
   end
 
@@ -70,7 +79,10 @@ function M.send(provider, opts)
         if not fresh or (req.headers and req.headers.Authorization) == "Bearer " .. fresh then
           oauth.forget(provider)
           -- The run in progress owns `runner`: the token comes through another.
-          token_runner = token_runner or require("clevertap.http").new(sopts.http or c.http or {})
+          if not token_runner then
+            token_runner = require("clevertap.http").new(sopts.http or c.http or {})
+            owned[#owned + 1] = token_runner
+          end
           local terr
           fresh, terr = oauth.fetch(provider, token_runner)
           if not fresh then return "fail", terr end
@@ -82,6 +94,7 @@ function M.send(provider, opts)
       return verdict, detail
     end,
   })
+  close_owned()
   if not report then return nil, rerr end
 
   -- Per recipient, as the client's send report.
