@@ -807,13 +807,20 @@ describe("examples/openresty", function()
     assert.are.equal(3, res.result.requests)
   end)
 
-  it("accounts for refused batches in the report", function()
-    sandbox.faults({ { path = "/1/send/push.json", fault = "500-89", every = 2 } })
+  it("accounts for retried, refused and lost batches in the report", function()
+    sandbox.faults({
+      { path = "/1/send/push.json", fault = "500-89", count = 1 },               -- retried, then accepted
+      { path = "/1/send/push.json", fault = "non-json", status = 400, count = 1 }, -- failed for good
+      { path = "/1/send/push.json", fault = "drop", count = 1 },                 -- lost after processing
+    })
     local status, body = ngxh.http(port, "POST", "/campaign/send?n=4000")
     assert.are.equal(200, status)
     local r = json.decode(body)
-    assert.are.equal(4000, r.accepted + r.failed + r.unknown, body)
-    assert.is_true(r.requests > 4, body)
+    assert.are.equal(2000, r.accepted, body)
+    assert.are.equal(1000, r.failed, body)
+    assert.are.equal(1000, r.unknown, body)
+    assert.are.equal(5, r.requests, body) -- the lost batch is not re-sent
+    assert.is_false(r.ok)
   end)
 
   it("rejects a bad identity count", function()
