@@ -319,6 +319,23 @@ describe("provider:send", function()
     end)
   end)
 
+  it("redacts secrets in raw, URL, form and JSON forms", function()
+    local redact = require("clevertap.sms.errors").redact
+    local secret = 'p@ss w/"x"'
+    local text = "a " .. secret .. " b p%40ss%20w%2F%22x%22 c p%40ss+w%2F%22x%22 d p@ss w/\"x\" e"
+    assert.equal("a *** b *** c *** d *** e", redact(text, { secret }))
+  end)
+
+  it("keeps secrets out of network errors", function()
+    local p = provider{ method = "GET", url = "http://127.0.0.1:1/sms?apikey=K3Y-s3cret",
+      params = { to = "$$To", b = "$$Body" }, secrets = { "K3Y-s3cret" } }
+    local report = assert(p:send{ to = { "+1" }, body = "x" })
+    assert.is_false(report.ok)
+    local e = (report.failed[1] or report.unknown[1]).error
+    assert.equal("network", e.kind)
+    assert.falsy(tostring(e):find("K3Y", 1, true))
+  end)
+
   it("uses a given runner (left open) and reports progress", function()
     local runner = require("clevertap.http").new(FAST)
     local p = provider{ url = url("shared"), params = { to = "$$To", b = "$$Body" } }
