@@ -89,6 +89,35 @@ describe("provider:send", function()
     end
   end)
 
+  describe("presets against their providers' success answers", function()
+    local cases = {
+      { "twilio", { account_sid = "AC1", auth_token = "tok" }, { status = 201, body = { sid = "SM0123abcd" } },
+        "SM0123abcd", 2 },
+      { "plivo", { auth_id = "MA1", auth_token = "tok", sender = "1415" },
+        { status = 202, body = { message = "message(s) queued", message_uuid = { "u-1", "u-2" } } }, "u-1", 1 },
+      { "msg91", { authkey = "k" }, { status = 200, body = { type = "success", message = "req-9" } }, "req-9", 1 },
+      { "exotel", { sid = "s", api_key = "k", api_token = "t" },
+        { status = 200, body = { SMSMessages = { { Sid = "ex-1" } } } }, "ex-1", 1 },
+      { "bulksms", { username = "u", password = "p" }, { status = 201, body = { { id = "b-1" }, { id = "b-2" } } },
+        "b-1", 1 },
+      { "textlocal", { apikey = "k" }, { status = 200, body = { status = "success", batch_id = 1 } }, nil, 1 },
+    }
+    for _, case in ipairs(cases) do
+      local name, settings, answer, id, nreq = case[1], case[2], case[3], case[4], case[5]
+      it(name, function()
+        sandbox.provider(name, answer)
+        settings.base_url = sandbox.root() .. "/provider/" .. name
+        local p = assert(sms.provider(sms.presets[name](settings)))
+        local report = assert(p:send{ to = { "+911", "+912" }, body = "hi", template_id = "T", sender = "S" })
+        assert.is_true(report.ok)
+        assert.equal(2, report.accepted)
+        assert.equal(nreq, report.requests)
+        assert.equal(nreq, #captured(name))
+        assert.equal(id, report.sent[1].provider_id)
+      end)
+    end
+  end)
+
   it("sends GET with the values in the query string", function()
     local p = provider{ method = "GET", url = url("getter", "/sms?user=ct"),
       params = { { "to", "$$To" }, { "text", "$$Body" } } }
