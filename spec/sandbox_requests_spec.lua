@@ -29,6 +29,15 @@ describe("sandbox request log", function()
     assert.is_number(rec.time)
   end)
 
+  it("names each answer's record in X-Sandbox-Request-Seq", function()
+    sandbox.api("send/push", payload)
+    local _, _, _, headers = sandbox.api("send/sms", { to = { Identity = { "a" } }, content = { body = "hi" } })
+    local seq = tonumber(headers["x-sandbox-request-seq"])
+    local rec = sandbox.requests { since = seq - 1, last = 1 }[1]
+    assert.are.equal(seq, rec.seq)
+    assert.are.equal("/1/send/sms.json", rec.path)
+  end)
+
   it("writes the same records as JSON lines in DIR/requests.jsonl", function()
     sandbox.api("send/email", sandbox.fixture("send-email"))
     local f = assert(io.open(sandbox.dir() .. "/requests.jsonl"))

@@ -161,6 +161,8 @@ function M.handle()
   }
   local provider = path:sub(1, 10) == "/provider/" and require("ctsandbox.provider") or nil
   req.seq = record(req, conf, provider and provider.secrets(req, conf))
+  -- Lets a spec find the log record of exactly this request.
+  ngx.header["X-Sandbox-Request-Seq"] = req.seq
 
   local fault, ferr = pick_fault(req)
   if ferr then return respond.send(respond.fail(400, "X-Sandbox-Fault: " .. ferr, 400)) end
