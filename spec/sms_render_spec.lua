@@ -221,6 +221,8 @@ describe("provider:render", function()
       reqs[1].body)
     assert.equal('{"m":[{"to":"+3","id":"given","b":"b"}],"c":42,"s":"ACME"}', reqs[2].body)
     assert.same({ "run7-1", "run7-2" }, reqs[1].message_ids)
+    assert.same({ to = "+3", message_id = "given", encoding = "GSM-7", units = 1, characters = 1, segments = 1 },
+      reqs[2].messages[1])
     -- default ids are unique within and across renders
     local seen = {}
     for _ = 1, 3 do
@@ -276,6 +278,8 @@ describe("provider:render", function()
     assert.same({ encoding = "GSM-7", units = 10, characters = 8, segments = 1 }, r.facts[1])
     assert.same({ encoding = "UCS-2", units = 6, characters = 6, segments = 1 }, r.facts[2])
     assert.same({ encoding = "GSM-7", units = 161, characters = 161, segments = 2 }, r.facts[3])
+    assert.same({ to = "+2", encoding = "UCS-2", units = 6, characters = 6, segments = 1 }, r.messages[2])
+    assert.equal(3, #r.messages)
   end)
 
   it("refuses bodies that are not UTF-8", function()

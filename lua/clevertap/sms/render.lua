@@ -67,19 +67,35 @@ local function who(r, i)
   return "recipient " .. i .. " (" .. tostring(r.to) .. ")"
 end
 
--- req.message_ids, built on first access: a million id strings nobody
--- reads would cost more than rendering the requests.
-local function lazy_ids(req, rs, first, last, prefix)
+-- req.message_ids and req.messages are built on first access: a million
+-- small tables and id strings nobody reads would cost more than rendering
+-- the requests. `prefix` is nil when the template has no $$MessageID.
+local function lazy_fields(req, rs, first, last, prefix)
   setmetatable(req, { __index = function(t, key)
-    if key ~= "message_ids" then return nil end
-    local ids = {}
-    for k = first, last do
-      local r = rs[k]
-      local id = type(r) == "table" and r.message_id
-      ids[#ids + 1] = id and tostring(id) or (prefix .. "-" .. k)
+    if key == "message_ids" then
+      if not prefix then return nil end
+      local ids = {}
+      for k = first, last do
+        local r = rs[k]
+        local id = type(r) == "table" and r.message_id
+        ids[#ids + 1] = id and tostring(id) or (prefix .. "-" .. k)
+      end
+      rawset(t, "message_ids", ids)
+      return ids
+    elseif key == "messages" then
+      local list, ids = {}, t.message_ids
+      for k, to in ipairs(t.to) do
+        local m = { to = to, message_id = ids and ids[k] }
+        local f = t.facts[k]
+        if f then
+          m.encoding, m.segments, m.units, m.characters = f.encoding, f.segments, f.units, f.characters
+        end
+        list[k] = m
+      end
+      rawset(t, "messages", list)
+      return list
     end
-    rawset(t, "message_ids", ids)
-    return ids
+    return nil
   end })
 end
 
@@ -357,7 +373,7 @@ function M.render(c, opts)
       facts = facts }
     if c.body then req.body = unit_text(c.body) end
     for _, h in ipairs(c.headers) do req.headers[h[1]] = unit_text(h[2]) end
-    if use_ids and not ids then lazy_ids(req, rs, i, last, prefix) end
+    lazy_fields(req, rs, i, last, use_ids and not ids and prefix or nil)
     if c.content_type then req.headers["Content-Type"] = c.content_type end
     if basic then req.headers.Authorization = basic end
     if c.auth.type == "oauth2" then
