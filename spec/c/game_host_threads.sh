@@ -23,7 +23,7 @@ if [ -n "${SAN:-}" ]; then
   lib=$build
   make -s BUILD="$lib" all >"$work/make.out" 2>&1 || { cat "$work/make.out"; fail "library build"; }
 else
-  lib="$build-tsan"
+  lib="$build/tsan" # inside the build directory, so make clean removes it
   SAN=-fsanitize=thread
   make -s BUILD="$lib" OPT="-O1 -g" SAN="$SAN" "$lib/libclevertap.a" >"$work/make.out" 2>&1 ||
     { cat "$work/make.out"; fail "ThreadSanitizer library build"; }
