@@ -73,6 +73,9 @@ run() { # name script args...
   out=$("$LUA" "$@" 2>&1) || { echo "$name failed: $out" >&2; exit 1; }
   echo "$out" | grep '^RESULT' | sed "s/^RESULT/$name/"
 }
+# warm both servers up (nginx workers, the sandbox's JIT) before measuring
+"$LUA" bench/send_client.lua "$sink" 100000 64 none >/dev/null
+"$LUA" bench/send_client.lua "$sb" 100000 64 1000 >/dev/null
 {
   run a_client bench/send_client.lua "$sink" "$N" 64 none
   run a_base bench/send_baseline.lua "$sink" "$N"

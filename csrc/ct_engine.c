@@ -201,7 +201,12 @@ static int64_t lane_wait(ct_engine *e, int i, int64_t now)
         if (l->o.rate > 0) {
             lane_refill(l, now);
             if (l->tokens < 1.0) {
-                int64_t t = (int64_t)((1.0 - l->tokens) * 1000.0 / l->o.rate) + 1;
+                /* at high rates wait for a few tokens (5 ms worth) rather than
+                 * waking the transport for every single one */
+                double need = l->o.rate / 200.0;
+                if (need > l->o.burst) need = l->o.burst;
+                if (need < 1.0) need = 1.0;
+                int64_t t = (int64_t)((need - l->tokens) * 1000.0 / l->o.rate) + 1;
                 if (t > w) w = t;
             }
         }
