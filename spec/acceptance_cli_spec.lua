@@ -271,6 +271,17 @@ describe("acceptance: clevertap command", function()
       assert.equal(0, piped.code, piped.stdout .. piped.stderr)
     end)
 
+    it("send takes a payload with its own to, as the reference writes it, when --ids is not given", function()
+      if not has_sandbox() then pending("no sandbox (CLEVERTAP_SANDBOX_URL)") return end
+      local path = file("p.lua", [[return { to = { Email = { "a@example.com" }, Identity = { "JohnDoe" } },
+        tag_group = "my tag group", respect_frequency_caps = false, content = { body = "Sms body" } }]])
+      local doc = json_of(cli.run({ "send", "sms", path, "--json" }, { env = env }))
+      assert.is_true(doc.ok)
+      assert.equal(2, doc.accepted)
+      -- both --ids and a to: which list is meant is unclear
+      assert.equal(3, cli.run({ "send", "sms", path, "--ids", file("ids.txt", "x\n") }, { env = env }).code)
+    end)
+
     it("send exits 3 on a bad identities file, sending nothing", function()
       if not has_sandbox() then pending("no sandbox (CLEVERTAP_SANDBOX_URL)") return end
       local since = sandbox.last_seq()

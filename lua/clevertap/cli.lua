@@ -110,7 +110,8 @@ Usage: clevertap send CHANNEL FILE --ids FILE|- [--type TYPE] [--failed-ids OUT]
 
 Sends the message FILE returns (without `to`) on CHANNEL (push, webpush, email,
 sms) to every identity in the ids file, in batches of 1000, streaming the file.
-One identity per line: `value` typed by --type, or `Type:value`.
+One identity per line: `value` typed by --type, or `Type:value`. Without --ids,
+a payload with its own `to` is sent to those identities.
   --type TYPE        Identity (default), Email, GPID, FBID or objectId
   --failed-ids OUT   write identities that failed or whose outcome is unknown
                      to OUT, one `Type:value` per line (ready for --ids)

@@ -77,7 +77,14 @@ function M.run(ctx, positional, o, result)
   if not CHANNELS[channel] then
     return exit.USAGE, "CHANNEL must be push, webpush, email or sms, got '" .. channel .. "'"
   end
-  if not o.ids then return exit.USAGE, "send needs --ids FILE (one identity per line, - for stdin)" end
+  if not o.ids then
+    -- Without --ids only a payload with its own `to` can be sent; anything
+    -- else (a message file, a file that does not load) is a usage mistake.
+    local loaded = require("clevertap.cli.campaigns").load(path)
+    if not (loaded and #loaded == 1 and loaded[1].payload.to ~= nil) then
+      return exit.USAGE, "send needs --ids FILE (one identity per line, - for stdin), or a 'to' in the message file"
+    end
+  end
   local default_type = o.type or "Identity"
   if not ids.is_type(default_type) then
     return exit.USAGE, "--type must be one of " .. table.concat(ids.TYPES, ", ") .. ", got '" .. default_type .. "'"
@@ -97,10 +104,13 @@ function M.run(ctx, positional, o, result)
   if #items ~= 1 then
     return ctx:fail(exit.INVALID, path .. ": send takes one message, the file returned " .. #items, nil, result)
   end
-  if has_to then
+  -- Identities come from --ids, or (a payload as the reference writes it)
+  -- from the file's own `to`; not both.
+  if has_to and o.ids then
     return ctx:fail(exit.INVALID, path .. ": /to: remove 'to' from the message file; identities come from --ids",
       nil, result)
   end
+
 
   -- The file for the rest is opened first: finding out it cannot be
   -- written after the send would lose the list it is meant to keep.
@@ -116,10 +126,16 @@ function M.run(ctx, positional, o, result)
 
   -- Every line is checked (and counted, for the progress bar) before
   -- anything is sent; standard input is copied to a temporary file on the way.
-  local source, serr = ids.scan(o.ids, default_type)
+  local source, serr
+  if o.ids then
+    source, serr = ids.scan(o.ids, default_type)
+  else
+    local n = count_to(items[1].payload.to)
+    source = { total = n, read = n, own = true }
+  end
   if not source then return ctx:fail(exit.INVALID, serr .. "; nothing was sent", nil, result) end
   if source.total == 0 then
-    ids.close(source)
+    if not source.own then ids.close(source) end
     return ctx:fail(exit.INVALID, (o.ids == "-" and "stdin" or o.ids) .. ": no identities; nothing was sent",
       nil, result)
   end
@@ -132,17 +148,20 @@ function M.run(ctx, positional, o, result)
   local bar = progress.new(ctx.stderr, mode, source.total)
 
   local client, ccode = ctx:client(o["resend-unknown"] and { resend_unknown = true } or nil, result)
-  if not client then ids.close(source); return ccode end
+  if not client then
+    if not source.own then ids.close(source) end
+    return ccode
+  end
 
   local message = {}
   for k, v in pairs(items[1].payload) do message[k] = v end
-  message.to = ids.to(source)
+  if not source.own then message.to = ids.to(source) end
   local report, err = client:send(channel, message, {
     on_progress = function(p)
       bar.update(math.min(source.read, source.total), p.accepted, p.requests)
     end,
   })
-  ids.close(source)
+  if not source.own then ids.close(source) end
   if report then bar.finish(source.total, report.accepted, report.requests) else bar.finish() end
   if not report then
     if type(err) == "table" and err.report then report = err.report
