@@ -162,6 +162,29 @@ describe("sandbox targets/*", function()
     end)
   end)
 
+  describe("concurrency without injected latency", function()
+    it("answers 429 to some of 8 requests sent together", function()
+      local conns = {}
+      for i = 1, 8 do
+        local c = assert(socket.tcp())
+        c:settimeout(5)
+        assert(c:connect(sandbox.host_port()))
+        conns[i] = c
+      end
+      local raw = sandbox.raw_post("targets/list", '{"from":20250101,"to":20250131}')
+      for _, c in ipairs(conns) do assert(c:send(raw)) end
+      local ok, limited = 0, 0
+      for _, c in ipairs(conns) do
+        local line = assert(c:receive("*l"))
+        if line:match(" 200 ") then ok = ok + 1 elseif line:match(" 429 ") then limited = limited + 1 end
+        c:close()
+      end
+      assert.is_true(ok >= 3, ok .. " answered")
+      assert.is_true(limited >= 1, limited .. " limited")
+      assert.are.equal(8, ok + limited)
+    end)
+  end)
+
   describe("result and complete", function()
     it("says the target hasn't been completed until it is, then gives sent and clicked", function()
       local _, created = sandbox.api("targets/create", campaign())

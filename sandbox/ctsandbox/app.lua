@@ -171,6 +171,10 @@ function M.handle()
     if not take_targets_slot(conf) then
       return respond.send(respond.fail(429, "Too many concurrent requests", 429))
     end
+    -- Real targets/* calls take a while; without a service time, requests
+    -- sent together would be answered one by one and never be concurrent.
+    local ms = tonumber(conf.targets_latency_ms) or 0
+    if ms > 0 then ngx.sleep(ms / 1000) end
   end
 
   if fault and fault.kind == "latency" then

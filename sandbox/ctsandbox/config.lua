@@ -16,6 +16,8 @@ M.defaults = {
   send_rate_per_sec = 0,
   -- targets/*: documented 429 beyond 3 concurrent requests; 0 disables.
   targets_concurrency = 3,
+  -- targets/*: service time (ms), so requests sent together overlap.
+  targets_latency_ms = 20,
   -- send/*: identities per request (documented 1000).
   max_identities = 1000,
   -- Seconds after creation a campaign completes on its own; 0 = only via
