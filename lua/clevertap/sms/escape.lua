@@ -143,6 +143,13 @@ end
 
 --- Any Lua value as JSON text; nil, reason for what JSON cannot carry.
 function M.json_value(v)
+  local tv = type(v)
+  if tv == "string" then
+    if not M.valid_utf8(v) then return nil, "a string that is not valid UTF-8" end
+    return '"' .. M.json_string(v) .. '"'
+  elseif tv == "number" then
+    return M.number(v)
+  end
   return encode_value(v, {})
 end
 

@@ -248,10 +248,13 @@ function M.render(c, opts)
     end
     if v == nil then
       if name == "MessageID" and prefix then return prefix .. "-" .. ri end
-      v = campaign_value(name)
+      return campaign_value(name), true
     end
     return v
   end
+
+  -- Campaign-level values fill many records: encoded once per slot.
+  local encoded = {}
 
   local missing = {}
   -- Appends the rendered parts to buf; r = nil for campaign-level values.
@@ -262,8 +265,11 @@ function M.render(c, opts)
       if type(p) == "string" then
         buf[n] = p
       else
-        local v = value_of(p.name, r, ri)
-        if v == nil then
+        local v, shared = value_of(p.name, r, ri)
+        local cached = shared and encoded[p]
+        if cached then
+          buf[n] = cached
+        elseif v == nil then
           local key = p.name .. (r and ri or "")
           if not missing[key] then
             missing[key] = true
@@ -277,6 +283,8 @@ function M.render(c, opts)
             problem("/", "$$" .. p.name .. " (in " .. p.where .. ")" .. (r and (" for " .. who(r, ri)) or "")
               .. ": cannot use " .. err)
             s = ""
+          elseif shared then
+            encoded[p] = s
           end
           buf[n] = s
         end
