@@ -353,6 +353,8 @@ describe("provider:send", function()
     local secret = 'p@ss w/"x"'
     local text = "a " .. secret .. " b p%40ss%20w%2F%22x%22 c p%40ss+w%2F%22x%22 d p@ss w/\"x\" e"
     assert.equal("a *** b *** c *** d *** e", redact(text, { secret }))
+    -- too short to hide without hiding the message
+    assert.equal("a p b", redact("a p b", { "p" }))
   end)
 
   it("keeps secrets out of network errors", function()
