@@ -121,6 +121,14 @@ describe("sandbox SMS provider", function()
     assert.are.equal(401, (sms("oauth")))
   end)
 
+  it("checks any bearer token by default, and none with auth = none", function()
+    assert.are.equal(401, (sms("plain", { Authorization = "Bearer made-up" })))
+    assert.are.equal(200, (sms("plain", { Authorization = "Bearer " .. get_token() })))
+    assert.are.equal(200, (sms("plain")))
+    sandbox.provider("static", { auth = "none" })
+    assert.are.equal(200, (sms("static", { Authorization = "Bearer static-api-key" })))
+  end)
+
   it("accepts client credentials in a Basic header on the token endpoint", function()
     local status, body = token_request({ grant_type = "client_credentials" },
       { Authorization = basic("sandbox-client", "sandbox-secret") })

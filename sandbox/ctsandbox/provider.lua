@@ -89,7 +89,8 @@ local function check_auth(req, p)
   local mode = p.auth or "auto"
   if mode == "none" then return nil end
   local token = bearer(req.headers)
-  local wants_oauth = mode == "oauth" or (mode == "auto" and token and token:sub(1, #TOKEN_PREFIX) == TOKEN_PREFIX)
+  -- "auto": any bearer token must be one we issued and still valid.
+  local wants_oauth = mode == "oauth" or (mode == "auto" and token ~= nil)
   if wants_oauth then
     if not token or not tokens():get(token) then
       return 401, { error = "invalid_token", error_description = "The access token is missing, invalid or expired" },
