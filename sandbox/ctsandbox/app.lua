@@ -1,6 +1,5 @@
 --- Request pipeline of the sandbox: read and log the request, pick a fault,
 -- enforce the API's limits and credentials, dispatch, answer.
-local json = require "ctsandbox.json"
 local config = require "ctsandbox.config"
 local reqlog = require "ctsandbox.reqlog"
 local faults = require "ctsandbox.faults"
@@ -11,9 +10,8 @@ local M = {}
 
 function M.init()
   local path = os.getenv("CT_SANDBOX_CONFIG")
-  local conf = config.load_file(path)
+  config.load_file(path)
   M.dir = path and path:match("^(.*)/[^/]*$") or "."
-  M.base = conf
   require("ctsandbox.validate").load()
 end
 
@@ -205,7 +203,5 @@ function M.after()
     ngx.shared.ct_state:incr("targets_inflight", -1, 0)
   end
 end
-
-M.json = json
 
 return M
