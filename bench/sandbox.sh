@@ -55,5 +55,7 @@ rps=$(sed -n 's/^Requests\/sec:[[:space:]]*\([0-9.]*\).*/\1/p' "$work/wrk.out")
 non2xx=$(sed -n 's/^[[:space:]]*Non-2xx or 3xx responses:[[:space:]]*\([0-9]*\).*/\1/p' "$work/wrk.out")
 sockerr=$(sed -n 's/^[[:space:]]*Socket errors:\(.*\)/\1/p' "$work/wrk.out")
 logged=$(wc -l <"$work/sb/requests.jsonl")
+server=$(curl -s "${url%/1}/_sandbox/stats" 2>/dev/null || echo "?")
+echo "server: $server"
 echo "result: ${rps:-0} requests/s, non-2xx: ${non2xx:-0}, socket errors:${sockerr:- none}, logged lines: $logged"
 [ -z "$non2xx" ] && [ -z "$sockerr" ]

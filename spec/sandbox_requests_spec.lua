@@ -133,6 +133,20 @@ describe("sandbox request log", function()
     assert.are.equal(8 * rounds, lines)
   end)
 
+  it("counts answers by status and path", function()
+    sandbox.api("send/push", payload)
+    sandbox.api("send/push", payload, { auth = false })
+    sandbox.api("send/push", payload, { fault = "500-89" })
+    sandbox.raw(sandbox.raw_post("send/email", cjson.encode(payload),
+      { ["X-Sandbox-Fault"] = "drop", Connection = "close" }))
+    local st = sandbox.stats()
+    assert.are.equal(4, st.requests)
+    assert.are.same({ ["200"] = 1, ["401"] = 1, ["500"] = 1, ["444"] = 1 }, st.by_status)
+    assert.are.same({ ["/1/send/push.json"] = 3, ["/1/send/email.json"] = 1 }, st.by_path)
+    sandbox.reset()
+    assert.are.equal(0, sandbox.stats().requests)
+  end)
+
   it("cuts bodies longer than log_body_max, keeping their length", function()
     sandbox.configure { log_body_max = 10 }
     local body = cjson.encode(payload)

@@ -159,6 +159,7 @@ function M.handle()
   }
   local provider = path:sub(1, 10) == "/provider/" and require("ctsandbox.provider") or nil
   req.seq = record(req, conf, provider and provider.secrets(req, conf))
+  ngx.ctx.counted_path = path
   -- Lets a spec find the log record of exactly this request.
   ngx.header["X-Sandbox-Request-Seq"] = req.seq
 
@@ -197,10 +198,17 @@ function M.handle()
   return respond.send(status, body, headers, fault)
 end
 
---- Log phase: frees the targets/* concurrency slot whatever happened.
+--- Log phase: frees the targets/* concurrency slot whatever happened, and
+-- counts answers by status and path (GET /_sandbox/stats; 444 = dropped).
 function M.after()
-  if ngx.ctx.targets_slot then
+  local ctx = ngx.ctx
+  if ctx.targets_slot then
     ngx.shared.ct_state:incr("targets_inflight", -1, 0)
+  end
+  if ctx.counted_path then
+    local stats = ngx.shared.ct_stats
+    stats:incr("status:" .. ngx.status, 1, 0)
+    stats:incr("path:" .. ctx.counted_path, 1, 0)
   end
 end
 

@@ -42,6 +42,7 @@ local function reset()
   state:delete("create_slot")
   state:incr("rate_gen", 1, 0)
   ngx.shared.ct_tokens:flush_all()
+  ngx.shared.ct_stats:flush_all()
   reqlog.truncate()
   return answer(200, { status = "ok" })
 end
@@ -69,6 +70,23 @@ routes["GET /_sandbox/requests"] = function()
   local args = ngx.req.get_uri_args()
   return answer(200, reqlog.read({ path = args.path, prefix = args.prefix, since = args.since,
     since_time = args.since_time, method = args.method, last = args.last }))
+end
+
+-- Answers given since the last reset, by HTTP status and by path.
+routes["GET /_sandbox/stats"] = function()
+  local stats = ngx.shared.ct_stats
+  local out = { requests = 0, by_status = {}, by_path = {} }
+  for _, key in ipairs(stats:get_keys(0)) do
+    local kind, name = key:match("^(%a+):(.*)$")
+    local n = stats:get(key) or 0
+    if kind == "status" then
+      out.by_status[name] = n
+      out.requests = out.requests + n
+    elseif kind == "path" then
+      out.by_path[name] = n
+    end
+  end
+  return answer(200, out)
 end
 
 routes["DELETE /_sandbox/requests"] = function()

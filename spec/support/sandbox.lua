@@ -12,6 +12,8 @@
 --                                 --   query, args, headers (lower-case names, secrets "REDACTED"),
 --                                 --   body, body_length, body_truncated }
 --   sandbox.last_seq()            -- seq of the newest recorded request (0 if none), for `since`
+--   sandbox.stats()               -- { requests = n, by_status = { ["200"] = n, ["444"] = dropped },
+--                                 --   by_path = { ["/1/send/push.json"] = n } } since the last reset
 --   sandbox.faults(rules [, seed])-- install fault rules: { { path =, fault =, count =, every =,
 --                                 --   probability =, ms =, retry_after =, bytes =, after = } }
 --   sandbox.clear_faults(), sandbox.fault_status()
@@ -151,6 +153,8 @@ function M.last_seq()
   local all = M.requests()
   return #all > 0 and all[#all].seq or 0
 end
+
+function M.stats() return control("GET", "/stats") end
 
 function M.faults(rules, seed)
   local doc = rules
