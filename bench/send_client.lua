@@ -1,10 +1,10 @@
 --- One side of bench/send.sh: lua-clevertap sends N identities via send/push.
---   lua bench/send_client.lua BASE_URL N CONCURRENCY SEND_RATE|none
+--   lua bench/send_client.lua BASE_URL N CONCURRENCY|default SEND_RATE|none|default
 -- Prints one RESULT line: identities, requests, wall and CPU seconds, memory.
 local clevertap = require "clevertap"
 local core = require "clevertap.core"
 
-local url, n, conc, rate = arg[1], tonumber(arg[2]), tonumber(arg[3]), arg[4]
+local url, n, conc, rate = arg[1], tonumber(arg[2]), tonumber(arg[3]), arg[4] -- conc nil: default
 
 local function status_kb(field)
   for line in io.lines("/proc/self/status") do
@@ -20,7 +20,7 @@ collectgarbage()
 local rss_ids = status_kb("VmRSS")
 
 local send_rate = false -- "none": no client-side limit
-if rate ~= "none" then send_rate = tonumber(rate) end
+if rate == "default" then send_rate = nil elseif rate ~= "none" then send_rate = tonumber(rate) end
 local client = assert(clevertap.new {
   account_id = "SANDBOX-ACCOUNT-ID", passcode = "SANDBOX-PASSCODE", base_url = url,
   concurrency = conc, send_rate = send_rate,

@@ -36,7 +36,7 @@ typedef struct ct_client_opts {
     const char *base_url;     /* overrides region, e.g. "http://127.0.0.1:8080/1"; NULL: env CLEVERTAP_BASE_URL */
     long connect_timeout_ms;  /* default 10000 */
     long timeout_ms;          /* whole request; default 30000 */
-    int send_concurrency;     /* send/... requests in flight; default 64 */
+    int send_concurrency;     /* send/... requests in flight; default 128 */
     double send_rate;         /* send/... requests per second; default 1000 (the API's ceiling); < 0 = none */
     int targets_concurrency;  /* targets/... requests in flight; default 3 */
     double create_rate;       /* targets/create per second; default 1; < 0 = none */

@@ -115,8 +115,9 @@ ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, ch
     c->retry.total_ms = o->retry_total_ms > 0 ? o->retry_total_ms : 120000;
     c->resend_unknown = o->resend_unknown;
     c->insecure = o->insecure;
-    /* 64 in flight sustain the documented 1000 requests/s at 64 ms per round trip */
-    c->send_concurrency = o->send_concurrency > 0 ? o->send_concurrency : 64;
+    /* 128 in flight sustain the documented 1000 requests/s up to 128 ms per
+     * round trip (the rate limit, not the concurrency, is the ceiling) */
+    c->send_concurrency = o->send_concurrency > 0 ? o->send_concurrency : 128;
     if (o->ca_file && !(c->ca_file = dup0(o->ca_file))) goto oom;
 
     uint64_t seed = x->seed ? x->seed : ((uint64_t)time(NULL) << 20) ^ (uint64_t)(uintptr_t)c;
@@ -127,8 +128,12 @@ ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, ch
     ct_lane_opts lc = { 0, cr, 1, c->lane_targets };
     c->lane_create = ct_engine_lane(c->e, &lc);
     double sr = o->send_rate == 0 ? 1000.0 : (o->send_rate < 0 ? 0 : o->send_rate);
-    /* a burst as large as the concurrency lets a pipeline refill at once */
-    ct_lane_opts ls = { c->send_concurrency, sr, c->send_concurrency, -1 };
+    /* a burst of 50 ms worth of requests: a refilling pipeline starts at
+     * once, and no second sees more than 5% over the rate */
+    double burst = sr / 20.0;
+    if (burst > c->send_concurrency) burst = c->send_concurrency;
+    if (burst < 1) burst = 1;
+    ct_lane_opts ls = { c->send_concurrency, sr, burst, -1 };
     c->lane_send = ct_engine_lane(c->e, &ls);
     if (c->lane_targets < 0 || c->lane_create < 0 || c->lane_send < 0) goto oom;
 
