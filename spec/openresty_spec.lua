@@ -827,6 +827,16 @@ describe("examples/openresty", function()
     local status = ngxh.http(port, "POST", "/campaign/send?n=0")
     assert.are.equal(400, status)
   end)
+
+  it("logged no error or warning while doing all that", function()
+    local problems = {}
+    for line in (read(dir .. "/error.log") or ""):gmatch("[^\n]+") do
+      if line:find("%[warn%]") or line:find("%[error%]") or line:find("%[alert%]") or line:find("%[crit%]") then
+        problems[#problems + 1] = line
+      end
+    end
+    assert.are.same({}, problems)
+  end)
 end)
 
 describe("clevertap.transport.ngx.url", function()
