@@ -109,6 +109,20 @@ describe("sandbox SMS provider", function()
     assert.are.equal("Basic REDACTED", sandbox.requests { prefix = "/provider/basic/" }[1].headers.authorization)
   end)
 
+  it("shows provider settings with their secrets hidden", function()
+    sandbox.provider("shown", { auth = "basic", user = "ct", password = "pw-secret",
+      oauth_clients = { id1 = "client-secret-1" } })
+    local _, one = sandbox.request { method = "GET", path = "/_sandbox/providers/shown" }
+    assert.are.equal("ct", one.user)
+    assert.are.equal("REDACTED", one.password)
+    assert.are.same({ id1 = "REDACTED" }, one.oauth_clients)
+    local _, _, raw = sandbox.request { method = "GET", path = "/_sandbox/config" }
+    assert.is_nil(raw:find("pw-secret", 1, true))
+    assert.is_nil(raw:find("client-secret-1", 1, true))
+    assert.is_nil(raw:find("sandbox-secret", 1, true))
+    assert.is_nil(raw:find(sandbox.passcode, 1, true))
+  end)
+
   it("issues client-credentials tokens and accepts them as bearer tokens", function()
     local token, body = get_token()
     assert.are.equal("Bearer", body.token_type)

@@ -47,15 +47,30 @@ local function reset()
   return answer(200, { status = "ok" })
 end
 
+local function hide_values(t)
+  local out = {}
+  for k in pairs(type(t) == "table" and t or {}) do out[k] = reqlog.REDACTED end
+  return out
+end
+
+-- A provider's settings with its password and client secrets hidden.
+local function public_provider(p)
+  local out = config.merge({}, p or {})
+  if out.password ~= nil then out.password = reqlog.REDACTED end
+  if out.oauth_clients ~= nil then out.oauth_clients = hide_values(out.oauth_clients) end
+  return out
+end
+
 -- Settings with secrets hidden, for GET /_sandbox/config.
 local function public_config()
   local conf = config.merge({}, config.get())
   conf.passcode = reqlog.REDACTED
   local oauth = config.merge({}, conf.oauth or {})
-  local clients = {}
-  for id in pairs(oauth.clients or {}) do clients[id] = reqlog.REDACTED end
-  oauth.clients = clients
+  oauth.clients = hide_values(oauth.clients)
   conf.oauth = oauth
+  local providers = {}
+  for name, p in pairs(conf.providers or {}) do providers[name] = public_provider(p) end
+  conf.providers = providers
   return conf
 end
 
@@ -161,7 +176,7 @@ local function provider_route(method, path)
   local name = path:match("^/_sandbox/providers/([^/]+)$")
   if not name then return nil end
   if method == "GET" then
-    return answer(200, (config.get().providers or {})[name] or {})
+    return answer(200, public_provider((config.get().providers or {})[name]))
   end
   if method ~= "POST" then return nil end
   local doc, err = body_json()
