@@ -7,6 +7,7 @@ CT_EXPORT int luaopen_clevertap_core(lua_State *L)
     lua_newtable(L);
     ct_l_open_validate(L);
     ct_l_open_client(L);
+    ct_l_open_sms(L);
     lua_pushliteral(L, CT_VERSION);
     lua_setfield(L, -2, "version");
     return 1;

@@ -8,5 +8,6 @@
  * top of the stack. */
 void ct_l_open_validate(lua_State *L);
 void ct_l_open_client(lua_State *L);
+void ct_l_open_sms(lua_State *L);
 
 #endif

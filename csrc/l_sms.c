@@ -307,12 +307,3 @@ void ct_l_open_sms(lua_State *L)
     lua_pushcfunction(L, l_sms_records);
     lua_setfield(L, -2, "sms_records");
 }
-
-/* Loadable from the same shared object without the core table (see
- * lua/clevertap/sms/fast.lua), for builds whose core does not register it. */
-CT_EXPORT int luaopen_clevertap_sms_fast(lua_State *L)
-{
-    lua_newtable(L);
-    ct_l_open_sms(L);
-    return 1;
-}

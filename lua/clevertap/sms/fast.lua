@@ -1,18 +1,12 @@
 --- The C fast path of render (csrc/l_sms.c): renders the batch records of
 -- a request in one call. It covers strings, numbers and booleans; anything
 -- else (and any problem) makes it decline, and the Lua path renders that
--- request. Found in clevertap.core, or loaded from the same shared object.
+-- request. Registered in clevertap.core.
 local M = {}
 
 local function load()
   local ok, core = pcall(require, "clevertap.core")
   if ok and type(core) == "table" and core.sms_records then return core end
-  local path = package.searchpath and package.searchpath("clevertap.core", package.cpath)
-  if not path then return nil end
-  local open = package.loadlib(path, "luaopen_clevertap_sms_fast")
-  if not open then return nil end
-  local ok2, t = pcall(open)
-  if ok2 and type(t) == "table" and t.sms_records then return t end
   return nil
 end
 
