@@ -212,7 +212,7 @@ local raw = {
 
 function M.origin()
   local what = ngx.var.uri:match("^/origin/(.*)$")
-  if what ~= "noread" then ngx.req.read_body() end
+  if what ~= "noread" and what ~= "slowread" then ngx.req.read_body() end
   if what == "echo" then
     local h = ngx.req.get_headers()
     ngx.header["Content-Type"] = "application/json"
@@ -230,6 +230,11 @@ function M.origin()
     ngx.sleep(tonumber(ngx.var.arg_t) or 1)
     ngx.header["Content-Length"] = 5
     ngx.print("slept")
+  elseif what == "slowread" then
+    -- Takes the body 256 KB every 400 ms.
+    local sock = assert(ngx.req.socket())
+    while sock:receive(262144) do ngx.sleep(0.4) end
+    return ngx.exit(444)
   elseif what == "noread" then
     -- Never reads the request body, so a big upload stalls.
     ngx.sleep(3)
@@ -288,6 +293,13 @@ end
 function run.stalled_upload()
   return get(nil, nil, { url = "http://127.0.0.1:" .. os.getenv("CT_T_SMALL_PORT") .. "/origin/noread",
     method = "POST", body = string.rep("x", 16 * 1024 * 1024), timeout = 0.5 })
+end
+function run.slow_upload()
+  local t0 = ngx.now()
+  local res, err = get(nil, nil, { url = "http://127.0.0.1:" .. os.getenv("CT_T_SMALL_PORT") .. "/origin/slowread",
+    method = "POST", body = string.rep("x", 4 * 1024 * 1024), timeout = 0.5 })
+  ngx.update_time()
+  return { res = res, err = err, elapsed = ngx.now() - t0 }
 end
 function run.timeout() return get("sleep?t=2", nil, { timeout = 0.3 }) end
 function run.trickle() return get("trickle", nil, { timeout = 0.5 }) end
@@ -573,6 +585,14 @@ describe("ngx transport inside nginx", function()
     assert.are.equal("network", r.err.kind)
     assert.is_false(r.err.sent)
     assert.matches("connect", r.err.message)
+  end)
+
+  it("times out an upload the server takes slowly within the request's timeout", function()
+    local r = run("slow_upload")
+    assert.is_table(r.err, json.encode(r))
+    assert.are.equal("timeout", r.err.kind)
+    assert.is_false(r.err.sent)
+    assert.is_true(r.elapsed < 1.5, "took " .. r.elapsed .. " s")
   end)
 
   it("times out a slow answer and a trickling body within the request's timeout", function()
