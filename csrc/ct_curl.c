@@ -3,6 +3,7 @@
 #include "ct_sb.h"
 
 #include <curl/curl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,13 +21,61 @@ typedef struct xfer {
     struct xfer *next;   /* running list or free pool */
 } xfer;
 
+/* Sockets libcurl asked us to watch (socket_action interface): only
+ * transfers with activity are processed, instead of every transfer on each
+ * curl_multi_perform. */
+typedef struct watch {
+    curl_socket_t fd;
+    short events;
+} watch;
+
 struct ct_curl {
     CURLM *multi;
     ct_curl_opts o;
     char *ca_file, *user_agent;
     xfer *running, *pool;
     size_t nrunning;
+    watch *watches;
+    size_t nwatch, capwatch;
+    struct pollfd *pfds;
+    size_t cappfd;
+    int64_t timer_at; /* libcurl's next timeout (monotonic ms), -1 = none */
 };
+
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    (void)easy;
+    (void)socketp;
+    ct_curl *c = userp;
+    size_t i = 0;
+    while (i < c->nwatch && c->watches[i].fd != fd) i++;
+    if (what == CURL_POLL_REMOVE) {
+        if (i < c->nwatch) c->watches[i] = c->watches[--c->nwatch];
+        return 0;
+    }
+    short ev = (short)(((what & CURL_POLL_IN) ? POLLIN : 0) | ((what & CURL_POLL_OUT) ? POLLOUT : 0));
+    if (i == c->nwatch) {
+        if (c->nwatch == c->capwatch) {
+            size_t cap = c->capwatch ? c->capwatch * 2 : 32;
+            watch *w = realloc(c->watches, cap * sizeof *w);
+            if (!w) return -1;
+            c->watches = w;
+            c->capwatch = cap;
+        }
+        c->watches[c->nwatch].fd = fd;
+        c->nwatch++;
+    }
+    c->watches[i].events = ev;
+    return 0;
+}
+
+static int on_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    (void)multi;
+    ct_curl *c = userp;
+    c->timer_at = timeout_ms < 0 ? -1 : ct_now_ms() + timeout_ms;
+    return 0;
+}
 
 int64_t ct_now_ms(void)
 {
@@ -68,6 +117,11 @@ ct_curl *ct_curl_new(const ct_curl_opts *o)
     }
     /* HTTP/2 multiplexing where the server offers it (TLS + ALPN) */
     curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+    c->timer_at = -1;
+    curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+    curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
     if (o->max_connections > 0)
         curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, o->max_connections);
     /* libcurl sizes its connection cache by the handles currently added (4
@@ -310,36 +364,90 @@ static int collect(ct_curl *c, ct_engine *e)
     return n;
 }
 
-static void start_ready(ct_curl *c, ct_engine *e)
+static int start_ready(ct_curl *c, ct_engine *e)
 {
     int64_t now = ct_now_ms();
     ct_req *r;
+    int n = 0;
     while ((r = ct_engine_next(e, now))) {
-        if (!start(c, r)) ct_engine_fail(e, r, now, CT_EK_NETWORK, 0, "out of memory starting a transfer");
+        if (start(c, r)) n++;
+        else ct_engine_fail(e, r, now, CT_EK_NETWORK, 0, "out of memory starting a transfer");
+    }
+    return n;
+}
+
+/* Lets libcurl run its timers when due (new transfers start this way). */
+static int run_timer(ct_curl *c)
+{
+    int running = 0;
+    if (c->timer_at < 0 || ct_now_ms() < c->timer_at) return 0;
+    c->timer_at = -1;
+    curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    return 1;
+}
+
+/* Waits up to t ms for socket activity and hands it to libcurl. */
+static void wait_sockets(ct_curl *c, int t)
+{
+    if (c->cappfd < c->nwatch) {
+        size_t cap = c->nwatch + 16;
+        struct pollfd *p = realloc(c->pfds, cap * sizeof *p);
+        if (!p) return;
+        c->pfds = p;
+        c->cappfd = cap;
+    }
+    size_t n = c->nwatch;
+    for (size_t i = 0; i < n; i++) {
+        c->pfds[i].fd = c->watches[i].fd;
+        c->pfds[i].events = c->watches[i].events;
+        c->pfds[i].revents = 0;
+    }
+    int rc = poll(c->pfds, (nfds_t)n, t);
+    if (rc <= 0) return;
+    for (size_t i = 0; i < n; i++) {
+        short re = c->pfds[i].revents;
+        if (!re) continue;
+        int flags = ((re & (POLLIN | POLLHUP)) ? CURL_CSELECT_IN : 0) | ((re & POLLOUT) ? CURL_CSELECT_OUT : 0) |
+                    ((re & (POLLERR | POLLNVAL)) ? CURL_CSELECT_ERR : 0);
+        int running = 0;
+        /* the socket may be gone already if an earlier action closed it */
+        curl_multi_socket_action(c->multi, c->pfds[i].fd, flags, &running);
     }
 }
 
 int ct_curl_poll(ct_curl *c, ct_engine *e, int timeout_ms)
 {
-    int running = 0, done = 0;
+    int done = 0;
     start_ready(c, e);
-    curl_multi_perform(c->multi, &running);
+    run_timer(c);
     done += collect(c, e);
+    /* wait only when nothing happened yet; sockets are always checked, so
+     * poll(0) from a frame loop still moves every transfer along */
+    int t = 0;
     if (done == 0 && timeout_ms > 0) {
-        int t = timeout_ms;
-        int64_t w = ct_engine_wait(e, ct_now_ms());
+        int64_t now = ct_now_ms();
+        t = timeout_ms;
+        int64_t w = ct_engine_wait(e, now);
         if (w >= 0 && w < t) t = (int)w;
-        long ct = -1;
-        curl_multi_timeout(c->multi, &ct);
-        if (ct >= 0 && ct < t) t = (int)ct;
-        if (t > 0) curl_multi_poll(c->multi, NULL, 0, t, NULL);
-        curl_multi_perform(c->multi, &running);
+        if (c->timer_at >= 0) {
+            int64_t ct = c->timer_at - now;
+            if (ct < 0) ct = 0;
+            if (ct < t) t = (int)ct;
+        }
+    }
+    if (c->nwatch > 0) {
+        wait_sockets(c, t);
+    } else if (t > 0) {
+        struct timespec ts = { t / 1000, (long)(t % 1000) * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    run_timer(c);
+    done += collect(c, e);
+    /* what finished may have freed slots, time may have brought tokens */
+    if (start_ready(c, e) > 0) {
+        run_timer(c);
         done += collect(c, e);
     }
-    /* what finished may have freed slots: start the next requests now */
-    start_ready(c, e);
-    curl_multi_perform(c->multi, &running);
-    done += collect(c, e);
     return done;
 }
 
@@ -362,6 +470,8 @@ void ct_curl_free(ct_curl *c, ct_engine *e)
         xfer_destroy(x);
     }
     curl_multi_cleanup(c->multi);
+    free(c->watches);
+    free(c->pfds);
     free(c->ca_file);
     free(c->user_agent);
     free(c);
