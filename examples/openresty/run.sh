@@ -23,7 +23,8 @@ case "$cmd" in
     build=${BUILD:-build}
     case "$build" in /*) ;; *) build="$root/$build" ;; esac
     [ -f "$build/luajit/clevertap/core.so" ] || { echo "missing $build/luajit/clevertap/core.so: run make" >&2; exit 1; }
-    resolver=$(awk '$1 == "nameserver" { print $2; exit }' /etc/resolv.conf 2>/dev/null || true)
+    # The first IPv4 name server (nginx's resolver takes no scoped IPv6 address).
+    resolver=$(awk '$1 == "nameserver" && $2 ~ /^[0-9.]+$/ { print $2; exit }' /etc/resolv.conf 2>/dev/null || true)
     user=""
     # As root, nginx would run its workers as "nobody".
     [ "$(id -u)" = 0 ] && user="user root root;"
