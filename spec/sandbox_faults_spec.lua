@@ -39,11 +39,15 @@ describe("sandbox faults", function()
       assert.are.same({ status = "fail", error = "Unexpected error, please try again", code = 89 }, body)
     end)
 
-    it("503 with a body that is not JSON", function()
-      local status, body, raw = push { fault = "503" }
+    it("503 with a body that is not JSON, Retry-After on request", function()
+      local status, body, raw, headers = push { fault = "503" }
       assert.are.equal(503, status)
       assert.is_nil(body)
       assert.is_true(#raw > 0)
+      assert.is_nil(headers["retry-after"])
+      status, _, _, headers = push { fault = "503;retry_after=2" }
+      assert.are.equal(503, status)
+      assert.are.equal("2", headers["retry-after"])
     end)
 
     it("latency delays the normal answer", function()

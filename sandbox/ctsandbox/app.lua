@@ -109,9 +109,10 @@ local function before_fault(fault)
   elseif k == "500-89" then
     return respond.fail(500, "Unexpected error, please try again", 89)
   elseif k == "503" then
+    local headers = { ["Content-Type"] = "text/html" }
+    if fault.retry_after then headers["Retry-After"] = tostring(fault.retry_after) end
     return 503, "<html><head><title>503 Service Temporarily Unavailable</title></head>"
-      .. "<body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>\n",
-      { ["Content-Type"] = "text/html" }
+      .. "<body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>\n", headers
   end
 end
 
