@@ -45,9 +45,9 @@ describe("sandbox faults", function()
       assert.is_nil(body)
       assert.is_true(#raw > 0)
       assert.is_nil(headers["retry-after"])
-      status, _, _, headers = push { fault = "503;retry_after=2" }
-      assert.are.equal(503, status)
-      assert.are.equal("2", headers["retry-after"])
+      local again, _, _, later = push { fault = "503;retry_after=2" }
+      assert.are.equal(503, again)
+      assert.are.equal("2", later["retry-after"])
     end)
 
     it("latency delays the normal answer", function()
