@@ -6,7 +6,9 @@ local socket = require("socket")
 local ngxh = {} -- nginx harness helpers, below
 
 local ROOT = assert(io.popen("pwd")):read("*l")
-local BUILD = os.getenv("BUILD") or "build"
+-- The module nginx loads: a sanitizer build cannot go into an
+-- uninstrumented nginx, so tools/sanitize.sh names a plain one.
+local BUILD = os.getenv("SANDBOX_BUILD") or os.getenv("BUILD") or "build"
 local NGINX = os.getenv("NGINX") or "/usr/sbin/nginx"
 local MODULES = "/usr/share/nginx/modules-available"
 
@@ -103,7 +105,8 @@ end
 function ngxh.start(dir, conf, port)
   assert(sh("mkdir -p " .. dir .. "/logs " .. dir .. "/tmp"))
   write(dir .. "/nginx.conf", conf)
-  local cmd = ("%s -p %s -c %s/nginx.conf -e %s/logs/error.log >%s/logs/start.out 2>&1")
+  -- A sanitizer runtime preloaded into busted must not reach nginx.
+  local cmd = ("env -u LD_PRELOAD %s -p %s -c %s/nginx.conf -e %s/logs/error.log >%s/logs/start.out 2>&1")
     :format(NGINX, dir, dir, dir, dir)
   if not sh(cmd) then
     error("nginx did not start:\n" .. (read(dir .. "/logs/start.out") or "")
@@ -737,7 +740,7 @@ describe("examples/openresty", function()
   local function example(cmd, ...)
     local env = cmd == "start" and ("BUILD=%s CLEVERTAP_BASE_URL=%s CLEVERTAP_ACCOUNT_ID=%s CLEVERTAP_PASSCODE=%s")
       :format(BUILD, sandbox.url(), sandbox.account_id, sandbox.passcode) or ""
-    return sh(env .. " examples/openresty/run.sh " .. cmd .. " " .. table.concat({ ... }, " ")
+    return sh("env -u LD_PRELOAD " .. env .. " examples/openresty/run.sh " .. cmd .. " " .. table.concat({ ... }, " ")
       .. " >>" .. dir .. "/run.out 2>&1")
   end
 
