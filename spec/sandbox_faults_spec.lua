@@ -33,6 +33,15 @@ describe("sandbox faults", function()
       assert.are.equal("7", headers["retry-after"])
     end)
 
+    it("takes option aliases in the header", function()
+      local status, _, _, headers = push { fault = "429-retry-after;retry-after=4" }
+      assert.are.equal(429, status)
+      assert.are.equal("4", headers["retry-after"])
+      local t0 = socket.gettime()
+      assert.are.equal(200, (push { fault = "latency;delay=150" }))
+      assert.is_true(socket.gettime() - t0 >= 0.14)
+    end)
+
     it("500 with code 89", function()
       local status, body = push { fault = "500-89" }
       assert.are.equal(500, status)

@@ -16,6 +16,12 @@ M.KINDS = {
 -- Faults that replace the answer: the request has no effect on the state.
 M.BEFORE = { ["429"] = true, ["429-retry-after"] = true, ["500-89"] = true, ["503"] = true }
 
+-- Other spellings accepted in rules and header options, mapped to the
+-- canonical keys.
+local ALIASES = { kind = "fault", type = "fault", times = "count", nth = "every",
+  latency_ms = "ms", delay_ms = "ms", delay = "ms", duration_ms = "ms",
+  ["retry-after"] = "retry_after", retryAfter = "retry_after", p = "probability" }
+
 local NUMERIC = { ms = true, retry_after = true, bytes = true, status = true, extra = true }
 
 local function dict() return ngx.shared.ct_state end
@@ -36,8 +42,9 @@ function M.parse_header(value)
   end
   if not M.KINDS[fault.kind] then return nil, "unknown fault: " .. head end
   for i = 2, #parts do
-    local k, v = parts[i]:match("^([%w_]+)=(.*)$")
+    local k, v = parts[i]:match("^([%w_%-]+)=(.*)$")
     if not k then return nil, "bad fault option: " .. parts[i] end
+    k = ALIASES[k] or k
     if NUMERIC[k] then
       fault[k] = tonumber(v)
     elseif v == "true" or v == "false" then
@@ -48,10 +55,6 @@ function M.parse_header(value)
   end
   return fault
 end
-
--- Other spellings accepted in rules, mapped to the canonical keys.
-local ALIASES = { kind = "fault", type = "fault", times = "count", nth = "every",
-  latency_ms = "ms", delay_ms = "ms" }
 
 local function normalize(r)
   for alias, key in pairs(ALIASES) do
