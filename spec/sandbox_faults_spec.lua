@@ -33,6 +33,15 @@ describe("sandbox faults", function()
       assert.are.equal("7", headers["retry-after"])
     end)
 
+    it("takes other names for kinds", function()
+      assert.are.equal(500, (push { fault = "500" }))
+      local text, err = raw_push("disconnect")
+      assert.are.equal("", text)
+      assert.are.equal("closed", err)
+      sandbox.faults { { path = PUSH, fault = "500", count = 1 } }
+      assert.are.same({ 500, 200 }, statuses(2))
+    end)
+
     it("takes option aliases in the header", function()
       local status, _, _, headers = push { fault = "429-retry-after;retry-after=4" }
       assert.are.equal(429, status)

@@ -22,6 +22,10 @@ local ALIASES = { kind = "fault", type = "fault", times = "count", nth = "every"
   latency_ms = "ms", delay_ms = "ms", delay = "ms", duration_ms = "ms",
   ["retry-after"] = "retry_after", retryAfter = "retry_after", p = "probability" }
 
+local KIND_ALIASES = { ["500"] = "500-89", truncate = "truncated", nonjson = "non-json",
+  non_json = "non-json", slow = "trickle", delay = "latency", close = "drop", disconnect = "drop",
+  ["429-retry"] = "429-retry-after" }
+
 local NUMERIC = { ms = true, retry_after = true, bytes = true, status = true, extra = true }
 
 local function dict() return ngx.shared.ct_state end
@@ -40,6 +44,7 @@ function M.parse_header(value)
   else
     fault.kind = head
   end
+  fault.kind = KIND_ALIASES[fault.kind] or fault.kind
   if not M.KINDS[fault.kind] then return nil, "unknown fault: " .. head end
   for i = 2, #parts do
     local k, v = parts[i]:match("^([%w_%-]+)=(.*)$")
@@ -60,6 +65,7 @@ local function normalize(r)
   for alias, key in pairs(ALIASES) do
     if r[alias] ~= nil and r[key] == nil then r[key] = r[alias] end
   end
+  r.fault = KIND_ALIASES[r.fault] or r.fault
   return r
 end
 
