@@ -410,6 +410,14 @@ static int batch_next(void *ud, int *type, const char **s, size_t *len, ct_err *
     return 0;
 }
 
+/* core.check_identities(to) -> problems (empty when usable) */
+static int l_check_identities(lua_State *L)
+{
+    long long total = 0;
+    check_to(L, 1, &total);
+    return 1;
+}
+
 /* client:send(endpoint, rest_json, to) -> job | nil, problems */
 static int l_client_send(lua_State *L)
 {
@@ -997,6 +1005,8 @@ void ct_l_open_client(lua_State *L)
     lua_setfield(L, -2, "sleep");
     lua_pushcfunction(L, l_header_problem);
     lua_setfield(L, -2, "header_problem");
+    lua_pushcfunction(L, l_check_identities);
+    lua_setfield(L, -2, "check_identities");
     lua_pushstring(L, ct_curl_version());
     lua_setfield(L, -2, "curl_version");
 }

@@ -152,3 +152,20 @@ describe("client:send batching", function()
     end
   end)
 end)
+
+describe("client:send validation", function()
+  it("reports payload and identity problems together, sending nothing", function()
+    sandbox.reset()
+    local client = U.client()
+    local _, err = client:send("push", { to = { Identity = { "ok", "" } }, content = { title = 5 } })
+    client:close()
+    assert.equal("validation", err.kind)
+    local pointers = {}
+    for _, p in ipairs(err.errors) do pointers[p.pointer] = true end
+    assert.is_true(pointers["/to/Identity/1"])
+    assert.is_true(pointers["/content/title"])
+    assert.matches("and " .. (#err.errors - 1) .. " more", err.message)
+    assert.equal(0, #U.logged("/1/send/push.json"))
+    assert.is_nil(tostring(err):find("\n"))
+  end)
+end)

@@ -341,7 +341,15 @@ function Client:start_send(channel, payload, opts)
   if opts ~= nil then check_options(opts, SEND_OPTS, "send") end
   local endpoint = "send/" .. channel
   local rest, err = encode(endpoint, payload, "to")
-  if not rest then return nil, err end
+  if not rest then
+    -- report the identities' problems too: every problem at once
+    if type(payload) == "table" and err.errors then
+      local list = err.errors
+      for _, p in ipairs(core.check_identities(payload.to)) do list[#list + 1] = p end
+      err = errors.validation(list, endpoint)
+    end
+    return nil, err
+  end
   local cj, problems = self.engine:send(endpoint, rest, payload.to)
   if not cj then return nil, errors.validation(problems, endpoint) end
   local iterator = false

@@ -7,7 +7,8 @@ local Error = {}
 Error.__index = Error
 
 function Error.__tostring(e)
-  local parts = { "clevertap ", tostring(e.kind), " error: ", tostring(e.message) }
+  -- one line, whatever a server put in its message
+  local parts = { "clevertap ", tostring(e.kind), " error: ", (tostring(e.message):gsub("[\r\n]+", " ")) }
   if e.status then parts[#parts + 1] = " (HTTP " .. tostring(e.status) .. ")" end
   if e.code then parts[#parts + 1] = " [code " .. tostring(e.code) .. "]" end
   return table.concat(parts)
