@@ -267,4 +267,24 @@ describe("clevertap.http runner", function()
     assert.equal(5, seen)
     assert.equal(5, report.accepted)
   end)
+
+  it("keeps to its concurrency and retries 429 honouring Retry-After", function()
+    local core = require "clevertap.core"
+    sandbox.faults { { path = "/provider/slow/*", fault = "latency", ms = 150 } }
+    local runner = http.new { concurrency = 2 }
+    local reqs = {}
+    for i = 1, 6 do reqs[i] = { url = provider_url("slow"), body = "{}", items = { i } } end
+    local t0 = core.now()
+    local report = assert(runner:run(reqs))
+    local dt = core.now() - t0
+    assert.equal(6, report.accepted)
+    assert.is_true(dt >= 0.44 and dt < 0.9, "took " .. dt) -- 3 rounds of 2
+    sandbox.faults { { path = "/provider/*", fault = "429-retry-after", retry_after = 1, count = 1 } }
+    t0 = core.now()
+    report = assert(runner:run { { url = provider_url("r"), body = "{}" } })
+    runner:close()
+    assert.is_true(report.ok)
+    assert.equal(2, report.requests)
+    assert.is_true(core.now() - t0 >= 0.95)
+  end)
 end)
