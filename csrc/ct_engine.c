@@ -1,109 +1,13 @@
-/* The request engine (see ct_engine.h): no I/O, no clock, no Lua. */
-#include "ct_engine.h"
-#include "ct_sb.h"
+/* The request engine (see ct_engine.h): no I/O, no clock, no Lua.
+ * Scheduling (lanes, round robin), retries, outcomes and the report here;
+ * identity batches in ct_batch.c. */
+#include "ct_engine_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#define CT_BATCH_MAX 1000
-#define CT_EVENTS_MAX 256
-
-typedef enum { JOB_SINGLE, JOB_BATCH, JOB_GENERIC } job_kind;
-
-struct ct_req {
-    uint64_t id;
-    ct_job *job;
-    char *method, *url;      /* generic jobs own theirs; NULL = the job's */
-    char **headers;          /* generic jobs / refreshed headers; NULL = the job's */
-    size_t nheaders;
-    char *body;
-    size_t body_len;
-    size_t to_off, to_len;   /* the "to" object inside body (batch jobs) */
-    size_t n_ids;
-    long tag;
-    int attempts;
-    int maybe_delivered;     /* an attempt may have reached the server */
-    int64_t first_ms, ready_ms;
-    void *transport;
-    ct_req *next;            /* job queue or engine in-flight list */
-};
-
-typedef struct lane {
-    ct_lane_opts o;
-    int inflight, peak;
-    double tokens;
-    int64_t last_ms;
-    int started;
-} lane;
-
-struct ct_job {
-    ct_engine *e;
-    job_kind kind;
-    ct_job_opts o;
-    char *method, *url;
-    char **headers;
-    size_t nheaders;
-    char *rest;              /* batch: payload without "to", without its leading '{' */
-    size_t rest_len;
-    int rest_empty;
-    ct_source src;
-    ct_reqsource rsrc;
-    char *single_body;
-    size_t single_len;
-    int src_done;
-    ct_err src_err;
-    ct_req *queue;           /* produced or retried requests waiting to start */
-    size_t n_inflight;
-    ct_report rep;
-    ct_outrec *recs;
-    size_t nrecs, caprecs;
-    int status;              /* single jobs */
-    char *body;
-    size_t body_len;
-    ct_err err;
-    long long id_index[CT_ID_NTYPES];
-    ct_sb types[CT_ID_NTYPES];
-    int done, released, finished_listed;
-    int busy;                /* inside a source or classify callback */
-    void *user;
-    ct_job *next, *fin_next;
-};
-
-struct ct_engine {
-    lane *lanes;
-    int nlanes;
-    ct_job *jobs;
-    ct_job *rr;
-    ct_req *inflight;
-    size_t n_inflight;
-    ct_job *fin_head, *fin_tail;
-    uint64_t next_id;
-    uint64_t rng;
-    char *secret;            /* never appears in an error message */
-    int log_on;
-    ct_event events[CT_EVENTS_MAX];
-    size_t ev_head, ev_count;
-};
-
-const char *const ct_id_type_names[CT_ID_NTYPES] = { "FBID", "GPID", "Email", "Identity", "objectId" };
-
-int ct_id_type_from_name(const char *name, size_t len)
-{
-    for (int i = 0; i < CT_ID_NTYPES; i++)
-        if (strlen(ct_id_type_names[i]) == len && memcmp(ct_id_type_names[i], name, len) == 0) return i;
-    return -1;
-}
-
-const char *ct_identity_problem(const char *s, size_t len)
-{
-    if (!s) return "identity must be a string";
-    if (len == 0) return "identity must be a non-empty string";
-    if (!ct_sb_utf8_valid(s, len)) return "identity must be valid UTF-8";
-    return NULL;
-}
 
 const char *ct_err_kind_name(ct_err_kind k)
 {
@@ -510,7 +414,7 @@ size_t ct_engine_events(ct_engine *e, ct_event *out, size_t max)
     return n;
 }
 
-static void add_rec(ct_job *j, ct_req *r, int unknown, const ct_err *err, const char *to, size_t to_len,
+void ct_eng_add_rec(ct_job *j, ct_req *r, int unknown, const ct_err *err, const char *to, size_t to_len,
                     size_t n_ids)
 {
     if (j->nrecs == j->caprecs) {
@@ -535,120 +439,12 @@ static void add_rec(ct_job *j, ct_req *r, int unknown, const ct_err *err, const 
 
 /* ---- producing requests ------------------------------------------------ */
 
-static ct_req *req_new(ct_job *j)
+ct_req *ct_eng_req_new(ct_job *j)
 {
     ct_req *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     r->job = j;
     r->tag = -1;
-    return r;
-}
-
-static void bad_identity(ct_job *j, int type, const char *s, size_t len, const char *why)
-{
-    ct_err err;
-    ct_err_set(&err, CT_EK_VALIDATION, 0, 0, "%s", why);
-    snprintf(err.pointer, sizeof err.pointer, "/to/%s/%lld", ct_id_type_names[type], j->id_index[type]);
-    ct_sb b;
-    ct_sb_init(&b);
-    ct_sb_addc(&b, '{');
-    ct_sb_add_json_string(&b, ct_id_type_names[type], strlen(ct_id_type_names[type]));
-    ct_sb_adds(&b, ":[");
-    if (!s) s = "", len = 0;
-    /* invalid UTF-8 cannot go into JSON text: report it escaped per byte */
-    if (ct_sb_utf8_valid(s, len)) {
-        ct_sb_add_json_string(&b, s, len);
-    } else {
-        ct_sb_addc(&b, '"');
-        for (size_t i = 0; i < len; i++) {
-            char hx[8];
-            unsigned char c = (unsigned char)s[i];
-            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ct_sb_addc(&b, (char)c);
-            else {
-                snprintf(hx, sizeof hx, "\\\\x%02x", c);
-                ct_sb_adds(&b, hx);
-            }
-        }
-        ct_sb_addc(&b, '"');
-    }
-    ct_sb_adds(&b, "]}");
-    add_rec(j, NULL, 0, &err, b.oom ? NULL : b.p, b.len, 1);
-    ct_sb_free(&b);
-}
-
-static ct_req *produce_batch(ct_job *j)
-{
-    size_t n = 0;
-    for (int t = 0; t < CT_ID_NTYPES; t++) j->types[t].len = 0;
-    while (n < CT_BATCH_MAX && !j->src_done && !j->released) {
-        int type = -1;
-        const char *s = NULL;
-        size_t len = 0;
-        int rc = j->src.next(j->src.ud, &type, &s, &len, &j->src_err);
-        if (rc == 0) {
-            j->src_done = 1;
-            break;
-        }
-        if (rc < 0 || type < 0 || type >= CT_ID_NTYPES) {
-            if (j->src_err.kind == CT_EK_NONE)
-                ct_err_set(&j->src_err, CT_EK_VALIDATION, 0, 0, "identity source failed");
-            j->src_done = 1;
-            break;
-        }
-        const char *why = (j->src.checked && s) ? NULL : ct_identity_problem(s, len);
-        if (why) {
-            bad_identity(j, type, s, len, why);
-        } else {
-            ct_sb *b = &j->types[type];
-            if (b->len) ct_sb_addc(b, ',');
-            ct_sb_add_json_string(b, s, len);
-            n++;
-        }
-        j->id_index[type]++;
-    }
-    if (n == 0) return NULL;
-    ct_sb body;
-    ct_sb_init(&body);
-    size_t est = 16 + j->rest_len;
-    for (int t = 0; t < CT_ID_NTYPES; t++) est += j->types[t].len + 16;
-    ct_sb_reserve(&body, est);
-    ct_sb_adds(&body, "{\"to\":");
-    size_t to_off = body.len;
-    ct_sb_addc(&body, '{');
-    int first = 1;
-    for (int t = 0; t < CT_ID_NTYPES; t++) {
-        if (!j->types[t].len) continue;
-        if (!first) ct_sb_addc(&body, ',');
-        first = 0;
-        ct_sb_addc(&body, '"');
-        ct_sb_adds(&body, ct_id_type_names[t]);
-        ct_sb_adds(&body, "\":[");
-        ct_sb_add(&body, j->types[t].p, j->types[t].len);
-        ct_sb_addc(&body, ']');
-    }
-    ct_sb_addc(&body, '}');
-    size_t to_len = body.len - to_off;
-    if (j->rest_empty) ct_sb_addc(&body, '}');
-    else {
-        ct_sb_addc(&body, ',');
-        ct_sb_add(&body, j->rest, j->rest_len);
-    }
-    ct_req *r = req_new(j);
-    size_t blen = 0;
-    char *p = ct_sb_take(&body, &blen);
-    if (!r || !p) {
-        free(r);
-        free(p);
-        ct_err err;
-        ct_err_set(&err, CT_EK_NETWORK, 0, 1, "out of memory building a request");
-        add_rec(j, NULL, 0, &err, NULL, 0, n);
-        return NULL;
-    }
-    r->body = p;
-    r->body_len = blen;
-    r->to_off = to_off;
-    r->to_len = to_len;
-    r->n_ids = n;
     return r;
 }
 
@@ -663,7 +459,7 @@ static ct_req *produce_generic(ct_job *j)
         j->src_done = 1;
         return NULL;
     }
-    ct_req *r = req_new(j);
+    ct_req *r = ct_eng_req_new(j);
     if (!r) return NULL;
     r->method = dups(spec.method ? spec.method : "POST");
     r->url = dups(spec.url ? spec.url : "");
@@ -686,7 +482,7 @@ static ct_req *produce(ct_job *j)
     switch (j->kind) {
     case JOB_SINGLE: {
         j->src_done = 1;
-        ct_req *r = req_new(j);
+        ct_req *r = ct_eng_req_new(j);
         if (!r) return NULL;
         r->body = j->single_body;
         r->body_len = j->single_len;
@@ -694,7 +490,7 @@ static ct_req *produce(ct_job *j)
         r->n_ids = 1;
         return r;
     }
-    case JOB_BATCH: return produce_batch(j);
+    case JOB_BATCH: return ct_batch_produce(j);
     case JOB_GENERIC: return produce_generic(j);
     }
     return NULL;
@@ -859,7 +655,7 @@ static void finish_req(ct_job *j, ct_req *r, ct_outcome out, const ct_err *err, 
         j->rep.accepted += (long long)r->n_ids;
     } else {
         const char *to = j->kind == JOB_BATCH ? r->body + r->to_off : NULL;
-        add_rec(j, r, out == CT_OUT_UNKNOWN, err, to, r->to_len, r->n_ids);
+        ct_eng_add_rec(j, r, out == CT_OUT_UNKNOWN, err, to, r->to_len, r->n_ids);
     }
     req_free(r);
     check_done(j);

@@ -1,0 +1,135 @@
+/* Batches of identities: each request of a batch job is {"to":{...},
+ * followed by the payload's other members, encoded once (the job's `rest`).
+ * Identities are pulled from the job's source only when a request may start,
+ * so a source of any length is never held in memory. */
+#include "ct_engine_int.h"
+#include "ct_sb.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const ct_id_type_names[CT_ID_NTYPES] = { "FBID", "GPID", "Email", "Identity", "objectId" };
+
+int ct_id_type_from_name(const char *name, size_t len)
+{
+    for (int i = 0; i < CT_ID_NTYPES; i++)
+        if (strlen(ct_id_type_names[i]) == len && memcmp(ct_id_type_names[i], name, len) == 0) return i;
+    return -1;
+}
+
+const char *ct_identity_problem(const char *s, size_t len)
+{
+    if (!s) return "identity must be a string";
+    if (len == 0) return "identity must be a non-empty string";
+    if (!ct_sb_utf8_valid(s, len)) return "identity must be valid UTF-8";
+    return NULL;
+}
+
+static void bad_identity(ct_job *j, int type, const char *s, size_t len, const char *why)
+{
+    ct_err err;
+    ct_err_set(&err, CT_EK_VALIDATION, 0, 0, "%s", why);
+    snprintf(err.pointer, sizeof err.pointer, "/to/%s/%lld", ct_id_type_names[type], j->id_index[type]);
+    ct_sb b;
+    ct_sb_init(&b);
+    ct_sb_addc(&b, '{');
+    ct_sb_add_json_string(&b, ct_id_type_names[type], strlen(ct_id_type_names[type]));
+    ct_sb_adds(&b, ":[");
+    if (!s) s = "", len = 0;
+    /* invalid UTF-8 cannot go into JSON text: report it escaped per byte */
+    if (ct_sb_utf8_valid(s, len)) {
+        ct_sb_add_json_string(&b, s, len);
+    } else {
+        ct_sb_addc(&b, '"');
+        for (size_t i = 0; i < len; i++) {
+            char hx[8];
+            unsigned char c = (unsigned char)s[i];
+            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ct_sb_addc(&b, (char)c);
+            else {
+                snprintf(hx, sizeof hx, "\\\\x%02x", c);
+                ct_sb_adds(&b, hx);
+            }
+        }
+        ct_sb_addc(&b, '"');
+    }
+    ct_sb_adds(&b, "]}");
+    ct_eng_add_rec(j, NULL, 0, &err, b.oom ? NULL : b.p, b.len, 1);
+    ct_sb_free(&b);
+}
+
+ct_req *ct_batch_produce(ct_job *j)
+{
+    size_t n = 0;
+    for (int t = 0; t < CT_ID_NTYPES; t++) j->types[t].len = 0;
+    while (n < CT_BATCH_MAX && !j->src_done && !j->released) {
+        int type = -1;
+        const char *s = NULL;
+        size_t len = 0;
+        int rc = j->src.next(j->src.ud, &type, &s, &len, &j->src_err);
+        if (rc == 0) {
+            j->src_done = 1;
+            break;
+        }
+        if (rc < 0 || type < 0 || type >= CT_ID_NTYPES) {
+            if (j->src_err.kind == CT_EK_NONE)
+                ct_err_set(&j->src_err, CT_EK_VALIDATION, 0, 0, "identity source failed");
+            j->src_done = 1;
+            break;
+        }
+        const char *why = (j->src.checked && s) ? NULL : ct_identity_problem(s, len);
+        if (why) {
+            bad_identity(j, type, s, len, why);
+        } else {
+            ct_sb *b = &j->types[type];
+            if (b->len) ct_sb_addc(b, ',');
+            ct_sb_add_json_string(b, s, len);
+            n++;
+        }
+        j->id_index[type]++;
+    }
+    if (n == 0) return NULL;
+    ct_sb body;
+    ct_sb_init(&body);
+    size_t est = 16 + j->rest_len;
+    for (int t = 0; t < CT_ID_NTYPES; t++) est += j->types[t].len + 16;
+    ct_sb_reserve(&body, est);
+    ct_sb_adds(&body, "{\"to\":");
+    size_t to_off = body.len;
+    ct_sb_addc(&body, '{');
+    int first = 1;
+    for (int t = 0; t < CT_ID_NTYPES; t++) {
+        if (!j->types[t].len) continue;
+        if (!first) ct_sb_addc(&body, ',');
+        first = 0;
+        ct_sb_addc(&body, '"');
+        ct_sb_adds(&body, ct_id_type_names[t]);
+        ct_sb_adds(&body, "\":[");
+        ct_sb_add(&body, j->types[t].p, j->types[t].len);
+        ct_sb_addc(&body, ']');
+    }
+    ct_sb_addc(&body, '}');
+    size_t to_len = body.len - to_off;
+    if (j->rest_empty) ct_sb_addc(&body, '}');
+    else {
+        ct_sb_addc(&body, ',');
+        ct_sb_add(&body, j->rest, j->rest_len);
+    }
+    ct_req *r = ct_eng_req_new(j);
+    size_t blen = 0;
+    char *p = ct_sb_take(&body, &blen);
+    if (!r || !p) {
+        free(r);
+        free(p);
+        ct_err err;
+        ct_err_set(&err, CT_EK_NETWORK, 0, 1, "out of memory building a request");
+        ct_eng_add_rec(j, NULL, 0, &err, NULL, 0, n);
+        return NULL;
+    }
+    r->body = p;
+    r->body_len = blen;
+    r->to_off = to_off;
+    r->to_len = to_len;
+    r->n_ids = n;
+    return r;
+}

@@ -1,0 +1,97 @@
+/* Internals of the request engine shared by its files (ct_engine.c:
+ * scheduling, retries, report; ct_batch.c: identity batches). Not for
+ * transports or bindings: they use ct_engine.h. */
+#ifndef CT_ENGINE_INT_H
+#define CT_ENGINE_INT_H
+
+#include "ct_engine.h"
+#include "ct_sb.h"
+
+#define CT_BATCH_MAX 1000
+#define CT_EVENTS_MAX 256
+
+typedef enum { JOB_SINGLE, JOB_BATCH, JOB_GENERIC } job_kind;
+
+struct ct_req {
+    uint64_t id;
+    ct_job *job;
+    char *method, *url;      /* generic jobs own theirs; NULL = the job's */
+    char **headers;          /* generic jobs / refreshed headers; NULL = the job's */
+    size_t nheaders;
+    char *body;
+    size_t body_len;
+    size_t to_off, to_len;   /* the "to" object inside body (batch jobs) */
+    size_t n_ids;
+    long tag;
+    int attempts;
+    int maybe_delivered;     /* an attempt may have reached the server */
+    int64_t first_ms, ready_ms;
+    void *transport;
+    ct_req *next;            /* job queue or engine in-flight list */
+};
+
+typedef struct lane {
+    ct_lane_opts o;
+    int inflight, peak;
+    double tokens;
+    int64_t last_ms;
+    int started;
+} lane;
+
+struct ct_job {
+    ct_engine *e;
+    job_kind kind;
+    ct_job_opts o;
+    char *method, *url;
+    char **headers;
+    size_t nheaders;
+    char *rest;              /* batch: payload without "to", without its leading '{' */
+    size_t rest_len;
+    int rest_empty;
+    ct_source src;
+    ct_reqsource rsrc;
+    char *single_body;
+    size_t single_len;
+    int src_done;
+    ct_err src_err;
+    ct_req *queue;           /* produced or retried requests waiting to start */
+    size_t n_inflight;
+    ct_report rep;
+    ct_outrec *recs;
+    size_t nrecs, caprecs;
+    int status;              /* single jobs */
+    char *body;
+    size_t body_len;
+    ct_err err;
+    long long id_index[CT_ID_NTYPES];
+    ct_sb types[CT_ID_NTYPES];
+    int done, released, finished_listed;
+    int busy;                /* inside a source or classify callback */
+    void *user;
+    ct_job *next, *fin_next;
+};
+
+struct ct_engine {
+    lane *lanes;
+    int nlanes;
+    ct_job *jobs;
+    ct_job *rr;
+    ct_req *inflight;
+    size_t n_inflight;
+    ct_job *fin_head, *fin_tail;
+    uint64_t next_id;
+    uint64_t rng;
+    char *secret;            /* never appears in an error message */
+    int log_on;
+    ct_event events[CT_EVENTS_MAX];
+    size_t ev_head, ev_count;
+};
+
+/* A failed or unknown outcome in the job's report (counts included). */
+void ct_eng_add_rec(ct_job *j, ct_req *r, int unknown, const ct_err *err, const char *to, size_t to_len,
+                    size_t n_ids);
+ct_req *ct_eng_req_new(ct_job *j);
+/* The next request of a batch job, or NULL when the source has no more. */
+ct_req *ct_batch_produce(ct_job *j);
+
+#endif
