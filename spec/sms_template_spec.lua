@@ -1,4 +1,4 @@
--- Provider template validation: every problem at once, misuse raises.
+-- Provider template validation: every problem at once.
 local sms = require "clevertap.sms"
 
 local function problems(def)
@@ -169,9 +169,9 @@ describe("sms.provider validation", function()
     assert.equal("Basic dTpw", assert(p:render{ to = { "+1" }, body = "b" })[1].headers.Authorization)
     assert.truthy(sms.provider{ url = "https://x.test/", params = { to = "$$To", b = "$$Body" },
       auth = { type = "oauth", token_url = "https://a.test/token", client_id = "i", client_secret = "s" } })
-    assert.has_error(function()
-      sms.provider{ url = "https://x.test/", auth = { type = "basic", user = "u", username = "u", password = "p" } }
-    end)
+    local _, err = sms.provider{ url = "https://x.test/", params = { to = "$$To", b = "$$Body" },
+      auth = { type = "basic", user = "u", username = "u", password = "p" } }
+    assert.truthy(tostring(err.errors):find("are the same setting", 1, true))
   end)
 
   it("rejects bad JSON with line and column", function()
@@ -195,16 +195,19 @@ describe("sms.provider validation", function()
     assert.truthy(has(list, "^/response/message_id .*capture"))
   end)
 
-  it("raises on wrong Lua types and unknown keys", function()
+  it("reports wrong Lua types and unknown keys as problems (raises only for a non-table)", function()
     assert.has_error(function() sms.provider("x") end)
-    assert.has_error(function() sms.provider{ url = 5 } end, "clevertap.sms.provider: url must be a string, got number")
-    assert.has_error(function() sms.provider{ url = "https://x.test/", bogus = 1 } end,
-      "clevertap.sms.provider: unknown key bogus")
-    assert.has_error(function() sms.provider{ url = "https://x.test/", batch = { size = "10" } } end,
-      "clevertap.sms.provider: batch.size must be a number, got string")
-    assert.has_error(function() sms.provider{ url = "https://x.test/", auth = { type = "basic", pass = "x" } } end,
-      "clevertap.sms.provider: unknown key auth.pass")
-    assert.has_error(function() sms.provider{ url = "https://x.test/", params = { to = true } } end)
+    local list = problems{ url = 5 }
+    assert.truthy(has(list, "^/url url must be a string, got number"))
+    assert.truthy(has(list, "^/url url is required"))
+    assert.truthy(has(list, "no %$%$To placeholder"))
+    assert.truthy(has(problems{ url = "https://x.test/", bogus = 1 }, "^/bogus unknown key bogus"))
+    assert.truthy(has(problems{ url = "https://x.test/", batch = { size = "10" } },
+      "^/batch/size batch.size must be a number, got string"))
+    assert.truthy(has(problems{ url = "https://x.test/", auth = { type = "basic", pass = "x" } },
+      "unknown key auth.pass %(did you mean auth.password%?%)"))
+    assert.truthy(has(problems{ url = "https://x.test/", params = { to = true } },
+      "^/params/to params.to must be a string or a number"))
   end)
 
   it("never puts secrets in validation errors", function()

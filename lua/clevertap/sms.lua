@@ -46,6 +46,22 @@ function sms.facts(body)
   return segments.facts(body)
 end
 
+--- segments, encoding, facts = sms.segments(body): how many SMS the body takes.
+function sms.segments(body)
+  if type(body) ~= "string" then error("clevertap.sms.segments: body must be a string, got " .. type(body), 2) end
+  local f, err = sms.facts(body)
+  if not f then return nil, err end
+  return f.segments, f.encoding, f
+end
+
+--- "GSM-7" or "UCS-2": the encoding the body is sent in.
+function sms.encoding(body)
+  if type(body) ~= "string" then error("clevertap.sms.encoding: body must be a string, got " .. type(body), 2) end
+  local f, err = sms.facts(body)
+  if not f then return nil, err end
+  return f.encoding
+end
+
 --- Ready-made templates for real providers: sms.presets.twilio{ ... } etc.
 sms.presets = setmetatable({}, {
   __index = function(t, name)

@@ -14,6 +14,142 @@ local errors = require "clevertap.sms.errors"
 
 local M = {}
 
+-- Patterns are Lua patterns. Since providers' docs and Kannel write
+-- regexes, the parts of regex syntax that mean nothing in a Lua pattern are
+-- read as a regex would: backslash escapes (`\s`, `\d`, `\.`) and `a|b`
+-- alternatives, also inside a group (`"(error|failed)"`). A compiled
+-- pattern is the list of its alternatives, each a Lua pattern.
+
+-- Tokens: "%x" escapes, whole "[...]" classes, "(", ")", "|", characters.
+local function tokens(p)
+  local out, i, n = {}, 1, #p
+  while i <= n do
+    local ch = p:sub(i, i)
+    if (ch == "\\" or ch == "%") and i < n then
+      out[#out + 1] = "%" .. p:sub(i + 1, i + 1)
+      i = i + 2
+    elseif ch == "[" then
+      local j = i + 1
+      if p:sub(j, j) == "^" then j = j + 1 end
+      if p:sub(j, j) == "]" then j = j + 1 end
+      while j <= n and p:sub(j, j) ~= "]" do
+        if p:sub(j, j) == "%" or p:sub(j, j) == "\\" then j = j + 1 end
+        j = j + 1
+      end
+      out[#out + 1] = p:sub(i, j):gsub("\\", "%%")
+      i = j + 1
+    else
+      out[#out + 1] = ch
+      i = i + 1
+    end
+  end
+  return out
+end
+
+local MAX_ALTERNATIVES = 64
+
+local function expand(t, first, last)
+  local depth, bar, open = 0, nil, nil
+  for k = first, last do
+    local tk = t[k]
+    if tk == "(" then
+      if depth == 0 and not open then open = k end
+      depth = depth + 1
+    elseif tk == ")" then
+      depth = depth - 1
+    elseif tk == "|" and depth == 0 then
+      bar = k
+      break
+    end
+  end
+  if bar then
+    local out = expand(t, first, bar - 1)
+    for _, a in ipairs(expand(t, bar + 1, last)) do out[#out + 1] = a end
+    return out
+  end
+  if not open then return { table.concat(t, "", first, last) } end
+  depth = 0
+  local close
+  for k = open, last do
+    if t[k] == "(" then depth = depth + 1 elseif t[k] == ")" then depth = depth - 1 end
+    if depth == 0 then close = k break end
+  end
+  if not close then return { table.concat(t, "", first, last) } end
+  local head = table.concat(t, "", first, open - 1)
+  local out = {}
+  for _, inner in ipairs(expand(t, open + 1, close - 1)) do
+    for _, tail in ipairs(expand(t, close + 1, last)) do
+      if #out < MAX_ALTERNATIVES then out[#out + 1] = head .. "(" .. inner .. ")" .. tail end
+    end
+  end
+  return out
+end
+
+function M.pattern(p)
+  local t = tokens(p)
+  local alts = expand(t, 1, #t)
+  for _, a in ipairs(alts) do
+    local ok, err = pcall(string.find, "", a)
+    if not ok then return nil, (tostring(err):gsub("^.-:%d+: ", "")) end
+  end
+  alts.source = p
+  return alts
+end
+
+-- True when the body matches one alternative, or holds the pattern's text
+-- as is (a literal like "message-id" is a Lua pattern that does not match
+-- itself).
+local function matches(pat, body)
+  for _, a in ipairs(pat) do
+    if body:find(a) then return true end
+  end
+  return body:find(pat.source, 1, true) ~= nil
+end
+M.matches = matches
+
+-- The provider's message id: the first capture of a pattern, or, for a
+-- name or dotted path without a capture ("sid", "messages.1.id",
+-- "$.data[0].id"), that value of the JSON answer (a single name is also
+-- looked for at any depth).
+local function json_at(doc, path)
+  local node = doc
+  for part in path:gsub("^%$%.?", ""):gsub("%[(%d+)%]", ".%1"):gmatch("[^.]+") do
+    if type(node) ~= "table" then return nil end
+    local n = tonumber(part)
+    local v = node[part]
+    if v == nil and n then v = node[n + 1] end
+    node = v
+  end
+  return node
+end
+
+local function find_key(node, key, depth)
+  if type(node) ~= "table" or depth > 20 then return nil end
+  local v = node[key]
+  if type(v) == "string" or type(v) == "number" then return v end
+  for _, child in pairs(node) do
+    local found = find_key(child, key, depth + 1)
+    if found ~= nil then return found end
+  end
+  return nil
+end
+
+function M.message_id(spec, body)
+  if spec.capture then
+    for _, a in ipairs(spec.pat) do
+      local id = body:match(a)
+      if id then return id end
+    end
+    return nil
+  end
+  local ok, doc = pcall(require("cjson").decode, body)
+  if not ok or type(doc) ~= "table" then return nil end
+  local v = json_at(doc, spec.path)
+  if v == nil and not spec.path:find("[.%[]") then v = find_key(doc, spec.path, 0) end
+  if type(v) == "number" then v = require("clevertap.sms.escape").number(v) end
+  return type(v) == "string" and v or nil
+end
+
 local function snippet(body, secrets)
   if not body or body == "" then return "" end
   local s = body:sub(1, 200):gsub("%c", " ")
@@ -25,22 +161,22 @@ function M.classify(c, res)
   local r = c.response
   local st, body = res.status, res.body or ""
   local name = c.name
-  if r.permfail and body:find(r.permfail) then
+  if r.permfail and matches(r.permfail, body) then
     return "fail", errors.new("api", name .. " refused the message (body matches response.permfail)"
       .. snippet(body, c.secrets), { status = st })
   end
-  if r.tempfail and body:find(r.tempfail) then
+  if r.tempfail and matches(r.tempfail, body) then
     return "retry", nil
   end
   local good
   if r.status then good = r.status[st] else good = st >= 200 and st < 300 end
   if good then
-    if r.success and not body:find(r.success) then
+    if r.success and not matches(r.success, body) then
       return "fail", errors.new("api", name .. " answered HTTP " .. st .. " without the success mark "
         .. "(response.success)" .. snippet(body, c.secrets), { status = st })
     end
     local id
-    if r.message_id then id = body:match(r.message_id) end
+    if r.message_id then id = M.message_id(r.message_id, body) end
     return "ok", nil, id
   end
   if st == 429 or st == 503 then

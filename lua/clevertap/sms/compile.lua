@@ -173,7 +173,10 @@ end
 --- One header value.
 function M.header(name, value, problems)
   local p = "/headers/" .. name
-  if not name:match("^[!#$%%&'*+%-.^_`|~%w]+$") then
+  if name:find("[\r\n]") then
+    problems[#problems + 1] = { pointer = p, message = "header name \"" .. name:gsub("[%c]", "?")
+      .. "\" contains CR or LF" }
+  elseif not name:match("^[!#$%%&'*+%-.^_`|~%w]+$") then
     problems[#problems + 1] = { pointer = p, message = "header name \"" .. name:gsub("[%c]", "?")
       .. "\" is not a valid HTTP header name" }
   end

@@ -14,7 +14,10 @@ end
 --- A validation error carrying every problem ({ pointer =, message = }).
 function M.validation(what, problems)
   local lines = {}
-  for i, p in ipairs(problems) do lines[i] = p.message end
+  for i, p in ipairs(problems) do
+    p.severity = p.severity or "error"
+    lines[i] = p.message
+  end
   local list = setmetatable(problems, {
     __tostring = function(t)
       local out = {}

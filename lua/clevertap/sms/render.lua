@@ -19,7 +19,7 @@ local FIELD = {
 }
 
 local OPTS = {
-  to = "table", recipients = "table", body = "string", template_id = "string|number",
+  to = "table|string|number", recipients = "table|string|number", body = "string", template_id = "string|number",
   template_variables = "any", campaign_id = "string|number", sender = "string", values = "table",
   message_id_prefix = "string", token = "string", batch_size = "number",
 }
@@ -31,6 +31,19 @@ local RECIPIENT = {
 local function misuse(msg)
   error("render: " .. msg, 4)
 end
+
+-- The placeholder names themselves are accepted for their fields
+-- (`Body = "..."` as `body`), as a reader of the reference would write them.
+-- Other names of options (unless the template has a placeholder by that name).
+local OPTION_ALIAS = {
+  messages = "recipients", numbers = "recipients", globals = "values", global = "values",
+  custom = "values", placeholders = "values",
+}
+
+local SYSTEM_KEY = {
+  To = "to", Body = "body", TemplateID = "template_id", TemplateVariables = "template_variables",
+  CampaignID = "campaign_id", Sender = "sender", MessageID = "message_id",
+}
 
 -- Type sets per key, for the per-recipient check (hot: no string work
 -- unless something is wrong).
@@ -94,18 +107,76 @@ local function lazy_fields(req, rs, first, last, prefix)
       end
       rawset(t, "messages", list)
       return list
+    elseif key == "segments" or key == "encoding" then
+      -- The request's SMS cost: segments summed over its messages, and the
+      -- encoding they share ("mixed" when they differ).
+      local total, enc = 0, nil
+      for _, f in ipairs(t.facts) do
+        if f then
+          total = total + f.segments
+          enc = (enc == nil or enc == f.encoding) and f.encoding or "mixed"
+        end
+      end
+      rawset(t, "segments", total)
+      rawset(t, "encoding", enc)
+      return rawget(t, key)
     end
     return nil
   end })
 end
 
+-- Header names are case-insensitive (RFC 9110): `headers["content-type"]`
+-- finds "Content-Type"; pairs() gives the names as written.
+local headers_mt = { __index = function(t, key)
+  if type(key) ~= "string" then return nil end
+  local lk = key:lower()
+  for k, v in pairs(t) do
+    if k:lower() == lk then return v end
+  end
+  return nil
+end }
+
 --- render(c, opts) -> requests, or nil, problems.
 function M.render(c, opts)
   if type(opts) ~= "table" then misuse("expects a table, got " .. type(opts)) end
+  -- Custom placeholder names may be given directly (`hid = "H1"`), beside
+  -- `values`; system placeholder names stand for their fields.
+  local custom_given, extra_values
+  if next(opts) ~= nil then
+    local o = {}
+    for k, v in pairs(opts) do
+      local alias = SYSTEM_KEY[k]
+      if not alias and not c.names[k] then alias = OPTION_ALIAS[k] end
+      if alias == "values" and type(v) == "table" then
+        -- Campaign-level values under another name: merged into values.
+        extra_values = extra_values or {}
+        extra_values[#extra_values + 1] = v
+      elseif alias and alias ~= "message_id" then
+        if opts[alias] ~= nil then misuse(k .. " and " .. alias .. " are the same option: give one") end
+        o[alias] = v
+      elseif not OPTS[k] and type(k) == "string" and c.names[k] and not FIELD[k] and k ~= "CampaignID" then
+        custom_given = custom_given or {}
+        custom_given[k] = v
+      else
+        o[k] = v
+      end
+    end
+    if extra_values then
+      local vals = {}
+      if type(o.values) == "table" then for vk, vv in pairs(o.values) do vals[vk] = vv end end
+      for _, t in ipairs(extra_values) do
+        for vk, vv in pairs(t) do vals[vk] = vv end
+      end
+      o.values = vals
+    end
+    opts = o
+  end
   check(opts, OPTS, "")
   if opts.to and opts.recipients then misuse("give to or recipients, not both") end
   local rs = opts.to or opts.recipients
-  if not rs then misuse("to (the recipients) is required") end
+  if rs == nil then misuse("to (the recipients) is required") end
+  -- One recipient may be given as just the number.
+  if type(rs) ~= "table" or rs.to ~= nil or rs.To ~= nil then rs = { rs } end
   local total = #rs
   -- Keys past the array part show up after `total` (a full scan confirms).
   if next(rs, total > 0 and total or nil) ~= nil then
@@ -130,6 +201,10 @@ function M.render(c, opts)
   for k, v in pairs(c.values) do camp.values[k] = v end
   for k, v in pairs(opts.values or {}) do
     if type(k) ~= "string" then misuse("values keys must be strings") end
+    camp.values[k] = v
+  end
+  for k, v in pairs(custom_given or {}) do
+    if opts.values and opts.values[k] ~= nil then misuse(k .. " is given twice (and in values)") end
     camp.values[k] = v
   end
   if camp.body and not valid_utf8(camp.body) then problem("/body", "body is not valid UTF-8") end
@@ -186,27 +261,35 @@ function M.render(c, opts)
       local to = r
       if tr == "table" then
         for k, v in pairs(r) do
-          local set = RECIPIENT_T[k]
-          if not set or not set[type(v)] then check(r, RECIPIENT, "to[" .. i .. "].") end
+          local set = RECIPIENT_T[k] or RECIPIENT_T[SYSTEM_KEY[k]]
+          if set then
+            if not set[type(v)] then
+              local f = SYSTEM_KEY[k] or k
+              misuse("to[" .. i .. "]." .. k .. " must be a " .. RECIPIENT[f]:gsub("|", " or ") .. ", got " .. type(v))
+            end
+          elseif not (type(k) == "string" and c.names[k] and not FIELD[k] and k ~= "CampaignID") then
+            misuse("unknown option to[" .. i .. "]." .. tostring(k))
+          end
         end
         to = r.to
+        if to == nil then to = r.To end
         if to == nil then misuse("to[" .. i .. "].to (the phone number) is required") end
         if r.body and not valid_utf8(r.body) then
           problem("/to/" .. (i - 1) .. "/body", who(r, i) .. ": body is not valid UTF-8")
         end
         for gi = 1, #global_fields do
           local g = global_fields[gi]
-          if r[g[1]] ~= nil then
+          if r[g[1]] ~= nil or r[g[2]] ~= nil then
             problem("/to/" .. (i - 1) .. "/" .. g[1], who(r, i) .. " gives its own " .. g[1] .. ", but $$" .. g[2]
               .. " is in " .. g[3] .. where_note
               .. ": it takes one value per request (give it once, for the whole send)")
           end
         end
         local vals = r.values
-        if vals then
+        if #global_custom > 0 then
           for gi = 1, #global_custom do
             local g = global_custom[gi]
-            if vals[g[1]] ~= nil then
+            if (vals and vals[g[1]] ~= nil) or r[g[1]] ~= nil then
               problem("/to/" .. (i - 1) .. "/values/" .. g[1], who(r, i) .. " gives its own value for $$" .. g[1]
                 .. ", but $$" .. g[1] .. " is campaign-level here (in " .. g[2]
                 .. (shape == "join" and ", with join batching" or ", outside the batch record") .. ")")
@@ -245,6 +328,8 @@ function M.render(c, opts)
         local vals = r.values
         if vals then v = vals[name] end
       end
+      -- The placeholder's own name on the recipient: `{ to =, uid = }`, `Body =`.
+      if v == nil and name ~= "CampaignID" then v = r[name] end
     end
     if v == nil then
       if name == "MessageID" and prefix then return prefix .. "-" .. ri end
@@ -330,8 +415,11 @@ function M.render(c, opts)
       local r = rs[k]
       n = n + 1
       if type(r) == "table" then
-        tos[n] = r.to
+        local to = r.to
+        if to == nil then to = r.To end
+        tos[n] = to
         local b = r.body
+        if b == nil then b = r.Body end
         facts[n] = b == nil and camp_facts or facts_of(b)
       else
         tos[n] = r
@@ -377,7 +465,8 @@ function M.render(c, opts)
       return concat(buf, "", 1, m)
     end
 
-    local req = { method = c.method, url = unit_text(c.url), headers = {}, to = tos, message_ids = ids,
+    local req = { method = c.method, url = unit_text(c.url), headers = setmetatable({}, headers_mt), to = tos,
+      message_ids = ids,
       facts = facts }
     if c.body then req.body = unit_text(c.body) end
     for _, h in ipairs(c.headers) do req.headers[h[1]] = unit_text(h[2]) end

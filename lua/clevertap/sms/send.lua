@@ -9,6 +9,10 @@ local M = {}
 
 -- Options of send that are not render options.
 local SEND_ONLY = { http = "table", runner = "table", on_progress = "function" }
+local RUNNER_OPTION = {
+  timeout = true, connect_timeout = true, concurrency = true, rate = true, retry = true,
+  verify_tls = true, ca_file = true, transport = true,
+}
 
 local function runner_for(provider, opts)
   if opts.runner then return opts.runner end
@@ -19,8 +23,13 @@ end
 function M.send(provider, opts)
   if type(opts) ~= "table" then error("send: expects a table, got " .. type(opts), 3) end
   local ropts, sopts = {}, {}
+  local http_top
   for k, v in pairs(opts) do
-    if SEND_ONLY[k] then
+    if RUNNER_OPTION[k] then
+      -- Runner options may be given directly (`timeout = 5`), beside `http`.
+      http_top = http_top or {}
+      http_top[k] = v
+    elseif SEND_ONLY[k] then
       if type(v) ~= SEND_ONLY[k] then
         error("send: " .. k .. " must be a " .. SEND_ONLY[k] .. ", got " .. type(v), 3)
       end
@@ -30,6 +39,12 @@ function M.send(provider, opts)
     end
   end
   local c = provider.compiled
+  if http_top then
+    local h = {}
+    for k, v in pairs(sopts.http or c.http or {}) do h[k] = v end
+    for k, v in pairs(http_top) do h[k] = v end
+    sopts.http = h
+  end
 
   -- Render first: a send that cannot render makes no request, not even
   -- for a token.
@@ -106,7 +121,8 @@ function M.send(provider, opts)
       local e_err = e.error
       if type(e_err) == "table" and e_err.message then e_err.message = errors.redact(e_err.message, c.secrets) end
       for k, to in ipairs(e.items or (r and r.to) or {}) do
-        into[#into + 1] = { to = to, error = e_err, message_id = r and r.message_ids and r.message_ids[k] }
+        -- count = 1: entries are per recipient; the client's report counts identities per entry.
+        into[#into + 1] = { to = to, count = 1, error = e_err, message_id = r and r.message_ids and r.message_ids[k] }
       end
     end
   end

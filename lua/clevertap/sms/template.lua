@@ -1,7 +1,7 @@
---- Checks a provider template (a Lua table) and compiles it. Wrong Lua
--- types and unknown keys are misuse and raise; everything else (missing
--- placeholders, sizes, URLs, auth, headers, JSON syntax) is collected and
--- returned together.
+--- Checks a provider template (a Lua table) and compiles it. Every problem
+-- (unknown keys, wrong types, missing placeholders, sizes, URLs, auth,
+-- headers, JSON syntax) is collected and returned together; only a template
+-- that is not a table at all raises.
 local compile = require "clevertap.sms.compile"
 local escape = require "clevertap.sms.escape"
 
@@ -21,79 +21,280 @@ local KEYS = {
   secrets = "table", http = "table",
 }
 local AUTH_KEYS = {
-  type = "string", username = "string", user = "string", token_url = "string", password = "string", url = "string",
-  client_id = "string", client_secret = "string", params = "table", credentials = "string",
+  type = "string", username = "string", password = "string", url = "string",
+  client_id = "string", client_secret = "string", params = "table", credentials = "string", scope = "string",
 }
 local BATCH_KEYS = { key = "string", array = "boolean", join = "string", size = "number" }
 local RESPONSE_KEYS = {
-  status = "table", success = "string", permfail = "string", tempfail = "string", message_id = "string",
+  status = "table|number", success = "string", permfail = "string", tempfail = "string", message_id = "string",
 }
 
-local function misuse(msg)
-  error("clevertap.sms.provider: " .. msg, 4)
+-- The names a reader of the reference (or of a provider's docs) may use for
+-- the same setting: the dashboard's "HTTP API endpoint", "Parameters",
+-- "Auth 2.0: client URL, client ID, secret key, key-value pairs", "key name
+-- and number of records per batch", Kannel's status regexes.
+local ALIASES = {
+  [""] = { endpoint = "url", api_endpoint = "url", http_endpoint = "url", parameters = "params",
+    batching = "batch", header = "headers" },
+  ["auth."] = { user = "username", token_url = "url", client_url = "url", secret_key = "client_secret",
+    secret = "client_secret", client_secret_key = "client_secret", key_values = "params",
+    extra_params = "params", extra = "params" },
+  ["batch."] = { key_name = "key", name = "key", records = "size", records_per_batch = "size",
+    batch_size = "size", max = "size", per_batch = "size", separator = "join" },
+  ["response."] = { failure = "permfail", fail = "permfail", failed = "permfail", error = "permfail",
+    status_success_regex = "success", status_permfail_regex = "permfail", status_tempfail_regex = "tempfail",
+    retry = "tempfail", success_status = "status", id = "message_id" },
+}
+
+-- Body type names: the dashboard's "Key-value pair" / "JSON", MIME types.
+local BODY_TYPES = {
+  json = "json", applicationjson = "json",
+  form = "form", xwwwformurlencoded = "form", applicationxwwwformurlencoded = "form", urlencoded = "form",
+  formurlencoded = "form", keyvalue = "form", keyvaluepair = "form", keyvaluepairs = "form", kv = "form",
+  params = "form",
+}
+local BODY_TYPE_KEYS = { "body_type", "payload_type", "request_type", "content_type", "encoding" }
+
+-- Settings that belong to a section, accepted at the top level too.
+local RESPONSE_TOP = {
+  success = "success", failure = "permfail", permfail = "permfail", tempfail = "tempfail",
+  message_id = "message_id", success_status = "status",
+  status_success_regex = "success", status_permfail_regex = "permfail", status_tempfail_regex = "tempfail",
+}
+local HTTP_TOP = {
+  timeout = true, connect_timeout = true, concurrency = true, rate = true, retry = true,
+  verify_tls = true, ca_file = true,
+}
+
+-- Auth type names, compared without case, spaces or punctuation.
+local AUTH_TYPES = {
+  none = "none", noauth = "none", noauthentication = "none", no = "none",
+  basic = "basic", basicauth = "basic", basicauthentication = "basic", httpbasic = "basic",
+  oauth2 = "oauth2", oauth = "oauth2", oauth20 = "oauth2", auth20 = "oauth2", auth2 = "oauth2",
+  clientcredentials = "oauth2", oauth2clientcredentials = "oauth2",
+}
+
+local function squash(s) return (s:lower():gsub("[^%w]", "")) end
+
+-- The closest known name (edit distance <= 2, or a prefix), for "did you mean".
+local function closest(name, known)
+  local best, bestd = nil, 3
+  for k in pairs(known) do
+    local a, b = name:lower(), k
+    local prev = {}
+    for j = 0, #b do prev[j] = j end
+    for i = 1, #a do
+      local cur = { [0] = i }
+      for j = 1, #b do
+        local cost = a:sub(i, i) == b:sub(j, j) and 0 or 1
+        cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+      end
+      prev = cur
+    end
+    local d = prev[#b]
+    -- A shortened name ("pass" for "password") counts as close.
+    if #a >= 3 and (b:sub(1, #a) == a or a:sub(1, #b) == b) then d = math.min(d, 2) end
+    if d < bestd then best, bestd = k, d end
+  end
+  return best
 end
 
-local function check_keys(t, allowed, where)
+-- A copy of `t` with aliases resolved and only known keys of the right Lua
+-- type; everything else is a problem (a template is checked as a whole).
+local function known_keys(t, allowed, where, problem)
+  local out, aliases = {}, ALIASES[where] or {}
   for k, v in pairs(t) do
-    local want = allowed[k]
+    local name = type(k) == "string" and (aliases[k] or aliases[k:lower()] or k) or k
+    local want = allowed[name]
+    local pointer = "/" .. where:gsub("%.", "/") .. tostring(k)
     if not want then
-      misuse("unknown key " .. where .. tostring(k))
-    end
-    if not ("|" .. want .. "|"):find("|" .. type(v) .. "|", 1, true) then
-      misuse(where .. k .. " must be a " .. want:gsub("|", " or ") .. ", got " .. type(v))
+      local hint = type(k) == "string" and closest(k, allowed)
+      problem(pointer, "unknown key " .. where .. tostring(k)
+        .. (hint and (" (did you mean " .. where .. hint .. "?)") or ""))
+    elseif not ("|" .. want .. "|"):find("|" .. type(v) .. "|", 1, true) then
+      problem(pointer, where .. tostring(k) .. " must be a " .. want:gsub("|", " or ") .. ", got " .. type(v))
+    elseif out[name] ~= nil then
+      problem(pointer, where .. tostring(k) .. " and " .. where .. name .. " are the same setting: give one")
+    else
+      out[name] = v
     end
   end
+  return out
 end
 
 -- { {k, v}, ... } or { k = v } (sorted, for a stable request) -> { {k, v}, ... }
-local function ordered_pairs(t, where, allow_json)
+local function ordered_pairs(t, where, allow_json, problem)
   local list = {}
   if #t > 0 then
     for i, kv in ipairs(t) do
-      if type(kv) ~= "table" or type(kv[1]) ~= "string" then
-        misuse(where .. "[" .. i .. "] must be a {name, value} pair")
+      -- { name = "X", value = "v" } / { key = "k", value = "v" }: the dashboard's "key and value pairs".
+      if type(kv) == "table" and kv[1] == nil and kv.value ~= nil then
+        kv = { kv.name or kv.key, kv.value }
       end
-      list[i] = { kv[1], kv[2] }
+      if type(kv) ~= "table" or type(kv[1]) ~= "string" then
+        problem("/" .. where .. "/" .. (i - 1), where .. "[" .. i .. "] must be a {name, value} pair")
+      else
+        list[#list + 1] = { kv[1], kv[2] }
+      end
     end
     for k in pairs(t) do
-      if type(k) ~= "number" then misuse(where .. " mixes {name, value} pairs and name = value keys") end
+      if type(k) ~= "number" then
+        problem("/" .. where, where .. " mixes {name, value} pairs and name = value keys")
+        break
+      end
     end
   else
     for k, v in pairs(t) do
-      if type(k) ~= "string" then misuse(where .. " keys must be strings") end
-      list[#list + 1] = { k, v }
+      if type(k) ~= "string" then
+        problem("/" .. where, where .. " keys must be strings")
+      else
+        list[#list + 1] = { k, v }
+      end
     end
     table.sort(list, function(a, b) return a[1] < b[1] end)
   end
+  local kept = {}
   for _, kv in ipairs(list) do
     local v = kv[2]
     local tv = type(v)
+    local ok = tv == "string" or tv == "number"
     if tv == "table" then
       local jt = type(v.json)
-      if not allow_json or (jt ~= "string" and jt ~= "table") or next(v, next(v)) ~= nil then
-        local json_form = allow_json and " or { json = \"...\" }" or ""
-        misuse(where .. "." .. kv[1] .. " must be a string, a number" .. json_form)
-      end
-    elseif tv ~= "string" and tv ~= "number" then
-      misuse(where .. "." .. kv[1] .. " must be a string or a number, got " .. tv)
+      ok = allow_json and (jt == "string" or jt == "table") and next(v, next(v)) == nil
+    end
+    if ok then
+      kept[#kept + 1] = kv
+    else
+      problem("/" .. where .. "/" .. kv[1], where .. "." .. kv[1] .. " must be a string or a number"
+        .. (allow_json and " or { json = \"...\" }" or "") .. ", got " .. tv)
     end
   end
-  return list
+  return kept
 end
 
-local function pattern_ok(p)
-  return (pcall(string.find, "", p))
+-- The template as written -> the canonical keys above. The body may be
+-- given as `json`, `params`, or `payload`/`body` with a body type ("json",
+-- "form", a MIME type; `payload` alone is JSON, as the dashboard's "enter
+-- your entire JSON payload"); batching as `batch`, or `batch_key` and
+-- `batch_size`.
+local function normalize(def, problem)
+  local body_type
+  for _, k in ipairs(BODY_TYPE_KEYS) do
+    local v = def[k]
+    if v ~= nil then
+      if body_type then problem("/" .. k, k .. " and " .. body_type[1] .. " are the same setting: give one") end
+      local t = type(v) == "string" and BODY_TYPES[squash(v)]
+      if not t then
+        problem("/" .. k, k .. " must be \"json\" or \"form\" (x-www-form-urlencoded key-values), got "
+          .. (type(v) == "string" and ("\"" .. v .. "\"") or type(v)))
+      end
+      body_type = { k, t }
+    end
+  end
+  local rest = {}
+  for k, v in pairs(def) do rest[k] = v end
+  for _, k in ipairs(BODY_TYPE_KEYS) do rest[k] = nil end
+  local payload
+  for _, k in ipairs { "payload", "body" } do
+    if rest[k] ~= nil then
+      if payload then problem("/" .. k, k .. " and " .. payload[1] .. " are the same setting: give one") end
+      payload = { k, rest[k] }
+      rest[k] = nil
+    end
+  end
+  local bkey, bsize = rest.batch_key, rest.batch_size
+  rest.batch_key, rest.batch_size = nil, nil
+  for k, to in pairs(RESPONSE_TOP) do
+    if rest[k] ~= nil then
+      -- A copy: the user's table is left as written.
+      local r = {}
+      for rk, rv in pairs(type(rest.response) == "table" and rest.response or {}) do r[rk] = rv end
+      if r[to] ~= nil then problem("/" .. k, k .. " and response." .. to .. " are the same setting: give one") end
+      r[to] = rest[k]
+      if rest.response == nil or type(rest.response) == "table" then rest.response = r end
+      rest[k] = nil
+    end
+  end
+  for k in pairs(HTTP_TOP) do
+    if rest[k] ~= nil then
+      local h = {}
+      for hk, hv in pairs(type(rest.http) == "table" and rest.http or {}) do h[hk] = hv end
+      if h[k] ~= nil then problem("/" .. k, k .. " and http." .. k .. " are the same setting") end
+      h[k] = rest[k]
+      rest.http, rest[k] = h, nil
+    end
+  end
+  if type(rest.auth) == "string" then rest.auth = { type = rest.auth } end
+  if type(rest.batch) == "string" then rest.batch = { key = rest.batch } end
+  if type(rest.response) == "string" then rest.response = { success = rest.response } end
+  local d = known_keys(rest, KEYS, "", problem)
+
+  local bt = body_type and body_type[2]
+  if payload then
+    local k, v = payload[1], payload[2]
+    if type(v) ~= "string" and type(v) ~= "table" then
+      problem("/" .. k, k .. " must be a string (JSON text) or a table, got " .. type(v))
+    elseif bt == "form" then
+      if type(v) ~= "table" then
+        problem("/" .. k, k .. " with body type form must be a table of key-values")
+      elseif d.params then
+        problem("/" .. k, k .. " and params are the same setting: give one")
+      else
+        d.params = v
+      end
+    elseif d.json then
+      problem("/" .. k, k .. " and json are the same setting: give one")
+    else
+      d.json = v
+    end
+  elseif bt == "json" and d.params and not d.json then
+    -- "JSON" chosen, the fields written as key-values: a flat JSON object.
+    d.json, d.params = d.params, nil
+  elseif bt == "form" and d.json and not d.params and type(d.json) == "table" then
+    d.json, d.params = nil, d.json
+  end
+
+  if bkey ~= nil or bsize ~= nil then
+    if d.batch then
+      problem("/batch", "batch_key/batch_size and batch are the same setting: give one")
+    elseif bkey ~= nil and type(bkey) ~= "string" then
+      problem("/batch_key", "batch_key must be a string, got " .. type(bkey))
+    elseif bsize ~= nil and type(bsize) ~= "number" then
+      problem("/batch_size", "batch_size must be a number, got " .. type(bsize))
+    else
+      d.batch = { key = bkey, size = bsize }
+    end
+  end
+
+  if d.auth then
+    local atype = d.auth.type
+    local known = type(atype) ~= "string" or AUTH_TYPES[squash(atype)]
+    if known then
+      d.auth = known_keys(d.auth, AUTH_KEYS, "auth.", problem)
+      if type(d.auth.type) == "string" then d.auth.type = AUTH_TYPES[squash(d.auth.type)] end
+    else
+      -- Unknown type: report it, not the settings that belong to it.
+      d.auth = { type = atype }
+    end
+  end
+  if d.batch then d.batch = known_keys(d.batch, BATCH_KEYS, "batch.", problem) end
+  if d.response then
+    d.response = known_keys(d.response, RESPONSE_KEYS, "response.", problem)
+    if type(d.response.status) == "number" then d.response.status = { d.response.status } end
+  end
+  return d
 end
 
---- compile(def) -> compiled, or nil, problems ({ pointer =, message = } each).
+--- compile(def) -> compiled, or nil, problems ({ pointer =, message =, severity = } each).
 function M.compile(def)
-  if type(def) ~= "table" then misuse("expects a table, got " .. type(def)) end
-  check_keys(def, KEYS, "")
-  if def.auth then check_keys(def.auth, AUTH_KEYS, "auth.") end
-  if def.batch then check_keys(def.batch, BATCH_KEYS, "batch.") end
-  if def.response then check_keys(def.response, RESPONSE_KEYS, "response.") end
+  if type(def) ~= "table" then
+    error("clevertap.sms.provider: expects a table, got " .. type(def), 3)
+  end
   local problems = {}
-  local function problem(pointer, message) problems[#problems + 1] = { pointer = pointer, message = message } end
+  local function problem(pointer, message)
+    problems[#problems + 1] = { pointer = pointer, message = message, severity = "error" }
+  end
+  def = normalize(def, problem)
 
   local method = (def.method or "POST"):upper()
   if method ~= "GET" and method ~= "POST" then
@@ -106,12 +307,11 @@ function M.compile(def)
 
   -- values: defaults for custom placeholders
   for k, v in pairs(def.values or {}) do
-    if type(k) ~= "string" then misuse("values keys must be strings") end
-    c.values[k] = v
+    if type(k) ~= "string" then problem("/values", "values keys must be strings") else c.values[k] = v end
   end
   for i, s in ipairs(def.secrets or {}) do
-    if type(s) ~= "string" then misuse("secrets[" .. i .. "] must be a string") end
-    if #s >= 4 then c.secrets[#c.secrets + 1] = s end
+    if type(s) ~= "string" then problem("/secrets/" .. (i - 1), "secrets[" .. i .. "] must be a string")
+    elseif #s >= 4 then c.secrets[#c.secrets + 1] = s end
   end
 
   -- A JSON template may be given as a Lua table: written as JSON text
@@ -124,22 +324,8 @@ function M.compile(def)
   end
   local json = def.json and json_text(def.json, "/json")
 
-  -- auth (user and token_url: the names some provider docs use)
+  -- auth (aliases and type names resolved by normalize)
   local auth = def.auth or { type = "none" }
-  if auth.user or auth.token_url or auth.type == "oauth" then
-    local a = {}
-    for k, v in pairs(auth) do a[k] = v end
-    if a.user then
-      if a.username then misuse("auth.user and auth.username are the same setting: give one") end
-      a.username, a.user = a.user, nil
-    end
-    if a.token_url then
-      if a.url then misuse("auth.token_url and auth.url are the same setting: give one") end
-      a.url, a.token_url = a.token_url, nil
-    end
-    if a.type == "oauth" then a.type = "oauth2" end
-    auth = a
-  end
   local atype = auth.type or "none"
   c.auth = { type = atype }
   if atype == "none" then
@@ -177,10 +363,12 @@ function M.compile(def)
     c.auth.params = {}
     for k, v in pairs(auth.params or {}) do
       if type(k) ~= "string" or (type(v) ~= "string" and type(v) ~= "number") then
-        misuse("auth.params must map names to strings or numbers")
+        problem("/auth/params", "auth.params must map names to strings or numbers")
+      else
+        c.auth.params[#c.auth.params + 1] = { k, tostring(v) }
       end
-      c.auth.params[#c.auth.params + 1] = { k, tostring(v) }
     end
+    if auth.scope then c.auth.params[#c.auth.params + 1] = { "scope", auth.scope } end
     table.sort(c.auth.params, function(a, b) return a[1] < b[1] end)
     if auth.client_secret then c.secrets[#c.secrets + 1] = auth.client_secret end
   else
@@ -211,7 +399,7 @@ function M.compile(def)
   end
 
   -- body: params (form or query) or json
-  local params = def.params and ordered_pairs(def.params, "params", true)
+  local params = def.params and ordered_pairs(def.params, "params", true, problem)
   if params then
     for _, kv in ipairs(params) do
       if type(kv[2]) == "table" then kv[2] = { json = json_text(kv[2].json, "/params/" .. kv[1]) } end
@@ -283,7 +471,7 @@ function M.compile(def)
   -- headers
   local has_ct = false
   if def.headers then
-    for _, kv in ipairs(ordered_pairs(def.headers, "headers", false)) do
+    for _, kv in ipairs(ordered_pairs(def.headers, "headers", false, problem)) do
       local name, value = kv[1], kv[2]
       if type(value) == "number" then value = tostring(value) end
       c.headers[#c.headers + 1] = { name, compile.header(name, value, problems) }
@@ -345,23 +533,36 @@ function M.compile(def)
     end
   end
 
-  -- response
+  -- response: Lua patterns (regex backslash escapes and | alternatives read too)
+  local answer = require "clevertap.sms.answer"
   local r = def.response or {}
-  c.response = { success = r.success, permfail = r.permfail, tempfail = r.tempfail, message_id = r.message_id }
+  c.response = {}
   for _, k in ipairs { "success", "permfail", "tempfail", "message_id" } do
-    if r[k] and not pattern_ok(r[k]) then
-      problem("/response/" .. k, "response." .. k .. " is not a valid Lua pattern: " .. r[k])
+    if r[k] then
+      local pat, why = answer.pattern(r[k])
+      if not pat then
+        problem("/response/" .. k, "response." .. k .. " is not a valid Lua pattern (" .. why .. "): " .. r[k])
+      else
+        c.response[k] = pat
+      end
     end
   end
-  if r.message_id and not r.message_id:find("%(") then
-    problem("/response/message_id", "response.message_id must have a capture, e.g. '\"sid\":%s*\"([^\"]+)\"'")
+  if c.response.message_id then
+    local src = r.message_id
+    if src:find("%(") then
+      c.response.message_id = { capture = true, pat = c.response.message_id }
+    elseif src:match("^[%w_$.%[%]-]+$") then
+      c.response.message_id = { path = src }
+    else
+      problem("/response/message_id", "response.message_id must be a pattern with a capture, e.g. "
+        .. "'\"sid\":%s*\"([^\"]+)\"', or the name or path of a field of the JSON answer (\"sid\", \"data.0.id\")")
+    end
   end
   if r.status then
     c.response.status = {}
     for i, s in ipairs(r.status) do
-      if type(s) ~= "number" then misuse("response.status[" .. i .. "] must be a number") end
-      if s < 100 or s > 599 or s ~= math.floor(s) then
-        problem("/response/status/" .. (i - 1), "response.status[" .. i .. "] is not an HTTP status: " .. s)
+      if type(s) ~= "number" or s < 100 or s > 599 or s ~= math.floor(s) then
+        problem("/response/status/" .. (i - 1), "response.status[" .. i .. "] is not an HTTP status: " .. tostring(s))
       end
       c.response.status[s] = true
     end
