@@ -38,26 +38,30 @@ function Provider:send(opts)
   return require("clevertap.sms.send").send(self, opts)
 end
 
---- Encoding and segment count of a message body:
--- { encoding = "GSM-7"|"UCS-2", units =, characters =, segments = }.
-function sms.facts(body)
-  if type(body) ~= "string" then error("clevertap.sms.facts: body must be a string, got " .. type(body), 2) end
+local function facts_of(body, fname)
+  if type(body) ~= "string" then
+    error("clevertap.sms." .. fname .. ": body must be a string, got " .. type(body), 3)
+  end
   if not escape.valid_utf8(body) then return nil, errors.new("validation", "body is not valid UTF-8") end
   return segments.facts(body)
 end
 
+--- Encoding and segment count of a message body:
+-- { encoding = "GSM-7"|"UCS-2", units =, characters =, segments = }.
+function sms.facts(body)
+  return facts_of(body, "facts")
+end
+
 --- segments, encoding, facts = sms.segments(body): how many SMS the body takes.
 function sms.segments(body)
-  if type(body) ~= "string" then error("clevertap.sms.segments: body must be a string, got " .. type(body), 2) end
-  local f, err = sms.facts(body)
+  local f, err = facts_of(body, "segments")
   if not f then return nil, err end
   return f.segments, f.encoding, f
 end
 
 --- "GSM-7" or "UCS-2": the encoding the body is sent in.
 function sms.encoding(body)
-  if type(body) ~= "string" then error("clevertap.sms.encoding: body must be a string, got " .. type(body), 2) end
-  local f, err = sms.facts(body)
+  local f, err = facts_of(body, "encoding")
   if not f then return nil, err end
   return f.encoding
 end

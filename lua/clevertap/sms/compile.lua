@@ -8,9 +8,28 @@ local M = {}
 local enc = units.enc
 local WHOLE = "^%$%$([%a_][%w_]*)$"
 
+local emit_json
+
+-- The one record of a batch: repeated per recipient at render time.
+local function emit_record(b, item, path, problems, depth, found)
+  b:literal("[")
+  b:begin_record()
+  emit_json(b, item, path, problems, nil, depth, found)
+  b:end_record()
+  b:literal("]")
+  found.record = true
+end
+
+-- A JSON template's text parsed, or nil with the problem recorded.
+local function parse_json(text, pointer, problems)
+  local node, err = jsontext.parse(text)
+  if not node then problems[#problems + 1] = { pointer = pointer, message = err } end
+  return node
+end
+
 -- JSON template node -> builder calls. `batch` = { key = "msgs" } or
 -- { array = true } marks where the record is; `found` reports it.
-local function emit_json(b, node, path, problems, batch, depth, found)
+emit_json = function(b, node, path, problems, batch, depth, found)
   local t = node.t
   if t == "object" then
     b:literal("{")
@@ -25,12 +44,7 @@ local function emit_json(b, node, path, problems, batch, depth, found)
       if depth == 0 and batch and batch.key == key then
         found.key = child
         if child.t == "array" and #child.items == 1 and child.items[1].t == "object" then
-          b:literal("[")
-          b:begin_record()
-          emit_json(b, child.items[1], path .. "/" .. key .. "/0", problems, nil, depth + 2, found)
-          b:end_record()
-          b:literal("]")
-          found.record = true
+          emit_record(b, child.items[1], path .. "/" .. key .. "/0", problems, depth + 2, found)
         else
           emit_json(b, child, path .. "/" .. key, problems, nil, depth + 1, found)
         end
@@ -43,12 +57,7 @@ local function emit_json(b, node, path, problems, batch, depth, found)
     if depth == 0 and batch and batch.shape == "array" then
       found.key = node
       if #node.items == 1 and node.items[1].t == "object" then
-        b:literal("[")
-        b:begin_record()
-        emit_json(b, node.items[1], path .. "/0", problems, nil, depth + 1, found)
-        b:end_record()
-        b:literal("]")
-        found.record = true
+        emit_record(b, node.items[1], path .. "/0", problems, depth + 1, found)
         return
       end
     end
@@ -76,11 +85,8 @@ end
 -- (nil for a JSON body, escape.form for a form field, escape.url for a
 -- query parameter).
 function M.json(text, where, pointer, outer, batch, problems)
-  local node, err = jsontext.parse(text)
-  if not node then
-    problems[#problems + 1] = { pointer = pointer, message = err }
-    return nil
-  end
+  local node = parse_json(text, pointer, problems)
+  if not node then return nil end
   local b = units.builder(outer, where)
   local found = {}
   emit_json(b, node, "", problems, batch, 0, found)
@@ -106,10 +112,8 @@ function M.pairs(pairs_list, where, pointer, encoder, value_enc, batch, problems
     b:literal(encoder(key) .. "=")
     if type(value) == "table" then
       -- JSON carried inside one field: its text is encoded as the field's value.
-      local node, err = jsontext.parse(value.json)
-      if not node then
-        problems[#problems + 1] = { pointer = p, message = err }
-      else
+      local node = parse_json(value.json, p, problems)
+      if node then
         local saved = b.outer
         b.outer = encoder
         local f = {}

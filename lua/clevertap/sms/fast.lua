@@ -15,10 +15,7 @@ M.available = lib ~= nil
 M.records = lib and lib.sms_records
 
 -- Recipient field of each system placeholder; custom names live in values.
-local FIELD = {
-  To = "to", Body = "body", TemplateID = "template_id", TemplateVariables = "template_variables",
-  Sender = "sender", MessageID = "message_id", CampaignID = "campaign_id",
-}
+local FIELD = require("clevertap.sms.template").SYSTEM
 
 --- The plan of a record part list for one render: literals, and slots with
 -- their campaign-level fallback already encoded (`campaign(name)` gives the

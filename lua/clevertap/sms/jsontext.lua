@@ -42,6 +42,16 @@ end
 
 local parse_value
 
+-- After a member or an item: the closing bracket (true, past it) or a
+-- comma (false, past it); anything else is an error.
+local function next_item(text, i, close)
+  i = skip(text, i)
+  local c = sub(text, i, i)
+  if c == close then return true, i + 1 end
+  if c ~= "," then fail(text, i, "expected ',' or '" .. close .. "'") end
+  return false, i + 1
+end
+
 local function parse_string(text, i)
   -- i is at the opening quote
   local j = i + 1
@@ -86,11 +96,9 @@ parse_value = function(text, i, depth)
       value, i = parse_value(text, i + 1, depth + 1)
       local n = #node.keys + 1
       node.keys[n], node.values[n], node.key_at[n] = key.raw, value, key.at
-      i = skip(text, i)
-      c = sub(text, i, i)
-      if c == "}" then return node, i + 1 end
-      if c ~= "," then fail(text, i, "expected ',' or '}'") end
-      i = i + 1
+      local done
+      done, i = next_item(text, i, "}")
+      if done then return node, i end
     end
   elseif c == "[" then
     local node = { t = "array", items = {}, at = i }
@@ -100,11 +108,9 @@ parse_value = function(text, i, depth)
       local value
       value, i = parse_value(text, i, depth + 1)
       node.items[#node.items + 1] = value
-      i = skip(text, i)
-      c = sub(text, i, i)
-      if c == "]" then return node, i + 1 end
-      if c ~= "," then fail(text, i, "expected ',' or ']'") end
-      i = i + 1
+      local done
+      done, i = next_item(text, i, "]")
+      if done then return node, i end
     end
   elseif c == '"' then
     return parse_string(text, i)
@@ -126,17 +132,19 @@ parse_value = function(text, i, depth)
 end
 
 --- parse(text) -> node, or nil and a message naming line and column.
+local function parse_all(text)
+  local node, i = parse_value(text, 1, 0)
+  i = skip(text, i)
+  if i <= #text then fail(text, i, "text after the end of the JSON value") end
+  return node
+end
+
 function M.parse(text)
-  local ok, node, i = pcall(parse_value, text, 1, 0)
+  local ok, node = pcall(parse_all, text)
   if not ok then
     if type(node) == "table" and node.json_error then return nil, node.json_error end
     error(node, 0)
   end
-  local ok2, err = pcall(function()
-    i = skip(text, i)
-    if i <= #text then fail(text, i, "text after the end of the JSON value") end
-  end)
-  if not ok2 then return nil, err.json_error end
   return node
 end
 

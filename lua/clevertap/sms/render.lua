@@ -12,11 +12,13 @@ local M = {}
 local concat, type = table.concat, type
 local valid_utf8 = escape.valid_utf8
 
--- System placeholders and the recipient/campaign field that fills each.
-local FIELD = {
-  To = "to", Body = "body", TemplateID = "template_id", TemplateVariables = "template_variables",
-  Sender = "sender", MessageID = "message_id",
-}
+-- System placeholders and the recipient/campaign field that fills each;
+-- $$CampaignID is campaign-level only, so not a recipient field.
+local SYSTEM = require("clevertap.sms.template").SYSTEM
+local FIELD = {}
+for name, field in pairs(SYSTEM) do
+  if name ~= "CampaignID" then FIELD[name] = field end
+end
 
 local OPTS = {
   to = "table|string|number", recipients = "table|string|number", body = "string", template_id = "string|number",
@@ -40,10 +42,7 @@ local OPTION_ALIAS = {
   custom = "values", placeholders = "values",
 }
 
-local SYSTEM_KEY = {
-  To = "to", Body = "body", TemplateID = "template_id", TemplateVariables = "template_variables",
-  CampaignID = "campaign_id", Sender = "sender", MessageID = "message_id",
-}
+local SYSTEM_KEY = SYSTEM
 
 -- Type sets per key, for the per-recipient check (hot: no string work
 -- unless something is wrong).

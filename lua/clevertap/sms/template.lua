@@ -9,9 +9,10 @@ local M = {}
 
 M.MAX_BATCH = 1000 -- the reference: "A single batch can have a maximum of 1,000 records"
 
+-- System placeholders and the render option (or recipient field) that fills each.
 local SYSTEM = {
-  To = true, Body = true, TemplateID = true, TemplateVariables = true,
-  CampaignID = true, MessageID = true, Sender = true,
+  To = "to", Body = "body", TemplateID = "template_id", TemplateVariables = "template_variables",
+  CampaignID = "campaign_id", MessageID = "message_id", Sender = "sender",
 }
 M.SYSTEM = SYSTEM
 
