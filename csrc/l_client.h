@@ -1,0 +1,60 @@
+/* Internals shared by the two files of the client binding (l_client.c:
+ * the client object; l_client_job.c: jobs and the Lua callbacks). */
+#ifndef CT_L_CLIENT_H
+#define CT_L_CLIENT_H
+
+#include "l_compat.h"
+#include "ct_engine.h"
+
+#define CLIENT_MT "clevertap.core.client"
+#define JOB_MT "clevertap.core.job"
+#define CT_MAX_REQ_HEADERS 64
+
+typedef struct ljob ljob;
+
+typedef struct lclient {
+    ct_client *c;
+    lua_State *L;
+    ljob *jobs;      /* every job userdata still bound to this client */
+    int closed;
+    int lua_transport;
+} lclient;
+
+enum { J_SINGLE, J_BATCH, J_GENERIC };
+
+struct ljob {
+    ct_job *j;
+    lclient *cl;
+    int kind;
+    /* batch source */
+    int to_ref, hold_ref;
+    int type;
+    lua_Integer i, n;
+    /* generic source and classifier */
+    int next_ref, classify_ref;
+    const char *hdrs[CT_MAX_REQ_HEADERS];
+    ljob *prev, *next;
+};
+
+lclient *lc_check_client(lua_State *L, int i);
+ljob *lc_check_job(lua_State *L, int i);
+/* Raw field access: these also run inside engine callbacks, where a
+ * metamethod raising an error must not unwind through C. */
+void lc_raw_field(lua_State *L, int t, const char *k);
+lua_Number lc_opt_num(lua_State *L, int t, const char *k, lua_Number d);
+const char *lc_opt_str(lua_State *L, int t, const char *k);
+int lc_opt_bool(lua_State *L, int t, const char *k);
+void lc_push_err(lua_State *L, const ct_err *e);
+void lc_push_uv_field(lua_State *L, int client_idx, const char *field);
+/* Moves finished jobs from the engine to the client's `finished` list. */
+void lc_drain_finished(lua_State *L, lclient *cl, int client_idx);
+void lc_job_unbind(ljob *lj, lua_State *L);
+/* Pushes the problems of `to` (at index t); *total = identities, -1 with iterators. */
+void lc_check_to(lua_State *L, int t, long long *total);
+int lc_batch_next(void *ud, int *type, const char **s, size_t *len, ct_err *err);
+int lc_generic_next(void *ud, ct_reqspec *out, ct_err *err);
+ct_outcome lc_generic_classify(void *ud, ct_req *r, const ct_resp *resp, ct_err *err, int64_t *retry_after_ms);
+/* Registers the job metatable. */
+void lc_open_job(lua_State *L);
+
+#endif
