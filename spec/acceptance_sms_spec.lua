@@ -153,6 +153,24 @@ describe("acceptance: clevertap.sms", function()
       assert.falsy(r.body:find(" ", 1, true))
     end)
 
+    it("takes a key-value body written as it is sent (k=v&k2=v2)", function()
+      local provider = assert(sms.provider{ url = "https://sms.example.com/send",
+        body = "to=$$To&text=$$Body&route=4" })
+      local r = assert(provider:render{ to = "+1", body = "a b&c" })[1]
+      assert.equal("application/x-www-form-urlencoded", r.headers["content-type"])
+      assert.same({ to = "+1", text = "a b&c", route = "4" }, decode_pairs(r.body))
+    end)
+
+    it("takes headers and parameters as key and value pairs", function()
+      local provider = assert(sms.provider{ url = "https://sms.example.com/send",
+        headers = { { name = "X-Api-Key", value = "k-1" }, { key = "X-Route", value = "$$route" } },
+        params = { { key = "to", value = "$$To" }, { key = "text", value = "$$Body" } } })
+      local r = assert(provider:render{ to = { { to = "+1", route = "r9" } }, body = "b" })[1]
+      assert.equal("k-1", r.headers["X-Api-Key"])
+      assert.equal("r9", r.headers["x-route"])
+      assert.equal("to=%2B1&text=b", r.body)
+    end)
+
     it("puts GET parameters in the query string, URL-encoded", function()
       local provider = assert(sms.provider{ method = "GET", url = "https://sms.example.com/http-api?user=ct",
         params = { { "to", "$$To" }, { "text", "$$Body" } } })
@@ -546,6 +564,9 @@ describe("acceptance: clevertap.sms", function()
         assert.falsy(tostring(err):find("Not-The-Secret-77", 1, true))
         assert.falsy(cjson.encode(err):find("Not-The-Secret-77", 1, true))
         assert.equal(0, #captured("oa"))
+        -- every recipient is still accounted for
+        assert.equal(1, #err.report.failed)
+        assert.equal("+1", err.report.failed[1].to)
       end)
     end)
 
@@ -569,6 +590,20 @@ describe("acceptance: clevertap.sms", function()
         local report = assert(p:send{ to = { "+1" }, body = "x" })
         assert.is_false(report.ok)
         assert.equal(1, #report.failed)
+      end)
+
+      it("reads regex-style patterns and answer settings given at the top level", function()
+        sandbox.provider("rx", { status = 200, body = { status = "failed", reason = "DND number" } })
+        local p = assert(sms.provider{ url = url("rx"), params = { to = "$$To", text = "$$Body" },
+          failure = [["status"\s*:\s*"(error|failed)"]] })
+        local report = assert(p:send{ to = { "+1" }, body = "x" })
+        assert.equal(1, #report.failed)
+        assert.truthy(tostring(report.failed[1].error):find("DND number", 1, true))
+        local q = assert(sms.provider{ url = url("rx2"), params = { to = "$$To", text = "$$Body" },
+          success = "success", message_id = [["message_id"\s*:\s*"([^"]+)"]], timeout = 5 })
+        report = assert(q:send{ to = { "+1" }, body = "x" })
+        assert.is_true(report.ok)
+        assert.equal(string.format("rx2-%d", captured("rx2")[1].seq), report.sent[1].provider_id)
       end)
 
       it("captures the provider's message id", function()

@@ -155,6 +155,8 @@ function M.url(url, problems)
     bad = "url must not carry credentials (user:password@host): use auth = { type = \"basic\", ... }"
   elseif host:find("%$%$") then
     bad = "url host must be literal (no placeholders)"
+  elseif (tonumber(host:match(":(%d+)$")) or 1) > 65535 or (tonumber(host:match(":(%d+)$")) or 1) < 1 then
+    bad = "url port must be 1-65535"
   elseif not host:match("^[%w.-]+$") and not host:match("^[%w.-]+:%d+$") and not host:match("^%[[%x:.]+%]:?%d*$") then
     bad = "url host \"" .. host:gsub("[%c]", "?") .. "\" is not a host name"
   elseif rest:find("[%s%c]") then

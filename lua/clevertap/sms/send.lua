@@ -66,6 +66,16 @@ function M.send(provider, opts)
       token, err = oauth.fetch(provider, runner)
       if not token then
         close_owned()
+        -- Nothing was sent: err.report accounts for every recipient as failed.
+        -- (The entries carry a copy of err: err itself holds the report.)
+        local failed, each = {}, setmetatable({}, getmetatable(err))
+        for k, v in pairs(err) do each[k] = v end
+        for _, r in ipairs(reqs) do
+          for k, to in ipairs(r.to) do
+            failed[#failed + 1] = { to = to, count = 1, error = each, message_id = r.message_ids and r.message_ids[k] }
+          end
+        end
+        err.report = { ok = false, accepted = 0, failed = failed, unknown = {}, requests = 0, sent = {} }
         return nil, err
       end
     end

@@ -231,6 +231,23 @@ local function normalize(def, problem)
   local d = known_keys(rest, KEYS, "", problem)
 
   local bt = body_type and body_type[2]
+  if payload and type(payload[2]) == "string" then
+    local text = payload[2]
+    -- A string that is not JSON but "k=v&k2=v2" is the key-value body as
+    -- it would be sent (the reader's curl example): taken as key-values.
+    local first = text:match("^%s*(.)")
+    if bt == "form" or (not bt and first ~= "{" and first ~= "[" and first ~= "/" and text:find("^%s*[^=&%s]+=")) then
+      local list = {}
+      for part in text:gsub("^%s+", ""):gsub("%s+$", ""):gmatch("[^&]+") do
+        local k, v = part:match("^([^=]*)=?(.*)$")
+        local function dec(x)
+          return (x:gsub("+", " "):gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+        end
+        list[#list + 1] = { dec(k), dec(v) }
+      end
+      payload[2], bt = list, "form"
+    end
+  end
   if payload then
     local k, v = payload[1], payload[2]
     if type(v) ~= "string" and type(v) ~= "table" then
