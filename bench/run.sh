@@ -8,7 +8,7 @@ BUILD=${BUILD:-build}
 export BUILD
 work=$(mktemp -d "${TMPDIR:-/tmp}/ct-bench.XXXXXX")
 trap 'sandbox/ctl stop --dir "$work/sandbox" >/dev/null 2>&1; rm -rf "$work"' EXIT INT TERM
-if [ -x sandbox/ctl ] && sandbox/ctl start --dir "$work/sandbox" --port 0 >"$work/sandbox.out" 2>&1; then
+if [ -x sandbox/ctl ] && sandbox/ctl start --dir "$work/sandbox" --port 0 --log-body-max 256 >"$work/sandbox.out" 2>&1; then
   CLEVERTAP_SANDBOX_URL=$(cat "$work/sandbox/url")
   CLEVERTAP_SANDBOX_DIR="$work/sandbox"
   export CLEVERTAP_SANDBOX_URL CLEVERTAP_SANDBOX_DIR

@@ -13,7 +13,7 @@ lua=${CT_LUA:-lua5.4}
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/clevertap-demo.XXXXXX") || exit 1
 cleanup() {
-  sandbox/ctl stop --dir "$dir" >/dev/null 2>&1
+  sandbox/ctl stop --dir "$dir/sandbox" >/dev/null 2>&1
   rm -rf "$dir"
 }
 trap cleanup EXIT
