@@ -652,6 +652,27 @@ describe("acceptance: clevertap.sms", function()
       end)
     end)
 
+    it("runs the example of docs/sms.md as printed", function()
+      local f = assert(io.open("docs/sms.md"))
+      local code = f:read("*a"):match("```lua\n(.-)```")
+      f:close()
+      local out = {}
+      local env = setmetatable({ print = function(...)
+        local t = { n = select("#", ...), ... }
+        for i = 1, t.n do t[i] = tostring(t[i]) end
+        out[#out + 1] = table.concat(t, "\t")
+      end }, { __index = _G })
+      local chunk = assert((loadstring or load)(code, "=docs/sms.md", "t", env))
+      if setfenv then setfenv(chunk, env) end
+      chunk()
+      local text = table.concat(out, "\n")
+      assert.truthy(text:find("1\tGSM-7", 1, true))
+      assert.truthy(text:find("true\t2\t0\t0\t1", 1, true), text)
+      local got = captured("acme")
+      assert.equal(1, #got)
+      assert.equal(2, #cjson.decode(got[1].body).msgs)
+    end)
+
     it("makes no request when the send cannot be rendered", function()
       local p = assert(sms.provider{ url = url("none"), params = { to = "$$To", t = "$$TemplateID" } })
       local report, err = p:send{ to = { "+1" } }
