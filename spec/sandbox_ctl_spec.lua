@@ -4,9 +4,10 @@ local sandbox = require "support.sandbox"
 local socket = require "socket"
 local http = require "socket.http"
 
--- Runs a shell command; returns exit code and combined output.
+-- Runs a shell command; returns exit code and combined output. nginx loads
+-- the sandbox's build (SANDBOX_BUILD), which differs from BUILD under sanitizers.
 local function sh(cmd)
-  local p = io.popen("(" .. cmd .. ") 2>&1; echo \"rc=$?\"")
+  local p = io.popen("(BUILD=\"${SANDBOX_BUILD:-$BUILD}\"; export BUILD; " .. cmd .. ") 2>&1; echo \"rc=$?\"")
   local out = p:read("*a")
   p:close()
   local rc = tonumber(out:match("rc=(%d+)%s*$"))
