@@ -200,6 +200,14 @@ describe("acceptance: clevertap.sms", function()
       assert.is_string(doc.id)
     end)
 
+    it("takes a placeholder written bare where the JSON has a number", function()
+      local provider = assert(sms.provider{ url = "https://x.example/",
+        json = '{"seq": $$seq, "msgs": [{"to": "$$To", "text": "$$Body", "n": $$n}]}', batch = { key = "msgs" } })
+      local r = assert(provider:render{ to = { { to = "+1", values = { n = 2 } } }, body = "b",
+        values = { seq = 7 } })[1]
+      assert.equal('{"seq":7,"msgs":[{"to":"+1","text":"b","n":2}]}', r.body)
+    end)
+
     it("gives each message a unique $$MessageID and fills $$Sender", function()
       local provider = assert(sms.provider{ url = "https://x.example/",
         json = '{"from":"$$Sender","messages":[{"to":"$$To","id":"$$MessageID","text":"$$Body"}]}',

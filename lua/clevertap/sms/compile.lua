@@ -23,7 +23,11 @@ end
 -- A JSON template's text parsed, or nil with the problem recorded.
 local function parse_json(text, pointer, problems)
   local node, err = jsontext.parse(text)
-  if not node then problems[#problems + 1] = { pointer = pointer, message = err } end
+  if not node then
+    problems[#problems + 1] = { pointer = pointer, message = err }
+    -- What the template holds is unknown: checks of its content would guess.
+    problems.unparsed = true
+  end
   return node
 end
 
@@ -67,6 +71,8 @@ emit_json = function(b, node, path, problems, batch, depth, found)
       emit_json(b, item, path .. "/" .. (i - 1), problems, nil, depth + 1, found)
     end
     b:literal("]")
+  elseif t == "placeholder" then
+    b:slot(node.name, enc.json_value, { whole = true, kind = "json" })
   elseif t == "string" then
     local whole = node.raw:match(WHOLE)
     if whole then

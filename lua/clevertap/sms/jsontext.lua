@@ -6,7 +6,8 @@
 --
 -- Nodes: { t = "object", keys = {...}, values = {...} }, { t = "array", items = {...} },
 --        { t = "string", raw = <text between the quotes, escapes as written> },
---        { t = "number" | "literal", raw = "12" | "true" | "false" | "null" }.
+--        { t = "number" | "literal", raw = "12" | "true" | "false" | "null" },
+--        { t = "placeholder", name = "seq" } (a bare $$seq in a value position).
 local M = {}
 
 local find, sub, byte = string.find, string.sub, string.byte
@@ -127,6 +128,10 @@ parse_value = function(text, i, depth)
   for _, lit in ipairs { "true", "false", "null" } do
     if sub(text, i, i + #lit - 1) == lit then return { t = "literal", raw = lit, at = i }, i + #lit end
   end
+  -- A placeholder standing bare for a value ("seq": $$seq), as templates
+  -- for numbers are often written: filled as a whole JSON value.
+  local _, pe, name = find(text, "^%$%$([%a_][%w_]*)", i)
+  if pe then return { t = "placeholder", name = name, at = i }, pe + 1 end
   if c == "" then fail(text, i, "unexpected end of text") end
   fail(text, i, "unexpected '" .. c .. "'")
 end

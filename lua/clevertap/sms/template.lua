@@ -447,7 +447,9 @@ function M.compile(def)
       problem("/params", "batching needs a single JSON template; params has " .. found.json_fields .. " JSON fields")
     end
   end
-  if jbatch then
+  local unparsed = problems.unparsed
+  problems.unparsed = nil
+  if jbatch and not unparsed then
     if shape == "key" and not found.key then
       if json or (found.json_fields or 0) > 0 then
         problem("/batch/key", "batching key \"" .. batch.key .. "\" is not a top-level key of the JSON template")
@@ -526,10 +528,10 @@ function M.compile(def)
     end
   end
 
-  if not count.To then
+  if not count.To and not unparsed then
     problem("/", "the template has no $$To placeholder (the recipient's number): it is mandatory")
   end
-  if not count.Body and not count.TemplateID then
+  if not count.Body and not count.TemplateID and not unparsed then
     problem("/", "the template needs $$Body or $$TemplateID (at least one)")
   end
 
