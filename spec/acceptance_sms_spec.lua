@@ -332,6 +332,16 @@ describe("acceptance: clevertap.sms", function()
       assert.truthy(text:find("CR", 1, true))
     end)
 
+    it("keeps secrets out of validation errors", function()
+      local text, err = problems_of{ url = "sms.example.com/send?apikey=Api-Key-Secret-1",
+        params = { to = "$$To", b = "$$Body" }, auth = { type = "basic", username = "u", password = "Pw-Secret-2" },
+        headers = { ["X-Key"] = "Hdr-Secret-3\n" }, secrets = { "Hdr-Secret-3" } }
+      for _, secret in ipairs { "Api-Key-Secret-1", "Pw-Secret-2", "Hdr-Secret-3" } do
+        assert.falsy(text:find(secret, 1, true))
+        assert.falsy(tostring(err):find(secret, 1, true))
+      end
+    end)
+
     it("lists all problems of one template together", function()
       local _, err = problems_of{ url = "ftp://x", json = '{"msgs":[{"seq":1},{"seq":2}]}',
         batch = { key = "msgs", size = 2000 }, auth = { type = "magic" }, headers = { H = "a\nb" } }

@@ -16,8 +16,9 @@ Provider.__tostring = function(p) return "clevertap.sms provider (" .. p.name ..
 
 --- provider, err = sms.provider(template_table)
 function sms.provider(def)
-  local c, problems = template.compile(def)
+  local c, problems, secrets = template.compile(def)
   if not c then
+    for _, p in ipairs(problems) do p.message = errors.redact(p.message, secrets) end
     return nil, errors.validation("invalid SMS provider template", problems)
   end
   return setmetatable({ name = c.name, compiled = c, token = nil }, Provider)

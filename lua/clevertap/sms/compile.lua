@@ -147,8 +147,9 @@ end
 function M.url(url, problems)
   local scheme, host, rest = url:match("^(%a[%w+.-]*)://([^/?#]*)(.*)$")
   if not scheme then
+    -- Not the query: it may hold an API key.
     problems[#problems + 1] = { pointer = "/url", message = "url must be an absolute http:// or https:// URL, got \""
-      .. url:gsub("[%c]", "?") .. "\"" }
+      .. url:gsub("[?#].*$", "..."):gsub("[%c]", "?") .. "\"" }
     return nil
   end
   local bad

@@ -588,7 +588,7 @@ function M.compile(def)
     end
   end
 
-  if #problems > 0 then return nil, problems end
+  if #problems > 0 then return nil, problems, c.secrets end
   return c
 end
 
