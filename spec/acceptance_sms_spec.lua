@@ -691,6 +691,20 @@ describe("acceptance: clevertap.sms", function()
       assert.equal(2, #cjson.decode(got[1].body).msgs)
     end)
 
+    it("reports encoding and segments per message in a dry run, sending nothing", function()
+      local p = assert(sms.provider{ url = url("dry"), json = '{"m":[{"to":"$$To","t":"$$Body"}]}',
+        batch = { key = "m" } })
+      local report = assert(p:send{ to = { "+1", { to = "+2", body = "Привет" } }, body = string.rep("x", 200),
+        dry_run = true })
+      assert.is_true(report.dry_run)
+      assert.equal(0, report.requests)
+      assert.equal(1, #report.rendered)
+      local m1, m2 = report.messages[1], report.messages[2]
+      assert.same({ "+1", "GSM-7", 2 }, { m1.to, m1.encoding, m1.segments })
+      assert.same({ "+2", "UCS-2", 1 }, { m2.to, m2.encoding, m2.segments })
+      assert.equal(0, #captured("dry"))
+    end)
+
     it("makes no request when the send cannot be rendered", function()
       local p = assert(sms.provider{ url = url("none"), params = { to = "$$To", t = "$$TemplateID" } })
       local report, err = p:send{ to = { "+1" } }

@@ -8,7 +8,7 @@ local errors = require "clevertap.sms.errors"
 local M = {}
 
 -- Options of send that are not render options.
-local SEND_ONLY = { http = "table", runner = "table", on_progress = "function" }
+local SEND_ONLY = { http = "table", runner = "table", on_progress = "function", dry_run = "boolean" }
 local RUNNER_OPTION = {
   timeout = true, connect_timeout = true, concurrency = true, rate = true, retry = true,
   verify_tls = true, ca_file = true, transport = true,
@@ -50,6 +50,16 @@ function M.send(provider, opts)
   -- for a token.
   local reqs, err = provider:render(ropts)
   if not reqs then return nil, err end
+
+  if sopts.dry_run then
+    -- Nothing sent: what would be, per message (encoding, segments, ids).
+    local messages = {}
+    for _, r in ipairs(reqs) do
+      for _, m in ipairs(r.messages) do messages[#messages + 1] = m end
+    end
+    return { ok = true, dry_run = true, accepted = 0, failed = {}, unknown = {}, requests = 0, batches = 0,
+      sent = {}, rendered = reqs, messages = messages }
+  end
 
   local runner = runner_for(provider, sopts)
   local owned = {}
@@ -124,7 +134,7 @@ function M.send(provider, opts)
 
   -- Per recipient, as the client's send report.
   local out = { ok = report.ok, accepted = report.accepted, failed = {}, unknown = {},
-    requests = report.requests, sent = {} }
+    requests = report.requests, batches = #reqs, sent = {} }
   local function per_recipient(entries, into)
     for _, e in ipairs(entries) do
       local r = by_index[e.request]
