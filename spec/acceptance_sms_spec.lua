@@ -260,6 +260,11 @@ describe("acceptance: clevertap.sms", function()
         client_secret = "s", params = { scope = "sms" } })
       assert.truthy(with{ type = "OAuth 2.0", client_url = "https://auth.example/token", client_id = "id",
         secret_key = "s", key_values = { audience = "sms" } })
+      -- without a type, the settings say which
+      local basic = assert(with{ username = "u", password = "p" })
+      assert.equal("Basic dTpw", assert(basic:render{ to = "+1", body = "b" })[1].headers.Authorization)
+      local oauth = assert(with{ client_url = "https://auth.example/token", client_id = "id", secret_key = "s" })
+      assert.equal("oauth2", assert(oauth:render{ to = "+1", body = "b" })[1].auth)
     end)
   end)
 

@@ -290,6 +290,12 @@ local function normalize(def, problem)
     if known then
       d.auth = known_keys(d.auth, AUTH_KEYS, "auth.", problem)
       if type(d.auth.type) == "string" then d.auth.type = AUTH_TYPES[squash(d.auth.type)] end
+      -- No type: the settings given say which (a client id is OAuth2, a
+      -- username or password Basic).
+      if atype == nil then
+        if d.auth.client_id or d.auth.client_secret or d.auth.url then d.auth.type = "oauth2"
+        elseif d.auth.username or d.auth.password then d.auth.type = "basic" end
+      end
     else
       -- Unknown type: report it, not the settings that belong to it.
       d.auth = { type = atype }
