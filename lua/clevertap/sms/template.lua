@@ -77,6 +77,10 @@ local AUTH_TYPES = {
 
 local function squash(s) return (s:lower():gsub("[^%w]", "")) end
 
+local function form_decode(x)
+  return (x:gsub("+", " "):gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
+end
+
 -- The closest known name (edit distance <= 2, or a prefix), for "did you mean".
 local function closest(name, known)
   local best, bestd = nil, 3
@@ -205,26 +209,20 @@ local function normalize(def, problem)
   end
   local bkey, bsize = rest.batch_key, rest.batch_size
   rest.batch_key, rest.batch_size = nil, nil
-  for k, to in pairs(RESPONSE_TOP) do
-    if rest[k] ~= nil then
-      -- A copy: the user's table is left as written.
-      local r = {}
-      for rk, rv in pairs(type(rest.response) == "table" and rest.response or {}) do r[rk] = rv end
-      if r[to] ~= nil then problem("/" .. k, k .. " and response." .. to .. " are the same setting: give one") end
-      r[to] = rest[k]
-      if rest.response == nil or type(rest.response) == "table" then rest.response = r end
-      rest[k] = nil
+  -- A section's setting given at the top level moves into (a copy of) the section.
+  local function move(k, section, to)
+    if rest[k] == nil then return end
+    local t = {}
+    for sk, sv in pairs(type(rest[section]) == "table" and rest[section] or {}) do t[sk] = sv end
+    if t[to] ~= nil then
+      problem("/" .. k, k .. " and " .. section .. "." .. to .. " are the same setting: give one")
     end
+    t[to] = rest[k]
+    if rest[section] == nil or type(rest[section]) == "table" then rest[section] = t end
+    rest[k] = nil
   end
-  for k in pairs(HTTP_TOP) do
-    if rest[k] ~= nil then
-      local h = {}
-      for hk, hv in pairs(type(rest.http) == "table" and rest.http or {}) do h[hk] = hv end
-      if h[k] ~= nil then problem("/" .. k, k .. " and http." .. k .. " are the same setting") end
-      h[k] = rest[k]
-      rest.http, rest[k] = h, nil
-    end
-  end
+  for k, to in pairs(RESPONSE_TOP) do move(k, "response", to) end
+  for k in pairs(HTTP_TOP) do move(k, "http", k) end
   if type(rest.auth) == "string" then rest.auth = { type = rest.auth } end
   if type(rest.batch) == "string" then rest.batch = { key = rest.batch } end
   if type(rest.response) == "string" then rest.response = { success = rest.response } end
@@ -240,10 +238,7 @@ local function normalize(def, problem)
       local list = {}
       for part in text:gsub("^%s+", ""):gsub("%s+$", ""):gmatch("[^&]+") do
         local k, v = part:match("^([^=]*)=?(.*)$")
-        local function dec(x)
-          return (x:gsub("+", " "):gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
-        end
-        list[#list + 1] = { dec(k), dec(v) }
+        list[#list + 1] = { form_decode(k), form_decode(v) }
       end
       payload[2], bt = list, "form"
     end
