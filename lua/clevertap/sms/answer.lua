@@ -150,20 +150,19 @@ function M.message_id(spec, body)
   return type(v) == "string" and v or nil
 end
 
-local function snippet(body, secrets)
-  if not body or body == "" then return "" end
-  local s = body:sub(1, 200):gsub("%c", " ")
-  return ": " .. errors.redact(s, secrets)
+-- An error naming the provider, with the start of its answer (secrets hidden).
+local function answer_error(c, kind, what, res)
+  local body, text = res.body, c.name .. " " .. what
+  if body and body ~= "" then text = text .. ": " .. errors.redact((body:sub(1, 200):gsub("%c", " ")), c.secrets) end
+  return errors.new(kind, text, { status = res.status })
 end
 
 --- classify(c, res) -> "ok"|"fail"|"retry"|"unknown", err_or_retry, provider_message_id
 function M.classify(c, res)
   local r = c.response
   local st, body = res.status, res.body or ""
-  local name = c.name
   if r.permfail and matches(r.permfail, body) then
-    return "fail", errors.new("api", name .. " refused the message (body matches response.permfail)"
-      .. snippet(body, c.secrets), { status = st })
+    return "fail", answer_error(c, "api", "refused the message (body matches response.permfail)", res)
   end
   if r.tempfail and matches(r.tempfail, body) then
     return "retry", nil
@@ -172,8 +171,8 @@ function M.classify(c, res)
   if r.status then good = r.status[st] else good = st >= 200 and st < 300 end
   if good then
     if r.success and not matches(r.success, body) then
-      return "fail", errors.new("api", name .. " answered HTTP " .. st .. " without the success mark "
-        .. "(response.success)" .. snippet(body, c.secrets), { status = st })
+      return "fail", answer_error(c, "api", "answered HTTP " .. st .. " without the success mark (response.success)",
+        res)
     end
     local id
     if r.message_id then id = M.message_id(r.message_id, body) end
@@ -184,11 +183,9 @@ function M.classify(c, res)
     return "retry", { after = after }
   end
   if st == 500 or st == 502 or st == 504 then
-    return "unknown", errors.new("http", name .. " answered HTTP " .. st .. ": the message may have been sent"
-      .. snippet(body, c.secrets), { status = st })
+    return "unknown", answer_error(c, "http", "answered HTTP " .. st .. ": the message may have been sent", res)
   end
-  return "fail", errors.new("http", name .. " answered HTTP " .. st
-    .. snippet(body, c.secrets), { status = st })
+  return "fail", answer_error(c, "http", "answered HTTP " .. st, res)
 end
 
 return M

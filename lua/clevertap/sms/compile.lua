@@ -20,6 +20,14 @@ local function emit_record(b, item, path, problems, depth, found)
   found.record = true
 end
 
+-- Keys are literal: a placeholder there is a problem.
+local function key_placeholder(key, what, pointer, problems)
+  if key:find(units.PLACEHOLDER) then
+    problems[#problems + 1] = { pointer = pointer, message = "placeholder in the " .. what .. " \"" .. key
+      .. "\": placeholders go in values" }
+  end
+end
+
 -- A JSON template's text parsed, or nil with the problem recorded.
 local function parse_json(text, pointer, problems)
   local node, err = jsontext.parse(text)
@@ -39,10 +47,7 @@ emit_json = function(b, node, path, problems, batch, depth, found)
     b:literal("{")
     for i, key in ipairs(node.keys) do
       if i > 1 then b:literal(",") end
-      if key:find(units.PLACEHOLDER) then
-        problems[#problems + 1] = { pointer = path, message = "placeholder in the JSON key \"" .. key
-          .. "\": placeholders go in values" }
-      end
+      key_placeholder(key, "JSON key", path, problems)
       b:literal('"' .. key .. '":')
       local child = node.values[i]
       if depth == 0 and batch and batch.key == key then
@@ -111,10 +116,7 @@ function M.pairs(pairs_list, where, pointer, encoder, value_enc, batch, problems
     local key, value = kv[1], kv[2]
     local p = pointer .. "/" .. key
     if i > 1 then b:literal("&") end
-    if key:find(units.PLACEHOLDER) then
-      problems[#problems + 1] = { pointer = p, message = "placeholder in the key \"" .. key
-        .. "\": placeholders go in values" }
-    end
+    key_placeholder(key, "key", p, problems)
     b:literal(encoder(key) .. "=")
     if type(value) == "table" then
       -- JSON carried inside one field: its text is encoded as the field's value.

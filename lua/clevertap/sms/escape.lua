@@ -80,12 +80,22 @@ function M.number(v)
   return format("%.17g", v)
 end
 
+-- cjson when installed: its null and array markers are understood.
+local cjson_mod
+local function optional_cjson()
+  if cjson_mod == nil then
+    local ok, m = pcall(require, "cjson")
+    cjson_mod = ok and m or false
+  end
+  return cjson_mod
+end
+
 local function is_array(t)
   local n = #t
   if n == 0 then
     local mt = getmetatable(t)
-    local ok, cjson = pcall(require, "cjson")
-    if ok and mt and (mt == cjson.array_mt or mt == cjson.empty_array_mt) then return true end
+    local cjson = mt and optional_cjson()
+    if cjson and (mt == cjson.array_mt or mt == cjson.empty_array_mt) then return true end
     return false
   end
   local count = 0
@@ -133,24 +143,17 @@ encode_value = function(v, seen)
     return '"' .. M.json_string(v) .. '"'
   elseif tv == "number" then return M.number(v)
   elseif tv == "boolean" then return tostring(v)
-  elseif tv == "table" then return encode_table(v, seen)
+  elseif tv == "table" then return encode_table(v, seen or {}) -- `seen`: only tables need one
   elseif v == nil then return "null"
   end
-  local ok, cjson = pcall(require, "cjson")
-  if ok and v == cjson.null then return "null" end
+  local cjson = optional_cjson()
+  if cjson and v == cjson.null then return "null" end
   return nil, "a " .. tv
 end
 
 --- Any Lua value as JSON text; nil, reason for what JSON cannot carry.
 function M.json_value(v)
-  local tv = type(v)
-  if tv == "string" then
-    if not M.valid_utf8(v) then return nil, "a string that is not valid UTF-8" end
-    return '"' .. M.json_string(v) .. '"'
-  elseif tv == "number" then
-    return M.number(v)
-  end
-  return encode_value(v, {})
+  return encode_value(v)
 end
 
 --- A value as the text that fills a string position: strings as they are,

@@ -73,6 +73,13 @@ local function default_prefix()
   return string.format("%x%x%04x", os.time(), counter, math.random(0, 0xffff))
 end
 
+-- A recipient table's number (`to`, or `To` as the placeholder is named).
+local function number_of(r)
+  local to = r.to
+  if to == nil then to = r.To end
+  return to
+end
+
 local function who(r, i)
   if type(r) ~= "table" then return "recipient " .. i .. " (" .. tostring(r) .. ")" end
   if r.joined then return "the request for recipients from " .. i end
@@ -270,8 +277,7 @@ function M.render(c, opts)
             misuse("unknown option to[" .. i .. "]." .. tostring(k))
           end
         end
-        to = r.to
-        if to == nil then to = r.To end
+        to = number_of(r)
         if to == nil then misuse("to[" .. i .. "].to (the phone number) is required") end
         if r.body and not valid_utf8(r.body) then
           problem("/to/" .. (i - 1) .. "/body", who(r, i) .. ": body is not valid UTF-8")
@@ -414,9 +420,7 @@ function M.render(c, opts)
       local r = rs[k]
       n = n + 1
       if type(r) == "table" then
-        local to = r.to
-        if to == nil then to = r.To end
-        tos[n] = to
+        tos[n] = number_of(r)
         local b = r.body
         if b == nil then b = r.Body end
         facts[n] = b == nil and camp_facts or facts_of(b)

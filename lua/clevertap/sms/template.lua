@@ -60,8 +60,10 @@ local BODY_TYPE_KEYS = { "body_type", "payload_type", "request_type", "content_t
 local RESPONSE_TOP = {
   success = "success", failure = "permfail", permfail = "permfail", tempfail = "tempfail",
   message_id = "message_id", success_status = "status",
-  status_success_regex = "success", status_permfail_regex = "permfail", status_tempfail_regex = "tempfail",
 }
+for k, to in pairs(ALIASES["response."]) do
+  if k:find("_regex$") then RESPONSE_TOP[k] = to end -- Kannel's names
+end
 local HTTP_TOP = {
   timeout = true, connect_timeout = true, concurrency = true, rate = true, retry = true,
   verify_tls = true, ca_file = true,
