@@ -311,6 +311,11 @@ describe("acceptance: clevertap.sms", function()
       end
     end)
 
+    it("refuses batching without a key when the JSON is an object", function()
+      local text = problems_of{ url = "https://x.example/", json = REFERENCE_BATCH, batch = { size = 10 } }
+      assert.truthy(text:find("key", 1, true))
+    end)
+
     it("refuses unknown auth types", function()
       local text = problems_of{ url = "https://x.example/", params = { to = "$$To", b = "$$Body" },
         auth = { type = "digest", username = "u", password = "p" } }
@@ -415,6 +420,21 @@ describe("acceptance: clevertap.sms", function()
         batch = { join = "<", size = 2 } })
       local requests = assert(provider:render{ to = { "+1", "+2", "+3" }, body = "x" })
       assert.same({ "+1<+2", "+3" }, { cjson.decode(requests[1].body).dst, cjson.decode(requests[2].body).dst })
+      -- the field named as the batching key, with its separator
+      local form = assert(sms.provider{ url = "https://x.example/", params = { To = "$$To", Body = "$$Body" },
+        batch = { key = "To", separator = "," } })
+      assert.equal("+1,+2", decode_pairs(assert(form:render{ to = { "+1", "+2" }, body = "x" })[1].body).To)
+      local text = problems_of{ url = "https://x.example/", json = '{"src":"$$To","dst":"x","text":"$$Body"}',
+        batch = { key = "dst", separator = "<" } }
+      assert.truthy(text:find("dst", 1, true))
+    end)
+
+    it("batches a JSON template that is itself an array of one record", function()
+      local provider = assert(sms.provider{ url = "https://x.example/", json = '[{"to":"$$To","body":"$$Body"}]',
+        batch = { size = 2 } })
+      local requests = assert(provider:render{ to = { "+1", "+2", "+3" }, body = "x" })
+      assert.equal(2, #requests)
+      assert.same({ { to = "+1", body = "x" }, { to = "+2", body = "x" } }, cjson.decode(requests[1].body))
     end)
 
     it("reports GSM-7/UCS-2 and segments per message", function()

@@ -50,6 +50,9 @@ emit_json = function(b, node, path, problems, batch, depth, found)
       key_placeholder(key, "JSON key", path, problems)
       b:literal('"' .. key .. '":')
       local child = node.values[i]
+      -- The key a slot is the value of (join batching names it).
+      local outer_key = b.key
+      b.key = key
       if depth == 0 and batch and batch.key == key then
         found.key = child
         if child.t == "array" and #child.items == 1 and child.items[1].t == "object" then
@@ -60,6 +63,7 @@ emit_json = function(b, node, path, problems, batch, depth, found)
       else
         emit_json(b, child, path .. "/" .. key, problems, batch, depth + 1, found)
       end
+      b.key = outer_key
     end
     b:literal("}")
   elseif t == "array" then
@@ -118,6 +122,7 @@ function M.pairs(pairs_list, where, pointer, encoder, value_enc, batch, problems
     if i > 1 then b:literal("&") end
     key_placeholder(key, "key", p, problems)
     b:literal(encoder(key) .. "=")
+    b.key = key
     if type(value) == "table" then
       -- JSON carried inside one field: its text is encoded as the field's value.
       local node = parse_json(value.json, p, problems)

@@ -398,11 +398,18 @@ function M.compile(def)
 
   -- batch
   local batch = def.batch
-  local shape
+  local shape, join_key
   if batch then
     local n = (batch.key and 1 or 0) + (batch.array and 1 or 0) + (batch.join and 1 or 0)
-    if n ~= 1 then
-      problem("/batch", "batch needs exactly one of key = \"name\" (array of one record under that key), "
+    if batch.key and batch.join and not batch.array then
+      -- { key = "dst", join = "<" }: the numbers joined in the field "dst".
+      shape, join_key = "join", batch.key
+    elseif n == 0 and type(json) == "string" and json:find("^%s*%[") then
+      -- No key, and the JSON template is itself an array of records (BulkSMS).
+      shape = "array"
+    elseif n ~= 1 then
+      problem("/batch", (n == 0 and "the batching key is missing: batch needs one of" or "batch needs exactly one of")
+        .. " key = \"name\" (array of one record under that key), "
         .. "array = true (the body is an array of one record) or join = \"separator\" (recipients joined in $$To)")
     else
       shape = batch.key and "key" or batch.array and "array" or "join"
@@ -550,6 +557,9 @@ function M.compile(def)
     for _, s in ipairs(all) do if s.name == "To" then tos[#tos + 1] = s end end
     if #tos > 1 then
       problem("/batch/join", "join batching needs $$To exactly once, found " .. #tos .. " times")
+    elseif #tos == 1 and join_key and tos[1].key ~= join_key then
+      problem("/batch/key", "join batching: \"" .. join_key .. "\" does not hold $$To (it is in "
+        .. (tos[1].key and ("\"" .. tos[1].key .. "\"") or tos[1].where) .. ")")
     elseif #tos == 1 and not tos[1].whole then
       problem("/batch/join", "join batching needs $$To as a whole value (a form/query value or JSON string of "
         .. "just \"$$To\"), not inside other text")

@@ -87,7 +87,7 @@ function Builder:slot(name, inner, info)
       return outer(s)
     end
   end
-  local slot = { name = name, enc = enc, scope = self.scope or "global", where = self.where,
+  local slot = { name = name, enc = enc, scope = self.scope or "global", where = self.where, key = self.key,
     whole = info and info.whole, kind = info and info.kind,
     inner_kind = kind_of[inner], outer_kind = outer and outer_kind[outer] or 0 }
   local t = self.target
