@@ -73,6 +73,20 @@ describe("render fast path", function()
     assert.equal('[{"to":"+1","v":[1,2],"b":"b"},{"to":"+2","v":{"x":"y"},"b":"b"}]', c[1].body)
   end)
 
+  it("declines recipients giving values under placeholder names; the Lua path renders them alike", function()
+    local def = { url = "https://x.test/", json = '{"h":"$$hid","m":[{"to":"$$To","u":"$$uid","b":"$$Body"}]}',
+      batch = { key = "m" } }
+    local l, c = both(def, { to = { { To = "+1", uid = "a", Body = "x" }, { to = "+2", uid = 3 } }, body = "b",
+      hid = "H" })
+    assert.same(bodies(l), bodies(c))
+    assert.equal(1, declined)
+    assert.equal('{"h":"H","m":[{"to":"+1","u":"a","b":"x"},{"to":"+2","u":3,"b":"b"}]}', c[1].body)
+    -- a personal value for a campaign-level placeholder is refused either way
+    local _, _, le, ce = both(def, { to = { { to = "+1", uid = "a", hid = "mine" } }, body = "b", hid = "H" })
+    assert.same(le.errors, ce.errors)
+    assert.truthy(tostring(ce):find("$$hid is campaign-level", 1, true))
+  end)
+
   it("reports the same problems as the Lua path", function()
     local def = { url = "https://x.test/", json = '{"h":"$$hid","m":[{"to":"$$To","u":"$$uid"}],"t":"$$TemplateID"}',
       batch = { key = "m" } }
