@@ -683,6 +683,27 @@ describe("acceptance: clevertap.sms", function()
         assert.equal(3, report.requests)
       end)
 
+      it("logs retries, refusals and unknown outcomes through a logger, without secrets", function()
+        sandbox.faults { { path = "/provider/logged/*", fault = "503", count = 1 },
+          { path = "/provider/logged/*", fault = "drop", count = 1 } }
+        sandbox.provider("logged", { responses = { { status = 200, body = { status = "success" } },
+          { status = 400, body = "bad key Api-Key-Log-1" } } })
+        local lines = {}
+        local p = assert(sms.provider{ method = "GET", url = url("logged") .. "?apikey=Api-Key-Log-1",
+          params = { to = "$$To", text = "$$Body" }, auth = { type = "basic", username = "u", password = "Pw-Log-22" },
+          secrets = { "Api-Key-Log-1" }, http = RETRY,
+          logger = function(level, message) lines[#lines + 1] = level .. " " .. message end })
+        local report = assert(p:send{ to = numbers(3), body = "x", concurrency = 1 })
+        assert.equal(3, accounted(report))
+        local text = table.concat(lines, "\n")
+        assert.truthy(text:find("warn GET ", 1, true), text)
+        assert.truthy(text:find("retried", 1, true), text)
+        assert.truthy(text:find("not re-sent", 1, true), text)
+        assert.truthy(text:find("refused", 1, true), text)
+        assert.falsy(text:find("Api-Key-Log-1", 1, true))
+        assert.falsy(text:find("Pw-Log-22", 1, true))
+      end)
+
       it("keeps secrets out of error messages even when the provider echoes them", function()
         sandbox.provider("echo", { status = 400, body = "bad apikey SeCrEt-Api-Key-1 for user" })
         local p = assert(sms.provider{ url = url("echo"),

@@ -8,7 +8,8 @@ local errors = require "clevertap.sms.errors"
 local M = {}
 
 -- Options of send that are not render options.
-local SEND_ONLY = { http = "table", runner = "table", on_progress = "function", dry_run = "boolean" }
+local SEND_ONLY = { http = "table", runner = "table", on_progress = "function", dry_run = "boolean",
+  logger = "function" }
 local RUNNER_OPTION = {
   timeout = true, connect_timeout = true, concurrency = true, rate = true, retry = true,
   verify_tls = true, ca_file = true, transport = true,
@@ -100,12 +101,22 @@ function M.send(provider, opts)
     by_index[i] = r
   end
 
+  -- logger(level, message), as the client's: "warn" for retries and unknown
+  -- outcomes, "info" for refusals and token refreshes; secrets replaced.
+  local logger = sopts.logger or c.logger
+  local function log(level, req, msg)
+    if not logger then return end
+    local line = errors.redact(req.method .. " " .. req.url .. ": " .. msg, c.secrets)
+    pcall(logger, level, line)
+  end
+
   local ids, refreshed, token_runner = {}, {}, nil
   local report, rerr = runner:run(list, {
     on_progress = sopts.on_progress,
     classify = function(res, req)
       local i = req.sms_index
       if oauth2 and res.status == 401 and not refreshed[i] then
+        log("info", req, "HTTP 401: the token was refused; one new token, one more try")
         -- The token expired or was revoked: one fresh token, one more try.
         -- Requests that failed with a token another request already
         -- replaced just take the new one.
@@ -125,7 +136,11 @@ function M.send(provider, opts)
         return "retry", { headers = { Authorization = "Bearer " .. fresh }, after = 0 }
       end
       local verdict, detail, id = answer.classify(c, res)
-      if verdict == "ok" then ids[i] = id or false end
+      if verdict == "ok" then
+        ids[i] = id or false
+      elseif verdict == "retry" then
+        log("warn", req, "HTTP " .. res.status .. ": retried")
+      end
       return verdict, detail
     end,
   })
@@ -148,6 +163,15 @@ function M.send(provider, opts)
   end
   per_recipient(report.failed, out.failed)
   per_recipient(report.unknown, out.unknown)
+  for _, which in ipairs { "failed", "unknown" } do
+    for _, e in ipairs(report[which]) do
+      local req = list[e.request]
+      if req then
+        log(which == "unknown" and "warn" or "info", req, (which == "unknown" and "outcome unknown, not re-sent: "
+          or "refused: ") .. tostring(type(e.error) == "table" and e.error.message or e.error))
+      end
+    end
+  end
   for i, r in ipairs(reqs) do
     if ids[i] ~= nil then
       for k, to in ipairs(r.to) do

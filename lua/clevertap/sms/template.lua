@@ -19,7 +19,7 @@ M.SYSTEM = SYSTEM
 local KEYS = {
   name = "string", method = "string", url = "string", auth = "table", headers = "table",
   params = "table", json = "string|table", batch = "table", response = "table", values = "table",
-  secrets = "table", http = "table",
+  secrets = "table", http = "table", logger = "function",
 }
 local AUTH_KEYS = {
   type = "string", username = "string", password = "string", url = "string",
@@ -324,7 +324,7 @@ function M.compile(def)
   if not def.url then problem("/url", "url is required") end
 
   local c = { name = def.name or "sms provider", method = method, headers = {}, values = {},
-    secrets = {}, http = def.http }
+    secrets = {}, http = def.http, logger = def.logger }
 
   -- values: defaults for custom placeholders
   for k, v in pairs(def.values or {}) do
