@@ -62,13 +62,44 @@ local function authorized(headers, conf)
   return id == conf.account_id and pass == conf.passcode
 end
 
--- targets/* share a concurrency budget; the slot is freed in the log phase.
+-- targets/* share a concurrency budget; the slot is freed before the answer
+-- leaves (settle), or in the log phase when the request ended otherwise.
 local function take_targets_slot(conf)
   local limit = tonumber(conf.targets_concurrency) or 0
   if limit <= 0 then return true end
   local n = ngx.shared.ct_state:incr("targets_inflight", 1, 0)
   ngx.ctx.targets_slot = true
   return n <= limit
+end
+
+-- Frees the targets/* slot and counts the answer BEFORE its first byte goes
+-- out: a client that sends its next request on reading an answer must find
+-- the slot free and the count done, whichever worker serves it next.
+local function settle(status)
+  local ctx = ngx.ctx
+  if ctx.settled then return end
+  ctx.settled = true
+  if ctx.targets_slot then
+    ngx.shared.ct_state:incr("targets_inflight", -1, 0)
+  end
+  if ctx.counted_path then
+    local stats = ngx.shared.ct_stats
+    stats:incr("status:" .. status, 1, 0)
+    stats:incr("path:" .. ctx.counted_path, 1, 0)
+  end
+end
+
+-- The status a fault makes the client see (444: the connection is cut).
+local function seen_status(status, fault)
+  local kind = fault and fault.kind
+  if kind == "drop" or kind == "truncated" then return 444 end
+  if kind == "non-json" then return fault.status or status end
+  return status
+end
+
+local function answer(status, body, headers, fault)
+  settle(seen_status(status, fault))
+  return respond.send(status, body, headers, fault)
 end
 
 -- A client pacing itself at exactly the rate must pass although its clock and
@@ -165,11 +196,11 @@ function M.handle()
   ngx.header["X-Sandbox-Request-Seq"] = req.seq
 
   local fault, ferr = pick_fault(req)
-  if ferr then return respond.send(respond.fail(400, "X-Sandbox-Fault: " .. ferr, 400)) end
+  if ferr then return answer(respond.fail(400, "X-Sandbox-Fault: " .. ferr, 400)) end
 
   if path:sub(1, 11) == "/1/targets/" then
     if not take_targets_slot(conf) then
-      return respond.send(respond.fail(429, "Too many concurrent requests", 429))
+      return answer(respond.fail(429, "Too many concurrent requests", 429))
     end
     -- Real targets/* calls take a while; without a service time, requests
     -- sent together would be answered one by one and never be concurrent.
@@ -182,9 +213,10 @@ function M.handle()
   end
   if fault and faults.BEFORE[fault.kind] then
     local status, body, headers = before_fault(fault)
-    return respond.send(status, body, headers)
+    return answer(status, body, headers)
   end
   if fault and fault.kind == "drop" and fault.after == false then
+    settle(444)
     return ngx.exit(444)
   end
 
@@ -196,21 +228,13 @@ function M.handle()
   else
     status, body, headers = respond.fail(404, "Not Found", 404)
   end
-  return respond.send(status, body, headers, fault)
+  return answer(status, body, headers, fault)
 end
 
---- Log phase: frees the targets/* concurrency slot whatever happened, and
--- counts answers by status and path (GET /_sandbox/stats; 444 = dropped).
+--- Log phase: settles requests that ended without an answer of ours
+-- (errors, client gone); GET /_sandbox/stats counts 444 as dropped.
 function M.after()
-  local ctx = ngx.ctx
-  if ctx.targets_slot then
-    ngx.shared.ct_state:incr("targets_inflight", -1, 0)
-  end
-  if ctx.counted_path then
-    local stats = ngx.shared.ct_stats
-    stats:incr("status:" .. ngx.status, 1, 0)
-    stats:incr("path:" .. ctx.counted_path, 1, 0)
-  end
+  settle(ngx.status)
 end
 
 return M
