@@ -649,6 +649,18 @@ describe("acceptance: clevertap.sms", function()
         assert.equal(string.format("rx2-%d", captured("rx2")[1].seq), report.sent[1].provider_id)
       end)
 
+      it("takes the success statuses as numbers", function()
+        sandbox.provider("st", { status = 202, body = { queued = true } })
+        local p = assert(sms.provider{ url = url("st"), params = { to = "$$To", text = "$$Body" },
+          response = { success = 201 } })
+        local report = assert(p:send{ to = { "+1" }, body = "x" })
+        assert.equal(1, #report.failed)
+        assert.equal(202, report.failed[1].error.status)
+        local q = assert(sms.provider{ url = url("st"), params = { to = "$$To", text = "$$Body" },
+          response = { status = { 201, 202 } } })
+        assert.is_true(assert(q:send{ to = { "+1" }, body = "x" }).ok)
+      end)
+
       it("captures the provider's message id", function()
         local p = assert(sms.provider{ url = url("mid"), params = { to = "$$To", text = "$$Body" },
           response = { message_id = '"message_id":"([^"]+)"' } })

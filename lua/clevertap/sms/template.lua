@@ -300,6 +300,14 @@ local function normalize(def, problem)
   end
   if d.batch then d.batch = known_keys(d.batch, BATCH_KEYS, "batch.", problem) end
   if d.response then
+    -- `success = 200` / `{ 200, 201 }`: the success statuses.
+    local succ = d.response.success
+    if (type(succ) == "number" or type(succ) == "table") and d.response.status == nil then
+      local r = {}
+      for k, v in pairs(d.response) do r[k] = v end
+      r.success, r.status = nil, succ
+      d.response = r
+    end
     d.response = known_keys(d.response, RESPONSE_KEYS, "response.", problem)
     if type(d.response.status) == "number" then d.response.status = { d.response.status } end
   end
