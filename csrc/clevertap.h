@@ -60,4 +60,7 @@ CT_API int ct_endpoint_known(const char *endpoint);
 }
 #endif
 
+/* The client (batching, limits, retries, libcurl): csrc/clevertap_client.h. */
+#include "clevertap_client.h"
+
 #endif

@@ -30,6 +30,7 @@ build = {
   modules = {
     ["clevertap.core"] = {
       sources = {
+        "csrc/ct_batch.c",
         "csrc/ct_classify.c",
         "csrc/ct_client.c",
         "csrc/ct_curl.c",
@@ -49,6 +50,7 @@ build = {
         "csrc/ct_value.c",
         "csrc/ct_walk.c",
         "csrc/l_client.c",
+        "csrc/l_client_job.c",
         "csrc/l_compat.c",
         "csrc/l_core.c",
         "csrc/l_sms.c",
