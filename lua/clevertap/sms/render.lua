@@ -22,12 +22,12 @@ end
 
 local OPTS = {
   to = "table|string|number", recipients = "table|string|number", body = "string", template_id = "string|number",
-  template_variables = "any", campaign_id = "string|number", sender = "string", values = "table",
+  template_variables = "any", campaign_id = "string|number", sender = "string|number", values = "table",
   message_id_prefix = "string", token = "string", batch_size = "number",
 }
 local RECIPIENT = {
   to = "string|number", values = "table", body = "string", template_id = "string|number",
-  template_variables = "any", sender = "string", message_id = "string|number",
+  template_variables = "any", sender = "string|number", message_id = "string|number",
 }
 
 local function misuse(msg)
