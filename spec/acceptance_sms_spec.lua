@@ -153,6 +153,21 @@ describe("acceptance: clevertap.sms", function()
       assert.falsy(r.body:find(" ", 1, true))
     end)
 
+    it("renders requests shaped exactly { method =, url =, headers =, body = }", function()
+      local provider = assert(sms.provider{ url = "https://sms.example.com/send", json = '{"to":"$$To","t":"$$Body"}',
+        auth = { type = "basic", username = "u", password = "p" }, headers = { ["X-Tag"] = "t" } })
+      local requests = assert(provider:render{ to = { "+1", "+2" }, body = "hi" })
+      assert.same({
+        { method = "POST", url = "https://sms.example.com/send", body = '{"to":"+1","t":"hi"}',
+          headers = { ["Content-Type"] = "application/json", Authorization = "Basic dTpw", ["X-Tag"] = "t" } },
+        { method = "POST", url = "https://sms.example.com/send", body = '{"to":"+2","t":"hi"}',
+          headers = { ["Content-Type"] = "application/json", Authorization = "Basic dTpw", ["X-Tag"] = "t" } },
+      }, requests)
+      -- what render knows beside those is still there to read
+      assert.same({ "+1" }, requests[1].to)
+      assert.equal(1, requests[1].segments)
+    end)
+
     it("takes a key-value body written as it is sent (k=v&k2=v2)", function()
       local provider = assert(sms.provider{ url = "https://sms.example.com/send",
         body = "to=$$To&text=$$Body&route=4" })

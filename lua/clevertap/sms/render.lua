@@ -86,46 +86,51 @@ local function who(r, i)
   return "recipient " .. i .. " (" .. tostring(r.to) .. ")"
 end
 
--- req.message_ids and req.messages are built on first access: a million
--- small tables and id strings nobody reads would cost more than rendering
--- the requests. `prefix` is nil when the template has no $$MessageID.
-local function lazy_fields(req, rs, first, last, prefix)
-  setmetatable(req, { __index = function(t, key)
+-- A request's own fields are the SPEC's method, url, headers, body; what
+-- render knows beside them (to, facts, message_ids, messages, segments,
+-- encoding, auth) is read through the metatable, so comparing a request
+-- with { method =, url =, headers =, body = } holds. message_ids and
+-- messages are built on first access: a million small tables and id strings
+-- nobody reads would cost more than rendering the requests. `prefix` is nil
+-- when the template has no $$MessageID.
+local function lazy_fields(req, extra, rs, first, last, prefix)
+  setmetatable(req, { __index = function(_, key)
+    local v = extra[key]
+    if v ~= nil then return v end
     if key == "message_ids" then
       if not prefix then return nil end
       local ids = {}
       for k = first, last do
         local r = rs[k]
-        local id = type(r) == "table" and r.message_id
+        local id = type(r) == "table" and (r.message_id or r.MessageID)
         ids[#ids + 1] = id and tostring(id) or (prefix .. "-" .. k)
       end
-      rawset(t, "message_ids", ids)
+      extra.message_ids = ids
       return ids
     elseif key == "messages" then
-      local list, ids = {}, t.message_ids
-      for k, to in ipairs(t.to) do
+      local list, ids = {}, req.message_ids
+      for k, to in ipairs(extra.to) do
         local m = { to = to, message_id = ids and ids[k] }
-        local f = t.facts[k]
+        local f = extra.facts[k]
         if f then
           m.encoding, m.segments, m.units, m.characters = f.encoding, f.segments, f.units, f.characters
         end
         list[k] = m
       end
-      rawset(t, "messages", list)
+      extra.messages = list
       return list
     elseif key == "segments" or key == "encoding" then
       -- The request's SMS cost: segments summed over its messages, and the
       -- encoding they share ("mixed" when they differ).
       local total, enc = 0, nil
-      for _, f in ipairs(t.facts) do
+      for _, f in ipairs(extra.facts) do
         if f then
           total = total + f.segments
           enc = (enc == nil or enc == f.encoding) and f.encoding or "mixed"
         end
       end
-      rawset(t, "segments", total)
-      rawset(t, "encoding", enc)
-      return rawget(t, key)
+      extra.segments, extra.encoding = total, enc
+      return extra[key]
     end
     return nil
   end })
@@ -468,16 +473,15 @@ function M.render(c, opts)
       return concat(buf, "", 1, m)
     end
 
-    local req = { method = c.method, url = unit_text(c.url), headers = setmetatable({}, headers_mt), to = tos,
-      message_ids = ids,
-      facts = facts }
+    local req = { method = c.method, url = unit_text(c.url), headers = setmetatable({}, headers_mt) }
+    local extra = { to = tos, message_ids = ids, facts = facts }
     if c.body then req.body = unit_text(c.body) end
     for _, h in ipairs(c.headers) do req.headers[h[1]] = unit_text(h[2]) end
-    lazy_fields(req, rs, i, last, use_ids and not ids and prefix or nil)
+    lazy_fields(req, extra, rs, i, last, use_ids and not ids and prefix or nil)
     if c.content_type then req.headers["Content-Type"] = c.content_type end
     if basic then req.headers.Authorization = basic end
     if c.auth.type == "oauth2" then
-      req.auth = "oauth2"
+      extra.auth = "oauth2"
       if opts.token then req.headers.Authorization = "Bearer " .. opts.token end
     end
     requests[#requests + 1] = req
