@@ -526,6 +526,8 @@ describe("acceptance: clevertap.sms", function()
       table.sort(have)
       assert.same(want, have)
       for _, s in ipairs(report.sent) do assert.truthy(s.provider_id:find("^acc1%-")) end
+      -- the report is the SPEC's shape, field for field
+      assert.same({ ok = true, accepted = 3, failed = {}, unknown = {}, requests = 2 }, report)
     end)
 
     for _, case in ipairs { { 1, 1 }, { 4, 1 }, { 5, 2 } } do
@@ -638,6 +640,7 @@ describe("acceptance: clevertap.sms", function()
         assert.equal(0, report.accepted)
         assert.equal(1, #report.failed)
         assert.equal("+1", report.failed[1].to)
+        assert.equal(1, report.failed[1].count)
         assert.truthy(tostring(report.failed[1].error):find("invalid number", 1, true))
       end)
 

@@ -15,6 +15,20 @@ local RUNNER_OPTION = {
   verify_tls = true, ca_file = true, transport = true,
 }
 
+-- Report entries are per recipient; `count` (1) is read through a shared
+-- metatable, like the client report's count of identities per entry, so an
+-- entry's own fields stay { to =, error = } (and message_id with $$MessageID).
+local ENTRY_MT = { __index = { count = 1 } }
+local function entry(to, err, message_id)
+  return setmetatable({ to = to, error = err, message_id = message_id }, ENTRY_MT)
+end
+
+-- The SPEC's report fields are the report's own; `sent` and `batches` are
+-- read through its metatable.
+local function report_of(fields, more)
+  return setmetatable(fields, { __index = more })
+end
+
 local function runner_for(provider, opts)
   if opts.runner then return opts.runner end
   local http = require "clevertap.http"
@@ -83,10 +97,11 @@ function M.send(provider, opts)
         for k, v in pairs(err) do each[k] = v end
         for _, r in ipairs(reqs) do
           for k, to in ipairs(r.to) do
-            failed[#failed + 1] = { to = to, count = 1, error = each, message_id = r.message_ids and r.message_ids[k] }
+            failed[#failed + 1] = entry(to, each, r.message_ids and r.message_ids[k])
           end
         end
-        err.report = { ok = false, accepted = 0, failed = failed, unknown = {}, requests = 0, sent = {} }
+        err.report = report_of({ ok = false, accepted = 0, failed = failed, unknown = {}, requests = 0 },
+          { sent = {}, batches = 0 })
         return nil, err
       end
     end
@@ -148,16 +163,16 @@ function M.send(provider, opts)
   if not report then return nil, rerr end
 
   -- Per recipient, as the client's send report.
-  local out = { ok = report.ok, accepted = report.accepted, failed = {}, unknown = {},
-    requests = report.requests, batches = #reqs, sent = {} }
+  local sent = {}
+  local out = report_of({ ok = report.ok, accepted = report.accepted, failed = {}, unknown = {},
+    requests = report.requests }, { batches = #reqs, sent = sent })
   local function per_recipient(entries, into)
     for _, e in ipairs(entries) do
       local r = by_index[e.request]
       local e_err = e.error
       if type(e_err) == "table" and e_err.message then e_err.message = errors.redact(e_err.message, c.secrets) end
       for k, to in ipairs(e.items or (r and r.to) or {}) do
-        -- count = 1: entries are per recipient; the client's report counts identities per entry.
-        into[#into + 1] = { to = to, count = 1, error = e_err, message_id = r and r.message_ids and r.message_ids[k] }
+        into[#into + 1] = entry(to, e_err, r and r.message_ids and r.message_ids[k])
       end
     end
   end
@@ -175,7 +190,7 @@ function M.send(provider, opts)
   for i, r in ipairs(reqs) do
     if ids[i] ~= nil then
       for k, to in ipairs(r.to) do
-        out.sent[#out.sent + 1] = { to = to, message_id = r.message_ids and r.message_ids[k],
+        sent[#sent + 1] = { to = to, message_id = r.message_ids and r.message_ids[k],
           provider_id = ids[i] or nil }
       end
     end
