@@ -2,7 +2,9 @@
 # The suite under AddressSanitizer+UBSan (mode asan) or valgrind (mode valgrind).
 # The interpreters are not instrumented, so the ASan runtime is preloaded; the
 # sandbox (nginx) keeps loading the plain build, which a sanitizer build cannot
-# replace inside a non-instrumented nginx.
+# replace inside a non-instrumented nginx. The preload reaches every process a
+# spec starts (sh, mktemp, nginx), and coreutils' own leaks would fail them, so
+# the ASan run looks for memory errors and UB; leaks are valgrind's job.
 set -eu
 cd "$(dirname "$0")/.."
 mode=${1:-asan}
@@ -17,9 +19,8 @@ case "$mode" in
     asan_rt=$(gcc -print-file-name=libasan.so)
     ubsan_rt=$(gcc -print-file-name=libubsan.so)
     # LuaJIT's own allocator and stack tricks are not ASan-friendly: Lua 5.4 only.
-    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:allocator_may_return_null=1 \
+    ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:allocator_may_return_null=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    LSAN_OPTIONS=suppressions="$PWD/tools/lsan.supp" \
     CT_WRAP="env LD_PRELOAD=$asan_rt:$ubsan_rt" VARIANTS=lua5.4 CTESTS="${CTESTS-}" tools/test.sh
     ;;
   valgrind)
