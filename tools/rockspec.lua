@@ -60,7 +60,7 @@ build = {
       -- lua5.1 holds Debian's lua-compat53 shim, used by the LuaJIT build only.
       incdirs = { "csrc", "$(JANSSON_INCDIR)", "/usr/include/lua5.1" },
       libdirs = { "$(CURL_LIBDIR)" },
-      libraries = { "curl", "jansson" },
+      libraries = { "curl", "jansson", "m" },
     },
 %s
   },
