@@ -12,15 +12,12 @@ typedef struct {
     ct_arena *a;
     ct_problems *out;
     ct_path path;
-    ct_buf ptr;
     int oom;
 } jconv;
 
 static void jreport(jconv *c, const char *fmt, const char *arg)
 {
-    c->ptr.n = 0;
-    ct_path_render(&c->path, &c->ptr);
-    ct_problems_addf(c->out, CT_SEVERITY_ERROR, ct_buf_cstr(&c->ptr), fmt, arg);
+    ct_problems_addf_path(c->out, CT_SEVERITY_ERROR, &c->path, fmt, arg);
 }
 
 static ct_value *bad(jconv *c, ct_value *v)
@@ -135,10 +132,8 @@ ct_value *ct_json_parse(ct_arena *a, const char *json, size_t len, ct_problems *
     c.out = out;
     c.oom = 0;
     ct_path_init(&c.path);
-    ct_buf_init(&c.ptr);
     ct_value *v = conv(&c, j, 0);
     ct_path_free(&c.path);
-    ct_buf_free(&c.ptr);
     if (!v) {
         json_decref(j);
         ct_problems_add(out, CT_SEVERITY_ERROR, "", 0, "out of memory", 13);

@@ -152,6 +152,111 @@ void ct_path_render(const ct_path *p, ct_buf *b)
     }
 }
 
+/* Readable path for messages: member names dotted, array indexes as [i], the
+ * root "payload" ("when.dnd.dnd_info.2[0]", "to.Identity[5]"). A member name
+ * that would read ambiguously (empty, or holding '.', '[', ']', '"', a space
+ * or a control character) is written ["name"]. Long names are cut: the
+ * pointer keeps the exact name. */
+#define READABLE_KEY_MAX 64
+
+static void put_readable_key(ct_buf *b, const char *key, size_t len, int first)
+{
+    int plain = len > 0;
+    for (size_t i = 0; i < len && plain; i++) {
+        unsigned char c = (unsigned char)key[i];
+        plain = !(c == '.' || c == '[' || c == ']' || c == '"' || c == '\\' || c <= ' ' || c == 0x7f);
+    }
+    size_t shown = len > READABLE_KEY_MAX ? READABLE_KEY_MAX : len;
+    /* do not cut inside a UTF-8 sequence */
+    while (shown < len && shown > 0 && ((unsigned char)key[shown] & 0xC0) == 0x80) shown--;
+    if (plain) {
+        if (!first) ct_buf_putc(b, '.');
+        ct_buf_put(b, key, shown);
+        if (shown < len) ct_buf_puts(b, "...");
+        return;
+    }
+    ct_buf_puts(b, "[\"");
+    for (size_t i = 0; i < shown; i++) {
+        unsigned char c = (unsigned char)key[i];
+        if (c == '"' || c == '\\') {
+            ct_buf_putc(b, '\\');
+            ct_buf_putc(b, (char)c);
+        } else if (c < ' ' || c == 0x7f) {
+            ct_buf_printf(b, "\\x%02x", c);
+        } else {
+            ct_buf_putc(b, (char)c);
+        }
+    }
+    if (shown < len) ct_buf_puts(b, "...");
+    ct_buf_puts(b, "\"]");
+}
+
+static int all_digits(const char *s, size_t n)
+{
+    if (!n || n > 18) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9') return 0;
+    return 1;
+}
+
+/* Tokens of pointer text (already escaped): unescaped, digits read as array
+ * indexes (CHECK callbacks only use digits for array items). */
+static int put_readable_pointer(ct_buf *b, const char *ptr, size_t len, int first)
+{
+    size_t i = 0;
+    if (i < len && ptr[i] == '/') i++;
+    else if (!len) return first;
+    for (;;) {
+        size_t j = i;
+        while (j < len && ptr[j] != '/') j++;
+        if (all_digits(ptr + i, j - i)) {
+            ct_buf_putc(b, '[');
+            ct_buf_put(b, ptr + i, j - i);
+            ct_buf_putc(b, ']');
+        } else {
+            ct_buf tok;
+            ct_buf_init(&tok);
+            for (size_t k = i; k < j; k++) {
+                if (ptr[k] == '~' && k + 1 < j && (ptr[k + 1] == '0' || ptr[k + 1] == '1')) {
+                    ct_buf_putc(&tok, ptr[k + 1] == '0' ? '~' : '/');
+                    k++;
+                } else {
+                    ct_buf_putc(&tok, ptr[k]);
+                }
+            }
+            put_readable_key(b, tok.s ? tok.s : "", tok.n, first);
+            ct_buf_free(&tok);
+        }
+        first = 0;
+        if (j >= len) break;
+        i = j + 1;
+    }
+    return first;
+}
+
+void ct_path_render_readable(const ct_path *p, ct_buf *b)
+{
+    size_t start = b->n;
+    int first = 1;
+    for (size_t i = 0; i < p->n; i++) {
+        const ct_frame *f = &p->f[i];
+        if (f->kind == 1) ct_buf_printf(b, "[%zu]", f->len);
+        else if (f->kind == 0) put_readable_key(b, f->key, f->len, first);
+        else {
+            first = put_readable_pointer(b, f->key, f->len, first);
+            continue;
+        }
+        first = 0;
+    }
+    if (b->n == start) ct_buf_puts(b, "payload");
+    else if (b->s[start] == '[') {
+        /* a root-level index or quoted name still reads as part of the payload */
+        ct_buf_put(b, "payload", 7);
+        memmove(b->s + start + 7, b->s + start, b->n - 7 - start);
+        memcpy(b->s + start, "payload", 7);
+    }
+}
+
 /* ---- problem lists --------------------------------------------------------- */
 
 struct ct_problems {
@@ -193,18 +298,50 @@ static void keep(ct_problems *p, ct_severity sev, const char *pointer, size_t pl
     it->severity = sev;
 }
 
+/* Keeps a problem whose message is "<readable path>: <msg>"; the caller has
+ * put the readable path in `pre` (scratch, reused). */
+static void keep_prefixed(ct_problems *p, ct_severity sev, const char *pointer, size_t plen, ct_buf *pre,
+                          const char *msg, size_t mlen)
+{
+    ct_buf_put(pre, ": ", 2);
+    ct_buf_put(pre, msg, mlen);
+    if (pre->oom) keep(p, sev, pointer, plen, msg, mlen);
+    else keep(p, sev, pointer, plen, pre->s, pre->n);
+}
+
+static int counted(ct_problems *p, ct_severity sev)
+{
+    if (sev == CT_SEVERITY_ERROR) p->errors++;
+    else p->warnings++;
+    if (p->n < p->max_kept) return 1;
+    if (sev == CT_SEVERITY_ERROR) p->dropped_errors++;
+    else p->dropped_warnings++;
+    return 0;
+}
+
 void ct_problems_add(ct_problems *p, ct_severity sev, const char *pointer, size_t plen, const char *msg,
                      size_t mlen)
 {
-    if (!p) return;
-    if (sev == CT_SEVERITY_ERROR) p->errors++;
-    else p->warnings++;
-    if (p->n >= p->max_kept) {
-        if (sev == CT_SEVERITY_ERROR) p->dropped_errors++;
-        else p->dropped_warnings++;
-        return;
-    }
-    keep(p, sev, pointer, plen, msg, mlen);
+    if (!p || !counted(p, sev)) return;
+    ct_buf pre;
+    ct_buf_init(&pre);
+    if (put_readable_pointer(&pre, pointer, plen, 1)) ct_buf_puts(&pre, "payload");
+    keep_prefixed(p, sev, pointer, plen, &pre, msg, mlen);
+    ct_buf_free(&pre);
+}
+
+void ct_problems_add_path(ct_problems *p, ct_severity sev, const ct_path *path, const char *msg, size_t mlen)
+{
+    if (!p || !counted(p, sev)) return;
+    /* both renderings happen only here, for a problem that is kept */
+    ct_buf ptr, pre;
+    ct_buf_init(&ptr);
+    ct_buf_init(&pre);
+    ct_path_render(path, &ptr);
+    ct_path_render_readable(path, &pre);
+    keep_prefixed(p, sev, ptr.s ? ptr.s : "", ptr.n, &pre, msg, mlen);
+    ct_buf_free(&ptr);
+    ct_buf_free(&pre);
 }
 
 void ct_problems_addf(ct_problems *p, ct_severity sev, const char *pointer, const char *fmt, ...)
@@ -216,6 +353,18 @@ void ct_problems_addf(ct_problems *p, ct_severity sev, const char *pointer, cons
     ct_buf_vprintf(&b, fmt, ap);
     va_end(ap);
     ct_problems_add(p, sev, pointer, strlen(pointer), b.s ? b.s : "", b.n);
+    ct_buf_free(&b);
+}
+
+void ct_problems_addf_path(ct_problems *p, ct_severity sev, const ct_path *path, const char *fmt, ...)
+{
+    ct_buf b;
+    ct_buf_init(&b);
+    va_list ap;
+    va_start(ap, fmt);
+    ct_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    ct_problems_add_path(p, sev, path, b.s ? b.s : "", b.n);
     ct_buf_free(&b);
 }
 

@@ -198,7 +198,7 @@ static void check_recurring_end(ct_check *cx, const ct_value *v, const ct_rule *
     if (ct_days_from_civil(end.year, end.month, end.day) <
         ct_days_from_civil(start.year, start.month, start.day))
         ct_check_error(cx, "/end_by_date",
-                       "expected \"end_by_date\" on or after the day of \"start_time\" "
+                       "expected a day on or after the day of \"start_time\" "
                        "(%04d%02d%02d), got %04d%02d%02d",
                        start.year, start.month, start.day, end.year, end.month, end.day);
 }
@@ -224,8 +224,7 @@ static const ct_schema when_recurring = {
         CT_REQUIRED_IF("repeat_on_days_of_week", "repeat_type", "week"),
         { .kind = CT_R_FORBIDDEN_IF, .field = "repeat_on_days_of_week", .other = "repeat_type",
           .equals = "day", .severity = CT_SEVERITY_WARNING,
-          .message = "\"repeat_on_days_of_week\" is only used when \"repeat_type\" is \"week\" "
-                     "(ignored for \"day\")" },
+          .message = "only used when \"repeat_type\" is \"week\" (ignored for \"day\")" },
         CT_CHECK(check_recurring_end),
         CT_RULES_END },
 };
@@ -295,7 +294,7 @@ static void check_day_of_week_7(ct_check *cx, const ct_value *v, const ct_rule *
         if (d != NULL && d->type == CT_V_INT && d->u.i == 7) {
             char rel[32];
             snprintf(rel, sizeof rel, "/%zu", i);
-            ct_check_warning(cx, rel, "day_of_week 7 is outside the documented 0-6 (Sun-Sat); "
+            ct_check_warning(cx, rel, "7 is outside the documented 0-6 (Sun-Sat); "
                                       "accepted because a documented example uses it");
         }
     }
@@ -373,7 +372,7 @@ static void check_some_identity(ct_check *cx, const ct_value *v, const ct_rule *
     (void)rule;
     if (v == NULL || v->type != CT_V_OBJ) {
         if (v != NULL && v->type == CT_V_EMPTY)
-            ct_check_error(cx, "", "expected at least one identity in \"to\" "
+            ct_check_error(cx, "", "expected at least one identity "
                                    "(FBID, GPID, Email, Identity or objectId), got none");
         return;
     }
@@ -381,7 +380,7 @@ static void check_some_identity(ct_check *cx, const ct_value *v, const ct_rule *
         if (ct_is_array(v->u.obj.members[i].val))
             total += ct_len(v->u.obj.members[i].val);
     if (total == 0)
-        ct_check_error(cx, "", "expected at least one identity in \"to\" "
+        ct_check_error(cx, "", "expected at least one identity "
                                "(FBID, GPID, Email, Identity or objectId), got none");
 }
 
@@ -580,7 +579,7 @@ void ct_sc_check_date_range(ct_check *cx, const ct_value *v, const ct_rule *rule
         return;
     if (ct_days_from_civil(b.year, b.month, b.day) < ct_days_from_civil(a.year, a.month, a.day)) {
         snprintf(rel, sizeof rel, "/%s", names[1]);
-        ct_check_report(cx, rel, "expected \"%s\" on or after \"%s\" (%04d%02d%02d), got %04d%02d%02d",
-                        names[1], names[0], a.year, a.month, a.day, b.year, b.month, b.day);
+        ct_check_report(cx, rel, "expected a day on or after \"%s\" (%04d%02d%02d), got %04d%02d%02d",
+                        names[0], a.year, a.month, a.day, b.year, b.month, b.day);
     }
 }

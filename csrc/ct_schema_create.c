@@ -309,10 +309,10 @@ static const ct_schema wa_interactive = {
         CT_FIELDS_END },
     .rules = (const ct_rule[]){
         { .kind = CT_R_FORBIDDEN_IF, .field = "replacements", .other = "body",
-          .message = "\"replacements\" belongs to template messages; an interactive message "
+          .message = "belongs to template messages; an interactive message "
                      "(header/body/buttons) carries its replacements in body, header and buttons" },
         { .kind = CT_R_FORBIDDEN_IF, .field = "attachments", .other = "body",
-          .message = "\"attachments\" belongs to template messages; an interactive message "
+          .message = "belongs to template messages; an interactive message "
                      "(header/body/buttons) attaches media in header" },
         CT_RULES_END },
 };
@@ -368,7 +368,7 @@ static void check_audience(ct_check *cx, const ct_value *v, const ct_rule *rule)
 {
     (void)rule;
     if (ct_obj_get(v, "where") == NULL && ct_obj_get(v, "segment") == NULL)
-        ct_check_error(cx, "/where", "missing required member \"where\" (an object; {} targets the "
+        ct_check_error(cx, "/where", "missing required member (an object; {} targets the "
                                      "entire user base), unless \"segment\" is given");
 }
 
@@ -378,7 +378,7 @@ static void check_target_mode_given(ct_check *cx, const ct_value *v, const ct_ru
     const ct_value *mode = ct_obj_get(v, "target_mode");
     (void)rule;
     if (mode == NULL || mode->type == CT_V_NULL)
-        ct_check_warning(cx, "/target_mode", "missing member \"target_mode\", taken as \"push\" "
+        ct_check_warning(cx, "/target_mode", "missing, taken as \"push\" "
                                              "(legacy campaigns); one of push, webpush, email, "
                                              "sms, webhook, notificationinbox, whatsapp");
 }

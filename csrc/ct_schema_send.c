@@ -59,8 +59,7 @@ static const ct_schema sms_content = {
 static const ct_rule send_rules[] = {
     { .kind = CT_R_EXCLUSIVE, .field = "campaign_id", .other = "tag_group",
       .severity = CT_SEVERITY_WARNING,
-      .message = "\"tag_group\" and \"campaign_id\" given together: the docs say to use either "
-                 "one, not both" },
+      .message = "given together with \"campaign_id\": the docs say to use either one, not both" },
     CT_RULES_END,
 };
 

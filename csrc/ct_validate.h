@@ -88,13 +88,23 @@ static inline void ct_path_push_index(ct_path *p, size_t i)
 void ct_path_push_raw(ct_path *p, const char *raw);
 static inline void ct_path_pop(ct_path *p) { p->n--; }
 void ct_path_render(const ct_path *p, ct_buf *b); /* RFC 6901 ("" = root) */
+/* For messages: "when.dnd.dnd_info.2[0]", "to.Identity[5]", "payload" = root. */
+void ct_path_render_readable(const ct_path *p, ct_buf *b);
 void ct_pointer_escape(ct_buf *b, const char *key, size_t len); /* ~ -> ~0, / -> ~1 */
 
 /* ---- problem list (ct_problems.c; the public accessors are in clevertap.h) */
+/* Every kept problem's message starts with the readable path of its pointer
+ * and ": " ("when.dnd.dnd_info.2[0]: expected HH:MM ..."); the path is built
+ * here, only for problems that are kept, so callers pass the bare explanation.
+ * _path variants take the walked path (member vs. index known); the others
+ * read the pointer text (digits taken as indexes: for root-level problems). */
 ct_problems *ct_problems_new(size_t max_kept); /* 0 = default */
 void ct_problems_add(ct_problems *p, ct_severity sev, const char *pointer, size_t plen,
                      const char *msg, size_t mlen);
 void ct_problems_addf(ct_problems *p, ct_severity sev, const char *pointer, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void ct_problems_add_path(ct_problems *p, ct_severity sev, const ct_path *path, const char *msg, size_t mlen);
+void ct_problems_addf_path(ct_problems *p, ct_severity sev, const ct_path *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Appends "N more problems not shown" when some were dropped; call once at the end. */
 void ct_problems_finish(ct_problems *p);

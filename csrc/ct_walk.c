@@ -49,7 +49,7 @@ typedef struct walker {
     size_t nerr;      /* errors reported (real or trial) */
     int score;        /* trial: best "how far it got" of the errors counted */
     size_t base;      /* trial: path depth where the ONEOF started */
-    ct_buf msg, ptr;  /* scratch */
+    ct_buf msg;       /* scratch */
 } walker;
 
 struct ct_check {
@@ -84,9 +84,7 @@ static void vreport(walker *w, ct_severity sev, int level, const char *fmt, va_l
     w->msg.n = 0;
     if (w->in_key) ct_buf_puts(&w->msg, "invalid key: ");
     ct_buf_vprintf(&w->msg, fmt, ap);
-    w->ptr.n = 0;
-    ct_path_render(&w->path, &w->ptr);
-    ct_problems_add(w->out, sev, w->ptr.s ? w->ptr.s : "", w->ptr.n, w->msg.s ? w->msg.s : "", w->msg.n);
+    ct_problems_add_path(w->out, sev, &w->path, w->msg.s ? w->msg.s : "", w->msg.n);
 }
 
 __attribute__((format(printf, 4, 5))) static void report(walker *w, ct_severity sev, int level,
@@ -675,8 +673,7 @@ static void run_rules(walker *w, ct_value *obj, const ct_rule *rules)
                 ct_path_push_key(&w->path, r->other, strlen(r->other));
                 if (r->message) report(w, sev, LV_VALUE, "%s", r->message);
                 else
-                    report(w, sev, LV_VALUE, "\"%s\" cannot be combined with \"%s\": give only one of them", r->other,
-                           r->field);
+                    report(w, sev, LV_VALUE, "cannot be combined with \"%s\": give only one of them", r->field);
                 ct_path_pop(&w->path);
             }
             break;
@@ -693,8 +690,8 @@ static void run_rules(walker *w, ct_value *obj, const ct_rule *rules)
                 ct_buf b;
                 ct_buf_init(&b);
                 put_condition(&b, w, obj, r);
-                if (want) report(w, sev, LV_TYPE, "missing member \"%s\", required%s", r->field, ct_buf_cstr(&b));
-                else report(w, sev, LV_VALUE, "\"%s\" is not allowed%s", r->field, ct_buf_cstr(&b));
+                if (want) report(w, sev, LV_TYPE, "missing, required%s", ct_buf_cstr(&b));
+                else report(w, sev, LV_VALUE, "not allowed%s", ct_buf_cstr(&b));
                 ct_buf_free(&b);
             }
             ct_path_pop(&w->path);
@@ -773,13 +770,8 @@ static void walk_members(walker *w, ct_value *v, const ct_schema **chain, size_t
                 if (chain[c]->kind == CT_K_VARIANT && chain[c]->discriminator)
                     suggest_try(&sg, chain[c]->discriminator);
             }
-            char shown[96];
-            ct_value k = { .type = CT_V_STR };
-            k.u.str.s = m->key;
-            k.u.str.len = m->klen;
-            ct_value_describe(&k, shown, sizeof shown);
-            if (sg.best) report(w, WARN, LV_VALUE, "unknown member %s (did you mean \"%s\"?)", shown, sg.best);
-            else report(w, WARN, LV_VALUE, "unknown member %s (not in the API reference)", shown);
+            if (sg.best) report(w, WARN, LV_VALUE, "unknown member (did you mean \"%s\"?)", sg.best);
+            else report(w, WARN, LV_VALUE, "unknown member (not in the API reference)");
         }
         ct_path_pop(&w->path);
     }
@@ -795,7 +787,7 @@ static void walk_members(walker *w, ct_value *v, const ct_schema **chain, size_t
             const ct_value *m = ct_obj_getn(v, f->name, klen);
             if (m && !(m->type == CT_V_NULL && (f->flags & CT_NULLABLE))) continue;
             ct_path_push_key(&w->path, f->name, klen);
-            report(w, (f->flags & CT_REQUIRED) ? ERR : WARN, LV_TYPE, "missing required member \"%s\"", f->name);
+            report(w, (f->flags & CT_REQUIRED) ? ERR : WARN, LV_TYPE, "missing required member");
             ct_path_pop(&w->path);
         }
     }
@@ -851,7 +843,7 @@ static const ct_schema *pick_variant(walker *w, ct_value *v, const ct_schema *s)
             ct_buf b;
             ct_buf_init(&b);
             put_variant_values(&b, s);
-            report(w, ERR, LV_TYPE, "missing required member \"%s\" (%s)", disc, ct_buf_cstr(&b));
+            report(w, ERR, LV_TYPE, "missing required member (%s)", ct_buf_cstr(&b));
             ct_buf_free(&b);
         }
         ct_path_pop(&w->path);
@@ -1019,7 +1011,6 @@ void ct_walk(ct_value *root, const ct_schema *s, const ct_vopts *o, ct_problems 
     w.out = out;
     ct_path_init(&w.path);
     ct_buf_init(&w.msg);
-    ct_buf_init(&w.ptr);
     w.now = o && o->now ? o->now : (long long)time(NULL);
     w.without = o ? o->without : NULL;
     w.without_len = w.without ? strlen(w.without) : 0;
@@ -1028,7 +1019,6 @@ void ct_walk(ct_value *root, const ct_schema *s, const ct_vopts *o, ct_problems 
     walk(&w, root, s);
     ct_path_free(&w.path);
     ct_buf_free(&w.msg);
-    ct_buf_free(&w.ptr);
 }
 
 /* ---- CHECK context --------------------------------------------------------------- */

@@ -87,7 +87,6 @@ typedef struct conv {
     ct_arena *a;
     ct_problems *p;
     ct_path path;
-    ct_buf ptr;
     const void *open[CT_MAX_DEPTH + 1]; /* tables on the current path (cycles) */
     int depth;
     int mt_array, mt_empty_array;       /* stack slots of cjson's array metatables, 0 = none */
@@ -99,15 +98,13 @@ typedef struct conv {
 
 __attribute__((format(printf, 2, 3))) static void cerr(conv *c, const char *fmt, ...)
 {
-    c->ptr.n = 0;
-    ct_path_render(&c->path, &c->ptr);
     ct_buf msg;
     ct_buf_init(&msg);
     va_list ap;
     va_start(ap, fmt);
     ct_buf_vprintf(&msg, fmt, ap);
     va_end(ap);
-    ct_problems_add(c->p, CT_SEVERITY_ERROR, c->ptr.s ? c->ptr.s : "", c->ptr.n, msg.s ? msg.s : "", msg.n);
+    ct_problems_add_path(c->p, CT_SEVERITY_ERROR, &c->path, msg.s ? msg.s : "", msg.n);
     ct_buf_free(&msg);
 }
 
@@ -403,7 +400,6 @@ static ct_value *lua_to_value(lua_State *L, lctx *ctx, int idx, ct_problems *p, 
     c.a = ctx->arena;
     c.p = p;
     ct_path_init(&c.path);
-    ct_buf_init(&c.ptr);
     int top = lua_gettop(L);
     /* OpenResty's cjson marks arrays; find its markers when cjson is loaded */
     lua_getfield(L, LUA_REGISTRYINDEX, "_LOADED");
@@ -425,7 +421,6 @@ static ct_value *lua_to_value(lua_State *L, lctx *ctx, int idx, ct_problems *p, 
     ct_value *v = conv_value(&c, idx);
     lua_settop(L, top);
     ct_path_free(&c.path);
-    ct_buf_free(&c.ptr);
     if (c.oom) return NULL;
     return v;
 }
@@ -507,7 +502,9 @@ static void push_problems(lua_State *L, const ct_problems *p)
     luaL_setmetatable(L, PROBLEMS_MT);
 }
 
-/* __tostring: one line per problem, "error   /when/type: expected ..." */
+/* __tostring: one line per problem, "error   when.type: expected ..." (the
+ * message already starts with the field's readable path; the exact pointer
+ * stays in .pointer) */
 static int problems_tostring(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -518,13 +515,12 @@ static int problems_tostring(lua_State *L)
         lua_rawgeti(L, 1, (lua_Integer)i);
         if (lua_istable(L, -1)) {
             lua_getfield(L, -1, "severity");
-            lua_getfield(L, -2, "pointer");
-            lua_getfield(L, -3, "message");
-            const char *sev = lua_tostring(L, -3), *ptr = lua_tostring(L, -2), *msg = lua_tostring(L, -1);
-            lua_pushfstring(L, "%s%s %s: %s", i > 1 ? "\n" : "", sev && strcmp(sev, "warning") == 0 ? "warning" : "error  ",
-                            ptr && *ptr ? ptr : "(payload)", msg ? msg : "?");
-            lua_replace(L, -5); /* drop the three fields below, keep the line */
-            lua_pop(L, 3);
+            lua_getfield(L, -2, "message");
+            const char *sev = lua_tostring(L, -2), *msg = lua_tostring(L, -1);
+            lua_pushfstring(L, "%s%s %s", i > 1 ? "\n" : "", sev && strcmp(sev, "warning") == 0 ? "warning" : "error  ",
+                            msg ? msg : "?");
+            lua_replace(L, -4); /* drop the two fields below, keep the line */
+            lua_pop(L, 2);
             luaL_addvalue(&b);
         } else {
             lua_pop(L, 1);

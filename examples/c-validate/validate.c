@@ -77,8 +77,11 @@ int main(int argc, char **argv)
 
     for (size_t i = 0; i < ct_problems_count(problems); i++) {
         const ct_problem *p = ct_problems_get(problems, i);
-        printf("%s %s: %s\n", p->severity == CT_SEVERITY_ERROR ? "error  " : "warning",
-               *p->pointer ? p->pointer : "(payload)", p->message);
+        /* the message starts with the field's readable path; the exact
+         * JSON Pointer follows for tools */
+        printf("%s %s", p->severity == CT_SEVERITY_ERROR ? "error  " : "warning", p->message);
+        if (*p->pointer) printf(" (at %s)", p->pointer);
+        printf("\n");
     }
     int invalid = ct_problems_errors(problems) > 0;
     printf("%s: %s (%zu problem%s)\n", path, invalid ? "INVALID" : "valid", ct_problems_count(problems),

@@ -32,9 +32,9 @@ set +e
 rc=$?
 set -e
 [ "$rc" -eq 1 ] || fail "invalid payload: exit $rc, expected 1"
-grep -q '^error   /content/body: ' "$work/out" || fail "no /content/body error: $(cat "$work/out")"
-grep -q '^error   /when/delivery_date_time/1: ' "$work/out" || fail "no ordering error: $(cat "$work/out")"
-grep -q '^error   /when/dnd/dnd_info/2/1: expected HH:MM (00:00-23:59), got "25:00"' "$work/out" \
+grep -q '^error   content.body: .* (at /content/body)$' "$work/out" || fail "no /content/body error: $(cat "$work/out")"
+grep -q '^error   when.delivery_date_time\[1\]: .* (at /when/delivery_date_time/1)$' "$work/out" || fail "no ordering error: $(cat "$work/out")"
+grep -qF 'error   when.dnd.dnd_info.2[1]: expected HH:MM (00:00-23:59), got "25:00" (at /when/dnd/dnd_info/2/1)' "$work/out" \
   || fail "no HH:MM error: $(cat "$work/out")"
 grep -q "INVALID" "$work/out" || fail "no INVALID verdict"
 
@@ -45,7 +45,7 @@ set +e
 rc=$?
 set -e
 [ "$rc" -eq 1 ] || fail "truncated JSON: exit $rc"
-grep -q 'error   (payload): invalid JSON' "$work/out" || fail "no JSON error: $(cat "$work/out")"
+grep -q '^error   payload: invalid JSON' "$work/out" || fail "no JSON error: $(cat "$work/out")"
 
 # unknown endpoint: usage error
 set +e

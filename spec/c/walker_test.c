@@ -302,16 +302,16 @@ int main(void)
 
     /* required members, soft required, unknown members with did-you-mean */
     EXPECT("{" T ",\"mode\":\"sms\",\"content\":{\"bdy\":\"b\"},\"nmae\":\"x\"}",
-           "E /name|missing required member \"name\"", "W /title_required|missing required member",
-           "E /content/body|missing required member \"body\"", "W /content/bdy|did you mean \"body\"?",
+           "E /name|name: missing required member", "W /title_required|missing required member",
+           "E /content/body|content.body: missing required member", "W /content/bdy|content.bdy: unknown member (did you mean \"body\"?)",
            "W /nmae|did you mean \"name\"?");
     EXPECT("{" T ",\"name\":\"ab\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"zzzzzz\":1}",
-           "W /zzzzzz|unknown member \"zzzzzz\" (not in the API reference)");
+           "W /zzzzzz|zzzzzz: unknown member (not in the API reference)");
 
     /* discriminator: unknown value with suggestion, wrong type */
     EXPECT("{" T ",\"name\":\"ab\",\"mode\":\"pussh\",\"content\":{}}",
            "E /mode|expected one of \"push\", \"sms\", got \"pussh\" (did you mean \"push\"?)",
-           "W /content|unknown member \"content\"");
+           "W /content|content: unknown member");
     EXPECT("{" T ",\"name\":\"ab\",\"mode\":3}", "E /mode|expected one of \"push\", \"sms\", got 3");
 
     /* strings: length in characters, bytes; types */
@@ -335,7 +335,7 @@ int main(void)
 
     /* exclusive (warning severity) */
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"limit\":100,\"cap\":200}",
-           "W /cap|\"cap\" cannot be combined with \"limit\"");
+           "W /cap|cap: cannot be combined with \"limit\"");
 
     /* formats: stamp12, epoch in the future (warning) */
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"stamp\":202213010000,"
@@ -357,28 +357,28 @@ int main(void)
     /* within the 14 h slack: accepted */
     VALID("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"when\":\"20231114 09:00\"}");
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"when\":{}}",
-           "E /when/type|missing required member \"type\" (one of \"now\", \"later\", \"recurring\")");
+           "E /when/type|when.type: missing required member (one of \"now\", \"later\", \"recurring\")");
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"when\":{\"type\":\"later\","
            "\"at\":[\"20240102 10:00\",\"20240101 10:00\",\"20240101 25:00\"],\"cutoff\":\"24:00\","
            "\"dnd\":{\"2\":[\"21:00\",\"06:00\"],\"9\":[\"1:00\"]}}}",
            "E /when/at/1|expected a value after \"20240102 10:00\" (items must be in increasing order), got \"20240101 10:00\"",
            "E /when/at/2|expected a date and time \"YYYYMMDD HH:MM\", got \"20240101 25:00\" (hours go from 00 to 23)",
            "E /when/cutoff|expected HH:MM (00:00-23:59), got \"24:00\"",
-           "E /when/dnd/9|invalid key: expected a day \"1\"-\"7\", got \"9\"",
-           "E /when/dnd/9|expected exactly 2 items, got 1", "E /when/dnd/9/0|expected HH:MM (00:00-23:59), got \"1:00\"");
+           "E /when/dnd/9|when.dnd.9: invalid key: expected a day \"1\"-\"7\", got \"9\"",
+           "E /when/dnd/9|expected exactly 2 items, got 1", "E /when/dnd/9/0|when.dnd.9[0]: expected HH:MM (00:00-23:59), got \"1:00\"");
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"when\":{\"type\":\"later\"}}",
-           "E /when/at|missing required member \"at\"");
+           "E /when/at|when.at: missing required member");
     /* recurring: exclusive (error), required_if, unique, date format */
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"when\":{\"type\":\"recurring\","
            "\"repeat_type\":\"week\",\"end_by_date\":\"20230229\",\"end_by_occurrences\":3}}",
-           "E /when/days|missing member \"days\", required when repeat_type is \"week\"",
+           "E /when/days|when.days: missing, required when repeat_type is \"week\"",
            "E /when/end_by_date|expected a date YYYYMMDD, got \"20230229\" (February 2023 has 28 days)",
-           "E /when/end_by_occurrences|\"end_by_occurrences\" cannot be combined with \"end_by_date\"");
+           "E /when/end_by_occurrences|when.end_by_occurrences: cannot be combined with \"end_by_date\"");
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"when\":{\"type\":\"recurring\","
            "\"repeat_type\":\"week\",\"days\":[1,3,1,8],\"end_by_date\":20240229}}",
            "E /when/days/3|expected an integer from 1 to 7, got 8", "E /when/days/2|duplicate item (same as item 0)");
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"when\":{\"type\":\"now\",\"at\":[]}}",
-           "W /when/at|unknown member \"at\"");
+           "W /when/at|when.at: unknown member");
 
     /* unique over a long array (sorted path) */
     {
@@ -397,18 +397,18 @@ int main(void)
     VALID("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},"
           "\"props\":[{\"name\":\"n\",\"operator\":\"equals\",\"value\":\"v\"},{\"name\":\"n\",\"operator\":\"exists\"}]}");
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"props\":[{\"Key\":\"k\",\"value\":1}]}",
-           "W /props/0|legacy {Key, value} shape");
+           "W /props/0|props[0]: legacy {Key, value} shape");
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},"
            "\"props\":[{\"name\":\"n\",\"operator\":\"equal\",\"value\":1},{\"name\":\"n\",\"operator\":\"equals\"},"
            "{\"name\":\"n\",\"operator\":\"exists\",\"value\":2},5]}",
            "E /props/0/operator|got \"equal\" (did you mean \"equals\"?)",
-           "E /props/1/value|missing member \"value\", required when operator is \"equals\"",
-           "E /props/2/value|\"value\" is not allowed when operator is \"exists\"",
+           "E /props/1/value|props[1].value: missing, required when operator is \"equals\"",
+           "E /props/2/value|props[2].value: not allowed when operator is \"exists\"",
            "E /props/3|expected an object, got 5");
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},"
            "\"props\":[{\"name\":\"n\"}]}",
-           "E /props/0/value|missing member \"value\", required unless operator is \"exists\"",
-           "E /props/0/operator|missing required member \"operator\"");
+           "E /props/0/value|props[0].value: missing, required unless operator is \"exists\"",
+           "E /props/0/operator|props[0].operator: missing required member");
     /* MATCH_IF */
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},"
            "\"between\":[{\"name\":\"n\",\"operator\":\"between\",\"value\":[1]},"
@@ -417,7 +417,7 @@ int main(void)
 
     /* CHECK callbacks: report at relative pointers, warnings, walk */
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"pair\":{\"lo\":13,\"hi\":2}}",
-           "E /pair/hi|expected hi >= lo (13), got 2", "W /pair|unlucky lo (now=1700000000)");
+           "E /pair/hi|pair.hi: expected hi >= lo (13), got 2", "W /pair|unlucky lo (now=1700000000)");
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"pair\":{\"lo\":7}}",
            "E /pair/lo|expected a string, got 7");
 
@@ -428,10 +428,10 @@ int main(void)
 
     /* AT_LEAST_ONE_OF and pointer escaping */
     EXPECT("{\"to\":{\"a/b\":[],\"m~n\":1},\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"}}",
-           "E /to|expected at least one of \"Identity\", \"Email\"", "W /to/a~1b|unknown member \"a/b\"",
-           "W /to/m~0n|unknown member \"m~n\"");
+           "E /to|expected at least one of \"Identity\", \"Email\"", "W /to/a~1b|to.a/b: unknown member",
+           "W /to/m~0n|to.m~n: unknown member");
     EXPECT("{\"to\":{\"Identity\":[\"\",\"x\"]},\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"}}",
-           "E /to/Identity/0|expected a non-empty string, got \"\"");
+           "E /to/Identity/0|to.Identity[0]: expected a non-empty string, got \"\"");
 
     /* JSON-level problems */
     EXPECT("{\"a\":1,\"a\":2}", "E |invalid JSON at line 1");
@@ -559,6 +559,42 @@ int main(void)
         if (!ct_endpoint_known("send/push") || ct_endpoint_known("send/fax")) {
             failures++;
             fprintf(stderr, "FAIL ct_endpoint_known\n");
+        }
+    }
+
+    /* readable paths in messages: members dotted, indexes [i], odd names
+     * quoted, long names cut, the root "payload" */
+    {
+        static const struct {
+            const char *json, *pointer, *starts;
+        } cases[] = {
+            { "{\"to\":{\"Identity\":[\"a\"]},\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"a.b\":{\"x\":1}}",
+              "/a.b", "payload[\"a.b\"]: unknown member" },
+            { "{\"to\":{\"Identity\":[\"a\"]},\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\",\"q\\\"\":1}}",
+              "/content/q\"", "content[\"q\\\"\"]: unknown member" },
+            { "{\"to\":{\"Identity\":[\"a\"]},\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},"
+              "\"kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk\":1}",
+              "/kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",
+              "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk...: unknown member" },
+            { "[1]", "", "payload: expected an object, got an array" },
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            result r = run(cases[i].json, NULL);
+            int found = 0;
+            for (size_t k = 0; k < ct_problems_count(r.p); k++) {
+                const ct_problem *q = ct_problems_get(r.p, k);
+                if (strcmp(q->pointer, cases[i].pointer) == 0 &&
+                    strncmp(q->message, cases[i].starts, strlen(cases[i].starts)) == 0)
+                    found = 1;
+            }
+            checks++;
+            if (!found) {
+                failures++;
+                fprintf(stderr, "FAIL readable path %zu: want %s at %s\n", i, cases[i].starts, cases[i].pointer);
+                dump(&r);
+            }
+            ct_problems_free(r.p);
+            free(r.json);
         }
     }
 
