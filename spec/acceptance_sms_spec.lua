@@ -544,6 +544,24 @@ describe("acceptance: clevertap.sms", function()
       end)
     end
 
+    it("sends each batching shape: numbers joined in one field, a JSON batch inside a form field", function()
+      local j = assert(sms.provider{ url = url("join"), params = { To = "$$To", Body = "$$Body" },
+        batch = { join = ",", size = 2 } })
+      local report = assert(j:send{ to = numbers(3), body = "same text" })
+      assert.is_true(report.ok)
+      assert.equal(3, report.accepted)
+      assert.equal(2, report.requests)
+      local joined = {}
+      for _, r in ipairs(captured("join")) do joined[#joined + 1] = decode_pairs(r.body).To end
+      table.sort(joined)
+      assert.same({ numbers(3)[1] .. "," .. numbers(3)[2], numbers(3)[3] }, joined)
+      local f = assert(sms.provider{ url = url("inform"), params = { { "apikey", "k" }, { "data", { json =
+        '{"sender":"S","messages":[{"number":"$$To","text":"$$Body"}]}' } } }, batch = { key = "messages" } })
+      assert.is_true(assert(f:send{ to = numbers(2), body = "ü" }).ok)
+      local data = cjson.decode(decode_pairs(captured("inform")[1].body).data)
+      assert.same({ { number = numbers(2)[1], text = "ü" }, { number = numbers(2)[2], text = "ü" } }, data.messages)
+    end)
+
     it("delivers unicode bodies intact (JSON and form)", function()
       local text = "Ünïcødé ✓ नमस्ते 😀 \"q\" & +"
       local j = assert(sms.provider{ url = url("uj"), json = '{"to":"$$To","text":"$$Body"}' })
