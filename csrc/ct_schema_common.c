@@ -376,9 +376,15 @@ static void check_some_identity(ct_check *cx, const ct_value *v, const ct_rule *
                                    "(FBID, GPID, Email, Identity or objectId), got none");
         return;
     }
-    for (i = 0; i < v->u.obj.n; i++)
-        if (ct_is_array(v->u.obj.members[i].val))
-            total += ct_len(v->u.obj.members[i].val);
+    /* A list that is there counts, whatever its shape: a string, a table
+     * mixing items and keys or an array with holes already has its own error
+     * at its member, and "got none" on top would be wrong. Only empty lists
+     * and nulls give nothing. */
+    for (i = 0; i < v->u.obj.n; i++) {
+        const ct_value *m = v->u.obj.members[i].val;
+        if (ct_is_array(m)) total += ct_len(m);
+        else if (m->type != CT_V_NULL) total++;
+    }
     if (total == 0)
         ct_check_error(cx, "", "expected at least one identity "
                                "(FBID, GPID, Email, Identity or objectId), got none");

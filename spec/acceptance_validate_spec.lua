@@ -529,11 +529,18 @@ describe("acceptance: documented constraints are rejected at the right pointer",
   end)
 
   it("reports only the type error for identities given as a string, not a missing identity", function()
-    pending("csrc/ct_schema_common.c check_some_identity adds \"expected at least one identity ... got none\" "
-      .. "at /to when the only list is mistyped (schema tables are edited by others)")
     local list = errors("send/push", { to = { Identity = "JohnDoe" }, content = { title = "t", body = "b" } })
     assert.equal(1, #list)
     assert.equal("/to/Identity", list[1].pointer)
+    assert.matches("^to%.Identity: expected an array", list[1].message)
+    -- a list mixing items and keys, or with holes: its conversion error only
+    for _, ids in ipairs { { "a", x = "y" }, { "a", nil, "c" } } do
+      list = errors("send/push", { to = { Identity = ids }, content = { title = "t", body = "b" } })
+      assert.equal(1, #list)
+      assert.equal("/to/Identity", list[1].pointer)
+    end
+    -- an empty list or a null still gives nothing
+    error_at("send/push", { to = { Identity = {}, Email = cjson.null }, content = { title = "t", body = "b" } }, "/to")
   end)
 
   it("Bulletins: key 120 characters, value 512 bytes, string values only, required members", function()
