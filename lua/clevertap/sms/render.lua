@@ -34,14 +34,14 @@ local function misuse(msg)
   error("render: " .. msg, 4)
 end
 
--- The placeholder names themselves are accepted for their fields
--- (`Body = "..."` as `body`), as a reader of the reference would write them.
 -- Other names of options (unless the template has a placeholder by that name).
 local OPTION_ALIAS = {
   messages = "recipients", numbers = "recipients", globals = "values", global = "values",
   custom = "values", placeholders = "values",
 }
 
+-- The placeholder names themselves are accepted for their fields
+-- (`Body = "..."` as `body`), as a reader of the reference would write them.
 local SYSTEM_KEY = SYSTEM
 
 -- Type sets per key, for the per-recipient check (hot: no string work
