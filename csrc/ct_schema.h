@@ -216,6 +216,9 @@ struct ct_schema {
     const char *expect;        /* optional: how the expectation reads in messages
                                   ("a day of week 1-7 (Sun-Sat)"); generated if NULL */
     const char *note;          /* optional: warning emitted when a value matches this node */
+    const char *missing;       /* optional: the message when a CT_REQUIRED(_SOFT) member with
+                                  this node is missing, instead of "missing required member"
+                                  (e.g. which doc requires it when only one does) */
 
     /* OBJECT, VARIANT (common members) */
     const ct_field *fields;

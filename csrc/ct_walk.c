@@ -787,7 +787,8 @@ static void walk_members(walker *w, ct_value *v, const ct_schema **chain, size_t
             const ct_value *m = ct_obj_getn(v, f->name, klen);
             if (m && !(m->type == CT_V_NULL && (f->flags & CT_NULLABLE))) continue;
             ct_path_push_key(&w->path, f->name, klen);
-            report(w, (f->flags & CT_REQUIRED) ? ERR : WARN, LV_TYPE, "missing required member");
+            report(w, (f->flags & CT_REQUIRED) ? ERR : WARN, LV_TYPE, "%s",
+                   f->schema && f->schema->missing ? f->schema->missing : "missing required member");
             ct_path_pop(&w->path);
         }
     }

@@ -120,7 +120,9 @@ static const ct_schema mode_push = { .kind = CT_K_OBJECT,
                                                                    CT_FIELDS_END } };
 static const ct_schema mode_sms = { .kind = CT_K_OBJECT,
                                     .fields = (const ct_field[]){ { "content", &content_sms, CT_REQUIRED },
-                                                                  { "title_required", &ct_s_string,
+                                                                  { "title_required",
+                                                                    &(const ct_schema){ .kind = CT_K_STRING,
+                                                                        .missing = "missing: only doc B requires it" },
                                                                     CT_REQUIRED_SOFT },
                                                                   CT_FIELDS_END } };
 
@@ -302,7 +304,7 @@ int main(void)
 
     /* required members, soft required, unknown members with did-you-mean */
     EXPECT("{" T ",\"mode\":\"sms\",\"content\":{\"bdy\":\"b\"},\"nmae\":\"x\"}",
-           "E /name|name: missing required member", "W /title_required|missing required member",
+           "E /name|name: missing required member", "W /title_required|title_required: missing: only doc B requires it",
            "E /content/body|content.body: missing required member", "W /content/bdy|content.bdy: unknown member (did you mean \"body\"?)",
            "W /nmae|did you mean \"name\"?");
     EXPECT("{" T ",\"name\":\"ab\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"zzzzzz\":1}",
