@@ -148,6 +148,9 @@ describe("acceptance: clevertap.sms", function()
       local provider = assert(sms.provider{ url = "https://sms.example.com/send", body_type = "x-www-form-urlencoded",
         params = { to = "$$To", message = "$$Body", sender = "$$Sender" } })
       local r = assert(provider:render{ to = "+15551234567", body = "Hi Ann & co: 100% = £5 €", sender = "ACME" })[1]
+      -- "message" and "text" are the body too
+      assert.equal(r.body, assert(provider:render{ to = "+15551234567", message = "Hi Ann & co: 100% = £5 €",
+        sender = "ACME" })[1].body)
       assert.equal("application/x-www-form-urlencoded", r.headers["Content-Type"])
       assert.same({ to = "+15551234567", message = "Hi Ann & co: 100% = £5 €", sender = "ACME" }, decode_pairs(r.body))
       assert.falsy(r.body:find(" ", 1, true))

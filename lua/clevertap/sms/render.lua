@@ -37,7 +37,7 @@ end
 -- Other names of options (unless the template has a placeholder by that name).
 local OPTION_ALIAS = {
   messages = "recipients", numbers = "recipients", globals = "values", global = "values",
-  custom = "values", placeholders = "values",
+  custom = "values", placeholders = "values", message = "body", text = "body",
 }
 
 -- The placeholder names themselves are accepted for their fields
@@ -163,7 +163,9 @@ function M.render(c, opts)
         extra_values = extra_values or {}
         extra_values[#extra_values + 1] = v
       elseif alias and alias ~= "message_id" then
-        if opts[alias] ~= nil then misuse(k .. " and " .. alias .. " are the same option: give one") end
+        if opts[alias] ~= nil or o[alias] ~= nil then
+          misuse(k .. " and " .. alias .. " are the same option: give one")
+        end
         o[alias] = v
       elseif not OPTS[k] and type(k) == "string" and c.names[k] and not FIELD[k] and k ~= "CampaignID" then
         custom_given = custom_given or {}
