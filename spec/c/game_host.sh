@@ -7,41 +7,17 @@
 # (frame.c defines both).
 # A campaign with a deliberately blocking transport checks that the
 # measurement does catch a client that stalls frames.
-set -u
-cd "$(dirname "$0")/../.." || exit 1
-root=$PWD
-BUILD=${BUILD:-build}
-case "$BUILD" in /*) build=$BUILD ;; *) build="$root/$BUILD" ;; esac
-work=$(mktemp -d "${TMPDIR:-/tmp}/ct-game.XXXXXX")
-own_sandbox=""
-cleanup() {
-  [ -n "$own_sandbox" ] && sandbox/ctl stop --dir "$work/sandbox" >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-fail() { echo "FAIL: $*"; exit 1; }
-
-make -s BUILD="$build" all >"$work/make.out" 2>&1 || { cat "$work/make.out"; fail "library build"; }
-make -s -C examples/game-host BUILD="$build" OUT="$work/bin" >"$work/make.out" 2>&1 ||
-  { cat "$work/make.out"; fail "game-host build"; }
-
-if [ -z "${CLEVERTAP_SANDBOX_URL:-}" ]; then
-  BUILD="$build" sandbox/ctl start --dir "$work/sandbox" --port 0 >"$work/sandbox.out" 2>&1 ||
-    { cat "$work/sandbox.out"; fail "sandbox start"; }
-  own_sandbox=1
-  CLEVERTAP_SANDBOX_URL=$(cat "$work/sandbox/url")
-fi
-api=$CLEVERTAP_SANDBOX_URL
-control=${api%/1}/_sandbox
-export CLEVERTAP_BASE_URL="$api" CLEVERTAP_ACCOUNT_ID=SANDBOX-ACCOUNT-ID CLEVERTAP_PASSCODE=SANDBOX-PASSCODE
+# shellcheck source=spec/c/game_host.lib
+. "$(dirname "$0")/game_host.lib"
+build_library
+build_game_host
+start_sandbox
 export GAME_MAX_SECONDS=60 # a send takes about 3 s; a stuck one fails in bounded time
-unset CLEVERTAP_REGION
 
-post() { curl -sf -X POST -H 'Content-Type: application/json' -d "$2" "$control/$1" >/dev/null || fail "POST $1"; }
+# The host in examples/game-host/host_lua.c, loading this checkout.
+host_lua() { LUA_CPATH="$lua_cpath" LUA_PATH="$lua_path" "$work/bin/host_lua" "$@"; }
 prepare() {
-  post reset '{}'
-  post config '{"log_body_max":256}'
-  post faults '{"seed":7,"rules":[
+  set_faults '{"seed":7,"rules":[
     {"path":"/1/send/push.json","fault":"500-89","count":3},
     {"path":"/1/send/push.json","fault":"latency","ms":200}]}'
 }
@@ -49,8 +25,6 @@ prepare() {
 logged() {
   curl -sf "$control/faults" | grep -o '"seen":[0-9]*' | head -n 1 | cut -d: -f2
 }
-value() { sed -n "s/.*[ ^]$1=\([0-9.-]*\).*/\1/p" "$2" | head -n 1; }
-field() { tr ' ' '\n' <"$2" | sed -n "s/^$1=//p" | head -n 1; }
 
 check_run() { # name output-file exit-code
   name=$1 out=$2 rc=$3
@@ -82,17 +56,14 @@ prepare
 check_run host_c "$work/c.out" $?
 
 prepare
-LUA_CPATH="$build/lua5.4/?.so;;" LUA_PATH="$root/lua/?.lua;$root/lua/?/init.lua;;" \
-  "$work/bin/host_lua" examples/game-host/campaign.lua >"$work/lua.out" 2>&1
+host_lua examples/game-host/campaign.lua >"$work/lua.out" 2>&1
 check_run host_lua "$work/lua.out" $?
 
 # Refused and lost batches are accounted for too: two connections dropped
 # after the server processed the request (unknown, never re-sent) and one
 # HTTP 400 (failed for good).
 lossy() {
-  post reset '{}'
-  post config '{"log_body_max":256}'
-  post faults '{"rules":[
+  set_faults '{"rules":[
     {"path":"/1/send/push.json","fault":"drop","count":2},
     {"path":"/1/send/push.json","fault":"non-json","status":400,"count":1},
     {"path":"/1/send/push.json","fault":"latency","ms":50}]}'
@@ -109,8 +80,7 @@ lossy
 "$work/bin/host_c" 100000 >"$work/c-lossy.out" 2>&1
 check_lossy host_c "$work/c-lossy.out" $?
 lossy
-LUA_CPATH="$build/lua5.4/?.so;;" LUA_PATH="$root/lua/?.lua;$root/lua/?/init.lua;;" \
-  "$work/bin/host_lua" examples/game-host/campaign.lua >"$work/lua-lossy.out" 2>&1
+host_lua examples/game-host/campaign.lua >"$work/lua-lossy.out" 2>&1
 check_lossy host_lua "$work/lua-lossy.out" $?
 
 # A send that cannot finish (nothing listens) ends the host in bounded
@@ -130,8 +100,7 @@ campaign.options.transport = function()
 end
 return campaign
 LUA
-GAME_PLAYERS=5000 LUA_CPATH="$build/lua5.4/?.so;;" LUA_PATH="$root/lua/?.lua;$root/lua/?/init.lua;;" \
-  "$work/bin/host_lua" "$work/blocking.lua" >"$work/blocking.out" 2>&1
+GAME_PLAYERS=5000 host_lua "$work/blocking.lua" >"$work/blocking.out" 2>&1
 rc=$?
 cat "$work/blocking.out"
 [ "$rc" -eq 0 ] || fail "the blocking campaign did not finish"

@@ -4,24 +4,13 @@
 # included): no data race is reported and every thread's players are all
 # accounted for. This is the thread-safety rule of docs/embedding.md (one
 # client per thread, curl_global_init once before the threads) in practice.
-set -u
-cd "$(dirname "$0")/../.." || exit 1
-root=$PWD
-BUILD=${BUILD:-build}
-case "$BUILD" in /*) build=$BUILD ;; *) build="$root/$BUILD" ;; esac
-work=$(mktemp -d "${TMPDIR:-/tmp}/ct-game-threads.XXXXXX")
-own_sandbox=""
-cleanup() {
-  [ -n "$own_sandbox" ] && sandbox/ctl stop --dir "$work/sandbox" >/dev/null 2>&1
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-fail() { echo "FAIL: $*"; exit 1; }
+# shellcheck source=spec/c/game_host.lib
+. "$(dirname "$0")/game_host.lib"
 
 if [ -n "${SAN:-}" ]; then
   # Under another sanitizer (make sanitize): run with that one instead.
   lib=$build
-  make -s BUILD="$lib" all >"$work/make.out" 2>&1 || { cat "$work/make.out"; fail "library build"; }
+  build_library
 else
   lib="$build/tsan" # inside the build directory, so make clean removes it
   SAN=-fsanitize=thread
@@ -31,20 +20,8 @@ fi
 make -s -C examples/game-host BUILD="$lib" OUT="$work/bin" SAN="$SAN" "$work/bin/threads" >"$work/make.out" 2>&1 ||
   { cat "$work/make.out"; fail "threads build"; }
 
-if [ -z "${CLEVERTAP_SANDBOX_URL:-}" ]; then
-  sandbox/ctl start --dir "$work/sandbox" --port 0 >"$work/sandbox.out" 2>&1 ||
-    { cat "$work/sandbox.out"; fail "sandbox start"; }
-  own_sandbox=1
-  CLEVERTAP_SANDBOX_URL=$(cat "$work/sandbox/url")
-fi
-control=${CLEVERTAP_SANDBOX_URL%/1}/_sandbox
-export CLEVERTAP_BASE_URL="$CLEVERTAP_SANDBOX_URL" CLEVERTAP_ACCOUNT_ID=SANDBOX-ACCOUNT-ID
-export CLEVERTAP_PASSCODE=SANDBOX-PASSCODE
-unset CLEVERTAP_REGION
-post() { curl -sf -X POST -H 'Content-Type: application/json' -d "$2" "$control/$1" >/dev/null || fail "POST $1"; }
-post reset '{}'
-post config '{"log_body_max":256}'
-post faults '{"rules":[
+start_sandbox
+set_faults '{"rules":[
   {"path":"/1/send/push.json","fault":"500-89","count":2},
   {"path":"/1/send/push.json","fault":"latency","ms":20}]}'
 
