@@ -229,6 +229,12 @@ static const ct_schema when_recurring = {
         CT_RULES_END },
 };
 
+/* A member of another type is ignored by the API: like an unknown key
+ * (SPEC.md), a warning, saying which type uses it. */
+#define WHEN_ONLY_FOR(f, t)                                                                        \
+    { .kind = CT_R_FORBIDDEN_IF, .field = (f), .other = "type", .equals = "!" t,                 \
+      .severity = CT_SEVERITY_WARNING, .message = "only used when type is \"" t "\" (ignored here)" }
+
 /* Every schedule member is known to every type (so a misplaced one is reported
  * as misplaced, not as an unknown key); the types make theirs required. */
 static const ct_schema when_object = {
@@ -252,13 +258,13 @@ static const ct_schema when_object = {
         { "campaign_cutoff", &hhmm, 0 },
         CT_FIELDS_END },
     .rules = (const ct_rule[]){
-        CT_FORBIDDEN_IF("delivery_date_time", "type", "!later"),
-        CT_FORBIDDEN_IF("repeats_every", "type", "!recurring"),
-        CT_FORBIDDEN_IF("repeat_type", "type", "!recurring"),
-        CT_FORBIDDEN_IF("start_time", "type", "!recurring"),
-        CT_FORBIDDEN_IF("end_by_date", "type", "!recurring"),
-        CT_FORBIDDEN_IF("end_by_occurrences", "type", "!recurring"),
-        CT_FORBIDDEN_IF("repeat_on_days_of_week", "type", "!recurring"),
+        WHEN_ONLY_FOR("delivery_date_time", "later"),
+        WHEN_ONLY_FOR("repeats_every", "recurring"),
+        WHEN_ONLY_FOR("repeat_type", "recurring"),
+        WHEN_ONLY_FOR("start_time", "recurring"),
+        WHEN_ONLY_FOR("end_by_date", "recurring"),
+        WHEN_ONLY_FOR("end_by_occurrences", "recurring"),
+        WHEN_ONLY_FOR("repeat_on_days_of_week", "recurring"),
         CT_RULES_END },
 };
 
