@@ -285,16 +285,7 @@ int ct_client_drive(ct_client *c, int timeout_ms)
 void ct_client_redact(const ct_client *c, char *s, size_t cap)
 {
     (void)cap;
-    if (!c->passcode || !*c->passcode) return;
-    size_t pl = strlen(c->passcode);
-    char *p;
-    while ((p = strstr(s, c->passcode))) {
-        /* "***" is never longer than the passcode it replaces when pl >= 3 */
-        size_t rest = strlen(p + pl);
-        size_t rl = pl >= 3 ? 3 : pl;
-        memset(p, '*', rl);
-        memmove(p + rl, p + pl, rest + 1);
-    }
+    ct_redact(s, c->passcode);
 }
 
 /* ---- public C API: send jobs ------------------------------------------- */

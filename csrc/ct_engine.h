@@ -148,6 +148,10 @@ ct_engine *ct_engine_new(uint64_t seed);
 void ct_engine_free(ct_engine *e);
 /* A string (the passcode) replaced by *** in every error message kept. */
 void ct_engine_set_secret(ct_engine *e, const char *secret);
+/* Replaces secret by *** in text, in place (never longer). */
+void ct_redact(char *text, const char *secret);
+/* ct_redact with the secret of the job's engine. */
+void ct_job_redact(const ct_job *j, char *text);
 /* Adds a lane; returns its index or -1. */
 int ct_engine_lane(ct_engine *e, const ct_lane_opts *o);
 void ct_engine_lane_set(ct_engine *e, int lane, const ct_lane_opts *o);

@@ -455,8 +455,21 @@ static int l_job_response(lua_State *L)
     const ct_err *e = ct_job_error(lj->j);
     if (ct_job_status(lj->j)) lua_pushinteger(L, ct_job_status(lj->j));
     else lua_pushnil(L);
-    if (body) lua_pushlstring(L, body, len);
-    else lua_pushnil(L);
+    if (body && e->kind != CT_EK_NONE) {
+        /* an error's body becomes err.body: a server echoing the passcode
+         * must not put it there */
+        char *copy = malloc(len + 1);
+        if (!copy) return luaL_error(L, "out of memory");
+        memcpy(copy, body, len);
+        copy[len] = '\0';
+        ct_job_redact(lj->j, copy);
+        lua_pushstring(L, copy);
+        free(copy);
+    } else if (body) {
+        lua_pushlstring(L, body, len);
+    } else {
+        lua_pushnil(L);
+    }
     if (e->kind != CT_EK_NONE) lc_push_err(L, e);
     else lua_pushnil(L);
     return 3;
