@@ -140,7 +140,9 @@ enum {
     CT_S_UNIQUE = 1u << 4,    /* ARRAY of scalars: no duplicate items */
     CT_S_BY_PRESENCE = 1u << 5, /* VARIANT: variant .value names a MEMBER whose presence
                                    selects it (first match in table order) */
-    CT_S_NONEMPTY = 1u << 6   /* STRING: at least one non-whitespace character */
+    CT_S_NONEMPTY = 1u << 6,  /* STRING: at least one non-whitespace character */
+    CT_S_UNIQUE_WARN = 1u << 7 /* ARRAY of scalars: duplicate items are warnings (the docs do
+                                  not forbid them; the other constraints keep their severity) */
 };
 
 /* ct_field.flags */

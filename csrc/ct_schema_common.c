@@ -2,6 +2,7 @@
  * schedule ("when"), conversion goals, control groups, identity lists and the
  * platform_specific blocks. Each comment names the API reference passage. */
 #include <stdio.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -150,6 +151,26 @@ static const ct_schema time_pair = {
     .expect = "a pair of times [\"HH:MM\", \"HH:MM\"]",
 };
 
+/* A DND window that starts when it ends: the docs do not say whether it is
+ * empty or the whole day, and the when builders refuse it. */
+static void check_dnd_window(ct_check *cx, const ct_value *v, const ct_rule *rule)
+{
+    const ct_value *a = ct_arr_get(v, 0), *b = ct_arr_get(v, 1);
+    (void)rule;
+    if (a && b && a->type == CT_V_STR && b->type == CT_V_STR && a->u.str.len == b->u.str.len &&
+        memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0)
+        ct_check_report(cx, "/1", "the window ends when it starts (%.*s): the docs do not say whether "
+                                  "that is no quiet time or the whole day",
+                        (int)a->u.str.len, a->u.str.s);
+}
+
+static const ct_schema dnd_window = {
+    .kind = CT_K_ARRAY, .items = &hhmm, .min_items = 2, .max_items = 2,
+    .expect = "a pair of times [\"HH:MM\", \"HH:MM\"]",
+    .rules = (const ct_rule[]){ { .kind = CT_R_CHECK, .check = check_dnd_window,
+                                  .severity = CT_SEVERITY_WARNING }, CT_RULES_END },
+};
+
 static const ct_schema future_datetime = {
     .kind = CT_K_STRING, .format = CT_FMT_DATETIME, .flags = CT_S_FUTURE,
 };
@@ -176,13 +197,13 @@ static const ct_schema dnd = {
               .keys = &(const ct_schema){ .kind = CT_K_STRING,
                   .enums = CT_ENUM("1", "2", "3", "4", "5", "6", "7"),
                   .expect = "a day of week \"1\"-\"7\" (Sun-Sat)" },
-              .values = &time_pair }, CT_REQUIRED },
+              .values = &dnd_window }, CT_REQUIRED },
         CT_FIELDS_END },
 };
 
 /* when.repeat_on_days_of_week: "[1,7] for [Sun to Saturday]" */
 static const ct_schema days_of_week_1_7 = {
-    .kind = CT_K_ARRAY, .min_items = 1,
+    .kind = CT_K_ARRAY, .min_items = 1, .flags = CT_S_UNIQUE_WARN,
     .items = &(const ct_schema){ .kind = CT_K_INTEGER, CT_RANGE(1, 7),
                                  .expect = "a day of week 1-7 (Sun-Sat)" },
 };
@@ -307,7 +328,7 @@ static void check_day_of_week_7(ct_check *cx, const ct_value *v, const ct_rule *
 }
 
 static const ct_schema day_of_week_0_6 = {
-    .kind = CT_K_ARRAY,
+    .kind = CT_K_ARRAY, .flags = CT_S_UNIQUE_WARN,
     .items = &(const ct_schema){ .kind = CT_K_INTEGER, CT_RANGE(0, 7),
                                  .expect = "a day of week 0-6 (Sun-Sat)" },
     .rules = (const ct_rule[]){ CT_CHECK(check_day_of_week_7), CT_RULES_END },
@@ -334,7 +355,7 @@ static const ct_schema filter_type = {
         { "last_time", &CT_S_ENUM("yes", "no"), 0 },
         { "time_of_day", &time_of_day, 0 },
         { "day_of_week", &day_of_week_0_6, 0 },
-        { "day_of_month", &(const ct_schema){ .kind = CT_K_ARRAY,
+        { "day_of_month", &(const ct_schema){ .kind = CT_K_ARRAY, .flags = CT_S_UNIQUE_WARN,
               .items = &(const ct_schema){ .kind = CT_K_INTEGER, CT_RANGE(1, 31),
                                            .expect = "a day of month 1-31" } }, 0 },
         CT_FIELDS_END },

@@ -452,6 +452,7 @@ static int indexed_cmp(const void *x, const void *y)
 
 static void check_unique(walker *w, ct_value *v, const ct_schema *s)
 {
+    ct_severity sev = (s->flags & CT_S_UNIQUE) ? csev(s) : WARN;
     size_t n = v->u.arr.n;
     ct_value **it = v->u.arr.items;
     if (n < 2) return;
@@ -461,7 +462,7 @@ static void check_unique(walker *w, ct_value *v, const ct_schema *s)
                 int c;
                 if (scalar_cmp(it[i], it[j], &c) && c == 0) {
                     ct_path_push_index(&w->path, j);
-                    report(w, csev(s), LV_VALUE, "duplicate item (same as item %zu)", i);
+                    report(w, sev, LV_VALUE, "duplicate item (same as item %zu)", i);
                     ct_path_pop(&w->path);
                     break;
                 }
@@ -487,7 +488,7 @@ static void check_unique(walker *w, ct_value *v, const ct_schema *s)
         for (size_t i = 0; i < n; i++)
             if (first[i] != (size_t)-1) {
                 ct_path_push_index(&w->path, i);
-                report(w, csev(s), LV_VALUE, "duplicate item (same as item %zu)", first[i]);
+                report(w, sev, LV_VALUE, "duplicate item (same as item %zu)", first[i]);
                 ct_path_pop(&w->path);
             }
     }
@@ -541,7 +542,7 @@ static void walk_array(walker *w, ct_value *v, const ct_schema *s)
             }
         }
     }
-    if ((s->flags & CT_S_UNIQUE) && v->type == CT_V_ARR) check_unique(w, v, s);
+    if ((s->flags & (CT_S_UNIQUE | CT_S_UNIQUE_WARN)) && v->type == CT_V_ARR) check_unique(w, v, s);
 }
 
 /* ---- objects ------------------------------------------------------------------- */

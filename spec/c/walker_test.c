@@ -166,6 +166,8 @@ static const ct_schema root = {
           0 },
         { "list", &(const ct_schema){ .kind = CT_K_ARRAY }, 0 },
         { "tags", &(const ct_schema){ .kind = CT_K_ARRAY, .flags = CT_S_UNIQUE, .items = &ct_s_string }, 0 },
+        { "wdays", &(const ct_schema){ .kind = CT_K_ARRAY, .flags = CT_S_UNIQUE_WARN,
+              .items = &(const ct_schema){ .kind = CT_K_INTEGER, CT_RANGE(1, 7) } }, 0 },
         { "obj", &ct_s_object, 0 },
         { "to", &(const ct_schema){ .kind = CT_K_OBJECT,
                                     .fields = (const ct_field[]){ { "Identity", &(const ct_schema){
@@ -383,6 +385,9 @@ int main(void)
            "W /when/at|when.at: unknown member");
 
     /* unique over a long array (sorted path) */
+    /* CT_S_UNIQUE_WARN: duplicates warned, the items' own range still an error */
+    EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"wdays\":[2,9,2]}",
+           "W /wdays/2|wdays[2]: duplicate item (same as item 0)", "E /wdays/1|wdays[1]: expected an integer from 1 to 7");
     {
         ct_buf b;
         ct_buf_init(&b);
