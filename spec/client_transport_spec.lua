@@ -238,6 +238,32 @@ describe("clevertap.http runner", function()
     assert.equal(2, report.requests)
   end)
 
+  it("logs retries, refusals and unknown outcomes through its logger", function()
+    sandbox.provider("logco", { auth = "none" })
+    sandbox.faults {
+      { path = "/provider/logco/*", fault = "429", count = 1 },
+      { path = "/provider/logco/*", fault = "drop", count = 1 },
+    }
+    local lines = {}
+    local runner = http.new { concurrency = 1, retry = { base_delay = 0.01, max_delay = 0.02 },
+      logger = function(level, message) lines[#lines + 1] = level .. " " .. message end }
+    local report = assert(runner:run {
+      { url = provider_url("logco"), body = "{}" },
+      { url = provider_url("logco"), body = "{}" },
+      { url = sandbox.root() .. "/nowhere/at/all", body = "{}" },
+    })
+    runner:close()
+    assert.equal(1, report.accepted)
+    assert.equal(1, #report.unknown)
+    assert.equal(1, #report.failed)
+    local text = table.concat(lines, "\n")
+    assert.matches("warn POST [^\n]*/provider/logco/send: HTTP 429", text)
+    assert.matches("retry 1 of", text, 1, true)
+    assert.matches("/nowhere/at/all", text, 1, true)
+    assert.is_true(#lines >= 3, text)
+    assert.has_error(function() http.new { logger = "yes" } end)
+  end)
+
   it("refuses bad requests before sending and reports unknown outcomes", function()
     local runner = http.new {}
     local _, err = runner:run { { url = "http://x/", headers = { A = "x\r\ny" } } }
@@ -286,5 +312,51 @@ describe("clevertap.http runner", function()
     assert.is_true(report.ok)
     assert.equal(2, report.requests)
     assert.is_true(core.now() - t0 >= 0.95)
+  end)
+end)
+
+-- Inside nginx (stubbed: the ngx globals the transport looks for) the
+-- default transport is the cosocket one, sized by the options, and libcurl
+-- is refused: its waiting would block the nginx worker.
+describe("transport inside nginx (stubbed ngx)", function()
+  local clevertap = require "clevertap"
+  local saved
+  before_each(function()
+    saved = rawget(_G, "ngx")
+    rawset(_G, "ngx", {
+      socket = { tcp = function() error("no network in this spec") end },
+      get_phase = function() return "timer" end,
+      thread = { spawn = function() end, wait = function() end },
+      sleep = function() end, now = function() return 0 end, update_time = function() end,
+    })
+  end)
+  after_each(function() rawset(_G, "ngx", saved) end)
+
+  it("defaults to clevertap.transport.ngx with the client's concurrency", function()
+    local c = assert(clevertap.new { account_id = "a", passcode = "p", concurrency = 16 })
+    assert.is_table(c.transport)
+    assert.equal(16, c.transport.concurrency)
+    assert.matches("%(lua%)", c:info().user_agent)
+    local c2 = assert(clevertap.new { account_id = "a", passcode = "p" })
+    assert.equal(64, c2.transport.concurrency)
+    local runner = require("clevertap.http").new { concurrency = 5 }
+    assert.equal(5, runner.transport.concurrency)
+  end)
+
+  it("refuses transport = \"curl\" with an error naming the reason", function()
+    local ok, err = pcall(clevertap.new, { account_id = "a", passcode = "p", transport = "curl" })
+    assert.is_false(ok)
+    assert.matches("curl", err)
+    assert.matches("block the nginx worker", err, 1, true)
+    ok, err = pcall(require("clevertap.http").new, { transport = "curl" })
+    assert.is_false(ok)
+    assert.matches("block the nginx worker", err, 1, true)
+  end)
+
+  it("outside nginx, \"curl\" is the default and accepted", function()
+    rawset(_G, "ngx", nil)
+    local c = assert(clevertap.new { account_id = "a", passcode = "p", transport = "curl" })
+    assert.is_nil(c.transport)
+    assert.matches("libcurl", c:info().user_agent)
   end)
 end)

@@ -77,8 +77,16 @@ function M.new(opts)
   end
   if retry.attempts ~= nil and retry.attempts < 1 then error("clevertap.new: retry.attempts must be >= 1", 2) end
   local transport = opts.transport
-  if transport == nil then transport = ftransport.default() end
-  if transport == "curl" then transport = nil end
+  if transport == nil then transport = ftransport.default(opts) end
+  if transport == "curl" then
+    -- libcurl waits in poll(2): inside nginx that blocks the whole worker
+    -- (every request it serves) for as long as a send runs
+    if ftransport.in_nginx() then
+      error("clevertap.new: transport \"curl\" cannot be used inside nginx: libcurl would block the "
+        .. "nginx worker; leave transport unset to use clevertap.transport.ngx (cosockets)", 2)
+    end
+    transport = nil
+  end
   if type(transport) == "string" then error("clevertap.new: transport must be \"curl\", a function or a table", 2) end
   if transport ~= nil then ftransport.check(transport) end
 

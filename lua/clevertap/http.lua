@@ -14,7 +14,7 @@ Runner.__index = Runner
 local OPTIONS = {
   concurrency = "number", rate = "number", timeout = "number", connect_timeout = "number",
   verify_tls = "boolean", ca_file = "string", retry = "table", resend_unknown = "boolean",
-  transport = "string|function|table", seed = "number",
+  transport = "string|function|table", seed = "number", logger = "function",
 }
 local RETRY_OPTIONS = { attempts = true, base_delay = true, max_delay = true, max_total = true }
 local RUN_OPTIONS = { classify = "function", on_progress = "function", on_done = "function", idempotent = "boolean" }
@@ -42,8 +42,14 @@ function M.new(opts)
   end
   if opts.rate ~= nil and opts.rate <= 0 then error("clevertap.http.new: rate must be > 0", 2) end
   local transport = opts.transport
-  if transport == nil then transport = ftransport.default() end
-  if transport == "curl" then transport = nil end
+  if transport == nil then transport = ftransport.default { concurrency = opts.concurrency or 8 } end
+  if transport == "curl" then
+    if ftransport.in_nginx() then
+      error("clevertap.http.new: transport \"curl\" cannot be used inside nginx: libcurl would block the "
+        .. "nginx worker; leave transport unset to use clevertap.transport.ngx (cosockets)", 2)
+    end
+    transport = nil
+  end
   if type(transport) == "string" then
     error("clevertap.http.new: transport must be \"curl\", a function or a table", 2)
   end
@@ -58,8 +64,11 @@ function M.new(opts)
     resend_unknown = opts.resend_unknown, ca_file = opts.ca_file, insecure = opts.verify_tls == false,
     seed = opts.seed,
   })
+  -- the engine keeps its log (retries, give-ups, unknown outcomes,
+  -- refusals) only when someone reads it
+  if opts.logger then engine:events(true) end
   return setmetatable({
-    engine = engine, transport = transport,
+    engine = engine, transport = transport, logger = opts.logger,
     concurrency = opts.concurrency or 8, rate = opts.rate,
     extra = { verify_tls = opts.verify_tls ~= false, ca_file = opts.ca_file },
     jobs = {},
@@ -232,6 +241,12 @@ function Runner:poll(timeout)
     self.engine:poll(math.max(0, math.floor(timeout * 1000)))
   end
   local raised
+  if self.logger then
+    for _, ev in ipairs(self.engine:events()) do
+      local ok, e = pcall(self.logger, ev.level, ev.message)
+      if not ok and not raised then raised = e end
+    end
+  end
   for _, job in pairs(self.jobs) do
     if job.on_progress then
       local ok, e = pcall(job.on_progress, job:progress())

@@ -12,12 +12,21 @@ local function caller(transport)
   return function(req) return transport:request(req) end
 end
 
---- The transport to use when none is given: the cosocket transport inside
--- nginx (libcurl's waiting would block the worker), else nil (libcurl).
-function M.default()
+--- True inside nginx with ngx_lua, where libcurl's waiting would block the
+-- worker and every request must run on cosockets.
+function M.in_nginx()
   local ok, ngxt = pcall(require, "clevertap.transport.ngx")
-  if ok and type(ngxt) == "table" and ngxt.available and ngxt.available() then
-    return assert(ngxt.new())
+  return ok and type(ngxt) == "table" and ngxt.available ~= nil and ngxt.available() and ngxt or nil
+end
+
+--- The transport to use when none is given: the cosocket transport inside
+-- nginx, else nil (libcurl). `opts.concurrency` (the client's `send/*`
+-- concurrency) sizes its light threads: more would only wait on the
+-- engine's caps, fewer would cap the client below what it was asked for.
+function M.default(opts)
+  local ngxt = M.in_nginx()
+  if ngxt then
+    return assert(ngxt.new { concurrency = opts and opts.concurrency and math.floor(opts.concurrency) or nil })
   end
   return nil
 end
