@@ -73,8 +73,8 @@
  *   constant: use them freely for one-off nodes.
  * - Pointers in reports: a problem with a member points at the member
  *   ("/when/delivery_date_time"), also when it is MISSING (required, REQUIRED_IF);
- *   EXCLUSIVE points at the rule's second member (.other); FORBIDDEN_IF and
- *   MATCH_IF at .field; AT_LEAST_ONE_OF, a VARIANT chosen by presence and
+ *   EXCLUSIVE points at the rule's second member (.other); FORBIDDEN_IF,
+ *   REQUIRED_UNLESS, NOT_BEFORE and MATCH_IF at .field; AT_LEAST_ONE_OF, a VARIANT chosen by presence and
  *   other whole-object problems at the object; unknown members at the member;
  *   CHECK callbacks wherever they say (relative to the value).
  * - Severity: every node, field and rule reports errors unless told otherwise:
@@ -185,7 +185,15 @@ typedef enum {
     CT_R_MATCH_IF,      /* when .other matches .equals, .field (if present) must also
                            match .schema (e.g. property_value is a 2-item array
                            when operator is "between") */
-    CT_R_CHECK          /* .check(cx, value, rule): C for what data cannot say */
+    CT_R_CHECK,         /* .check(cx, value, rule): C for what data cannot say */
+    CT_R_REQUIRED_UNLESS, /* .field required when .other is absent (or null): "where"
+                             unless "segment". A null .field counts as given (its own
+                             node reports the null) */
+    CT_R_NOT_BEFORE     /* .field (if present) not before .other: both read as a date
+                           YYYYMMDD (string or integer) or a date-time "YYYYMMDD HH:MM";
+                           by day when either is a date, else by minute. Compared only
+                           when both parse (and match .schema when given), so a wrong
+                           value is reported once, by its own node. At .field. */
 } ct_rule_kind;
 
 typedef void (*ct_check_fn)(ct_check *cx, const ct_value *v, const ct_rule *rule);
@@ -210,6 +218,8 @@ struct ct_rule {
 #define CT_AT_LEAST_ONE_OF(...) \
     { .kind = CT_R_AT_LEAST_ONE_OF, .names = (const char *const[]){ __VA_ARGS__, NULL } }
 #define CT_CHECK(fn) { .kind = CT_R_CHECK, .check = (fn) }
+#define CT_REQUIRED_UNLESS(f, k) { .kind = CT_R_REQUIRED_UNLESS, .field = (f), .other = (k) }
+#define CT_NOT_BEFORE(later, earlier) { .kind = CT_R_NOT_BEFORE, .field = (later), .other = (earlier) }
 
 /* ---- the node ---------------------------------------------------------- */
 struct ct_schema {

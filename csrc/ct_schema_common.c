@@ -88,7 +88,6 @@ static const ct_schema common_profile_properties = {
         CT_FIELDS_END },
 };
 
-static const char *const from_to[] = { "from", "to" };
 
 /* create-campaign.txt "Example Request - Event Occurrence": did_all items. */
 static const ct_schema query_event = {
@@ -103,7 +102,7 @@ static const ct_schema query_event = {
     .rules = (const ct_rule[]){
         CT_REQUIRED_IF("from", "to", NULL),
         CT_REQUIRED_IF("to", "from", NULL),
-        { .kind = CT_R_CHECK, .check = ct_sc_check_date_range, .arg = from_to },
+        CT_SC_TO_NOT_BEFORE_FROM,
         CT_REQUIRED_IF("value", "operator", NULL),
         CT_MATCH_IF("value", "operator", "between", &between_pair),
         CT_MATCH_IF("value", "operator", "!between", &ct_s_scalar),
@@ -138,7 +137,7 @@ const ct_schema ct_sc_where = {
     .rules = (const ct_rule[]){
         CT_REQUIRED_IF("from", "to", NULL),
         CT_REQUIRED_IF("to", "from", NULL),
-        { .kind = CT_R_CHECK, .check = ct_sc_check_date_range, .arg = from_to },
+        CT_SC_TO_NOT_BEFORE_FROM,
         CT_RULES_END },
 };
 
@@ -208,22 +207,6 @@ static const ct_schema days_of_week_1_7 = {
                                  .expect = "a day of week 1-7 (Sun-Sat)" },
 };
 
-/* end_by_date is "YYYYMMDD": not before the day of start_time. */
-static void check_recurring_end(ct_check *cx, const ct_value *v, const ct_rule *rule)
-{
-    ct_moment start, end;
-    (void)rule;
-    if (!ct_fmt_parse(CT_FMT_DATETIME, ct_obj_get(v, "start_time"), &start) ||
-        !ct_fmt_parse(CT_FMT_DATE, ct_obj_get(v, "end_by_date"), &end))
-        return;
-    if (ct_days_from_civil(end.year, end.month, end.day) <
-        ct_days_from_civil(start.year, start.month, start.day))
-        ct_check_error(cx, "/end_by_date",
-                       "expected a day on or after the day of \"start_time\" "
-                       "(%04d%02d%02d), got %04d%02d%02d",
-                       start.year, start.month, start.day, end.year, end.month, end.day);
-}
-
 static const ct_schema when_later = {
     .kind = CT_K_OBJECT,
     .fields = (const ct_field[]){
@@ -246,7 +229,8 @@ static const ct_schema when_recurring = {
         { .kind = CT_R_FORBIDDEN_IF, .field = "repeat_on_days_of_week", .other = "repeat_type",
           .equals = "day", .severity = CT_SEVERITY_WARNING,
           .message = "only used when \"repeat_type\" is \"week\" (ignored for \"day\")" },
-        CT_CHECK(check_recurring_end),
+        /* end_by_date is "YYYYMMDD": not before the day of start_time */
+        CT_NOT_BEFORE("end_by_date", "start_time"),
         CT_RULES_END },
 };
 
@@ -598,21 +582,3 @@ const ct_schema ct_sc_webpush_platforms = {
         CT_FIELDS_END },
 };
 
-/* ---- shared checks -------------------------------------------------------- */
-
-void ct_sc_check_date_range(ct_check *cx, const ct_value *v, const ct_rule *rule)
-{
-    const char *const *names = rule->arg;
-    const ct_value *first = ct_obj_get(v, names[0]), *second = ct_obj_get(v, names[1]);
-    ct_moment a, b;
-    char rel[64];
-    /* only between two valid integer dates: a wrong one already has its error */
-    if (first == NULL || second == NULL || first->type != CT_V_INT || second->type != CT_V_INT ||
-        !ct_fmt_parse(CT_FMT_DATE, first, &a) || !ct_fmt_parse(CT_FMT_DATE, second, &b))
-        return;
-    if (ct_days_from_civil(b.year, b.month, b.day) < ct_days_from_civil(a.year, a.month, a.day)) {
-        snprintf(rel, sizeof rel, "/%s", names[1]);
-        ct_check_report(cx, rel, "expected a day on or after \"%s\" (%04d%02d%02d), got %04d%02d%02d",
-                        names[0], a.year, a.month, a.day, b.year, b.month, b.day);
-    }
-}

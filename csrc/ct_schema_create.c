@@ -367,14 +367,6 @@ static const ct_schema mode_whatsapp = {
 
 /* ---- the campaign --------------------------------------------------------- */
 
-/* "You do not need to mention "where" when using segment." */
-static void check_audience(ct_check *cx, const ct_value *v, const ct_rule *rule)
-{
-    (void)rule;
-    if (ct_obj_get(v, "where") == NULL && ct_obj_get(v, "segment") == NULL)
-        ct_check_error(cx, "/where", "missing required member (an object; {} targets the "
-                                     "entire user base), unless \"segment\" is given");
-}
 
 /* The legacy doc's push campaign has no target_mode; the newer doc always sends one. */
 static void check_target_mode_given(ct_check *cx, const ct_value *v, const ct_rule *rule)
@@ -423,7 +415,10 @@ const ct_schema ct_sc_targets_create = {
         { "respect_throttle", &ct_s_boolean, 0 },
         CT_FIELDS_END },
     .rules = (const ct_rule[]){
-        CT_CHECK(check_audience),
+        /* "You do not need to mention "where" when using segment." */
+        { .kind = CT_R_REQUIRED_UNLESS, .field = "where", .other = "segment",
+          .message = "missing required member (an object; {} targets the entire user base), "
+                     "unless \"segment\" is given" },
         { .kind = CT_R_CHECK, .check = check_target_mode_given, .severity = CT_SEVERITY_WARNING },
         CT_EXCLUSIVE("users_limit_overall", "upper_cap_for_target_segment"),
         CT_RULES_END },

@@ -28,8 +28,9 @@ extern const ct_schema ct_sc_identities;       /* send/<channel> "to" */
 extern const ct_schema ct_sc_push_platforms;   /* content.platform_specific for push */
 extern const ct_schema ct_sc_webpush_platforms;/* content.platform_specific for web push */
 
-/* CHECK callbacks shared by several tables. */
-/* rule->arg: const char *const[2] = { "from", "to" }: both YYYYMMDD, first <= second. */
-void ct_sc_check_date_range(ct_check *cx, const ct_value *v, const ct_rule *rule);
+/* "to" not before "from", both integer dates YYYYMMDD (where, targets/list);
+ * a wrong one has its own error and is not compared. */
+#define CT_SC_TO_NOT_BEFORE_FROM \
+    { .kind = CT_R_NOT_BEFORE, .field = "to", .other = "from", .schema = &ct_sc_date_int }
 
 #endif

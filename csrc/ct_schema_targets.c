@@ -26,8 +26,7 @@ const ct_schema ct_sc_targets_list = {
         { "to", &ct_sc_date_int, CT_REQUIRED },
         CT_FIELDS_END },
     .rules = (const ct_rule[]){
-        { .kind = CT_R_CHECK, .check = ct_sc_check_date_range,
-          .arg = (const char *const[]){ "from", "to" } },
+        CT_SC_TO_NOT_BEFORE_FROM,
         CT_RULES_END },
 };
 

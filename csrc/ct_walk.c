@@ -659,6 +659,60 @@ static void put_condition(ct_buf *b, walker *w, const ct_value *obj, const ct_ru
     }
 }
 
+/* Does v match s? A trial walk: nothing reported, no EMPTY decided. */
+static int matches(walker *w, const ct_value *v, const ct_schema *s)
+{
+    int saved_trial = w->trial, saved_score = w->score;
+    size_t saved_nerr = w->nerr, saved_base = w->base;
+    w->trial = 1;
+    w->nerr = 0;
+    w->score = -1;
+    w->base = w->path.n;
+    walk(w, (ct_value *)v, s);
+    int ok = w->nerr == 0;
+    w->trial = saved_trial;
+    w->score = saved_score;
+    w->nerr = saved_nerr;
+    w->base = saved_base;
+    return ok;
+}
+
+/* A date (YYYYMMDD, *is_date = 1) or a date-time; 0 when neither. */
+static int read_moment(const ct_value *v, ct_moment *m, int *is_date)
+{
+    *is_date = 1;
+    if (ct_fmt_parse(CT_FMT_DATE, v, m)) return 1;
+    *is_date = 0;
+    return ct_fmt_parse(CT_FMT_DATETIME, v, m);
+}
+
+static void not_before(walker *w, const ct_value *obj, const ct_rule *r)
+{
+    int pa, pb, da, db;
+    const ct_value *later = member(w, obj, r->field, &pa), *earlier = member(w, obj, r->other, &pb);
+    ct_moment a, b;
+    if (!pa || !pb || !later || !earlier || !read_moment(later, &a, &da) || !read_moment(earlier, &b, &db)) return;
+    if (r->schema && (!matches(w, later, r->schema) || !matches(w, earlier, r->schema))) return;
+    long long ka = ct_days_from_civil(a.year, a.month, a.day), kb = ct_days_from_civil(b.year, b.month, b.day);
+    int by_day = da || db;
+    if (!by_day) {
+        ka = ka * 1440 + a.hour * 60 + a.minute;
+        kb = kb * 1440 + b.hour * 60 + b.minute;
+    }
+    if (ka >= kb) return;
+    ct_path_push_key(&w->path, r->field, strlen(r->field));
+    if (r->message) report(w, r->severity, LV_VALUE, "%s", r->message);
+    else if (w->trial) report(w, r->severity, LV_VALUE, "%s", "");
+    else if (by_day)
+        report(w, r->severity, LV_VALUE, "expected a day on or after %s\"%s\" (%04d%02d%02d), got %04d%02d%02d",
+               db ? "" : "the day of ", r->other, b.year, b.month, b.day, a.year, a.month, a.day);
+    else
+        report(w, r->severity, LV_VALUE,
+               "expected a time on or after \"%s\" (%04d%02d%02d %02d:%02d), got %04d%02d%02d %02d:%02d", r->other,
+               b.year, b.month, b.day, b.hour, b.minute, a.year, a.month, a.day, a.hour, a.minute);
+    ct_path_pop(&w->path);
+}
+
 static void run_rules(walker *w, ct_value *obj, const ct_rule *rules)
 {
     if (!rules) return;
@@ -724,6 +778,20 @@ static void run_rules(walker *w, ct_value *obj, const ct_rule *rules)
             ct_path_pop(&w->path);
             break;
         }
+        case CT_R_REQUIRED_UNLESS: {
+            /* a null .field is there (its node reports the null), a null
+             * .other is not */
+            int other;
+            const ct_value *f = member(w, obj, r->field, &present);
+            member(w, obj, r->other, &other);
+            if (present || f || other) break;
+            ct_path_push_key(&w->path, r->field, strlen(r->field));
+            if (r->message) report(w, sev, LV_TYPE, "%s", r->message);
+            else report(w, sev, LV_TYPE, "missing, required unless \"%s\" is given", r->other);
+            ct_path_pop(&w->path);
+            break;
+        }
+        case CT_R_NOT_BEFORE: not_before(w, obj, r); break;
         case CT_R_CHECK: {
             if (!r->check) break;
             ct_check cx = { w, r };

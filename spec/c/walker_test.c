@@ -158,6 +158,18 @@ static const ct_schema root = {
         { "kv", &kv, 0 },
         { "flag", &ct_s_boolean, 0 },
         { "nothing", &(const ct_schema){ .kind = CT_K_NULL }, CT_NULLABLE },
+        { "span", &(const ct_schema){ .kind = CT_K_OBJECT,
+              .fields = (const ct_field[]){ { "from", &ct_s_date, 0 }, { "to", &ct_s_date, 0 },
+                                            { "start", &ct_s_datetime, 0 }, { "end", &ct_s_datetime, 0 },
+                                            { "last_day", &ct_s_date, 0 }, { "where", &ct_s_object, 0 },
+                                            { "segment", &ct_s_integer, CT_NULLABLE }, CT_FIELDS_END },
+              .rules = (const ct_rule[]){
+                  { .kind = CT_R_NOT_BEFORE, .field = "to", .other = "from",
+                    .schema = &(const ct_schema){ .kind = CT_K_INTEGER, .format = CT_FMT_DATE } },
+                  CT_NOT_BEFORE("end", "start"),
+                  CT_NOT_BEFORE("last_day", "start"),
+                  CT_REQUIRED_UNLESS("where", "segment"),
+                  CT_RULES_END } }, 0 },
         { "pair", &(const ct_schema){ .kind = CT_K_OBJECT,
                                       .fields = (const ct_field[]){ { "lo", &ct_s_integer, 0 },
                                                                     { "hi", &ct_s_integer, 0 },
@@ -421,6 +433,25 @@ int main(void)
            "\"between\":[{\"name\":\"n\",\"operator\":\"between\",\"value\":[1]},"
            "{\"name\":\"n\",\"operator\":\"between\",\"value\":[1,2]},{\"name\":\"n\",\"operator\":\"equals\",\"value\":[1]}]}",
            "E /between/0/value|expected exactly 2 items, got 1");
+
+    /* NOT_BEFORE: dates by day, date-times by minute, mixed by day; values that
+     * do not parse or do not match .schema are not compared. REQUIRED_UNLESS. */
+#define S "{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"span\":"
+    EXPECT(S "{\"from\":20240105,\"to\":20240104,\"segment\":1}}",
+           "E /span/to|span.to: expected a day on or after \"from\" (20240105), got 20240104");
+    VALID(S "{\"from\":20240105,\"to\":20240105,\"segment\":1}}");
+    VALID(S "{\"from\":\"20240105\",\"to\":20240104,\"segment\":1}}"); /* a string from: .schema says no */
+    EXPECT(S "{\"start\":\"20240105 10:00\",\"end\":\"20240105 09:59\",\"where\":{}}}",
+           "E /span/end|span.end: expected a time on or after \"start\" (20240105 10:00), got 20240105 09:59");
+    VALID(S "{\"start\":\"20240105 10:00\",\"end\":\"20240105 10:00\",\"last_day\":\"20240105\",\"where\":{}}}");
+    EXPECT(S "{\"start\":\"20240105 10:00\",\"last_day\":20240104,\"where\":{}}}",
+           "E /span/last_day|span.last_day: expected a day on or after the day of \"start\" (20240105), got 20240104");
+    EXPECT(S "{\"start\":\"20240105 10:00\",\"last_day\":20240230,\"where\":{}}}",
+           "E /span/last_day|span.last_day: expected a date YYYYMMDD");
+    EXPECT(S "{}}", "E /span/where|span.where: missing, required unless \"segment\" is given");
+    EXPECT(S "{\"segment\":null}}", "E /span/where|span.where: missing, required unless \"segment\" is given");
+    EXPECT(S "{\"where\":null,\"segment\":null}}", "E /span/where|span.where: expected an object, got null");
+#undef S
 
     /* CHECK callbacks: report at relative pointers, warnings, walk */
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"pair\":{\"lo\":13,\"hi\":2}}",
