@@ -4,6 +4,7 @@
 -- --json, credentials from the environment or flags, the passcode never
 -- printed, and the examples/ campaign files.
 local cli = require "support.cli"
+local files = require "support.files"
 local sandbox = require "support.sandbox"
 local cjson = require "cjson"
 
@@ -40,15 +41,9 @@ end
 
 describe("acceptance: clevertap command", function()
   local dir
-  local function file(name, text)
-    local path = dir .. "/" .. name
-    local f = assert(io.open(path, "w"))
-    f:write(text)
-    f:close()
-    return path
-  end
-  before_each(function() dir = cli.temp_dir() end)
-  after_each(function() cli.remove_dir(dir) end)
+  local function file(name, text) return files.write(dir .. "/" .. name, text) end
+  before_each(function() dir = files.temp_dir() end)
+  after_each(function() files.remove_dir(dir) end)
 
   describe("usage", function()
     it("--help lists every command and exits 0", function()

@@ -2,6 +2,7 @@
 -- sandbox: what the command prints (text and --json), its exit codes, and
 -- what actually arrived at the server.
 local cli = require "support.cli"
+local files = require "support.files"
 local sandbox = require "support.sandbox"
 local cjson = require "cjson"
 
@@ -16,19 +17,7 @@ return {
 ]]
 
 local function campaign_file(dir, name, title, when)
-  local path = dir .. "/" .. name
-  local f = assert(io.open(path, "w"))
-  f:write(string.format(PUSH, title, when or '"now"'))
-  f:close()
-  return path
-end
-
-local function write(dir, name, text)
-  local path = dir .. "/" .. name
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-  return path
+  return files.write(dir .. "/" .. name, string.format(PUSH, title, when or '"now"'))
 end
 
 local function bodies(reqs)
@@ -42,14 +31,14 @@ describe("clevertap against the sandbox", function()
   before_each(function()
     sandbox.reset()
     sandbox.configure{ create_rate_per_sec = 0 }
-    dir = cli.temp_dir()
+    dir = files.temp_dir()
     env = cli.sandbox_env()
   end)
-  after_each(function() cli.remove_dir(dir) end)
+  after_each(function() files.remove_dir(dir) end)
 
   describe("create", function()
     it("creates every campaign of a list, in order, and prints their ids", function()
-      local path = write(dir, "two.lua", [[
+      local path = files.write(dir .. "/two.lua", [[
 local out = {}
 for _, product in ipairs({ "Shoes", "Headphones" }) do
   out[#out + 1] = { name = "Price drop: " .. product, target_mode = "push", devices = { "android" },
@@ -92,7 +81,7 @@ return out
     end)
 
     it("sends nothing when any campaign of the file is invalid (exit 3)", function()
-      local path = write(dir, "mixed.lua", [[
+      local path = files.write(dir .. "/mixed.lua", [[
 return {
   { name = "Good", target_mode = "push", devices = { "android" }, where = {},
     content = { title = "a", body = "b" }, when = "now" },
@@ -109,7 +98,7 @@ return {
     end)
 
     it("exits 4 when the API refuses, and stops before the next campaign", function()
-      local path = write(dir, "two.lua", [[
+      local path = files.write(dir .. "/two.lua", [[
 return {
   { name = "First", target_mode = "push", devices = { "android" }, where = {},
     content = { title = "a", body = "b" }, when = "now" },
@@ -133,7 +122,7 @@ return {
     end)
 
     it("says nothing was created when the file sets estimate_only", function()
-      local path = write(dir, "est.lua", [[
+      local path = files.write(dir .. "/est.lua", [[
 return { name = "Only estimate", estimate_only = true, target_mode = "push", devices = { "android" },
          where = {}, content = { title = "a", body = "b" }, when = "now" }
 ]])
@@ -278,7 +267,7 @@ return { name = "Only estimate", estimate_only = true, target_mode = "push", dev
     end)
 
     it("exits 4 when the business event is unknown to the account", function()
-      local path = write(dir, "unknown.lua", [[
+      local path = files.write(dir .. "/unknown.lua", [[
 return { business_event = "Never Defined", name = "x", properties = { a = "1" }, ["c-by"] = "me@example.com",
          when = "now" }
 ]])

@@ -1,6 +1,7 @@
 -- --dry-run: the exact requests the real client would make (URL, headers with
 -- the passcode redacted, body), printed or as JSON; nothing reaches the server.
 local cli = require "support.cli"
+local files = require "support.files"
 local sandbox = require "support.sandbox"
 local cjson = require "cjson"
 
@@ -9,22 +10,15 @@ return { name = "Dry", target_mode = "push", devices = { "android" }, where = { 
          content = { title = "T", body = "B" }, when = "now" }
 ]]
 
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-  return path
-end
-
 describe("clevertap --dry-run", function()
   local dir, env, path
   before_each(function()
     sandbox.reset()
-    dir = cli.temp_dir()
+    dir = files.temp_dir()
     env = cli.sandbox_env()
-    path = write(dir .. "/c.lua", CAMPAIGN)
+    path = files.write(dir .. "/c.lua", CAMPAIGN)
   end)
-  after_each(function() cli.remove_dir(dir) end)
+  after_each(function() files.remove_dir(dir) end)
 
   it("prints the create request with the passcode redacted and sends nothing", function()
     local since = sandbox.last_seq()
@@ -68,8 +62,8 @@ describe("clevertap --dry-run", function()
   it("gives the requests as JSON, one per batch of a send", function()
     local ids = {}
     for i = 1, 2001 do ids[i] = "user-" .. i end
-    local idfile = write(dir .. "/ids.txt", table.concat(ids, "\n"))
-    local msg = write(dir .. "/m.lua", [[return { content = { title = "T", body = "B" } }]])
+    local idfile = files.write(dir .. "/ids.txt", table.concat(ids, "\n"))
+    local msg = files.write(dir .. "/m.lua", [[return { content = { title = "T", body = "B" } }]])
     local since = sandbox.last_seq()
     local r = cli.run({ "send", "push", msg, "--ids", idfile, "--dry-run", "--json" }, { env = env })
     assert.equal(0, r.code, r.stdout .. r.stderr)

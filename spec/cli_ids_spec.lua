@@ -2,14 +2,7 @@
 -- prefixes, checking before sending, and streaming (memory does not grow
 -- with the file).
 local ids = require "clevertap.cli.ids"
-
-local function write(lines)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "w"))
-  f:write(lines)
-  f:close()
-  return path
-end
+local files = require "support.files"
 
 local function drain(source)
   local out = {}
@@ -39,7 +32,7 @@ describe("clevertap send identities", function()
   end)
 
   it("checks and counts a file, then yields every identity once per type", function()
-    local path = write("a\nEmail:x@y\n\nb\r\nFBID:1\nobjectId:o\n")
+    local path = files.temp_file("a\nEmail:x@y\n\nb\r\nFBID:1\nobjectId:o\n")
     local source = assert(ids.scan(path, "Identity"))
     assert.equal(5, source.total)
     assert.same({ Identity = 2, Email = 1, FBID = 1, objectId = 1 }, source.counts)
@@ -51,7 +44,7 @@ describe("clevertap send identities", function()
   end)
 
   it("names the file and line of the first bad line", function()
-    local path = write("a\nb\nGPID:\n")
+    local path = files.temp_file("a\nb\nGPID:\n")
     local source, err = ids.scan(path, "Identity")
     assert.is_nil(source)
     assert.equal(path .. ":3: empty GPID identity", err)

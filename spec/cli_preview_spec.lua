@@ -1,6 +1,7 @@
 -- clevertap preview: the exact body and the concrete send instants of each
 -- campaign's schedule (clevertap.when.preview), in text and --json. No network.
 local cli = require "support.cli"
+local files = require "support.files"
 local cjson = require "cjson"
 
 local NOW = "2000000000"  -- 2033-05-18T03:33:20Z: before every date below
@@ -17,16 +18,10 @@ return {
 
 describe("clevertap preview", function()
   local dir
-  before_each(function() dir = cli.temp_dir() end)
-  after_each(function() cli.remove_dir(dir) end)
+  before_each(function() dir = files.temp_dir() end)
+  after_each(function() files.remove_dir(dir) end)
 
-  local function file(name, text)
-    local path = dir .. "/" .. name
-    local f = assert(io.open(path, "w"))
-    f:write(text)
-    f:close()
-    return path
-  end
+  local function file(name, text) return files.write(dir .. "/" .. name, text) end
 
   it("shows the body and every slot with DND applied, in the account's zone", function()
     local path = file("weekly.lua", WEEKLY)

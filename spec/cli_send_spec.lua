@@ -2,17 +2,11 @@
 -- or a prefix, batched by the client; the report, --failed-ids, progress
 -- output and exit codes (0, 3, 4, 5), checked against what the sandbox got.
 local cli = require "support.cli"
+local files = require "support.files"
 local sandbox = require "support.sandbox"
 local cjson = require "cjson"
 
 local MESSAGE = [[return { tag_group = "spec", content = { title = "Sale", body = "Half price" } }]]
-
-local function write(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-  return path
-end
 
 -- Every identity that arrived in send requests since `since`, by type.
 local function arrived(since, channel)
@@ -38,11 +32,11 @@ describe("clevertap send", function()
   local dir, env, msg
   before_each(function()
     sandbox.reset()
-    dir = cli.temp_dir()
+    dir = files.temp_dir()
     env = cli.sandbox_env()
-    msg = write(dir .. "/msg.lua", MESSAGE)
+    msg = files.write(dir .. "/msg.lua", MESSAGE)
   end)
-  after_each(function() cli.remove_dir(dir) end)
+  after_each(function() files.remove_dir(dir) end)
 
   it("sends to every identity of a file, typed by prefix or --type, in batches of 1000", function()
     local ids = {}
@@ -51,7 +45,7 @@ describe("clevertap send", function()
       elseif i % 7 == 0 then ids[#ids + 1] = "objectId:obj-" .. i
       else ids[#ids + 1] = "u" .. i .. "@example.com" end
     end
-    local path = write(dir .. "/ids.txt", table.concat(ids, "\n") .. "\n")
+    local path = files.write(dir .. "/ids.txt", table.concat(ids, "\n") .. "\n")
     local since = sandbox.last_seq()
     local r = cli.run({ "send", "push", msg, "--ids", path, "--type", "Email" }, { env = env })
     assert.equal(0, r.code, r.stdout .. r.stderr)
@@ -97,7 +91,7 @@ describe("clevertap send", function()
   end)
 
   it("checks a whole file before sending: a bad line is exit 3 and nothing is sent", function()
-    local path = write(dir .. "/ids.txt", "a\nb\nEmail:\nc\n")
+    local path = files.write(dir .. "/ids.txt", "a\nb\nEmail:\nc\n")
     local since = sandbox.last_seq()
     local r = cli.run({ "send", "push", msg, "--ids", path }, { env = env })
     assert.equal(3, r.code)
@@ -122,17 +116,17 @@ describe("clevertap send", function()
 
   it("refuses an empty identities file, a message with 'to' and an invalid message (exit 3, nothing sent)", function()
     local since = sandbox.last_seq()
-    local empty = write(dir .. "/empty.txt", "\n\n")
+    local empty = files.write(dir .. "/empty.txt", "\n\n")
     local r = cli.run({ "send", "push", msg, "--ids", empty }, { env = env })
     assert.equal(3, r.code)
     assert.matches("no identities; nothing was sent", r.stderr, 1, true)
-    local ids = write(dir .. "/ids.txt", "a\n")
-    local with_to = write(dir .. "/to.lua",
+    local ids = files.write(dir .. "/ids.txt", "a\n")
+    local with_to = files.write(dir .. "/to.lua",
       [[return { to = { Identity = { "x" } }, content = { title = "a", body = "b" } }]])
     local t = cli.run({ "send", "push", with_to, "--ids", ids }, { env = env })
     assert.equal(3, t.code)
     assert.matches("/to: remove 'to' from the message file", t.stderr, 1, true)
-    local bad = write(dir .. "/bad.lua", [[return { content = { title = "no body for email" } }]])
+    local bad = files.write(dir .. "/bad.lua", [[return { content = { title = "no body for email" } }]])
     local b = cli.run({ "send", "email", bad, "--ids", ids }, { env = env })
     assert.equal(3, b.code)
     assert.matches("/content/subject", b.stdout, 1, true)
@@ -142,7 +136,7 @@ describe("clevertap send", function()
   it("exits 5 on partial delivery and writes the rest to --failed-ids", function()
     local ids = {}
     for i = 1, 2500 do ids[i] = "user-" .. i end
-    local path = write(dir .. "/ids.txt", table.concat(ids, "\n"))
+    local path = files.write(dir .. "/ids.txt", table.concat(ids, "\n"))
     -- One request's connection is dropped after the server read it: its
     -- identities have an unknown outcome and must not be re-sent.
     sandbox.faults({ { path = "/1/send/push.json", fault = "drop", count = 1 } })
@@ -167,7 +161,7 @@ describe("clevertap send", function()
   it("re-sends a batch whose outcome is unknown only with --resend-unknown", function()
     local ids = {}
     for i = 1, 2500 do ids[i] = "user-" .. i end
-    local path = write(dir .. "/ids.txt", table.concat(ids, "\n"))
+    local path = files.write(dir .. "/ids.txt", table.concat(ids, "\n"))
     sandbox.faults({ { path = "/1/send/push.json", fault = "drop", count = 1 } })
     local since = sandbox.last_seq()
     local r = cli.run({ "send", "push", msg, "--ids", path, "--json", "--resend-unknown" }, { env = env })
@@ -186,7 +180,7 @@ describe("clevertap send", function()
     end
     local ids = {}
     for i = 1, 3000 do ids[i] = "user-" .. i end
-    local path = write(dir .. "/ids.txt", table.concat(ids, "\n"))
+    local path = files.write(dir .. "/ids.txt", table.concat(ids, "\n"))
     local inner = { "env" }
     for k, v in pairs(env) do inner[#inner + 1] = cli.quote(k .. "=" .. v) end
     for _, a in ipairs({ cli.lua, cli.bin, "send", "push", msg, "--ids", path }) do inner[#inner + 1] = cli.quote(a) end
@@ -199,7 +193,7 @@ describe("clevertap send", function()
   end)
 
   it("exits 1 before sending when --failed-ids cannot be written", function()
-    local path = write(dir .. "/ids.txt", "a\n")
+    local path = files.write(dir .. "/ids.txt", "a\n")
     local since = sandbox.last_seq()
     local r = cli.run({ "send", "push", msg, "--ids", path, "--failed-ids", dir .. "/no/such/dir/rest.txt" },
                       { env = env })
@@ -210,7 +204,7 @@ describe("clevertap send", function()
   end)
 
   it("exits 4 when the API refuses every batch, and never prints the passcode", function()
-    local path = write(dir .. "/ids.txt", "a\nb\nc\n")
+    local path = files.write(dir .. "/ids.txt", "a\nb\nc\n")
     local r = cli.run({ "send", "push", msg, "--ids", path },
                       { env = cli.sandbox_env{ CLEVERTAP_PASSCODE = "NOT-THE-PASSCODE" } })
     assert.equal(4, r.code, r.stdout .. r.stderr)
@@ -223,7 +217,7 @@ describe("clevertap send", function()
   it("prints progress lines when stderr is not a terminal, a bar with --progress, none with --no-progress", function()
     local ids = {}
     for i = 1, 3000 do ids[i] = "user-" .. i end
-    local path = write(dir .. "/ids.txt", table.concat(ids, "\n"))
+    local path = files.write(dir .. "/ids.txt", table.concat(ids, "\n"))
     local quiet = cli.run({ "send", "push", msg, "--ids", path }, { env = env })
     assert.equal(0, quiet.code, quiet.stderr)
     assert.matches("progress: 3,000 of 3,000 identities done (100%), 3,000 accepted", quiet.stderr, 1, true)

@@ -1,6 +1,7 @@
 -- The clevertap command's surface: help, version, usage errors and their
 -- exit code (2), option/command mismatches, and --json for usage errors.
 local cli = require "support.cli"
+local files = require "support.files"
 local cjson = require "cjson"
 
 describe("clevertap command line", function()
@@ -141,7 +142,7 @@ describe("clevertap command line", function()
   end)
 
   it("never prints the passcode, even when a campaign file echoes it", function()
-    local path = cli.temp_file([[error("leaked: " .. os.getenv("CLEVERTAP_PASSCODE"))]], ".lua")
+    local path = files.temp_file([[error("leaked: " .. os.getenv("CLEVERTAP_PASSCODE"))]], ".lua")
     local env = { CLEVERTAP_ACCOUNT_ID = "A", CLEVERTAP_PASSCODE = "S3CRET-PASSCODE" }
     for _, argv in ipairs({ { "create", path }, { "create", "--json", path }, { "validate", path } }) do
       local r = cli.run(argv, { env = env })

@@ -2,6 +2,7 @@
 -- every problem with its pointer, warnings and --strict, --endpoint, --now,
 -- and the --json document. No network.
 local cli = require "support.cli"
+local files = require "support.files"
 local cjson = require "cjson"
 
 local VALID = [[
@@ -14,16 +15,10 @@ return {
 
 describe("clevertap validate", function()
   local dir
-  before_each(function() dir = cli.temp_dir() end)
-  after_each(function() cli.remove_dir(dir) end)
+  before_each(function() dir = files.temp_dir() end)
+  after_each(function() files.remove_dir(dir) end)
 
-  local function file(name, text)
-    local path = dir .. "/" .. name
-    local f = assert(io.open(path, "w"))
-    f:write(text)
-    f:close()
-    return path
-  end
+  local function file(name, text) return files.write(dir .. "/" .. name, text) end
 
   it("accepts a valid campaign file and exits 0", function()
     local path = file("ok.lua", VALID)

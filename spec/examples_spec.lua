@@ -2,6 +2,7 @@
 -- the sandbox, and what arrived there is what the example says it sends.
 -- Also the README's main job: examples/demo.sh end to end.
 local cli = require "support.cli"
+local files = require "support.files"
 local sandbox = require "support.sandbox"
 local cjson = require "cjson"
 
@@ -107,13 +108,13 @@ describe("examples/", function()
   end)
 
   it("bulk_send.lua reaches 50,000 identities from a file, each exactly once", function()
-    local dir = cli.temp_dir()
+    local dir = files.temp_dir()
     local ids = dir .. "/ids.txt"
     local made = os.execute(cli.quote(example("make_ids.sh")) .. " 50000 > " .. cli.quote(ids))
     assert.is_true(made == true or made == 0, "make_ids.sh failed")
     local since = sandbox.last_seq()
     local r = cli.run({ "send", "push", example("bulk_send.lua"), "--ids", ids, "--json" }, { env = env })
-    cli.remove_dir(dir)
+    files.remove_dir(dir)
     assert.equal(0, r.code, r.stdout .. r.stderr)
     local doc = cjson.decode(r.stdout)
     assert.equal(50000, doc.identities)

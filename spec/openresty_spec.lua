@@ -3,6 +3,7 @@
 -- the phase rule, and the examples/openresty campaign sender pushing 100,000
 -- identities through the sandbox while another location keeps answering.
 local socket = require("socket")
+local files = require("support.files")
 local ngxh = {} -- nginx harness helpers, below
 
 local ROOT = assert(io.popen("pwd")):read("*l")
@@ -17,19 +18,7 @@ local function sh(cmd)
   return r == true or r == 0
 end
 
-local function read(path)
-  local f = io.open(path, "rb")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
-
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-end
+local read, write = files.read, files.write
 
 function ngxh.free_port()
   local s = assert(socket.tcp())

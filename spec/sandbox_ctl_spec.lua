@@ -1,6 +1,7 @@
 -- sandbox/ctl: starting and stopping instances of its own (beside the one the
 -- test run uses), ports, credentials, config files, failures.
 local sandbox = require "support.sandbox"
+local files = require "support.files"
 local socket = require "socket"
 local http = require "socket.http"
 
@@ -20,13 +21,7 @@ local function tmpdir()
   return (out:gsub("%s+$", ""))
 end
 
-local function read(path)
-  local f = io.open(path)
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local read = files.read
 
 local function health(url)
   local body, code = http.request(url:gsub("/1$", "") .. "/_sandbox/health")

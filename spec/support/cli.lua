@@ -1,6 +1,8 @@
 --- Running bin/clevertap as a subprocess for the specs, under the same
 -- interpreter as the suite (CT_LUA), with a controlled environment: the
 -- CLEVERTAP_* variables of the caller never leak in.
+local files = require "support.files"
+
 local M = {}
 
 M.lua = os.getenv("CT_LUA") or "lua5.4"
@@ -11,18 +13,8 @@ M.root = (function()
 end)()
 M.bin = M.root .. "/bin/clevertap"
 
-local function quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
+local quote = files.quote
 M.quote = quote
-
-local function slurp(path)
-  local f = io.open(path, "rb")
-  if not f then return "" end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
 
 local CLEARED = {
   "CLEVERTAP_ACCOUNT_ID", "CLEVERTAP_PASSCODE", "CLEVERTAP_REGION", "CLEVERTAP_BASE_URL",
@@ -34,9 +26,7 @@ local CLEARED = {
 function M.run(argv, opts)
   opts = opts or {}
   local out, err, inp = os.tmpname(), os.tmpname(), os.tmpname()
-  local f = assert(io.open(inp, "wb"))
-  f:write(opts.stdin or "")
-  f:close()
+  files.write(inp, opts.stdin or "")
   local parts = { "env" }
   for _, name in ipairs(CLEARED) do parts[#parts + 1] = "-u " .. name end
   for k, v in pairs(opts.env or {}) do parts[#parts + 1] = quote(k .. "=" .. v) end
@@ -48,7 +38,8 @@ function M.run(argv, opts)
   local p = assert(io.popen(cmd, "r"))
   local rc = p:read("*a")
   p:close()
-  local res = { code = tonumber(rc:match("(%d+)%s*$")), stdout = slurp(out), stderr = slurp(err) }
+  local res = { code = tonumber(rc:match("(%d+)%s*$")),
+    stdout = files.read(out) or "", stderr = files.read(err) or "" }
   os.remove(out); os.remove(err); os.remove(inp)
   return res
 end
@@ -62,29 +53,6 @@ function M.sandbox_env(extra)
   }
   for k, v in pairs(extra or {}) do env[k] = v end
   return env
-end
-
---- Write `text` to a new temporary file (name ends in suffix); returns the path.
-function M.temp_file(text, suffix)
-  local base = os.tmpname()
-  local path = base .. (suffix or "")
-  if suffix then os.remove(base) end
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
-  return path
-end
-
---- A temporary directory (removed by remove_dir).
-function M.temp_dir()
-  local base = os.tmpname()
-  os.remove(base)
-  assert(os.execute("mkdir -p " .. quote(base)))
-  return base
-end
-
-function M.remove_dir(dir)
-  os.execute("rm -rf " .. quote(dir))
 end
 
 return M

@@ -42,13 +42,7 @@ local M = {
   REDACTED = "REDACTED",
 }
 
-local function read_file(path)
-  local f = io.open(path, "r")
-  if not f then return nil end
-  local s = f:read("*a")
-  f:close()
-  return s
-end
+local read_file = require("support.files").read
 
 function M.dir()
   return os.getenv("CLEVERTAP_SANDBOX_DIR")
