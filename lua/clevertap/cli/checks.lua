@@ -18,8 +18,15 @@ local function problems(list)
   return out
 end
 
---- `--now EPOCH` as a number, or nil, message.
-function M.parse_now(value)
+--- The options of the commands that only check (validate, preview):
+-- --endpoint, one of ENDPOINTS, and --now EPOCH. Returns --now as a number
+-- (nil when not given), or nil, a usage message.
+function M.parse_check_options(o)
+  if o.endpoint and not M.ENDPOINTS[o.endpoint] then
+    return nil, "--endpoint must be one of targets/create, targets/trigger, send/push, "
+      .. "send/webpush, send/email, send/sms; got '" .. o.endpoint .. "'"
+  end
+  local value = o.now
   if value == nil then return nil end
   if not tostring(value):match("^%d+$") then
     return nil, "--now expects epoch seconds (digits), got '" .. tostring(value) .. "'"

@@ -62,12 +62,8 @@ end
 
 function M.run(ctx, files, o, result)
   if #files ~= 1 then return exit.USAGE, "preview needs exactly one campaign file" end
-  if o.endpoint and not checks.ENDPOINTS[o.endpoint] then
-    return exit.USAGE, "--endpoint must be one of targets/create, targets/trigger, send/push, "
-      .. "send/webpush, send/email, send/sms; got '" .. o.endpoint .. "'"
-  end
-  local now, nerr = checks.parse_now(o.now)
-  if nerr then return exit.USAGE, nerr end
+  local now, uerr = checks.parse_check_options(o)
+  if uerr then return exit.USAGE, uerr end
   local count = 10
   if o.count then
     if not o.count:match("^%d+$") or tonumber(o.count) < 1 then

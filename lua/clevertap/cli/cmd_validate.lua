@@ -7,12 +7,8 @@ local M = {}
 
 function M.run(ctx, files, o, result)
   if #files == 0 then return exit.USAGE, "validate needs at least one campaign file" end
-  if o.endpoint and not checks.ENDPOINTS[o.endpoint] then
-    return exit.USAGE, "--endpoint must be one of targets/create, targets/trigger, send/push, "
-      .. "send/webpush, send/email, send/sms; got '" .. o.endpoint .. "'"
-  end
-  local now, nerr = checks.parse_now(o.now)
-  if nerr then return exit.USAGE, nerr end
+  local now, uerr = checks.parse_check_options(o)
+  if uerr then return exit.USAGE, uerr end
   local vopts = now and { now = now } or nil
 
   local code = exit.OK
