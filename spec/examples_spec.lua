@@ -8,10 +8,15 @@ local cjson = require "cjson"
 
 local function example(name) return cli.root .. "/examples/" .. name end
 
-local function arrived(path, since)
+-- Runs `clevertap ARGV` (which must succeed) with env; returns the bodies
+-- that arrived at the sandbox's `path` meanwhile, and the run.
+local function sent(path, argv, env)
+  local since = sandbox.last_seq()
+  local r = cli.run(argv, { env = env })
+  assert.equal(0, r.code, r.stdout .. r.stderr)
   local out = {}
-  for i, r in ipairs(sandbox.requests{ path = path, since = since }) do out[i] = cjson.decode(r.body) end
-  return out
+  for i, req in ipairs(sandbox.requests{ path = path, since = since }) do out[i] = cjson.decode(req.body) end
+  return out, r
 end
 
 describe("examples/", function()
@@ -31,10 +36,7 @@ describe("examples/", function()
   end)
 
   it("price_drop.lua creates one push campaign per product whose price dropped", function()
-    local since = sandbox.last_seq()
-    local r = cli.run({ "create", example("price_drop.lua") }, { env = env })
-    assert.equal(0, r.code, r.stdout .. r.stderr)
-    local got = arrived("/1/targets/create.json", since)
+    local got = sent("/1/targets/create.json", { "create", example("price_drop.lua") }, env)
     -- data/catalog.lua: two of the three products are cheaper by >= 10%.
     assert.equal(2, #got)
     assert.equal("Price drop: Trail running shoes", got[1].name)
@@ -50,18 +52,12 @@ describe("examples/", function()
     assert.equal("delay", c.when.dnd.message_state)
     assert.same({ "22:00", "08:00" }, c.when.dnd.dnd_info["1"])
     -- PRICE_DROP_MIN_PERCENT filters products: 24% leaves only the 25% drop.
-    local since2 = sandbox.last_seq()
-    local f = cli.run({ "create", example("price_drop.lua") },
-                      { env = cli.sandbox_env{ PRICE_DROP_MIN_PERCENT = "24" } })
-    assert.equal(0, f.code, f.stdout .. f.stderr)
-    assert.equal(1, #arrived("/1/targets/create.json", since2))
+    assert.equal(1, #sent("/1/targets/create.json", { "create", example("price_drop.lua") },
+                          cli.sandbox_env{ PRICE_DROP_MIN_PERCENT = "24" }))
   end)
 
   it("weekly_digest.lua creates a weekly recurring email with DND", function()
-    local since = sandbox.last_seq()
-    local r = cli.run({ "create", example("weekly_digest.lua") }, { env = env })
-    assert.equal(0, r.code, r.stdout .. r.stderr)
-    local got = arrived("/1/targets/create.json", since)
+    local got = sent("/1/targets/create.json", { "create", example("weekly_digest.lua") }, env)
     assert.equal(1, #got)
     local w = got[1].when
     assert.equal("email", got[1].target_mode)
@@ -83,11 +79,8 @@ describe("examples/", function()
   end)
 
   it("whatsapp_template.lua creates a WhatsApp template campaign", function()
-    local since = sandbox.last_seq()
-    local r = cli.run({ "create", example("whatsapp_template.lua") },
-                      { env = cli.sandbox_env{ WHATSAPP_TEMPLATE = "abc_123:order_update" } })
-    assert.equal(0, r.code, r.stdout .. r.stderr)
-    local got = arrived("/1/targets/create.json", since)
+    local got = sent("/1/targets/create.json", { "create", example("whatsapp_template.lua") },
+                     cli.sandbox_env{ WHATSAPP_TEMPLATE = "abc_123:order_update" })
     assert.equal(1, #got)
     assert.equal("whatsapp", got[1].target_mode)
     assert.equal("abc_123:order_update", got[1].content.template_name)
@@ -96,10 +89,7 @@ describe("examples/", function()
   end)
 
   it("bulletin.lua raises the Program Released business event", function()
-    local since = sandbox.last_seq()
-    local r = cli.run({ "trigger", example("bulletin.lua") }, { env = env })
-    assert.equal(0, r.code, r.stdout .. r.stderr)
-    local got = arrived("/1/targets/trigger.json", since)
+    local got = sent("/1/targets/trigger.json", { "trigger", example("bulletin.lua") }, env)
     assert.equal(1, #got)
     assert.equal("Program Released", got[1].business_event)
     assert.equal("Sa Re Ga Ma episode 12", got[1].name)
@@ -109,18 +99,15 @@ describe("examples/", function()
 
   it("bulk_send.lua reaches 50,000 identities from a file, each exactly once", function()
     local dir = files.temp_dir()
+    finally(function() files.remove_dir(dir) end)
     local ids = dir .. "/ids.txt"
     local made = os.execute(cli.quote(example("make_ids.sh")) .. " 50000 > " .. cli.quote(ids))
     assert.is_true(made == true or made == 0, "make_ids.sh failed")
-    local since = sandbox.last_seq()
-    local r = cli.run({ "send", "push", example("bulk_send.lua"), "--ids", ids, "--json" }, { env = env })
-    files.remove_dir(dir)
-    assert.equal(0, r.code, r.stdout .. r.stderr)
+    local got, r = sent("/1/send/push.json", { "send", "push", example("bulk_send.lua"), "--ids", ids, "--json" }, env)
     local doc = cjson.decode(r.stdout)
     assert.equal(50000, doc.identities)
     assert.equal(50000, doc.accepted)
     assert.equal(50, doc.requests)
-    local got = arrived("/1/send/push.json", since)
     assert.equal(50, #got)
     local seen, n = {}, 0
     for _, body in ipairs(got) do
