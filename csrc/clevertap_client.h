@@ -79,7 +79,9 @@ CT_API ct_job *ct_client_send_stream(ct_client *c, const char *channel, const ch
                                      ct_identity_fn next, void *ud, char *err, size_t errlen);
 
 /* Does a bounded amount of work, waiting at most timeout_ms (0 = never
- * blocks). Returns requests still queued or in flight over all jobs. */
+ * blocks): starting requests stops once timeout_ms (about 1 ms for 0) is
+ * spent, the rest start in later calls. Returns requests still queued or in
+ * flight over all jobs. */
 CT_API int ct_client_poll(ct_client *c, int timeout_ms);
 
 typedef struct ct_send_summary {

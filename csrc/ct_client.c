@@ -77,6 +77,13 @@ static const char *env_or(const char *v, const char *name)
     return (e && *e) ? e : NULL;
 }
 
+static ct_curl *new_curl(const ct_client *c)
+{
+    /* enough idle connections for every lane's cap */
+    ct_curl_opts co = { c->ca_file, !c->insecure, NULL, 0, (long)c->send_concurrency + 16 };
+    return ct_curl_new(&co);
+}
+
 void ct_client_free(ct_client *c)
 {
     if (!c) return;
@@ -138,6 +145,10 @@ ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, ch
     ct_lane_opts ls = { c->send_concurrency, sr, burst, -1 };
     c->lane_send = ct_engine_lane(c->e, &ls);
     if (c->lane_targets < 0 || c->lane_create < 0 || c->lane_send < 0) goto oom;
+
+    /* the multi handle now, not in the first poll: a game host's first
+     * frame should not pay for it (a Lua transport needs none) */
+    if (!c->lua_transport && !(c->curl = new_curl(c))) goto oom;
 
     char ua[160];
     if (x->lua_transport)
@@ -274,11 +285,7 @@ int ct_client_generic_opts(ct_client *c, const ct_lane_opts *lane, ct_job_opts *
 
 int ct_client_drive(ct_client *c, int timeout_ms)
 {
-    if (!c->curl) {
-        /* enough idle connections for every lane's cap */
-        ct_curl_opts co = { c->ca_file, !c->insecure, NULL, 0, (long)c->send_concurrency + 16 };
-        if (!(c->curl = ct_curl_new(&co))) return -1;
-    }
+    if (!c->curl && !(c->curl = new_curl(c))) return -1;
     return ct_curl_poll(c->curl, c->e, timeout_ms);
 }
 

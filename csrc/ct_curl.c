@@ -9,6 +9,11 @@
 #include <string.h>
 #include <time.h>
 
+/* Time poll(0) may spend starting requests (see start_ready). */
+#ifndef CT_CURL_START_BUDGET_US
+#define CT_CURL_START_BUDGET_US 1000
+#endif
+
 typedef struct xfer {
     CURL *easy;
     ct_req *req;
@@ -364,12 +369,24 @@ static int collect(ct_curl *c, ct_engine *e)
     return n;
 }
 
-static int start_ready(ct_curl *c, ct_engine *e)
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Starts what the engine allows, until the time budget (a monotonic
+ * microsecond deadline) is spent: building a batch's body and setting up a
+ * transfer cost 0.2-0.5 ms each, so starting every allowed request at once
+ * would make one poll(0) of a frame loop cost many milliseconds. At least
+ * one request starts per call, so every call makes progress. */
+static int start_ready(ct_curl *c, ct_engine *e, int64_t deadline_us)
 {
     int64_t now = ct_now_ms();
     ct_req *r;
     int n = 0;
-    while ((r = ct_engine_next(e, now))) {
+    while ((n == 0 || now_us() < deadline_us) && (r = ct_engine_next(e, now))) {
         if (start(c, r)) n++;
         else ct_engine_fail(e, r, now, CT_EK_NETWORK, 0, "out of memory starting a transfer");
     }
@@ -418,15 +435,21 @@ static void wait_sockets(ct_curl *c, int t)
 int ct_curl_poll(ct_curl *c, ct_engine *e, int timeout_ms)
 {
     int done = 0;
-    start_ready(c, e);
+    int64_t t0 = now_us();
+    /* a caller willing to wait timeout_ms may spend it starting requests;
+     * poll(0) gets a small fixed budget */
+    int64_t deadline = t0 + (timeout_ms > 0 ? (int64_t)timeout_ms * 1000 : CT_CURL_START_BUDGET_US);
+    int more = start_ready(c, e, deadline) > 0 && ct_engine_wait(e, ct_now_ms()) == 0;
     run_timer(c);
     done += collect(c, e);
-    /* wait only when nothing happened yet; sockets are always checked, so
-     * poll(0) from a frame loop still moves every transfer along */
+    /* wait only when nothing happened yet and nothing is left to start;
+     * sockets are always checked, so poll(0) from a frame loop still moves
+     * every transfer along */
     int t = 0;
-    if (done == 0 && timeout_ms > 0) {
+    if (done == 0 && !more && timeout_ms > 0) {
         int64_t now = ct_now_ms();
-        t = timeout_ms;
+        t = timeout_ms - (int)((now_us() - t0) / 1000);
+        if (t < 0) t = 0;
         int64_t w = ct_engine_wait(e, now);
         if (w >= 0 && w < t) t = (int)w;
         if (c->timer_at >= 0) {
@@ -444,7 +467,7 @@ int ct_curl_poll(ct_curl *c, ct_engine *e, int timeout_ms)
     run_timer(c);
     done += collect(c, e);
     /* what finished may have freed slots, time may have brought tokens */
-    if (start_ready(c, e) > 0) {
+    if (start_ready(c, e, deadline) > 0) {
         run_timer(c);
         done += collect(c, e);
     }

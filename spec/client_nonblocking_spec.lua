@@ -118,4 +118,22 @@ describe("client non-blocking", function()
     -- the client still works
     assert(client:send("push", { to = { Identity = { "after" } }, content = U.content }))
   end)
+
+  it("poll(0) bounds the requests it starts; later polls start the rest", function()
+    -- a frame loop's poll(0) must not build and start every allowed batch at
+    -- once (each costs a fraction of a millisecond)
+    local c = U.client { concurrency = 64, send_rate = false }
+    sandbox.faults { { path = "/1/send/push.json", fault = "latency", ms = 300 } }
+    local job = assert(c:start_send("push", { to = { Identity = U.ids(64000) }, content = U.content }))
+    c:poll(0)
+    local first = c:peak("send/push")
+    assert.is_true(first >= 1, "the first poll starts something")
+    assert.is_true(first < 64, "the first poll(0) started " .. first .. " of 64 allowed")
+    local t0 = core.now()
+    while c:peak("send/push") < 64 and core.now() - t0 < 5 do c:poll(0) end
+    assert.equal(64, c:peak("send/push"))
+    local report = assert(job:wait(60))
+    assert.equal(64000, report.accepted)
+    c:close()
+  end)
 end)
