@@ -92,20 +92,22 @@ local function create(req, conf)
   return 200, body
 end
 
-local function campaign_id(p)
-  local id = p and p.id
+-- The campaign a stop or result request names by its id: the campaign, or
+-- nil and the refusal (status, body).
+local function named_campaign(req, conf)
+  local p = payload_of(req)
+  if not p then return nil, fail(400, M.INVALID_JSON, 78) end
+  local id = p.id
   if type(id) == "string" and id:match("^%d+$") then id = tonumber(id) end
-  if type(id) ~= "number" then return nil end
-  return id
+  if type(id) ~= "number" then return nil, bad("id is a mandatory field") end
+  local c = campaigns.get(id, conf)
+  if not c then return nil, bad("Campaign not found") end
+  return c
 end
 
 local function stop(req, conf)
-  local p = payload_of(req)
-  if not p then return fail(400, M.INVALID_JSON, 78) end
-  local id = campaign_id(p)
-  if not id then return bad("id is a mandatory field") end
-  local c = campaigns.get(id, conf)
-  if not c then return bad("Campaign not found") end
+  local c, status, body = named_campaign(req, conf)
+  if not c then return status, body end
   if c.status == "completed" then return bad("Campaign has already completed") end
   c.status = "stopped"
   campaigns.save(c)
@@ -113,12 +115,8 @@ local function stop(req, conf)
 end
 
 local function result(req, conf)
-  local p = payload_of(req)
-  if not p then return fail(400, M.INVALID_JSON, 78) end
-  local id = campaign_id(p)
-  if not id then return bad("id is a mandatory field") end
-  local c = campaigns.get(id, conf)
-  if not c then return bad("Campaign not found") end
+  local c, status, body = named_campaign(req, conf)
+  if not c then return status, body end
   if c.status ~= "completed" then
     return 200, { status = "fail", error = M.NOT_COMPLETED }
   end
