@@ -26,13 +26,15 @@ local DEFAULTS = {
   ssl_verify = true,
   resolve = nil,             -- { ["host"] = "ip" }: like curl --resolve
 }
-M.DEFAULTS = DEFAULTS
 
+-- o[k], or its default when not set (lua-resty-http's backend reads its
+-- options through this too).
 local function opt(o, k)
   local v = o[k]
   if v == nil then return DEFAULTS[k] end
   return v
 end
+M.opt = opt
 
 local function err_table(kind, message, sent)
   return { kind = kind, message = message, sent = sent and true or false }

@@ -6,17 +6,11 @@
 local http = require("resty.http")
 require("resty.http_connect") -- absent before 0.16
 local url_mod = require("clevertap.transport.ngx.url")
-local defaults = require("clevertap.transport.ngx.http").DEFAULTS
+local opt = require("clevertap.transport.ngx.http").opt
 
 local lower = string.lower
 
 local M = {}
-
-local function opt(o, k)
-  local v = o[k]
-  if v == nil then return defaults[k] end
-  return v
-end
 
 local function fail(what, err, sent)
   local kind = err == "timeout" and "timeout" or "network"
