@@ -2,7 +2,7 @@
  *
  *   validate ENDPOINT FILE.json [--now EPOCH] [--encode]
  *
- * Prints one line per problem ("error   /when/type: ...") and, with --encode,
+ * Prints one line per problem ("error   when.type: ... (at /when/type)") and, with --encode,
  * the exact JSON that would be sent. Exit status: 0 valid (warnings allowed),
  * 1 invalid, 2 usage or I/O error. Build:
  *
