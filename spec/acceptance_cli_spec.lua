@@ -180,9 +180,7 @@ describe("acceptance: clevertap command", function()
     end)
 
     it("batches a send from an ids file (1000 per request)", function()
-      local ids = {}
-      for i = 1, 2001 do ids[i] = "user-" .. i end
-      local path = file("ids.txt", table.concat(ids, "\n") .. "\n")
+      local path = file("ids.txt", cli.user_ids(2001) .. "\n")
       local doc = json_of(cli.run({ "send", "push", file("m.lua", MESSAGE), "--ids", path, "--dry-run", "--json" }))
       assert.equal(3, #doc.requests)
       local total = 0
@@ -288,10 +286,8 @@ describe("acceptance: clevertap command", function()
 
     it("send exits 5 on partial delivery", function()
       if not has_sandbox() then pending("no sandbox (CLEVERTAP_SANDBOX_URL)") return end
-      local ids = {}
-      for i = 1, 2500 do ids[i] = "user-" .. i end
       sandbox.faults({ { path = "/1/send/push.json", fault = "drop", count = 1 } })
-      local r = cli.run({ "send", "push", file("m.lua", MESSAGE), "--ids", file("ids.txt", table.concat(ids, "\n")),
+      local r = cli.run({ "send", "push", file("m.lua", MESSAGE), "--ids", file("ids.txt", cli.user_ids(2500)),
                           "--json" }, { env = env })
       sandbox.clear_faults()
       assert.equal(5, r.code, r.stdout .. r.stderr)
@@ -306,9 +302,7 @@ describe("acceptance: clevertap command", function()
       assert.equal(0, cli.run({ "create", ex .. "weekly_digest.lua" }, { env = env }).code)
       assert.equal(0, cli.run({ "create", ex .. "whatsapp_template.lua" }, { env = env }).code)
       assert.equal(0, cli.run({ "trigger", ex .. "bulletin.lua" }, { env = env }).code)
-      local ids = {}
-      for i = 1, 1500 do ids[i] = "user-" .. i end
-      local r = cli.run({ "send", "push", ex .. "bulk_send.lua", "--ids", file("ids.txt", table.concat(ids, "\n")) },
+      local r = cli.run({ "send", "push", ex .. "bulk_send.lua", "--ids", file("ids.txt", cli.user_ids(1500)) },
         { env = env })
       assert.equal(0, r.code, r.stdout .. r.stderr)
     end)

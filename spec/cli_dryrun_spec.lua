@@ -60,9 +60,7 @@ describe("clevertap --dry-run", function()
   end)
 
   it("gives the requests as JSON, one per batch of a send", function()
-    local ids = {}
-    for i = 1, 2001 do ids[i] = "user-" .. i end
-    local idfile = files.write(dir .. "/ids.txt", table.concat(ids, "\n"))
+    local idfile = files.write(dir .. "/ids.txt", cli.user_ids(2001))
     local msg = files.write(dir .. "/m.lua", [[return { content = { title = "T", body = "B" } }]])
     local since = sandbox.last_seq()
     local r = cli.run({ "send", "push", msg, "--ids", idfile, "--dry-run", "--json" }, { env = env })

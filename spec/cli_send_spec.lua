@@ -134,9 +134,7 @@ describe("clevertap send", function()
   end)
 
   it("exits 5 on partial delivery and writes the rest to --failed-ids", function()
-    local ids = {}
-    for i = 1, 2500 do ids[i] = "user-" .. i end
-    local path = files.write(dir .. "/ids.txt", table.concat(ids, "\n"))
+    local path = files.write(dir .. "/ids.txt", cli.user_ids(2500))
     -- One request's connection is dropped after the server read it: its
     -- identities have an unknown outcome and must not be re-sent.
     sandbox.faults({ { path = "/1/send/push.json", fault = "drop", count = 1 } })
@@ -159,9 +157,7 @@ describe("clevertap send", function()
   end)
 
   it("re-sends a batch whose outcome is unknown only with --resend-unknown", function()
-    local ids = {}
-    for i = 1, 2500 do ids[i] = "user-" .. i end
-    local path = files.write(dir .. "/ids.txt", table.concat(ids, "\n"))
+    local path = files.write(dir .. "/ids.txt", cli.user_ids(2500))
     sandbox.faults({ { path = "/1/send/push.json", fault = "drop", count = 1 } })
     local since = sandbox.last_seq()
     local r = cli.run({ "send", "push", msg, "--ids", path, "--json", "--resend-unknown" }, { env = env })
@@ -178,13 +174,9 @@ describe("clevertap send", function()
     if not (has_script == true or has_script == 0) then
       return pending("util-linux script(1) is needed to run the command on a terminal")
     end
-    local ids = {}
-    for i = 1, 3000 do ids[i] = "user-" .. i end
-    local path = files.write(dir .. "/ids.txt", table.concat(ids, "\n"))
-    local inner = { "env" }
-    for k, v in pairs(env) do inner[#inner + 1] = cli.quote(k .. "=" .. v) end
-    for _, a in ipairs({ cli.lua, cli.bin, "send", "push", msg, "--ids", path }) do inner[#inner + 1] = cli.quote(a) end
-    local p = io.popen("script -qec " .. cli.quote(table.concat(inner, " ")) .. " /dev/null")
+    local path = files.write(dir .. "/ids.txt", cli.user_ids(3000))
+    local inner = cli.command({ "send", "push", msg, "--ids", path }, env)
+    local p = io.popen("script -qec " .. cli.quote(inner) .. " /dev/null")
     local out = p:read("*a")
     p:close()
     assert.matches("\r[##############################] 100% 3,000/3,000 identities, 3,000 accepted", out, 1, true)
@@ -215,9 +207,7 @@ describe("clevertap send", function()
   end)
 
   it("prints progress lines when stderr is not a terminal, a bar with --progress, none with --no-progress", function()
-    local ids = {}
-    for i = 1, 3000 do ids[i] = "user-" .. i end
-    local path = files.write(dir .. "/ids.txt", table.concat(ids, "\n"))
+    local path = files.write(dir .. "/ids.txt", cli.user_ids(3000))
     local quiet = cli.run({ "send", "push", msg, "--ids", path }, { env = env })
     assert.equal(0, quiet.code, quiet.stderr)
     assert.matches("progress: 3,000 of 3,000 identities done (100%), 3,000 accepted", quiet.stderr, 1, true)

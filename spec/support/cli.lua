@@ -20,6 +20,18 @@ local CLEARED = {
   "CLEVERTAP_ACCOUNT_ID", "CLEVERTAP_PASSCODE", "CLEVERTAP_REGION", "CLEVERTAP_BASE_URL",
 }
 
+--- The shell command running `clevertap ARGS...` with only the variables
+-- of `env` (a table) among the CLEVERTAP_* ones.
+function M.command(argv, env)
+  local parts = { "env" }
+  for _, name in ipairs(CLEARED) do parts[#parts + 1] = "-u " .. name end
+  for k, v in pairs(env or {}) do parts[#parts + 1] = quote(k .. "=" .. v) end
+  parts[#parts + 1] = quote(M.lua)
+  parts[#parts + 1] = quote(M.bin)
+  for _, a in ipairs(argv) do parts[#parts + 1] = quote(a) end
+  return table.concat(parts, " ")
+end
+
 --- Run `clevertap ARGS...`. opts.env: variables to set; opts.stdin: text
 -- fed to standard input; opts.stdin_file: a file fed to it.
 -- Returns { code =, stdout =, stderr = }.
@@ -27,13 +39,7 @@ function M.run(argv, opts)
   opts = opts or {}
   local out, err, inp = os.tmpname(), os.tmpname(), os.tmpname()
   files.write(inp, opts.stdin or "")
-  local parts = { "env" }
-  for _, name in ipairs(CLEARED) do parts[#parts + 1] = "-u " .. name end
-  for k, v in pairs(opts.env or {}) do parts[#parts + 1] = quote(k .. "=" .. v) end
-  parts[#parts + 1] = quote(M.lua)
-  parts[#parts + 1] = quote(M.bin)
-  for _, a in ipairs(argv) do parts[#parts + 1] = quote(a) end
-  local cmd = table.concat(parts, " ") .. " >" .. quote(out) .. " 2>" .. quote(err)
+  local cmd = M.command(argv, opts.env) .. " >" .. quote(out) .. " 2>" .. quote(err)
     .. " <" .. quote(opts.stdin_file or inp) .. "; echo $?"
   local p = assert(io.popen(cmd, "r"))
   local rc = p:read("*a")
@@ -53,6 +59,13 @@ function M.sandbox_env(extra)
   }
   for k, v in pairs(extra or {}) do env[k] = v end
   return env
+end
+
+--- An ids file's text: user-1 to user-n, one a line.
+function M.user_ids(n)
+  local ids = {}
+  for i = 1, n do ids[i] = "user-" .. i end
+  return table.concat(ids, "\n")
 end
 
 return M
