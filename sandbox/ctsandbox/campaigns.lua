@@ -24,7 +24,6 @@ local function parse_time(s)
   local utc_of_here = os.time(os.date("!*t", here))
   return stamp, here + (here - utc_of_here)
 end
-M.parse_time = parse_time
 
 -- When a `when` value first fires: (stamp, epoch); nil for "now".
 local function first_time(when)
