@@ -350,6 +350,25 @@ static void test_redaction(void)
     CHECK(strstr(ct_job_error(j)->message, "PASS-123") == NULL);
     CHECK(strstr(ct_job_error(j)->message, "***") != NULL);
     ct_engine_free(e);
+
+    /* a long secret goes wherever it stands, even inside a word */
+    char t1[] = "xPASS-123y PASS-123";
+    ct_redact(t1, "PASS-123");
+    CHECK(strcmp(t1, "x***y ***") == 0);
+    /* a short one only as a whole word: "CleverTap" stays readable */
+    char t2[] = "CleverTap: passcode p is wrong (p)";
+    ct_redact(t2, "p");
+    CHECK(strcmp(t2, "CleverTap: passcode * is wrong (*)") == 0);
+    char t3[] = "pass passcode \"pass\"";
+    ct_redact(t3, "pass");
+    CHECK(strcmp(t3, "*** passcode \"***\"") == 0);
+    /* a secret made of the mask's own character terminates */
+    char t4[] = "a *** b ****";
+    ct_redact(t4, "***");
+    CHECK(strcmp(t4, "a *** b ****") == 0);
+    char t5[] = "x * y";
+    ct_redact(t5, "*");
+    CHECK(strcmp(t5, "x * y") == 0);
 }
 
 int main(void)
