@@ -29,7 +29,7 @@ case "$mode" in
     export BUILD=${BUILD:-build/valgrind}
     make -s BUILD="$BUILD" OPT="-O0 -g" all
     CT_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --suppressions=$PWD/tools/valgrind.supp" \
-    VARIANTS=lua5.4 CTESTS="${CTESTS-spec/c/game_host_valgrind.sh}" SPECS="${SPECS:-$(ls spec/validate_*_spec.lua spec/acceptance_validate_spec.lua spec/client_*_spec.lua spec/sms_*_spec.lua | tr '\n' ' ')}" tools/test.sh
+    VARIANTS=lua5.4 CTESTS="${CTESTS-spec/c/game_host_valgrind.sh}" SPECS="${SPECS:-$(ls spec/validate_*_spec.lua spec/acceptance_validate_spec.lua spec/acceptance_client_spec.lua spec/acceptance_sms_spec.lua spec/client_*_spec.lua spec/sms_*_spec.lua | tr '\n' ' ')}" tools/test.sh
     ;;
   *) echo "usage: $0 asan|valgrind" >&2; exit 2 ;;
 esac

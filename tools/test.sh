@@ -46,6 +46,7 @@ for variant in ${VARIANTS:-lua5.4 luajit}; do
   out="$work/busted-$variant.out"
   LUA_PATH="$lpath;;" LUA_CPATH="$PWD/$BUILD/$variant/?.so;;" CT_LUA="$variant" \
     ${CT_WRAP:-} "$variant" /usr/bin/busted -o plainTerminal ${BUSTED_ARGS:-} ${SPECS:-spec} >"$out" 2>&1
+  rc=$?
   # The whole report when something failed (every failure block), else the summary.
   if grep -qE '^(Failure|Error) ->' "$out"; then sed -n '/^\(Failure\|Error\) ->/,$p' "$out" | head -n 600; else tail -n 3 "$out"; fi
   line=$(grep -E '^[0-9]+ successes? / [0-9]+ failures? / [0-9]+ errors? / [0-9]+ pending' "$out" | tail -n 1)
@@ -55,6 +56,11 @@ for variant in ${VARIANTS:-lua5.4 luajit}; do
   ok=$(echo "$line" | sed -E 's#^([0-9]+) success.*#\1#')
   bad=$(echo "$line" | sed -E 's#^[0-9]+ successes? / ([0-9]+) failures? / ([0-9]+) errors?.*#\1 \2#')
   count "$ok" $(( ${bad% *} + ${bad#* } ))
+  # A failing exit with every test passed: valgrind (--error-exitcode) or a
+  # crash at interpreter exit.
+  if [ "$rc" -ne 0 ] && [ $(( ${bad% *} + ${bad#* } )) -eq 0 ]; then
+    echo "busted under $variant exited with status $rc although every test passed"; count 0 1
+  fi
 done
 
 for t in ${CTESTS-spec/c/*.sh}; do
