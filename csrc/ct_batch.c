@@ -29,7 +29,7 @@ const char *ct_identity_problem(const char *s, size_t len)
 static void bad_identity(ct_job *j, int type, const char *s, size_t len, const char *why)
 {
     ct_err err;
-    ct_err_set(&err, CT_EK_VALIDATION, 0, 0, "%s", why);
+    ct_err_set(&err, CT_EK_VALIDATION, 0, 0, "to.%s[%lld]: %s", ct_id_type_names[type], j->id_index[type], why);
     snprintf(err.pointer, sizeof err.pointer, "/to/%s/%lld", ct_id_type_names[type], j->id_index[type]);
     ct_sb b;
     ct_sb_init(&b);

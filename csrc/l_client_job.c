@@ -155,7 +155,7 @@ void lc_check_to(lua_State *L, int t, long long *total)
     int list = lua_gettop(L);
     *total = 0;
     if (!lua_istable(L, t)) {
-        lc_problem(L, list, "/to", "to is required: a table of identity arrays (FBID, GPID, Email, Identity, objectId)");
+        lc_problem(L, list, "/to", "to: required, a table of identity arrays (FBID, GPID, Email, Identity, objectId)");
         return;
     }
     int any_fn = 0;
@@ -168,7 +168,7 @@ void lc_check_to(lua_State *L, int t, long long *total)
             lua_pushvalue(L, -2);
             const char *ks = luaL_tolstring(L, -1, NULL);
             snprintf(ptr, sizeof ptr, "/to/%.80s", ks);
-            snprintf(msg, sizeof msg, "unknown identity type '%.60s' (known: FBID, GPID, Email, Identity, objectId)", ks);
+            snprintf(msg, sizeof msg, "to.%.60s: unknown identity type (known: FBID, GPID, Email, Identity, objectId)", ks);
             lua_pop(L, 2);
             lc_problem(L, list, ptr, msg);
         }
@@ -187,20 +187,25 @@ void lc_check_to(lua_State *L, int t, long long *total)
                 const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &sl) : NULL;
                 const char *why = ct_identity_problem(s, sl);
                 if (why) {
+                    /* messages begin with the field's path, as clevertap.validate's do */
+                    char msg[160];
                     snprintf(ptr, sizeof ptr, "/to/%s/%lld", ct_id_type_names[ty], (long long)(i - 1));
-                    lc_problem(L, list, ptr, why);
+                    snprintf(msg, sizeof msg, "to.%s[%lld]: %s", ct_id_type_names[ty], (long long)(i - 1), why);
+                    lc_problem(L, list, ptr, msg);
                 }
                 lua_pop(L, 1);
             }
             *total += (long long)n;
         } else if (!lua_isnil(L, -1)) {
+            char msg[128];
             snprintf(ptr, sizeof ptr, "/to/%s", ct_id_type_names[ty]);
-            lc_problem(L, list, ptr, "must be an array of strings or an iterator function");
+            snprintf(msg, sizeof msg, "to.%s: must be an array of strings or an iterator function", ct_id_type_names[ty]);
+            lc_problem(L, list, ptr, msg);
         }
         lua_pop(L, 1);
     }
     if (!any_fn && *total == 0 && lua_rawlen(L, list) == 0)
-        lc_problem(L, list, "/to", "at least one identity is required");
+        lc_problem(L, list, "/to", "to: at least one identity is required");
     if (any_fn) *total = -1;
 }
 

@@ -80,7 +80,7 @@ return { name = "U", target_mode = "push", where = {}, devices = { "android" }, 
       [[return { name = "B", target_mode = "push", where = {}, devices = { "android" }, when = "now" }]])
     local r = cli.run({ "preview", path, "--now", NOW })
     assert.equal(3, r.code)
-    assert.matches("error   /content", r.stdout, 1, true)
+    assert.matches("error   content", r.stdout, 1, true)
     assert.is_nil(r.stdout:find("body:", 1, true))
   end)
 

@@ -34,8 +34,8 @@ return { target_mode = "push", where = {}, devices = { "android" }, content = { 
     local r = cli.run({ "validate", path })
     assert.equal(3, r.code)
     assert.matches(path .. ": %d+ errors?", r.stdout)
-    assert.matches("error   /name: ", r.stdout, 1, true)
-    assert.matches("error   /content/body: ", r.stdout, 1, true)
+    assert.matches("error   name: missing required member (at /name)", r.stdout, 1, true)
+    assert.matches("error   content.body: ", r.stdout, 1, true)
   end)
 
   it("validates each table of a list, labelled by position", function()
@@ -122,7 +122,7 @@ return { name = "W", target_mode = "push", where = {}, devices = { "android" }, 
 ]])
     local r = cli.run({ "validate", path })
     assert.equal(0, r.code, r.stdout)
-    assert.matches("warning /respect_frequency_capz: ", r.stdout, 1, true)
+    assert.matches("warning respect_frequency_capz: ", r.stdout, 1, true)
     assert.matches("respect_frequency_caps", r.stdout, 1, true)  -- did you mean
     local s = cli.run({ "validate", "--strict", path })
     assert.equal(3, s.code)

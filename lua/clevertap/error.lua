@@ -36,7 +36,7 @@ local Problems = {
   __tostring = function(list)
     local lines = {}
     for i, p in ipairs(list) do
-      lines[i] = (p.pointer == "" and "(payload)" or p.pointer) .. ": " .. tostring(p.message)
+      lines[i] = tostring(p.message) .. " (at " .. (p.pointer == "" and "/" or p.pointer) .. ")"
     end
     return table.concat(lines, "\n")
   end,
@@ -49,8 +49,8 @@ function M.validation(errors, what)
   local first = errors[1]
   local msg = (what and (what .. ": ") or "") .. "invalid payload"
   if first then
-    local where = first.pointer == "" and "(payload)" or tostring(first.pointer)
-    msg = msg .. ": " .. where .. ": " .. tostring(first.message)
+    -- clevertap.validate's messages begin with the field's path.
+    msg = msg .. ": " .. tostring(first.message)
     if #errors > 1 then msg = msg .. " (and " .. (#errors - 1) .. " more)" end
   end
   return M.new { kind = "validation", message = msg, errors = errors, retryable = false }

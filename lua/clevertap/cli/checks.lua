@@ -50,7 +50,7 @@ function M.check(item, endpoint, vopts)
     rep.valid = false
     rep.errors[1] = {
       pointer = "/to", severity = "error",
-      message = "a table with 'to' is a send payload: say which channel with --endpoint "
+      message = "to: a table with 'to' is a send payload: say which channel with --endpoint "
         .. "send/push|send/webpush|send/email|send/sms",
     }
     return rep
@@ -78,8 +78,9 @@ end
 --- Print a report's problems as text.
 function M.print_problems(ctx, rep)
   if rep.note then ctx:say("  note    %s", rep.note) end
-  for _, p in ipairs(rep.errors) do ctx:say("  error   %s: %s", p.pointer, p.message) end
-  for _, p in ipairs(rep.warnings) do ctx:say("  warning %s: %s", p.pointer, p.message) end
+  -- Messages start with the field's path; the pointer follows for tools.
+  for _, p in ipairs(rep.errors) do ctx:say("  error   %s (at %s)", p.message, p.pointer) end
+  for _, p in ipairs(rep.warnings) do ctx:say("  warning %s (at %s)", p.message, p.pointer) end
 end
 
 --- Load `path` and validate every table in it for `endpoint` (nil: inferred
@@ -116,7 +117,7 @@ function M.load_for_sending(ctx, path, endpoint, result, as_sent)
     local inferred = campaigns.endpoint_of(item.payload)
     if not rep.valid and inferred ~= endpoint and inferred ~= nil and not as_sent then
       table.insert(rep.errors, 1, { pointer = "", severity = "error",
-        message = string.format("this looks like a %s payload; this command sends %s", inferred, endpoint) })
+        message = string.format("payload: this looks like a %s payload; this command sends %s", inferred, endpoint) })
     end
     if not rep.valid then
       all_ok = false
@@ -124,7 +125,7 @@ function M.load_for_sending(ctx, path, endpoint, result, as_sent)
       ctx:say("%s: invalid", rep.file)
       M.print_problems(ctx, rep)
     else
-      for _, p in ipairs(rep.warnings) do ctx:note("%s: warning %s: %s", rep.file, p.pointer, p.message) end
+      for _, p in ipairs(rep.warnings) do ctx:note("%s: warning %s (at %s)", rep.file, p.message, p.pointer) end
     end
   end
   if not all_ok then
