@@ -106,6 +106,7 @@ build = {
     ["clevertap.sms.send"] = "lua/clevertap/sms/send.lua",
     ["clevertap.sms.template"] = "lua/clevertap/sms/template.lua",
     ["clevertap.sms.units"] = "lua/clevertap/sms/units.lua",
+    ["clevertap.suggest"] = "lua/clevertap/suggest.lua",
     ["clevertap.transport.function"] = "lua/clevertap/transport/function.lua",
     ["clevertap.transport.ngx"] = "lua/clevertap/transport/ngx.lua",
     ["clevertap.transport.ngx.http"] = "lua/clevertap/transport/ngx/http.lua",

@@ -4,6 +4,7 @@
 -- that is not a table at all raises.
 local compile = require "clevertap.sms.compile"
 local escape = require "clevertap.sms.escape"
+local suggest = require "clevertap.suggest"
 
 local M = {}
 
@@ -85,25 +86,7 @@ end
 
 -- The closest known name (edit distance <= 2, or a prefix), for "did you mean".
 local function closest(name, known)
-  local best, bestd = nil, 3
-  for k in pairs(known) do
-    local a, b = name:lower(), k
-    local prev = {}
-    for j = 0, #b do prev[j] = j end
-    for i = 1, #a do
-      local cur = { [0] = i }
-      for j = 1, #b do
-        local cost = a:sub(i, i) == b:sub(j, j) and 0 or 1
-        cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-      end
-      prev = cur
-    end
-    local d = prev[#b]
-    -- A shortened name ("pass" for "password") counts as close.
-    if #a >= 3 and (b:sub(1, #a) == a or a:sub(1, #b) == b) then d = math.min(d, 2) end
-    if d < bestd then best, bestd = k, d end
-  end
-  return best
+  return suggest.closest(name, known, 2, { ignore_case = true, prefixes = true })
 end
 
 -- A copy of `t` with aliases resolved and only known keys of the right Lua

@@ -4,6 +4,7 @@
 -- raises through fail.raise on bad input.
 local civil = require "clevertap.when.civil"
 local fail = require "clevertap.when.fail"
+local suggest = require "clevertap.suggest"
 
 local input = {}
 local raise, show = fail.raise, fail.show
@@ -213,20 +214,6 @@ function input.format_date(f)
   return string.format("%04d%02d%02d", f.year, f.month, f.day)
 end
 
--- Levenshtein distance, for "did you mean" on unknown option keys.
-local function distance(a, b)
-  local prev = {}
-  for j = 0, #b do prev[j] = j end
-  for i = 1, #a do
-    local cur = { [0] = i }
-    for j = 1, #b do
-      local cost = a:sub(i, i) == b:sub(j, j) and 0 or 1
-      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-    end
-    prev = cur
-  end
-  return prev[#b]
-end
 
 --- Map an options table onto canonical names. `names` maps every accepted
 -- key (canonical or alias) to its canonical name; giving a canonical name
@@ -240,11 +227,7 @@ function input.options(t, names, what)
     else
       local canon = type(k) == "string" and names[k]
       if not canon then
-        local best, best_d
-        for cand in pairs(names) do
-          local d = type(k) == "string" and distance(k, cand) or math.huge
-          if d <= 3 and (not best_d or d < best_d or (d == best_d and cand < best)) then best, best_d = cand, d end
-        end
+        local best = suggest.closest(k, names, 3)
         local keys = {}
         for cand in pairs(names) do keys[#keys + 1] = cand end
         table.sort(keys)
