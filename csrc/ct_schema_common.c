@@ -582,3 +582,23 @@ const ct_schema ct_sc_webpush_platforms = {
         CT_FIELDS_END },
 };
 
+
+/* ---- channel content (targets/create and send/<channel>) ------------------ */
+
+const ct_schema ct_sc_push_content = {
+    .kind = CT_K_OBJECT,
+    .fields = (const ct_field[]){
+        { "title", &ct_s_nonempty, CT_REQUIRED },
+        { "body", &ct_s_nonempty, CT_REQUIRED },
+        { "platform_specific", &ct_sc_push_platforms, 0 },
+        CT_FIELDS_END },
+};
+
+const ct_schema ct_sc_webpush_content = {
+    .kind = CT_K_OBJECT,
+    .fields = (const ct_field[]){
+        { "title", &ct_s_nonempty, CT_REQUIRED },
+        { "body", &ct_s_nonempty, CT_REQUIRED },
+        { "platform_specific", &ct_sc_webpush_platforms, 0 },
+        CT_FIELDS_END },
+};

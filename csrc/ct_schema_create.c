@@ -41,19 +41,10 @@ static const ct_schema ttl = {
         CT_RULES_END },
 };
 
-static const ct_schema push_content = {
-    .kind = CT_K_OBJECT,
-    .fields = (const ct_field[]){
-        { "title", &ct_s_nonempty, CT_REQUIRED },
-        { "body", &ct_s_nonempty, CT_REQUIRED },
-        { "platform_specific", &ct_sc_push_platforms, 0 },
-        CT_FIELDS_END },
-};
-
 static const ct_schema mode_push = {
     .kind = CT_K_OBJECT,
     .fields = (const ct_field[]){
-        { "content", &push_content, CT_REQUIRED },
+        { "content", &ct_sc_push_content, CT_REQUIRED },
         { "devices", &push_devices, CT_REQUIRED_SOFT },
         { "ttl", &ttl, 0 },
         CT_FIELDS_END },
@@ -64,14 +55,11 @@ static const ct_schema mode_push = {
 static const ct_schema mode_webpush = {
     .kind = CT_K_OBJECT,
     .fields = (const ct_field[]){
-        { "content", &(const ct_schema){ .kind = CT_K_OBJECT, .fields = (const ct_field[]){
-              { "title", &ct_s_nonempty, CT_REQUIRED },
-              { "body", &ct_s_nonempty, CT_REQUIRED },
-              { "platform_specific", &ct_sc_webpush_platforms, 0 },
-              CT_FIELDS_END } }, CT_REQUIRED },
+        { "content", &ct_sc_webpush_content, CT_REQUIRED },
         CT_FIELDS_END },
 };
 
+/* Not send/email's content: a campaign's sender_name is required (send's is soft). */
 static const ct_schema mode_email = {
     .kind = CT_K_OBJECT,
     .fields = (const ct_field[]){
@@ -84,7 +72,8 @@ static const ct_schema mode_email = {
 };
 
 /* content.sms.template_id: "Template ID (required for sending SMS to phone
- * numbers of India)"; accepted as content.template_id too. */
+ * numbers of India)"; accepted as content.template_id too. Not send/sms's
+ * content: only the campaign docs have the nested content.sms. */
 static const ct_schema mode_sms = {
     .kind = CT_K_OBJECT,
     .fields = (const ct_field[]){

@@ -27,6 +27,8 @@ extern const ct_schema ct_sc_control_group;
 extern const ct_schema ct_sc_identities;       /* send/<channel> "to" */
 extern const ct_schema ct_sc_push_platforms;   /* content.platform_specific for push */
 extern const ct_schema ct_sc_webpush_platforms;/* content.platform_specific for web push */
+extern const ct_schema ct_sc_push_content;     /* push content (targets/create, send/push) */
+extern const ct_schema ct_sc_webpush_content;  /* web push content (targets/create, send/webpush) */
 
 /* "to" not before "from", both integer dates YYYYMMDD (where, targets/list);
  * a wrong one has its own error and is not compared. */

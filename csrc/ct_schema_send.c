@@ -3,26 +3,8 @@
  * notifications-api-legacy.txt "Send Notifications based on User Identity"). */
 #include "ct_schema_parts.h"
 
-static const ct_schema push_content = {
-    .kind = CT_K_OBJECT,
-    .fields = (const ct_field[]){
-        { "title", &ct_s_nonempty, CT_REQUIRED },
-        { "body", &ct_s_nonempty, CT_REQUIRED },
-        { "platform_specific", &ct_sc_push_platforms, 0 },
-        CT_FIELDS_END },
-};
-
-static const ct_schema webpush_content = {
-    .kind = CT_K_OBJECT,
-    .fields = (const ct_field[]){
-        { "title", &ct_s_nonempty, CT_REQUIRED },
-        { "body", &ct_s_nonempty, CT_REQUIRED },
-        { "platform_specific", &ct_sc_webpush_platforms, 0 },
-        CT_FIELDS_END },
-};
-
 /* sender_name is "required" in the newer doc; the legacy email example has
- * none: missing is a warning. */
+ * none: missing is a warning (targets/create's email content requires it). */
 static const ct_schema email_content = {
     .kind = CT_K_OBJECT,
     .fields = (const ct_field[]){
@@ -32,6 +14,7 @@ static const ct_schema email_content = {
         CT_FIELDS_END },
 };
 
+/* No nested content.sms here, unlike targets/create's sms content. */
 static const ct_schema sms_content = {
     .kind = CT_K_OBJECT,
     .fields = (const ct_field[]){
@@ -65,12 +48,12 @@ static const ct_rule send_rules[] = {
 
 const ct_schema ct_sc_send_push = {
     .kind = CT_K_OBJECT, .rules = send_rules,
-    .fields = (const ct_field[]){ CT_SEND_FIELDS(&push_content, "push") },
+    .fields = (const ct_field[]){ CT_SEND_FIELDS(&ct_sc_push_content, "push") },
 };
 
 const ct_schema ct_sc_send_webpush = {
     .kind = CT_K_OBJECT, .rules = send_rules,
-    .fields = (const ct_field[]){ CT_SEND_FIELDS(&webpush_content, "webpush") },
+    .fields = (const ct_field[]){ CT_SEND_FIELDS(&ct_sc_webpush_content, "webpush") },
 };
 
 const ct_schema ct_sc_send_email = {
