@@ -5,6 +5,7 @@ local core = require "clevertap.core"
 local cjson = require "cjson.safe"
 local errors = require "clevertap.error"
 local ftransport = require "clevertap.transport.function"
+local shared = require "clevertap.runner"
 
 local pack = table.pack or function(...) return { n = select("#", ...), ... } end
 local unpack = table.unpack or unpack -- luacheck: ignore 143
@@ -78,16 +79,7 @@ function M.new(opts)
   if retry.attempts ~= nil and retry.attempts < 1 then error("clevertap.new: retry.attempts must be >= 1", 2) end
   local transport = opts.transport
   if transport == nil then transport = ftransport.default(opts) end
-  if transport == "curl" then
-    -- libcurl waits in poll(2): inside nginx that blocks the whole worker
-    -- (every request it serves) for as long as a send runs
-    if ftransport.in_nginx() then
-      error("clevertap.new: transport \"curl\" cannot be used inside nginx: libcurl would block the "
-        .. "nginx worker; leave transport unset to use clevertap.transport.ngx (cosockets)", 2)
-    end
-    transport = nil
-  end
-  if type(transport) == "string" then error("clevertap.new: transport must be \"curl\", a function or a table", 2) end
+  transport = shared.transport(transport, "clevertap.new")
   if transport ~= nil then ftransport.check(transport) end
 
   local engine, msg = core.client_new {
@@ -243,15 +235,8 @@ end
 --- Drives the client until this job is done or `timeout` seconds passed.
 -- Returns the job's results, or nil, err (kind "timeout") when time ran out.
 function Job:wait(timeout)
-  local deadline = timeout and core.now() + timeout
-  while not self.done do
-    local left = deadline and deadline - core.now() or 1
-    if left <= 0 then
-      return nil, errors.new { kind = "timeout", message = "job not finished within " .. timeout .. " s",
-        retryable = true }
-    end
-    self.client:poll(math.min(left, 1))
-  end
+  local ok, err = shared.wait(self, timeout, "job", function(t) self.client:poll(t) end)
+  if not ok then return nil, err end
   return self:result()
 end
 
@@ -276,47 +261,23 @@ local function report_progress(job)
     requests = p.requests }
 end
 
+local POLL_HOOKS = {
+  progress = function(job, note) note(pcall(report_progress, job)) end,
+  finish = function(job, cj, note)
+    job.results = pack(job.finish(cj))
+    job.done = true
+    note(pcall(report_progress, job))
+    if job.on_done then note(pcall(job.on_done, unpack(job.results, 1, job.results.n))) end
+  end,
+}
+
 --- Does a bounded amount of work: waits at most `timeout` seconds (default 0)
 -- for network activity, hands finished requests to the engine, runs
 -- progress and completion callbacks. Returns the number of jobs still running.
 -- A callback raising an error is re-raised after every finished job was handled.
 function Client:poll(timeout)
   if self.closed then error("clevertap client is closed", 2) end
-  timeout = timeout or 0
-  if self.transport then
-    ftransport.pump(self.engine, self.transport, timeout, self.transport_extra)
-  else
-    self.engine:poll(math.max(0, math.floor(timeout * 1000)))
-  end
-  local raised
-  if self.logger then
-    for _, ev in ipairs(self.engine:events()) do
-      local ok, e = pcall(self.logger, ev.level, ev.message)
-      if not ok and not raised then raised = e end
-    end
-  end
-  for _, job in pairs(self.jobs) do
-    local ok, e = pcall(report_progress, job)
-    if not ok and not raised then raised = e end
-  end
-  for _, cj in ipairs(self.engine:finished()) do
-    local job = self.jobs[cj]
-    if job then
-      self.jobs[cj] = nil
-      job.results = pack(job.finish(cj))
-      job.done = true
-      local ok, e = pcall(report_progress, job)
-      if not ok and not raised then raised = e end
-      if job.on_done then
-        ok, e = pcall(job.on_done, unpack(job.results, 1, job.results.n))
-        if not ok and not raised then raised = e end
-      end
-    end
-  end
-  if raised then error(raised, 0) end
-  local n = 0
-  for _ in pairs(self.jobs) do n = n + 1 end
-  return n
+  return shared.poll(self, timeout, self.transport_extra, POLL_HOOKS)
 end
 
 local function check_open(self)
@@ -464,12 +425,7 @@ end
 function Client:pending() return self.engine:pending() end
 
 --- Idempotent; also run by __gc and __close.
-function Client:close()
-  if self.closed then return end
-  self.closed = true
-  self.jobs = {}
-  self.engine:close()
-end
+Client.close = shared.close
 
 Client.__close = Client.close
 Client.__gc = Client.close

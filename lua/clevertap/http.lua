@@ -5,6 +5,7 @@
 local core = require "clevertap.core"
 local errors = require "clevertap.error"
 local ftransport = require "clevertap.transport.function"
+local shared = require "clevertap.runner"
 
 local M = {}
 
@@ -43,16 +44,7 @@ function M.new(opts)
   if opts.rate ~= nil and opts.rate <= 0 then error("clevertap.http.new: rate must be > 0", 2) end
   local transport = opts.transport
   if transport == nil then transport = ftransport.default { concurrency = opts.concurrency or 8 } end
-  if transport == "curl" then
-    if ftransport.in_nginx() then
-      error("clevertap.http.new: transport \"curl\" cannot be used inside nginx: libcurl would block the "
-        .. "nginx worker; leave transport unset to use clevertap.transport.ngx (cosockets)", 2)
-    end
-    transport = nil
-  end
-  if type(transport) == "string" then
-    error("clevertap.http.new: transport must be \"curl\", a function or a table", 2)
-  end
+  transport = shared.transport(transport, "clevertap.http.new")
   if transport ~= nil then ftransport.check(transport) end
   local engine = assert(core.client_new {
     generic = true,
@@ -220,55 +212,25 @@ function M.Job:progress()
 end
 
 function M.Job:wait(timeout)
-  local deadline = timeout and core.now() + timeout
-  while not self.done do
-    local left = deadline and deadline - core.now() or 1
-    if left <= 0 then
-      return nil, errors.new { kind = "timeout", message = "requests not finished within " .. timeout .. " s",
-        retryable = true }
-    end
-    self.runner:poll(math.min(left, 1))
-  end
+  local ok, err = shared.wait(self, timeout, "requests", function(t) self.runner:poll(t) end)
+  if not ok then return nil, err end
   return self.result, self.err
 end
 
+local POLL_HOOKS = {
+  progress = function(job, note)
+    if job.on_progress then note(pcall(job.on_progress, job:progress())) end
+  end,
+  finish = function(job, _, note)
+    job.result, job.err = job.finish()
+    job.done = true
+    if job.on_done then note(pcall(job.on_done, job.result, job.err)) end
+  end,
+}
+
 --- Bounded work step (as client:poll); returns the number of running jobs.
 function Runner:poll(timeout)
-  timeout = timeout or 0
-  if self.transport then
-    ftransport.pump(self.engine, self.transport, timeout, self.extra)
-  else
-    self.engine:poll(math.max(0, math.floor(timeout * 1000)))
-  end
-  local raised
-  if self.logger then
-    for _, ev in ipairs(self.engine:events()) do
-      local ok, e = pcall(self.logger, ev.level, ev.message)
-      if not ok and not raised then raised = e end
-    end
-  end
-  for _, job in pairs(self.jobs) do
-    if job.on_progress then
-      local ok, e = pcall(job.on_progress, job:progress())
-      if not ok and not raised then raised = e end
-    end
-  end
-  for _, cj in ipairs(self.engine:finished()) do
-    local job = self.jobs[cj]
-    if job then
-      self.jobs[cj] = nil
-      job.result, job.err = job.finish()
-      job.done = true
-      if job.on_done then
-        local ok, e = pcall(job.on_done, job.result, job.err)
-        if not ok and not raised then raised = e end
-      end
-    end
-  end
-  if raised then error(raised, 0) end
-  local n = 0
-  for _ in pairs(self.jobs) do n = n + 1 end
-  return n
+  return shared.poll(self, timeout, self.extra, POLL_HOOKS)
 end
 
 --- report, err = runner:run(requests [, { classify =, on_progress = }])
@@ -278,12 +240,7 @@ function Runner:run(requests, opts)
   return job:wait()
 end
 
-function Runner:close()
-  if self.closed then return end
-  self.closed = true
-  self.jobs = {}
-  self.engine:close()
-end
+Runner.close = shared.close
 
 Runner.__gc = Runner.close
 Runner.__close = Runner.close
