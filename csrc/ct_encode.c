@@ -27,11 +27,11 @@ static inline int word_needs_escape(uint64_t w)
     return ((lt | ((q - ones) & ~q & highs) | ((bs - ones) & ~bs & highs))) != 0;
 }
 
-void ct_encode_string(ct_buf *b, const char *str, size_t len)
+void ct_encode_string(ct_sb *b, const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;
-    if (b->cap - b->n <= len + 2 && !ct_buf_grow(b, len + 2)) return;
-    b->s[b->n++] = '"';
+    if (b->cap - b->len <= len + 2 && !ct_sb_reserve(b, len + 2)) return;
+    b->p[b->len++] = '"';
     size_t run = 0, i = 0;
     while (i < len) {
         /* skip 8 clean bytes at a time */
@@ -45,29 +45,29 @@ void ct_encode_string(ct_buf *b, const char *str, size_t len)
         for (; i < end; i++) {
             unsigned char c = s[i];
             if (!needs_escape[c]) continue;
-            ct_buf_put(b, str + run, i - run);
+            ct_sb_add(b, str + run, i - run);
             run = i + 1;
             switch (c) {
-            case '"': ct_buf_put(b, "\\\"", 2); break;
-            case '\\': ct_buf_put(b, "\\\\", 2); break;
-            case '\n': ct_buf_put(b, "\\n", 2); break;
-            case '\r': ct_buf_put(b, "\\r", 2); break;
-            case '\t': ct_buf_put(b, "\\t", 2); break;
-            case '\b': ct_buf_put(b, "\\b", 2); break;
-            case '\f': ct_buf_put(b, "\\f", 2); break;
+            case '"': ct_sb_add(b, "\\\"", 2); break;
+            case '\\': ct_sb_add(b, "\\\\", 2); break;
+            case '\n': ct_sb_add(b, "\\n", 2); break;
+            case '\r': ct_sb_add(b, "\\r", 2); break;
+            case '\t': ct_sb_add(b, "\\t", 2); break;
+            case '\b': ct_sb_add(b, "\\b", 2); break;
+            case '\f': ct_sb_add(b, "\\f", 2); break;
             default: {
                 static const char hex[] = "0123456789abcdef";
                 char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-                ct_buf_put(b, u, 6);
+                ct_sb_add(b, u, 6);
             }
             }
         }
     }
-    ct_buf_put(b, str + run, len - run);
-    ct_buf_putc(b, '"');
+    ct_sb_add(b, str + run, len - run);
+    ct_sb_addc(b, '"');
 }
 
-static void put_int(ct_buf *b, int64_t i)
+static void put_int(ct_sb *b, int64_t i)
 {
     char tmp[24];
     char *p = tmp + sizeof tmp;
@@ -77,50 +77,50 @@ static void put_int(ct_buf *b, int64_t i)
         u /= 10;
     } while (u);
     if (i < 0) *--p = '-';
-    ct_buf_put(b, p, (size_t)(tmp + sizeof tmp - p));
+    ct_sb_add(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
-static int enc(const ct_value *v, const char *without, size_t wlen, ct_buf *b)
+static int enc(const ct_value *v, const char *without, size_t wlen, ct_sb *b)
 {
     switch (v->type) {
-    case CT_V_NULL: ct_buf_put(b, "null", 4); return 0;
+    case CT_V_NULL: ct_sb_add(b, "null", 4); return 0;
     case CT_V_BOOL:
-        if (v->u.b) ct_buf_put(b, "true", 4);
-        else ct_buf_put(b, "false", 5);
+        if (v->u.b) ct_sb_add(b, "true", 4);
+        else ct_sb_add(b, "false", 5);
         return 0;
     case CT_V_INT: put_int(b, v->u.i); return 0;
     case CT_V_NUM: {
         char t[40];
         ct_describe_number(v->u.n, t, sizeof t);
-        ct_buf_puts(b, t);
+        ct_sb_adds(b, t);
         return 0;
     }
     case CT_V_STR: ct_encode_string(b, v->u.str.s, v->u.str.len); return 0;
     case CT_V_EMPTY:
-        if (v->empty_as == CT_V_ARR) ct_buf_put(b, "[]", 2);
-        else ct_buf_put(b, "{}", 2);
+        if (v->empty_as == CT_V_ARR) ct_sb_add(b, "[]", 2);
+        else ct_sb_add(b, "{}", 2);
         return 0;
     case CT_V_ARR:
-        ct_buf_putc(b, '[');
+        ct_sb_addc(b, '[');
         for (size_t i = 0; i < v->u.arr.n; i++) {
-            if (i) ct_buf_putc(b, ',');
+            if (i) ct_sb_addc(b, ',');
             if (enc(v->u.arr.items[i], NULL, 0, b)) return -1;
         }
-        ct_buf_putc(b, ']');
+        ct_sb_addc(b, ']');
         return 0;
     case CT_V_OBJ: {
-        ct_buf_putc(b, '{');
+        ct_sb_addc(b, '{');
         int first = 1;
         for (size_t i = 0; i < v->u.obj.n; i++) {
             const ct_member *m = &v->u.obj.members[i];
             if (without && m->klen == wlen && memcmp(m->key, without, wlen) == 0) continue;
-            if (!first) ct_buf_putc(b, ',');
+            if (!first) ct_sb_addc(b, ',');
             first = 0;
             ct_encode_string(b, m->key, m->klen);
-            ct_buf_putc(b, ':');
+            ct_sb_addc(b, ':');
             if (enc(m->val, NULL, 0, b)) return -1;
         }
-        ct_buf_putc(b, '}');
+        ct_sb_addc(b, '}');
         return 0;
     }
     case CT_V_BAD: return -1;
@@ -128,7 +128,7 @@ static int enc(const ct_value *v, const char *without, size_t wlen, ct_buf *b)
     return -1;
 }
 
-int ct_encode(const ct_value *v, const char *without, ct_buf *b)
+int ct_encode(const ct_value *v, const char *without, ct_sb *b)
 {
     if (!v) return -1;
     int rc = enc(v, without, without ? strlen(without) : 0, b);
@@ -145,19 +145,19 @@ char *ct_json_prepend_member(const char *key, const char *member_json, size_t ml
     size_t j = i;
     while (j < rlen && (rest[j] == ' ' || rest[j] == '\n' || rest[j] == '\t' || rest[j] == '\r')) j++;
     int empty = j < rlen && rest[j] == '}';
-    ct_buf b;
-    ct_buf_init(&b);
-    ct_buf_putc(&b, '{');
+    ct_sb b;
+    ct_sb_init(&b);
+    ct_sb_addc(&b, '{');
     ct_encode_string(&b, key, strlen(key));
-    ct_buf_putc(&b, ':');
-    ct_buf_put(&b, member_json, mlen);
-    if (!empty) ct_buf_putc(&b, ',');
-    ct_buf_put(&b, rest + (empty ? j : i), rlen - (empty ? j : i));
-    ct_buf_cstr(&b);
+    ct_sb_addc(&b, ':');
+    ct_sb_add(&b, member_json, mlen);
+    if (!empty) ct_sb_addc(&b, ',');
+    ct_sb_add(&b, rest + (empty ? j : i), rlen - (empty ? j : i));
+    ct_sb_cstr(&b);
     if (b.oom) {
-        ct_buf_free(&b);
+        ct_sb_free(&b);
         return NULL;
     }
-    if (out_len) *out_len = b.n;
-    return b.s;
+    if (out_len) *out_len = b.len;
+    return b.p;
 }

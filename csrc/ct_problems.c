@@ -1,4 +1,4 @@
-/* Problem lists, JSON Pointer paths and the byte buffer they are built in. */
+/* Problem lists and JSON Pointer paths. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -6,85 +6,6 @@
 #include <string.h>
 
 #include "ct_validate.h"
-
-/* ---- ct_buf --------------------------------------------------------------- */
-
-void ct_buf_init(ct_buf *b)
-{
-    b->s = NULL;
-    b->n = b->cap = 0;
-    b->oom = 0;
-}
-
-void ct_buf_free(ct_buf *b)
-{
-    free(b->s);
-    ct_buf_init(b);
-}
-
-int ct_buf_grow(ct_buf *b, size_t extra)
-{
-    if (b->oom) return 0;
-    if (b->cap - b->n > extra) return 1;
-    size_t need = b->n + extra + 1;
-    if (need < b->n) {
-        b->oom = 1;
-        return 0;
-    }
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < need) {
-        if (cap > SIZE_MAX / 2) {
-            cap = need;
-            break;
-        }
-        cap *= 2;
-    }
-    char *s = realloc(b->s, cap);
-    if (!s) {
-        b->oom = 1;
-        return 0;
-    }
-    b->s = s;
-    b->cap = cap;
-    return 1;
-}
-
-void ct_buf_puts(ct_buf *b, const char *s)
-{
-    ct_buf_put(b, s, strlen(s));
-}
-
-void ct_buf_vprintf(ct_buf *b, const char *fmt, va_list ap)
-{
-    va_list aq;
-    va_copy(aq, ap);
-    char tmp[256];
-    int n = vsnprintf(tmp, sizeof tmp, fmt, aq);
-    va_end(aq);
-    if (n < 0) return;
-    if ((size_t)n < sizeof tmp) {
-        ct_buf_put(b, tmp, (size_t)n);
-        return;
-    }
-    if (!ct_buf_grow(b, (size_t)n + 1)) return;
-    vsnprintf(b->s + b->n, (size_t)n + 1, fmt, ap);
-    b->n += (size_t)n;
-}
-
-void ct_buf_printf(ct_buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    ct_buf_vprintf(b, fmt, ap);
-    va_end(ap);
-}
-
-const char *ct_buf_cstr(ct_buf *b)
-{
-    if (!ct_buf_grow(b, 1)) return "";
-    b->s[b->n] = '\0';
-    return b->s;
-}
 
 /* ---- paths ---------------------------------------------------------------- */
 
@@ -123,31 +44,31 @@ void ct_path_push_raw(ct_path *p, const char *raw)
     f->kind = 2;
 }
 
-void ct_pointer_escape(ct_buf *b, const char *key, size_t len)
+void ct_pointer_escape(ct_sb *b, const char *key, size_t len)
 {
     size_t run = 0;
     for (size_t i = 0; i < len; i++) {
         char c = key[i];
         if (c == '~' || c == '/') {
-            ct_buf_put(b, key + run, i - run);
-            ct_buf_put(b, c == '~' ? "~0" : "~1", 2);
+            ct_sb_add(b, key + run, i - run);
+            ct_sb_add(b, c == '~' ? "~0" : "~1", 2);
             run = i + 1;
         }
     }
-    ct_buf_put(b, key + run, len - run);
+    ct_sb_add(b, key + run, len - run);
 }
 
-void ct_path_render(const ct_path *p, ct_buf *b)
+void ct_path_render(const ct_path *p, ct_sb *b)
 {
     for (size_t i = 0; i < p->n; i++) {
         const ct_frame *f = &p->f[i];
         if (f->kind == 2) {
-            if (f->len && f->key[0] != '/') ct_buf_putc(b, '/');
-            ct_buf_put(b, f->key, f->len);
+            if (f->len && f->key[0] != '/') ct_sb_addc(b, '/');
+            ct_sb_add(b, f->key, f->len);
             continue;
         }
-        ct_buf_putc(b, '/');
-        if (f->kind == 1) ct_buf_printf(b, "%zu", f->len);
+        ct_sb_addc(b, '/');
+        if (f->kind == 1) ct_sb_printf(b, "%zu", f->len);
         else ct_pointer_escape(b, f->key, f->len);
     }
 }
@@ -159,7 +80,7 @@ void ct_path_render(const ct_path *p, ct_buf *b)
  * pointer keeps the exact name. */
 #define READABLE_KEY_MAX 64
 
-static void put_readable_key(ct_buf *b, const char *key, size_t len, int first)
+static void put_readable_key(ct_sb *b, const char *key, size_t len, int first)
 {
     int plain = len > 0;
     for (size_t i = 0; i < len && plain; i++) {
@@ -170,25 +91,25 @@ static void put_readable_key(ct_buf *b, const char *key, size_t len, int first)
     /* do not cut inside a UTF-8 sequence */
     while (shown < len && shown > 0 && ((unsigned char)key[shown] & 0xC0) == 0x80) shown--;
     if (plain) {
-        if (!first) ct_buf_putc(b, '.');
-        ct_buf_put(b, key, shown);
-        if (shown < len) ct_buf_puts(b, "...");
+        if (!first) ct_sb_addc(b, '.');
+        ct_sb_add(b, key, shown);
+        if (shown < len) ct_sb_adds(b, "...");
         return;
     }
-    ct_buf_puts(b, "[\"");
+    ct_sb_adds(b, "[\"");
     for (size_t i = 0; i < shown; i++) {
         unsigned char c = (unsigned char)key[i];
         if (c == '"' || c == '\\') {
-            ct_buf_putc(b, '\\');
-            ct_buf_putc(b, (char)c);
+            ct_sb_addc(b, '\\');
+            ct_sb_addc(b, (char)c);
         } else if (c < ' ' || c == 0x7f) {
-            ct_buf_printf(b, "\\x%02x", c);
+            ct_sb_printf(b, "\\x%02x", c);
         } else {
-            ct_buf_putc(b, (char)c);
+            ct_sb_addc(b, (char)c);
         }
     }
-    if (shown < len) ct_buf_puts(b, "...");
-    ct_buf_puts(b, "\"]");
+    if (shown < len) ct_sb_adds(b, "...");
+    ct_sb_adds(b, "\"]");
 }
 
 static int all_digits(const char *s, size_t n)
@@ -201,7 +122,7 @@ static int all_digits(const char *s, size_t n)
 
 /* Tokens of pointer text (already escaped): unescaped, digits read as array
  * indexes (CHECK callbacks only use digits for array items). */
-static int put_readable_pointer(ct_buf *b, const char *ptr, size_t len, int first)
+static int put_readable_pointer(ct_sb *b, const char *ptr, size_t len, int first)
 {
     size_t i = 0;
     if (i < len && ptr[i] == '/') i++;
@@ -210,22 +131,22 @@ static int put_readable_pointer(ct_buf *b, const char *ptr, size_t len, int firs
         size_t j = i;
         while (j < len && ptr[j] != '/') j++;
         if (all_digits(ptr + i, j - i)) {
-            ct_buf_putc(b, '[');
-            ct_buf_put(b, ptr + i, j - i);
-            ct_buf_putc(b, ']');
+            ct_sb_addc(b, '[');
+            ct_sb_add(b, ptr + i, j - i);
+            ct_sb_addc(b, ']');
         } else {
-            ct_buf tok;
-            ct_buf_init(&tok);
+            ct_sb tok;
+            ct_sb_init(&tok);
             for (size_t k = i; k < j; k++) {
                 if (ptr[k] == '~' && k + 1 < j && (ptr[k + 1] == '0' || ptr[k + 1] == '1')) {
-                    ct_buf_putc(&tok, ptr[k + 1] == '0' ? '~' : '/');
+                    ct_sb_addc(&tok, ptr[k + 1] == '0' ? '~' : '/');
                     k++;
                 } else {
-                    ct_buf_putc(&tok, ptr[k]);
+                    ct_sb_addc(&tok, ptr[k]);
                 }
             }
-            put_readable_key(b, tok.s ? tok.s : "", tok.n, first);
-            ct_buf_free(&tok);
+            put_readable_key(b, tok.p ? tok.p : "", tok.len, first);
+            ct_sb_free(&tok);
         }
         first = 0;
         if (j >= len) break;
@@ -234,13 +155,13 @@ static int put_readable_pointer(ct_buf *b, const char *ptr, size_t len, int firs
     return first;
 }
 
-void ct_path_render_readable(const ct_path *p, ct_buf *b)
+void ct_path_render_readable(const ct_path *p, ct_sb *b)
 {
-    size_t start = b->n;
+    size_t start = b->len;
     int first = 1;
     for (size_t i = 0; i < p->n; i++) {
         const ct_frame *f = &p->f[i];
-        if (f->kind == 1) ct_buf_printf(b, "[%zu]", f->len);
+        if (f->kind == 1) ct_sb_printf(b, "[%zu]", f->len);
         else if (f->kind == 0) put_readable_key(b, f->key, f->len, first);
         else {
             first = put_readable_pointer(b, f->key, f->len, first);
@@ -248,12 +169,12 @@ void ct_path_render_readable(const ct_path *p, ct_buf *b)
         }
         first = 0;
     }
-    if (b->n == start) ct_buf_puts(b, "payload");
-    else if (b->s[start] == '[') {
+    if (b->len == start) ct_sb_adds(b, "payload");
+    else if (b->p[start] == '[') {
         /* a root-level index or quoted name still reads as part of the payload */
-        ct_buf_put(b, "payload", 7);
-        memmove(b->s + start + 7, b->s + start, b->n - 7 - start);
-        memcpy(b->s + start, "payload", 7);
+        ct_sb_add(b, "payload", 7);
+        memmove(b->p + start + 7, b->p + start, b->len - 7 - start);
+        memcpy(b->p + start, "payload", 7);
     }
 }
 
@@ -300,13 +221,13 @@ static void keep(ct_problems *p, ct_severity sev, const char *pointer, size_t pl
 
 /* Keeps a problem whose message is "<readable path>: <msg>"; the caller has
  * put the readable path in `pre` (scratch, reused). */
-static void keep_prefixed(ct_problems *p, ct_severity sev, const char *pointer, size_t plen, ct_buf *pre,
+static void keep_prefixed(ct_problems *p, ct_severity sev, const char *pointer, size_t plen, ct_sb *pre,
                           const char *msg, size_t mlen)
 {
-    ct_buf_put(pre, ": ", 2);
-    ct_buf_put(pre, msg, mlen);
+    ct_sb_add(pre, ": ", 2);
+    ct_sb_add(pre, msg, mlen);
     if (pre->oom) keep(p, sev, pointer, plen, msg, mlen);
-    else keep(p, sev, pointer, plen, pre->s, pre->n);
+    else keep(p, sev, pointer, plen, pre->p, pre->len);
 }
 
 static int counted(ct_problems *p, ct_severity sev)
@@ -323,49 +244,49 @@ void ct_problems_add(ct_problems *p, ct_severity sev, const char *pointer, size_
                      size_t mlen)
 {
     if (!p || !counted(p, sev)) return;
-    ct_buf pre;
-    ct_buf_init(&pre);
-    if (put_readable_pointer(&pre, pointer, plen, 1)) ct_buf_puts(&pre, "payload");
+    ct_sb pre;
+    ct_sb_init(&pre);
+    if (put_readable_pointer(&pre, pointer, plen, 1)) ct_sb_adds(&pre, "payload");
     keep_prefixed(p, sev, pointer, plen, &pre, msg, mlen);
-    ct_buf_free(&pre);
+    ct_sb_free(&pre);
 }
 
 void ct_problems_add_path(ct_problems *p, ct_severity sev, const ct_path *path, const char *msg, size_t mlen)
 {
     if (!p || !counted(p, sev)) return;
     /* both renderings happen only here, for a problem that is kept */
-    ct_buf ptr, pre;
-    ct_buf_init(&ptr);
-    ct_buf_init(&pre);
+    ct_sb ptr, pre;
+    ct_sb_init(&ptr);
+    ct_sb_init(&pre);
     ct_path_render(path, &ptr);
     ct_path_render_readable(path, &pre);
-    keep_prefixed(p, sev, ptr.s ? ptr.s : "", ptr.n, &pre, msg, mlen);
-    ct_buf_free(&ptr);
-    ct_buf_free(&pre);
+    keep_prefixed(p, sev, ptr.p ? ptr.p : "", ptr.len, &pre, msg, mlen);
+    ct_sb_free(&ptr);
+    ct_sb_free(&pre);
 }
 
 void ct_problems_addf(ct_problems *p, ct_severity sev, const char *pointer, const char *fmt, ...)
 {
-    ct_buf b;
-    ct_buf_init(&b);
+    ct_sb b;
+    ct_sb_init(&b);
     va_list ap;
     va_start(ap, fmt);
-    ct_buf_vprintf(&b, fmt, ap);
+    ct_sb_vprintf(&b, fmt, ap);
     va_end(ap);
-    ct_problems_add(p, sev, pointer, strlen(pointer), b.s ? b.s : "", b.n);
-    ct_buf_free(&b);
+    ct_problems_add(p, sev, pointer, strlen(pointer), b.p ? b.p : "", b.len);
+    ct_sb_free(&b);
 }
 
 void ct_problems_addf_path(ct_problems *p, ct_severity sev, const ct_path *path, const char *fmt, ...)
 {
-    ct_buf b;
-    ct_buf_init(&b);
+    ct_sb b;
+    ct_sb_init(&b);
     va_list ap;
     va_start(ap, fmt);
-    ct_buf_vprintf(&b, fmt, ap);
+    ct_sb_vprintf(&b, fmt, ap);
     va_end(ap);
-    ct_problems_add_path(p, sev, path, b.s ? b.s : "", b.n);
-    ct_buf_free(&b);
+    ct_problems_add_path(p, sev, path, b.p ? b.p : "", b.len);
+    ct_sb_free(&b);
 }
 
 void ct_problems_finish(ct_problems *p)

@@ -1,7 +1,9 @@
 #include "ct_sb.h"
 
-#include <stdlib.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void ct_sb_init(ct_sb *b)
@@ -20,9 +22,20 @@ void ct_sb_free(ct_sb *b)
 int ct_sb_reserve(ct_sb *b, size_t extra)
 {
     if (b->oom) return 0;
-    if (b->len + extra + 1 <= b->cap) return 1;
+    if (b->cap - b->len > extra) return 1;
+    size_t need = b->len + extra + 1;
+    if (need <= b->len) {
+        b->oom = 1;
+        return 0;
+    }
     size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra + 1) cap *= 2;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2) {
+            cap = need;
+            break;
+        }
+        cap *= 2;
+    }
     char *p = realloc(b->p, cap);
     if (!p) {
         b->oom = 1;
@@ -33,22 +46,41 @@ int ct_sb_reserve(ct_sb *b, size_t extra)
     return 1;
 }
 
-void ct_sb_add(ct_sb *b, const void *s, size_t n)
-{
-    if (!ct_sb_reserve(b, n)) return;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
 void ct_sb_adds(ct_sb *b, const char *s)
 {
     ct_sb_add(b, s, strlen(s));
 }
 
-void ct_sb_addc(ct_sb *b, char c)
+void ct_sb_vprintf(ct_sb *b, const char *fmt, va_list ap)
 {
-    ct_sb_add(b, &c, 1);
+    va_list aq;
+    va_copy(aq, ap);
+    char tmp[256];
+    int n = vsnprintf(tmp, sizeof tmp, fmt, aq);
+    va_end(aq);
+    if (n < 0) return;
+    if ((size_t)n < sizeof tmp) {
+        ct_sb_add(b, tmp, (size_t)n);
+        return;
+    }
+    if (!ct_sb_reserve(b, (size_t)n)) return;
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+}
+
+void ct_sb_printf(ct_sb *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ct_sb_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+const char *ct_sb_cstr(ct_sb *b)
+{
+    if (!ct_sb_reserve(b, 0)) return "";
+    b->p[b->len] = '\0';
+    return b->p;
 }
 
 /* 1 for bytes that JSON strings must escape: controls, '"' and '\\'. */

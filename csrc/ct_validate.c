@@ -16,12 +16,12 @@ int ct_endpoint_known(const char *endpoint)
 
 static ct_problems *unknown_endpoint(const char *endpoint, ct_problems *p)
 {
-    ct_buf b;
-    ct_buf_init(&b);
-    for (size_t i = 0; ct_endpoint_names[i]; i++) ct_buf_printf(&b, "%s\"%s\"", i ? ", " : "", ct_endpoint_names[i]);
+    ct_sb b;
+    ct_sb_init(&b);
+    for (size_t i = 0; ct_endpoint_names[i]; i++) ct_sb_printf(&b, "%s\"%s\"", i ? ", " : "", ct_endpoint_names[i]);
     ct_problems_addf(p, CT_SEVERITY_ERROR, "", "unknown endpoint \"%s\" (expected one of %s)",
-                     endpoint ? endpoint : "(null)", ct_buf_cstr(&b));
-    ct_buf_free(&b);
+                     endpoint ? endpoint : "(null)", ct_sb_cstr(&b));
+    ct_sb_free(&b);
     return p;
 }
 
@@ -80,19 +80,19 @@ char *ct_encode_json_opts(const char *endpoint, const char *json, size_t len, co
         int known;
         ct_value *v = run(endpoint, json, len, o, a, p, &keep, &known);
         if (v && ct_problems_errors(p) == 0) {
-            ct_buf b;
-            ct_buf_init(&b);
+            ct_sb b;
+            ct_sb_init(&b);
             if (ct_encode(v, o ? o->without : NULL, &b) == 0) {
-                ct_buf_cstr(&b);
+                ct_sb_cstr(&b);
                 if (!b.oom) {
-                    out = b.s;
-                    if (out_len) *out_len = b.n;
-                    b.s = NULL;
+                    out = b.p;
+                    if (out_len) *out_len = b.len;
+                    b.p = NULL;
                 }
             } else {
                 ct_problems_add(p, CT_SEVERITY_ERROR, "", 0, "the payload cannot be encoded", 29);
             }
-            ct_buf_free(&b);
+            ct_sb_free(&b);
         }
         ct_json_release(keep);
         ct_arena_free(a);

@@ -19,6 +19,7 @@
 #include <stddef.h>
 
 #include "clevertap.h"
+#include "ct_sb.h"
 #include "ct_schema.h"
 #include "ct_value.h"
 
@@ -31,31 +32,6 @@ typedef struct ct_vopts {
     const char *without; /* top-level member skipped by walker and encoder (e.g. "to"), or NULL */
     size_t max_problems; /* 0 = CT_MAX_PROBLEMS_DEFAULT */
 } ct_vopts;
-
-/* ---- growable byte buffer ---------------------------------------------- */
-typedef struct ct_buf {
-    char *s;
-    size_t n, cap;
-    int oom;
-} ct_buf;
-void ct_buf_init(ct_buf *b);
-void ct_buf_free(ct_buf *b);
-int ct_buf_grow(ct_buf *b, size_t extra); /* 0 on out of memory (b->oom set) */
-static inline void ct_buf_put(ct_buf *b, const char *s, size_t n)
-{
-    if (n == 0 || (b->cap - b->n < n && !ct_buf_grow(b, n))) return;
-    __builtin_memcpy(b->s + b->n, s, n);
-    b->n += n;
-}
-static inline void ct_buf_putc(ct_buf *b, char c)
-{
-    if (b->cap == b->n && !ct_buf_grow(b, 1)) return;
-    b->s[b->n++] = c;
-}
-void ct_buf_puts(ct_buf *b, const char *s);
-void ct_buf_printf(ct_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void ct_buf_vprintf(ct_buf *b, const char *fmt, va_list ap);
-const char *ct_buf_cstr(ct_buf *b); /* NUL-terminates (not counted in n) */
 
 /* ---- JSON Pointer being walked ------------------------------------------- */
 typedef struct ct_frame {
@@ -87,10 +63,10 @@ static inline void ct_path_push_index(ct_path *p, size_t i)
 }
 void ct_path_push_raw(ct_path *p, const char *raw);
 static inline void ct_path_pop(ct_path *p) { p->n--; }
-void ct_path_render(const ct_path *p, ct_buf *b); /* RFC 6901 ("" = root) */
+void ct_path_render(const ct_path *p, ct_sb *b); /* RFC 6901 ("" = root) */
 /* For messages: "when.dnd.dnd_info.2[0]", "to.Identity[5]", "payload" = root. */
-void ct_path_render_readable(const ct_path *p, ct_buf *b);
-void ct_pointer_escape(ct_buf *b, const char *key, size_t len); /* ~ -> ~0, / -> ~1 */
+void ct_path_render_readable(const ct_path *p, ct_sb *b);
+void ct_pointer_escape(ct_sb *b, const char *key, size_t len); /* ~ -> ~0, / -> ~1 */
 
 /* ---- problem list (ct_problems.c; the public accessors are in clevertap.h) */
 /* Every kept problem's message starts with the readable path of its pointer
@@ -131,9 +107,9 @@ void ct_json_release(void *keep);
 /* Exact JSON of v (members in the tree's order: sorted bytewise), appended
  * to b; a top-level member named `without` is left out. Returns 0, or -1 when
  * the tree holds a CT_V_BAD value or memory ran out. */
-int ct_encode(const ct_value *v, const char *without, ct_buf *b);
+int ct_encode(const ct_value *v, const char *without, ct_sb *b);
 /* One JSON string literal (escaped, quotes included). */
-void ct_encode_string(ct_buf *b, const char *s, size_t len);
+void ct_encode_string(ct_sb *b, const char *s, size_t len);
 
 /* ---- end to end over JSON text (public API = these with default opts) --- */
 ct_problems *ct_validate_json_opts(const char *endpoint, const char *json, size_t len, const ct_vopts *o);

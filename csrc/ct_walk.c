@@ -49,7 +49,7 @@ typedef struct walker {
     size_t nerr;      /* errors reported (real or trial) */
     int score;        /* trial: best "how far it got" of the errors counted */
     size_t base;      /* trial: path depth where the ONEOF started */
-    ct_buf msg;       /* scratch */
+    ct_sb msg;       /* scratch */
 } walker;
 
 struct ct_check {
@@ -81,10 +81,10 @@ static void vreport(walker *w, ct_severity sev, int level, const char *fmt, va_l
         }
     }
     if (w->trial) return;
-    w->msg.n = 0;
-    if (w->in_key) ct_buf_puts(&w->msg, "invalid key: ");
-    ct_buf_vprintf(&w->msg, fmt, ap);
-    ct_problems_add_path(w->out, sev, &w->path, w->msg.s ? w->msg.s : "", w->msg.n);
+    w->msg.len = 0;
+    if (w->in_key) ct_sb_adds(&w->msg, "invalid key: ");
+    ct_sb_vprintf(&w->msg, fmt, ap);
+    ct_problems_add_path(w->out, sev, &w->path, w->msg.p ? w->msg.p : "", w->msg.len);
 }
 
 __attribute__((format(printf, 4, 5))) static void report(walker *w, ct_severity sev, int level,
@@ -106,97 +106,97 @@ static ct_severity csev(const ct_schema *s)
 
 /* ---- descriptions ------------------------------------------------------------- */
 
-static void put_enum_list(ct_buf *b, const char *const *e)
+static void put_enum_list(ct_sb *b, const char *const *e)
 {
     size_t n = 0;
     while (e[n]) n++;
     if (n == 1) {
-        ct_buf_printf(b, "\"%s\"", e[0]);
+        ct_sb_printf(b, "\"%s\"", e[0]);
         return;
     }
-    ct_buf_puts(b, "one of ");
-    for (size_t i = 0; i < n; i++) ct_buf_printf(b, "%s\"%s\"", i ? ", " : "", e[i]);
+    ct_sb_adds(b, "one of ");
+    for (size_t i = 0; i < n; i++) ct_sb_printf(b, "%s\"%s\"", i ? ", " : "", e[i]);
 }
 
-static void put_num(ct_buf *b, double d)
+static void put_num(ct_sb *b, double d)
 {
     char t[40];
     ct_describe_number(d, t, sizeof t);
-    ct_buf_puts(b, t);
+    ct_sb_adds(b, t);
 }
 
-static void put_range(ct_buf *b, const ct_schema *s)
+static void put_range(ct_sb *b, const ct_schema *s)
 {
     if (s->has_min && s->has_max) {
-        ct_buf_puts(b, " from ");
+        ct_sb_adds(b, " from ");
         put_num(b, s->min);
-        ct_buf_puts(b, " to ");
+        ct_sb_adds(b, " to ");
         put_num(b, s->max);
     } else if (s->has_min) {
-        ct_buf_puts(b, " >= ");
+        ct_sb_adds(b, " >= ");
         put_num(b, s->min);
     } else if (s->has_max) {
-        ct_buf_puts(b, " <= ");
+        ct_sb_adds(b, " <= ");
         put_num(b, s->max);
     }
 }
 
-static void describe_schema(ct_buf *b, const ct_schema *s)
+static void describe_schema(ct_sb *b, const ct_schema *s)
 {
     if (!s) s = &ct_s_any;
     if (s->expect) {
-        ct_buf_puts(b, s->expect);
+        ct_sb_adds(b, s->expect);
         return;
     }
     switch (s->kind) {
-    case CT_K_ANY: ct_buf_puts(b, "any value"); break;
-    case CT_K_NULL: ct_buf_puts(b, "null"); break;
-    case CT_K_BOOLEAN: ct_buf_puts(b, "true or false"); break;
+    case CT_K_ANY: ct_sb_adds(b, "any value"); break;
+    case CT_K_NULL: ct_sb_adds(b, "null"); break;
+    case CT_K_BOOLEAN: ct_sb_adds(b, "true or false"); break;
     case CT_K_OBJECT:
     case CT_K_VARIANT:
-    case CT_K_MAP: ct_buf_puts(b, "an object"); break;
+    case CT_K_MAP: ct_sb_adds(b, "an object"); break;
     case CT_K_ARRAY:
-        ct_buf_puts(b, "an array");
-        if (s->min_items && s->min_items == s->max_items) ct_buf_printf(b, " of %zu items", s->min_items);
+        ct_sb_adds(b, "an array");
+        if (s->min_items && s->min_items == s->max_items) ct_sb_printf(b, " of %zu items", s->min_items);
         break;
     case CT_K_STRING:
         if (s->enums) put_enum_list(b, s->enums);
-        else if (s->format) ct_buf_puts(b, ct_fmt_expect(s->format));
-        else if ((s->flags & CT_S_NONEMPTY) || s->min_chars) ct_buf_puts(b, "a non-empty string");
-        else ct_buf_puts(b, "a string");
+        else if (s->format) ct_sb_adds(b, ct_fmt_expect(s->format));
+        else if ((s->flags & CT_S_NONEMPTY) || s->min_chars) ct_sb_adds(b, "a non-empty string");
+        else ct_sb_adds(b, "a string");
         break;
     case CT_K_INTEGER:
         if (s->format) {
-            ct_buf_puts(b, ct_fmt_expect(s->format));
+            ct_sb_adds(b, ct_fmt_expect(s->format));
             break;
         }
-        ct_buf_puts(b, "an integer");
+        ct_sb_adds(b, "an integer");
         put_range(b, s);
         break;
     case CT_K_NUMBER:
-        ct_buf_puts(b, "a number");
+        ct_sb_adds(b, "a number");
         put_range(b, s);
         break;
     case CT_K_ONEOF: {
         /* "A or B or C", each distinct description once */
-        size_t start = b->n, n = 0;
+        size_t start = b->len, n = 0;
         for (size_t i = 0; s->alts && s->alts[i]; i++) {
-            ct_buf one;
-            ct_buf_init(&one);
+            ct_sb one;
+            ct_sb_init(&one);
             describe_schema(&one, s->alts[i]);
-            const char *text = ct_buf_cstr(&one);
+            const char *text = ct_sb_cstr(&one);
             int seen = 0;
             if (n) {
-                const char *all = ct_buf_cstr(b) + start;
+                const char *all = ct_sb_cstr(b) + start;
                 size_t tl = strlen(text);
                 for (const char *q = strstr(all, text); q && !seen; q = strstr(q + 1, text))
                     seen = (q == all || strncmp(q - 4, " or ", 4) == 0) && (q[tl] == '\0' || strncmp(q + tl, " or ", 4) == 0);
             }
             if (!seen) {
-                if (n++) ct_buf_puts(b, " or ");
-                ct_buf_puts(b, text);
+                if (n++) ct_sb_adds(b, " or ");
+                ct_sb_adds(b, text);
             }
-            ct_buf_free(&one);
+            ct_sb_free(&one);
         }
         break;
     }
@@ -211,13 +211,13 @@ static void expected(walker *w, ct_severity sev, int level, const ct_schema *s, 
         report(w, sev, level, "%s", "");
         return;
     }
-    ct_buf b;
-    ct_buf_init(&b);
+    ct_sb b;
+    ct_sb_init(&b);
     describe_schema(&b, s);
     char got[96];
     ct_value_describe(v, got, sizeof got);
-    report(w, sev, level, "expected %s, got %s%s", ct_buf_cstr(&b), got, suffix ? suffix : "");
-    ct_buf_free(&b);
+    report(w, sev, level, "expected %s, got %s%s", ct_sb_cstr(&b), got, suffix ? suffix : "");
+    ct_sb_free(&b);
 }
 
 /* ---- did you mean ------------------------------------------------------------- */
@@ -630,29 +630,29 @@ static int cond_match(walker *w, const ct_value *obj, const ct_rule *r)
 }
 
 /* " when <other> is <value>" / " unless <other> is one of ..." */
-static void put_condition(ct_buf *b, walker *w, const ct_value *obj, const ct_rule *r)
+static void put_condition(ct_sb *b, walker *w, const ct_value *obj, const ct_rule *r)
 {
     int present;
     const ct_value *m = member(w, obj, r->other, &present);
     if (!r->equals) {
-        ct_buf_printf(b, " when \"%s\" is given", r->other);
+        ct_sb_printf(b, " when \"%s\" is given", r->other);
         return;
     }
     char got[96];
     if (present && m) {
         ct_value_describe(m, got, sizeof got);
-        ct_buf_printf(b, " when %s is %s", r->other, got);
+        ct_sb_printf(b, " when %s is %s", r->other, got);
         return;
     }
     /* negated condition with the member absent */
     const char *eq = r->equals[0] == '!' ? r->equals + 1 : r->equals;
-    ct_buf_printf(b, " unless %s is ", r->other);
+    ct_sb_printf(b, " unless %s is ", r->other);
     const char *p = eq;
     int first = 1;
     for (;;) {
         const char *bar = strchr(p, '|');
         size_t alen = bar ? (size_t)(bar - p) : strlen(p);
-        ct_buf_printf(b, "%s\"%.*s\"", first ? "" : (bar ? ", " : " or "), (int)alen, p);
+        ct_sb_printf(b, "%s\"%.*s\"", first ? "" : (bar ? ", " : " or "), (int)alen, p);
         first = 0;
         if (!bar) break;
         p = bar + 1;
@@ -742,12 +742,12 @@ static void run_rules(walker *w, ct_value *obj, const ct_rule *rules)
             if (r->message) report(w, sev, LV_VALUE, "%s", r->message);
             else if (w->trial) report(w, sev, LV_VALUE, "%s", "");
             else {
-                ct_buf b;
-                ct_buf_init(&b);
+                ct_sb b;
+                ct_sb_init(&b);
                 put_condition(&b, w, obj, r);
-                if (want) report(w, sev, LV_TYPE, "missing, required%s", ct_buf_cstr(&b));
-                else report(w, sev, LV_VALUE, "not allowed%s", ct_buf_cstr(&b));
-                ct_buf_free(&b);
+                if (want) report(w, sev, LV_TYPE, "missing, required%s", ct_sb_cstr(&b));
+                else report(w, sev, LV_VALUE, "not allowed%s", ct_sb_cstr(&b));
+                ct_sb_free(&b);
             }
             ct_path_pop(&w->path);
             break;
@@ -759,12 +759,12 @@ static void run_rules(walker *w, ct_value *obj, const ct_rule *rules)
             if (r->message) report(w, sev, LV_TYPE, "%s", r->message);
             else if (w->trial) report(w, sev, LV_TYPE, "%s", "");
             else {
-                ct_buf b;
-                ct_buf_init(&b);
+                ct_sb b;
+                ct_sb_init(&b);
                 for (const char *const *n = r->names; n && *n; n++)
-                    ct_buf_printf(&b, "%s\"%s\"", n == r->names ? "" : ", ", *n);
-                report(w, sev, LV_TYPE, "expected at least one of %s", ct_buf_cstr(&b));
-                ct_buf_free(&b);
+                    ct_sb_printf(&b, "%s\"%s\"", n == r->names ? "" : ", ", *n);
+                report(w, sev, LV_TYPE, "expected at least one of %s", ct_sb_cstr(&b));
+                ct_sb_free(&b);
             }
             break;
         }
@@ -872,14 +872,14 @@ static const ct_schema *variant_named(const ct_schema *s, const char *name)
     return NULL;
 }
 
-static void put_variant_values(ct_buf *b, const ct_schema *s)
+static void put_variant_values(ct_sb *b, const ct_schema *s)
 {
     size_t n = 0;
     for (const ct_variant *x = s->variants; x && x->value; x++) n++;
-    if (n > 1) ct_buf_puts(b, "one of ");
+    if (n > 1) ct_sb_adds(b, "one of ");
     size_t i = 0;
     for (const ct_variant *x = s->variants; x && x->value; x++, i++)
-        ct_buf_printf(b, "%s\"%s\"", i ? ", " : "", x->value);
+        ct_sb_printf(b, "%s\"%s\"", i ? ", " : "", x->value);
 }
 
 /* Picks the variant of `s` for object v; NULL (after reporting) when none. */
@@ -892,12 +892,12 @@ static const ct_schema *pick_variant(walker *w, ct_value *v, const ct_schema *s)
         if (d) return d;
         if (w->trial) report(w, ERR, LV_TYPE, "%s", "");
         else {
-            ct_buf b;
-            ct_buf_init(&b);
+            ct_sb b;
+            ct_sb_init(&b);
             for (const ct_variant *x = s->variants; x && x->value; x++)
-                ct_buf_printf(&b, "%s\"%s\"", x == s->variants ? "" : ", ", x->value);
-            report(w, ERR, LV_TYPE, "expected at least one of %s", ct_buf_cstr(&b));
-            ct_buf_free(&b);
+                ct_sb_printf(&b, "%s\"%s\"", x == s->variants ? "" : ", ", x->value);
+            report(w, ERR, LV_TYPE, "expected at least one of %s", ct_sb_cstr(&b));
+            ct_sb_free(&b);
         }
         return NULL;
     }
@@ -910,11 +910,11 @@ static const ct_schema *pick_variant(walker *w, ct_value *v, const ct_schema *s)
         ct_path_push_key(&w->path, disc, strlen(disc));
         if (w->trial) report(w, ERR, LV_TYPE, "%s", "");
         else {
-            ct_buf b;
-            ct_buf_init(&b);
+            ct_sb b;
+            ct_sb_init(&b);
             put_variant_values(&b, s);
-            report(w, ERR, LV_TYPE, "missing required member (%s)", ct_buf_cstr(&b));
-            ct_buf_free(&b);
+            report(w, ERR, LV_TYPE, "missing required member (%s)", ct_sb_cstr(&b));
+            ct_sb_free(&b);
         }
         ct_path_pop(&w->path);
         return NULL;
@@ -927,8 +927,8 @@ static const ct_schema *pick_variant(walker *w, ct_value *v, const ct_schema *s)
     ct_path_push_key(&w->path, disc, strlen(disc));
     if (w->trial) report(w, ERR, d->type == CT_V_STR ? LV_SHAPE : LV_TYPE, "%s", "");
     else {
-        ct_buf b;
-        ct_buf_init(&b);
+        ct_sb b;
+        ct_sb_init(&b);
         put_variant_values(&b, s);
         char got[96], sfx[96];
         ct_value_describe(d, got, sizeof got);
@@ -939,8 +939,8 @@ static const ct_schema *pick_variant(walker *w, ct_value *v, const ct_schema *s)
             for (const ct_variant *x = s->variants; x && x->value; x++) suggest_try(&sg, x->value);
             if (sg.best) snprintf(sfx, sizeof sfx, " (did you mean \"%s\"?)", sg.best);
         }
-        report(w, ERR, d->type == CT_V_STR ? LV_SHAPE : LV_TYPE, "expected %s, got %s%s", ct_buf_cstr(&b), got, sfx);
-        ct_buf_free(&b);
+        report(w, ERR, d->type == CT_V_STR ? LV_SHAPE : LV_TYPE, "expected %s, got %s%s", ct_sb_cstr(&b), got, sfx);
+        ct_sb_free(&b);
     }
     ct_path_pop(&w->path);
     return NULL;
@@ -1080,7 +1080,7 @@ void ct_walk(ct_value *root, const ct_schema *s, const ct_vopts *o, ct_problems 
     memset(&w, 0, sizeof w);
     w.out = out;
     ct_path_init(&w.path);
-    ct_buf_init(&w.msg);
+    ct_sb_init(&w.msg);
     w.now = o && o->now ? o->now : (long long)time(NULL);
     w.without = o ? o->without : NULL;
     w.without_len = w.without ? strlen(w.without) : 0;
@@ -1088,7 +1088,7 @@ void ct_walk(ct_value *root, const ct_schema *s, const ct_vopts *o, ct_problems 
     w.score = -1;
     walk(&w, root, s);
     ct_path_free(&w.path);
-    ct_buf_free(&w.msg);
+    ct_sb_free(&w.msg);
 }
 
 /* ---- CHECK context --------------------------------------------------------------- */

@@ -24,7 +24,7 @@
 typedef struct lctx {
     ct_arena *arena;
     ct_problems *problems; /* held here so an error while building results cannot leak it */
-    ct_buf out;
+    ct_sb out;
     ct_member *scratch; /* stack of members of the objects being converted */
     size_t nscratch, capscratch;
     int busy;
@@ -43,7 +43,7 @@ static int ctx_gc(lua_State *L)
     c->problems = NULL;
     ct_arena_free(c->arena);
     c->arena = NULL;
-    ct_buf_free(&c->out);
+    ct_sb_free(&c->out);
     free(c->scratch);
     c->scratch = NULL;
     return 0;
@@ -53,7 +53,7 @@ static lctx *ctx_new(lua_State *L)
 {
     lctx *c = lua_newuserdata(L, sizeof *c);
     memset(c, 0, sizeof *c);
-    ct_buf_init(&c->out);
+    ct_sb_init(&c->out);
     luaL_setmetatable(L, CTX_MT);
     c->arena = ct_arena_new();
     if (!c->arena) luaL_error(L, "out of memory");
@@ -74,7 +74,7 @@ static lctx *ctx_acquire(lua_State *L)
     ctx_release(c);
     ct_arena_reset(c->arena);
     c->nscratch = 0;
-    c->out.n = 0;
+    c->out.len = 0;
     c->busy = 1;
     return c;
 }
@@ -98,14 +98,14 @@ typedef struct conv {
 
 __attribute__((format(printf, 2, 3))) static void cerr(conv *c, const char *fmt, ...)
 {
-    ct_buf msg;
-    ct_buf_init(&msg);
+    ct_sb msg;
+    ct_sb_init(&msg);
     va_list ap;
     va_start(ap, fmt);
-    ct_buf_vprintf(&msg, fmt, ap);
+    ct_sb_vprintf(&msg, fmt, ap);
     va_end(ap);
-    ct_problems_add_path(c->p, CT_SEVERITY_ERROR, &c->path, msg.s ? msg.s : "", msg.n);
-    ct_buf_free(&msg);
+    ct_problems_add_path(c->p, CT_SEVERITY_ERROR, &c->path, msg.p ? msg.p : "", msg.len);
+    ct_sb_free(&msg);
 }
 
 static ct_value *new_value(conv *c, ct_vtype t)
@@ -174,12 +174,12 @@ static ct_value *conv_table(conv *c, int idx)
         if (c->open[i] == self) {
             ct_path cut = c->path;
             cut.n = (size_t)i;
-            ct_buf where;
-            ct_buf_init(&where);
+            ct_sb where;
+            ct_sb_init(&where);
             ct_path_render(&cut, &where);
             cerr(c, "this table contains itself (a cycle back to \"%s\"): JSON cannot express it",
-                 ct_buf_cstr(&where));
-            ct_buf_free(&where);
+                 ct_sb_cstr(&where));
+            ct_sb_free(&where);
             return new_value(c, CT_V_BAD);
         }
     }
@@ -580,10 +580,10 @@ static int l_encode(lua_State *L)
     ct_value *v = run(L, &ctx, &o);
     ct_problems *p = ctx->problems;
     if (ct_problems_errors(p) == 0) {
-        ctx->out.n = 0;
+        ctx->out.len = 0;
         if (ct_encode(v, o.without, &ctx->out) == 0) {
-            lua_pushlstring(L, ctx->out.s ? ctx->out.s : "", ctx->out.n);
-            if (ctx->out.cap > (1u << 20)) ct_buf_free(&ctx->out); /* do not hoard a huge buffer */
+            lua_pushlstring(L, ctx->out.p ? ctx->out.p : "", ctx->out.len);
+            if (ctx->out.cap > (1u << 20)) ct_sb_free(&ctx->out); /* do not hoard a huge buffer */
             ctx_release(ctx);
             ctx->busy = 0;
             return 1;

@@ -221,14 +221,14 @@ static result run(const char *json, const char *without)
     if (v) {
         ct_walk(v, &root, &o, r.p);
         if (ct_problems_errors(r.p) == 0) {
-            ct_buf b;
-            ct_buf_init(&b);
+            ct_sb b;
+            ct_sb_init(&b);
             if (ct_encode(v, without, &b) == 0) {
-                ct_buf_cstr(&b);
-                r.json = b.s;
-                r.len = b.n;
+                ct_sb_cstr(&b);
+                r.json = b.p;
+                r.len = b.len;
             } else {
-                ct_buf_free(&b);
+                ct_sb_free(&b);
             }
         }
     }
@@ -401,15 +401,15 @@ int main(void)
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"wdays\":[2,9,2]}",
            "W /wdays/2|wdays[2]: duplicate item (same as item 0)", "E /wdays/1|wdays[1]: expected an integer from 1 to 7");
     {
-        ct_buf b;
-        ct_buf_init(&b);
-        ct_buf_puts(&b, "{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"tags\":[");
-        for (int i = 0; i < 40; i++) ct_buf_printf(&b, "%s\"t%d\"", i ? "," : "", i == 35 || i == 39 ? 3 : i);
-        ct_buf_puts(&b, "]}");
-        expect(ct_buf_cstr(&b), (const char *const[]){ "E /tags/35|duplicate item (same as item 3)",
+        ct_sb b;
+        ct_sb_init(&b);
+        ct_sb_adds(&b, "{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"tags\":[");
+        for (int i = 0; i < 40; i++) ct_sb_printf(&b, "%s\"t%d\"", i ? "," : "", i == 35 || i == 39 ? 3 : i);
+        ct_sb_adds(&b, "]}");
+        expect(ct_sb_cstr(&b), (const char *const[]){ "E /tags/35|duplicate item (same as item 3)",
                                                       "E /tags/39|duplicate item (same as item 3)", NULL },
                "unique 40", __LINE__);
-        ct_buf_free(&b);
+        ct_sb_free(&b);
     }
 
     /* ONEOF of objects: both profile field shapes; legacy note; best alternative reported */
@@ -529,16 +529,16 @@ int main(void)
         ct_problems *p = ct_problems_new(0);
         ct_vopts o = { .now = NOW };
         ct_walk(obj, &root, &o, p);
-        ct_buf b;
-        ct_buf_init(&b);
+        ct_sb b;
+        ct_sb_init(&b);
         ct_encode(obj, NULL, &b);
         const char *want = "{\"content\":{},\"list\":[],\"name\":\"a\",\"obj\":{},\"to\":{}}";
         checks++;
-        if (strcmp(ct_buf_cstr(&b), want) != 0 || ct_problems_errors(p) != 3) {
+        if (strcmp(ct_sb_cstr(&b), want) != 0 || ct_problems_errors(p) != 3) {
             failures++;
-            fprintf(stderr, "FAIL empty tables: %s (%zu errors)\n", ct_buf_cstr(&b), ct_problems_errors(p));
+            fprintf(stderr, "FAIL empty tables: %s (%zu errors)\n", ct_sb_cstr(&b), ct_problems_errors(p));
         }
-        ct_buf_free(&b);
+        ct_sb_free(&b);
         ct_problems_free(p);
         ct_arena_free(a);
     }
@@ -568,12 +568,12 @@ int main(void)
 
     /* max problems: kept list is capped, counts are not */
     {
-        ct_buf b;
-        ct_buf_init(&b);
-        ct_buf_puts(&b, "{\"to\":{\"Identity\":[");
-        for (int i = 0; i < 1500; i++) ct_buf_puts(&b, i ? ",\"\"" : "\"\"");
-        ct_buf_puts(&b, "]},\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"}}");
-        result r = run(ct_buf_cstr(&b), NULL);
+        ct_sb b;
+        ct_sb_init(&b);
+        ct_sb_adds(&b, "{\"to\":{\"Identity\":[");
+        for (int i = 0; i < 1500; i++) ct_sb_adds(&b, i ? ",\"\"" : "\"\"");
+        ct_sb_adds(&b, "]},\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"}}");
+        result r = run(ct_sb_cstr(&b), NULL);
         checks++;
         if (ct_problems_errors(r.p) != 1500 || ct_problems_count(r.p) != 1001 ||
             !strstr(ct_problems_get(r.p, 1000)->message, "500 more problems not shown")) {
@@ -581,7 +581,7 @@ int main(void)
             fprintf(stderr, "FAIL max problems: %zu errors, %zu kept\n", ct_problems_errors(r.p), ct_problems_count(r.p));
         }
         ct_problems_free(r.p);
-        ct_buf_free(&b);
+        ct_sb_free(&b);
     }
 
     /* public API: unknown endpoint */
