@@ -186,7 +186,7 @@ static void describe_schema(ct_sb *b, const ct_schema *s)
             describe_schema(&one, s->alts[i]);
             const char *text = ct_sb_cstr(&one);
             int seen = 0;
-            if (n) {
+            if (n && !b->oom) { /* out of memory, cstr is "": no offset into it */
                 const char *all = ct_sb_cstr(b) + start;
                 size_t tl = strlen(text);
                 for (const char *q = strstr(all, text); q && !seen; q = strstr(q + 1, text))
