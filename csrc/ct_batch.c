@@ -4,6 +4,7 @@
  * so a source of any length is never held in memory. */
 #include "ct_engine_int.h"
 #include "ct_sb.h"
+#include "ct_utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@ const char *ct_identity_problem(const char *s, size_t len)
 {
     if (!s) return "identity must be a string";
     if (len == 0) return "identity must be a non-empty string";
-    if (!ct_sb_utf8_valid(s, len)) return "identity must be valid UTF-8";
+    if (!ct_utf8_valid(s, len, NULL)) return "identity must be valid UTF-8";
     return NULL;
 }
 
@@ -38,7 +39,7 @@ static void bad_identity(ct_job *j, int type, const char *s, size_t len, const c
     ct_sb_adds(&b, ":[");
     if (!s) s = "", len = 0;
     /* invalid UTF-8 cannot go into JSON text: report it escaped per byte */
-    if (ct_sb_utf8_valid(s, len)) {
+    if (ct_utf8_valid(s, len, NULL)) {
         ct_sb_add_json_string(&b, s, len);
     } else {
         ct_sb_addc(&b, '"');

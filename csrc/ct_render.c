@@ -1,4 +1,5 @@
 #include "ct_render.h"
+#include "ct_utf8.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -97,7 +98,7 @@ static int with_outer(ct_sb *out, int inner, int outer, const char *s, size_t n)
 
 int ct_render_text(ct_sb *out, int inner, int outer, const char *s, size_t n)
 {
-    if (!ct_sb_utf8_valid(s, n)) return CT_RENDER_BAD_UTF8;
+    if (!ct_utf8_valid(s, n, NULL)) return CT_RENDER_BAD_UTF8;
     return with_outer(out, inner, outer, s, n);
 }
 

@@ -43,7 +43,5 @@ void ct_sb_add_json_string(ct_sb *b, const char *s, size_t n);
 /* Hands the bytes over (NUL-terminated) and resets b; NULL when out of memory. */
 char *ct_sb_take(ct_sb *b, size_t *len);
 
-/* 1 when s[0..n) is valid UTF-8 (no overlongs, no surrogates). */
-int ct_sb_utf8_valid(const char *s, size_t n);
 
 #endif

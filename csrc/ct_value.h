@@ -68,9 +68,6 @@ int ct_str_eq(const ct_value *v, const char *s); /* string equal to s */
  * returns the index of the first duplicate key + 1, 0 when keys are unique. */
 size_t ct_obj_sort(ct_value *obj);
 
-/* Strict UTF-8 (no overlongs, no surrogates, <= U+10FFFF). Returns 1 when
- * valid; otherwise 0 and *bad = offset of the first invalid byte. */
-int ct_utf8_valid(const char *s, size_t n, size_t *bad);
-size_t ct_utf8_chars(const char *s, size_t n); /* code points of valid UTF-8 */
+#include "ct_utf8.h" /* ct_utf8_valid, ct_utf8_chars: strings are checked with these */
 
 #endif

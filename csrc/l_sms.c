@@ -8,6 +8,7 @@
  * problem. */
 #include "l_core.h"
 #include "ct_render.h"
+#include "ct_utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -98,7 +99,7 @@ static int recipient_ok(lua_State *L, int r, int gfields, int gcustom)
     const char *s;
     if (t == LUA_TSTRING) {
         s = lua_tolstring(L, r, &n);
-        return n > 0 && ct_sb_utf8_valid(s, n);
+        return n > 0 && ct_utf8_valid(s, n, NULL);
     }
     if (t == LUA_TNUMBER) return 1;
     if (t != LUA_TTABLE) return 0;
@@ -111,7 +112,7 @@ static int recipient_ok(lua_State *L, int r, int gfields, int gcustom)
             const char *k = lua_tostring(L, -2);
             if (lua_type(L, -1) == LUA_TSTRING && (strcmp(k, "to") == 0 || strcmp(k, "body") == 0)) {
                 s = lua_tolstring(L, -1, &n);
-                if (!ct_sb_utf8_valid(s, n) || (n == 0 && k[0] == 't')) ok = 0;
+                if (!ct_utf8_valid(s, n, NULL) || (n == 0 && k[0] == 't')) ok = 0;
             }
             if (strcmp(k, "to") == 0) has_to = 1;
         }

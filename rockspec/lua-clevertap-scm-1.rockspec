@@ -46,6 +46,7 @@ build = {
         "csrc/ct_schema_send.c",
         "csrc/ct_schema_targets.c",
         "csrc/ct_schemas.c",
+        "csrc/ct_utf8.c",
         "csrc/ct_validate.c",
         "csrc/ct_value.c",
         "csrc/ct_walk.c",
