@@ -16,7 +16,7 @@ bin="$run/validate_fuzz"
 
 # the validation engine and the schema tables, nothing else (no Lua, no curl)
 src=""
-for f in csrc/ct_value.c csrc/ct_problems.c csrc/ct_format.c csrc/ct_walk.c csrc/ct_json.c \
+for f in csrc/ct_value.c csrc/ct_utf8.c csrc/ct_sb.c csrc/ct_problems.c csrc/ct_format.c csrc/ct_walk.c csrc/ct_json.c \
          csrc/ct_encode.c csrc/ct_validate.c csrc/ct_schemas.c csrc/ct_schema_*.c; do
   [ -f "$f" ] && src="$src $f"
 done
