@@ -39,6 +39,12 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "installing Debian packages:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Installing nginx must not start a system nginx on :80 (our servers run on
+# loopback ports of their own): tell invoke-rc.d not to start services.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 # An old or empty package list makes apt-get install fail; refresh once.
 apt-get update -qq >/dev/null
 # shellcheck disable=SC2086
