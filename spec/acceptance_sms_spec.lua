@@ -11,21 +11,7 @@ local sandbox = require "support.sandbox"
 local sms = clevertap.sms
 
 -- The reference's configuration example, pasted as it is (comments included).
-local REFERENCE_BATCH = [[{
-  "hid": "$$hid", //Global Key-Value pair
-  "tid": "$$TemplateID",
-  "cid": "$$CampaignID",
-  "type": "template",
-  "msgs": [
-    {
-      "seq": 1,
-      "to": "$$To",
-      "uid": "$$uid", //Message Body Key-Value pair
-      "variables": "$$TemplateVariables",
-      "enc": "utf8"
-    }
-  ]
-}]]
+local REFERENCE_BATCH = require "fixtures.sms_reference"
 
 local REFERENCE_SINGLE = [[{
   "hid": "$$hid",//Message Body Key-Value pair

@@ -3,21 +3,7 @@
 local sms = require "clevertap.sms"
 local cjson = require "cjson"
 
-local REFERENCE = [[{
-  "hid": "$$hid", //Global Key-Value pair
-  "tid": "$$TemplateID",
-  "cid": "$$CampaignID",
-  "type": "template",
-  "msgs": [
-    {
-      "seq": 1,
-      "to": "$$To",
-      "uid": "$$uid", //Message Body Key-Value pair
-      "variables": "$$TemplateVariables",
-      "enc": "utf8"
-    }
-  ]
-}]]
+local REFERENCE = require "fixtures.sms_reference"
 
 local function provider(def) return assert(sms.provider(def)) end
 
