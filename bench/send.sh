@@ -20,7 +20,7 @@ N=${1:-1000000}
 NB=${BASELINE_B_IDS:-100000}
 LUA=${BENCH_LUA:-lua5.4}
 [ -f "$BUILD/$LUA/clevertap/core.so" ] || make -s BUILD="$BUILD" all
-export LUA_PATH="$PWD/lua/?.lua;$PWD/lua/?/init.lua;;"
+export LUA_PATH="$PWD/lua/?.lua;$PWD/lua/?/init.lua;$PWD/bench/?.lua;;"
 export LUA_CPATH="$PWD/$BUILD/$LUA/?.so;;"
 work=$(mktemp -d "${TMPDIR:-/tmp}/ct-bench-send.XXXXXX")
 cleanup() {

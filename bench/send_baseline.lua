@@ -8,18 +8,9 @@ local cjson = require "cjson"
 
 local url, n = arg[1], tonumber(arg[2])
 
-local function status_kb(field)
-  for line in io.lines("/proc/self/status") do
-    local v = line:match("^" .. field .. ":%s*(%d+)")
-    if v then return tonumber(v) end
-  end
-  return 0
-end
-
-local ids = {}
-for i = 1, n do ids[i] = ("bench-user-%07d-0123456789abcdef"):format(i) end
-collectgarbage()
-local rss_ids = status_kb("VmRSS")
+local measure = require "measure"
+local status_kb = measure.status_kb
+local ids, rss_ids = measure.identities(n)
 
 local content = { title = "Benchmark", body = "Your watched item is 20% off" }
 local t0, c0 = socket.gettime(), os.clock()

@@ -6,18 +6,9 @@ local core = require "clevertap.core"
 
 local url, n, conc, rate = arg[1], tonumber(arg[2]), tonumber(arg[3]), arg[4] -- conc nil: default
 
-local function status_kb(field)
-  for line in io.lines("/proc/self/status") do
-    local v = line:match("^" .. field .. ":%s*(%d+)")
-    if v then return tonumber(v) end
-  end
-  return 0
-end
-
-local ids = {}
-for i = 1, n do ids[i] = ("bench-user-%07d-0123456789abcdef"):format(i) end
-collectgarbage()
-local rss_ids = status_kb("VmRSS")
+local measure = require "measure"
+local status_kb = measure.status_kb
+local ids, rss_ids = measure.identities(n)
 
 local send_rate = false -- "none": no client-side limit
 if rate == "default" then send_rate = nil elseif rate ~= "none" then send_rate = tonumber(rate) end
