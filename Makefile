@@ -8,7 +8,7 @@ OPT     ?= -O2 -g
 SAN     ?=
 CSTD     = -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
-CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(SAN) -fPIC -fvisibility=hidden $(CFLAGS)
+CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(SAN) -fPIC -fvisibility=hidden $(INCS) $(CFLAGS)
 DEPS_CFLAGS := $(shell pkg-config --cflags libcurl jansson 2>/dev/null)
 DEPS_LIBS   := $(shell pkg-config --libs libcurl jansson 2>/dev/null || echo -lcurl -ljansson) -lm
 
@@ -16,9 +16,13 @@ LUA54_CFLAGS := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/in
 # lua-compat53 ships its shim under lua5.1; LuaJIT's own headers must win.
 JIT_CFLAGS   := $(shell pkg-config --cflags luajit 2>/dev/null || echo -I/usr/include/luajit-2.1) -I/usr/include/lua5.1
 
-CORE_SRC := $(sort $(filter-out csrc/l_%.c,$(wildcard csrc/*.c)))
-LUA_SRC  := $(sort $(wildcard csrc/l_*.c))
-HDRS     := $(wildcard csrc/*.h)
+# One folder per layer (see DEVELOPERS.md); csrc/lua is the Lua binding, the
+# rest is the Lua-free core that also makes libclevertap.a.
+CORE_DIRS := util validate schema engine transport client sms
+CORE_SRC := $(sort $(foreach d,$(CORE_DIRS),$(wildcard csrc/$(d)/*.c)))
+LUA_SRC  := $(sort $(wildcard csrc/lua/*.c))
+HDRS     := $(wildcard include/clevertap/*.h csrc/*/*.h)
+INCS     := -Iinclude/clevertap $(foreach d,$(CORE_DIRS) lua,-Icsrc/$(d))
 
 CORE_OBJ  := $(patsubst csrc/%.c,$(BUILD)/obj/core/%.o,$(CORE_SRC))
 L54_OBJ   := $(patsubst csrc/%.c,$(BUILD)/obj/lua5.4/%.o,$(LUA_SRC))

@@ -16,13 +16,13 @@ bin="$run/validate_fuzz"
 
 # the validation engine and the schema tables, nothing else (no Lua, no curl)
 src=""
-for f in csrc/ct_value.c csrc/ct_utf8.c csrc/ct_sb.c csrc/ct_problems.c csrc/ct_format.c csrc/ct_walk.c csrc/ct_json.c \
-         csrc/ct_encode.c csrc/ct_validate.c csrc/ct_schemas.c csrc/ct_schema_*.c; do
+for f in csrc/util/*.c csrc/validate/*.c csrc/schema/*.c; do
   [ -f "$f" ] && src="$src $f"
 done
 # shellcheck disable=SC2086
 "$CLANG" -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer \
-  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icsrc \
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+  -Iinclude/clevertap -Icsrc/util -Icsrc/validate -Icsrc/schema \
   $(pkg-config --cflags jansson 2>/dev/null) fuzz/validate_fuzz.c $src -ljansson -lm -o "$bin"
 
 # seeds: every documented example, prefixed with its endpoint's byte
@@ -47,7 +47,7 @@ dict="$run/validate.dict"
              '"-9223372036854775809"' '"20240229"' '"20230229 10:00"' '"25:00"' '"202207200000"'; do
     printf '%s\n' "$tok"
   done
-  cat csrc/ct_schema_*.c csrc/ct_schemas.c 2>/dev/null | grep -o '"[A-Za-z0-9_./:|!# -]\{1,40\}"' | sort -u |
+  cat csrc/schema/*.c 2>/dev/null | grep -o '"[A-Za-z0-9_./:|!# -]\{1,40\}"' | sort -u |
     sed 's/^"\(.*\)"$/"\\"\1\\""/'
 } >"$dict"
 

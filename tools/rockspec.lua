@@ -1,4 +1,4 @@
--- Writes rockspec/lua-clevertap-scm-1.rockspec from the tree: every csrc/*.c
+-- Writes rockspec/lua-clevertap-scm-1.rockspec from the tree: every csrc/*/*.c
 -- goes into clevertap.core, every lua/**/*.lua becomes a module. Run it after
 -- adding a file; spec/rockspec_spec.lua fails while the committed copy is stale.
 --   lua5.4 tools/rockspec.lua [--check]
@@ -11,13 +11,17 @@ local function list(cmd)
   return out
 end
 
-local sources = list("ls csrc/*.c")
+local sources = list("ls csrc/*/*.c")
+local incdirs = list("ls -d include/clevertap csrc/*/")
 local modules = {}
 for _, path in ipairs(list("find lua -name '*.lua'")) do
   local name = path:gsub("^lua/", ""):gsub("%.lua$", ""):gsub("/init$", ""):gsub("/", ".")
   modules[#modules + 1] = string.format('    [%q] = %q,', name, path)
 end
 table.sort(modules)
+local inc_quoted = {}
+for _, d in ipairs(incdirs) do inc_quoted[#inc_quoted + 1] = string.format("%q", (d:gsub("/$", ""))) end
+local inc_list = table.concat(inc_quoted, ", ")
 local src_lines = {}
 for _, s in ipairs(sources) do src_lines[#src_lines + 1] = string.format("        %q,", s) end
 
@@ -58,7 +62,7 @@ build = {
       },
       defines = { "_POSIX_C_SOURCE=200809L", "_DEFAULT_SOURCE" },
       -- lua5.1 holds Debian's lua-compat53 shim, used by the LuaJIT build only.
-      incdirs = { "csrc", "$(JANSSON_INCDIR)", "/usr/include/lua5.1" },
+      incdirs = { %s, "$(JANSSON_INCDIR)", "/usr/include/lua5.1" },
       libdirs = { "$(CURL_LIBDIR)" },
       libraries = { "curl", "jansson", "m" },
     },
@@ -68,7 +72,7 @@ build = {
     bin = { clevertap = "bin/clevertap" },
   },
 }
-]]):format(table.concat(src_lines, "\n"), table.concat(modules, "\n"))
+]]):format(table.concat(src_lines, "\n"), inc_list, table.concat(modules, "\n"))
 
 local path = "rockspec/lua-clevertap-scm-1.rockspec"
 if arg[1] == "--check" then

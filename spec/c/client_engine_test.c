@@ -1,4 +1,4 @@
-/* Unit test of the request engine (csrc/ct_engine.c) with a fake clock and
+/* Unit test of the request engine (csrc/engine/ct_engine.c) with a fake clock and
  * no network: batching, lanes (in-flight caps, rates), retries (backoff
  * bounds, Retry-After, attempts, total time), unknown outcomes, the report's
  * accounting, and the CleverTap classification. */

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Unit test of the request engine (csrc/ct_engine.c, ct_classify.c) with a
+# Unit test of the request engine (csrc/engine/) with a
 # fake clock: spec/c/client_engine_test.c, linked with $BUILD/libclevertap.a.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -9,7 +9,7 @@ CC=${CC:-cc}
 out=$(mktemp -d "${TMPDIR:-/tmp}/engine_test.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 # shellcheck disable=SC2046
-$CC -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -g ${SAN:-} -Icsrc \
+$CC -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -g ${SAN:-} -Iinclude/clevertap -Icsrc/util -Icsrc/engine \
   $(pkg-config --cflags jansson 2>/dev/null) \
   spec/c/client_engine_test.c "$BUILD/libclevertap.a" -ljansson -lcurl -lm -o "$out/engine_test"
 "$out/engine_test"

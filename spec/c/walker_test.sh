@@ -1,5 +1,5 @@
 #!/bin/sh
-# Unit test of the validation engine (csrc/ct_walk.c and friends) against a
+# Unit test of the validation engine (csrc/validate/ and csrc/schema/) against a
 # private schema: spec/c/walker_test.c, linked with $BUILD/libclevertap.a.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -10,6 +10,6 @@ out=$(mktemp -d "${TMPDIR:-/tmp}/walker_test.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 # shellcheck disable=SC2046
 $CC -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Wno-unused-parameter -g ${SAN:-} \
-  -Icsrc $(pkg-config --cflags jansson 2>/dev/null) \
+  -Iinclude/clevertap -Icsrc/util -Icsrc/validate -Icsrc/schema $(pkg-config --cflags jansson 2>/dev/null) \
   spec/c/walker_test.c "$BUILD/libclevertap.a" -ljansson -lcurl -lm -o "$out/walker_test"
 "$out/walker_test"

@@ -1,4 +1,4 @@
---- The C fast path of render (csrc/l_sms.c): renders the batch records of
+--- The C fast path of render (csrc/lua/l_sms.c): renders the batch records of
 -- a request in one call. It covers strings, numbers and booleans; anything
 -- else (and any problem) makes it decline, and the Lua path renders that
 -- request. Registered in clevertap.core.

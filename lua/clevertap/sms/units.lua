@@ -52,7 +52,7 @@ M.enc = {
   end,
 }
 
--- Encoder ids shared with the C renderer (csrc/ct_render.h).
+-- Encoder ids shared with the C renderer (csrc/sms/ct_render.h).
 M.KIND = { none = 0, json_str = 1, url = 2, form = 3, header = 4, json_value = 5 }
 local kind_of = {}
 for name, f in pairs(M.enc) do kind_of[f] = M.KIND[name] end
