@@ -87,6 +87,7 @@ build = {
     ["clevertap.client"] = "lua/clevertap/client.lua",
     ["clevertap.error"] = "lua/clevertap/error.lua",
     ["clevertap.http"] = "lua/clevertap/http.lua",
+    ["clevertap.options"] = "lua/clevertap/options.lua",
     ["clevertap.runner"] = "lua/clevertap/runner.lua",
     ["clevertap.sms"] = "lua/clevertap/sms.lua",
     ["clevertap.sms.answer"] = "lua/clevertap/sms/answer.lua",

@@ -4,6 +4,7 @@
 -- Providers often answer 200 for failures, so a `classify` function decides.
 local core = require "clevertap.core"
 local errors = require "clevertap.error"
+local options = require "clevertap.options"
 local ftransport = require "clevertap.transport.function"
 local shared = require "clevertap.runner"
 
@@ -20,14 +21,9 @@ local OPTIONS = {
 local RETRY_OPTIONS = { attempts = true, base_delay = true, max_delay = true, max_total = true }
 local RUN_OPTIONS = { classify = "function", on_progress = "function", on_done = "function", idempotent = "boolean" }
 
+-- Raises at the caller of the function calling it (error level 3).
 local function check_options(opts, known, where)
-  for k, v in pairs(opts) do
-    local want = known[k]
-    if not want then error(where .. ": unknown option '" .. tostring(k) .. "'", 3) end
-    if want ~= true and not ("|" .. want .. "|"):find("|" .. type(v) .. "|", 1, true) then
-      error(where .. ": option '" .. k .. "' must be a " .. want:gsub("|", " or ") .. ", got " .. type(v), 3)
-    end
-  end
+  options.check(opts, known, where, 3)
 end
 
 local function ms(s) return s and math.max(1, math.floor(s * 1000 + 0.5)) or nil end

@@ -4,7 +4,7 @@
 -- raises through fail.raise on bad input.
 local civil = require "clevertap.when.civil"
 local fail = require "clevertap.when.fail"
-local suggest = require "clevertap.suggest"
+local options = require "clevertap.options"
 
 local input = {}
 local raise, show = fail.raise, fail.show
@@ -227,12 +227,7 @@ function input.options(t, names, what)
     else
       local canon = type(k) == "string" and names[k]
       if not canon then
-        local best = suggest.closest(k, names, 3)
-        local keys = {}
-        for cand in pairs(names) do keys[#keys + 1] = cand end
-        table.sort(keys)
-        raise("%sunknown option %s (%s)", what == "" and "" or what .. ": ", show(k),
-          best and string.format("did you mean %q?", best) or "known: " .. table.concat(keys, ", "))
+        raise("%s", options.unknown(k, names, what))
       end
       if given[canon] then
         raise("%s%s and %s are the same option; give one", what == "" and "" or what .. ": ", given[canon], k)

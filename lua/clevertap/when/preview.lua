@@ -8,6 +8,7 @@ local build = require "clevertap.when.build"
 local civil = require "clevertap.when.civil"
 local dnd = require "clevertap.when.dnd"
 local fail = require "clevertap.when.fail"
+local options = require "clevertap.options"
 local input = require "clevertap.when.input"
 local slots = require "clevertap.when.slots"
 local tz = require "clevertap.when.tz"
@@ -25,9 +26,7 @@ function preview.misuse(w, opts)
   if opts == nil then return nil end
   if type(opts) ~= "table" then return "opts: expected a table, got " .. type(opts) end
   for k in pairs(opts) do
-    if not known[k] then
-      return string.format("opts: unknown option %s (known: count, now, timezone, user_timezone)", fail.show(k))
-    end
+    if not known[k] then return options.unknown(k, known, "opts") end
   end
   -- Years 1000-9999: the range "YYYYMMDD" can write.
   if opts.now ~= nil and (type(opts.now) ~= "number" or not (opts.now >= -30610224000 and opts.now < 253402300800)) then
