@@ -5,6 +5,7 @@
 local clevertap = require "clevertap"
 local when = clevertap.when
 local cjson = require "cjson"
+local errors = require "clevertap.error"
 
 -- Epoch seconds of a UTC wall time, without the process time zone.
 local function utc(y, m, d, hh, mm)
@@ -262,15 +263,15 @@ describe("acceptance: when.preview", function()
   it("returns nil, err for an unknown zone, an invalid when, a first time already past", function()
     local occ, err = when.preview("now", { now = NOW, timezone = "Mars/Olympus_Mons" })
     assert.is_nil(occ)
-    assert.is_string(err)
+    assert.is_true(errors.is(err) and err.kind == "validation")
     occ, err = when.preview({ type = "later" }, { now = NOW })
     assert.is_nil(occ)
-    assert.is_string(err)
+    assert.is_true(errors.is(err) and err.kind == "validation")
     occ, err = when.preview("soon", { now = NOW })
     assert.is_nil(occ)
-    assert.is_string(err)
+    assert.is_true(errors.is(err) and err.kind == "validation")
     occ, err = when.preview("20220420 13:00", { now = NOW })
     assert.is_nil(occ)
-    assert.is_string(err)
+    assert.is_true(errors.is(err) and err.kind == "validation")
   end)
 end)

@@ -19,8 +19,11 @@ end
 local function failure(w, opts)
   local occ, err = when.preview(w, opts)
   assert.is_nil(occ)
-  assert.is_string(err)
-  return err
+  -- the library's one error value, as every module returns
+  assert.is_true(require("clevertap.error").is(err))
+  assert.equal("validation", err.kind)
+  assert.equal(err.message, err.errors[1].message)
+  return err.message
 end
 
 local function codes(e)

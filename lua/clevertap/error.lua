@@ -6,11 +6,21 @@ local M = {}
 local Error = {}
 Error.__index = Error
 
+-- "(HTTP 400)" and "[code 400]" are added only when the message does not
+-- already say them, so a line states each fact once.
+local function says(msg, pattern) return msg:find(pattern) ~= nil end
+
 function Error.__tostring(e)
   -- one line, whatever a server put in its message
-  local parts = { "clevertap ", tostring(e.kind), " error: ", (tostring(e.message):gsub("[\r\n]+", " ")) }
-  if e.status then parts[#parts + 1] = " (HTTP " .. tostring(e.status) .. ")" end
-  if e.code then parts[#parts + 1] = " [code " .. tostring(e.code) .. "]" end
+  local msg = (tostring(e.message):gsub("[\r\n]+", " "))
+  local parts = { "clevertap ", tostring(e.kind), " error: ", msg }
+  if e.status and not says(msg, "HTTP " .. tostring(e.status) .. "%f[%D]") then
+    parts[#parts + 1] = " (HTTP " .. tostring(e.status) .. ")"
+  end
+  if e.code and not says(msg, "[Ee]rror " .. tostring(e.code) .. ":")
+    and not says(msg, "code " .. tostring(e.code) .. "%f[%D]") then
+    parts[#parts + 1] = " [code " .. tostring(e.code) .. "]"
+  end
   return table.concat(parts)
 end
 
@@ -32,28 +42,52 @@ function M.is(v)
   return getmetatable(v) == Error
 end
 
+-- The one printing of a problem list, the same as clevertap.validate's
+-- lists print: one line per problem, its severity then its message (which
+-- names the field; the exact pointer stays in .pointer).
 local Problems = {
   __tostring = function(list)
     local lines = {}
     for i, p in ipairs(list) do
-      lines[i] = tostring(p.message) .. " (at " .. (p.pointer == "" and "/" or p.pointer) .. ")"
+      lines[i] = (p.severity == "warning" and "warning " or "error   ") .. tostring(p.message)
     end
     return table.concat(lines, "\n")
   end,
 }
 
---- A validation error carrying `errors`, the problem list of
--- clevertap.validate (pointer, message, severity).
+--- Makes `list` a problem list ({ pointer =, message =, severity = } each,
+-- severity "error" unless given) printable with tostring(). Lists that
+-- already print (clevertap.validate's own) are left as they are.
+function M.problems(list)
+  for _, p in ipairs(list) do p.severity = p.severity or "error" end
+  if getmetatable(list) == nil then setmetatable(list, Problems) end
+  return list
+end
+
+--- A validation error carrying `errors`, a problem list (pointer, message,
+-- severity). Its message is `what` (default "invalid payload") and the
+-- first ERROR, never a
+-- warning: a warning does not make a payload invalid.
 function M.validation(errors, what)
-  if getmetatable(errors) == nil then setmetatable(errors, Problems) end
-  local first = errors[1]
-  local msg = (what and (what .. ": ") or "") .. "invalid payload"
+  M.problems(errors)
+  local first, n = nil, 0
+  for _, p in ipairs(errors) do
+    if p.severity ~= "warning" then
+      n = n + 1
+      first = first or p
+    end
+  end
+  local msg = what or "invalid payload"
   if first then
-    -- clevertap.validate's messages begin with the field's path.
     msg = msg .. ": " .. tostring(first.message)
-    if #errors > 1 then msg = msg .. " (and " .. (#errors - 1) .. " more)" end
+    if n > 1 then msg = msg .. " (and " .. (n - 1) .. " more)" end
   end
   return M.new { kind = "validation", message = msg, errors = errors, retryable = false }
+end
+
+--- A validation error for one problem at `pointer` ("" for the whole value).
+function M.problem(pointer, message, what)
+  return M.validation({ { pointer = pointer, message = message, severity = "error" } }, what)
 end
 
 --- Wraps an error table coming from the C core (plain table) in place.

@@ -31,12 +31,17 @@ when.dnd = fail.public("dnd", function(t) return build.dnd(t) end)
 -- the builders' exact form; raises like the builders.
 when.normalize = fail.public("normalize", build.normalize)
 
---- The send instants a schedule produces: occurrences, or nil, err.
+--- The send instants a schedule produces: occurrences, or nil, err (a
+-- clevertap.error of kind "validation", like every module's).
 function when.preview(w, opts)
   local preview = require "clevertap.when.preview"
   local misuse = preview.misuse(w, opts)
   if misuse then error("clevertap.when.preview: " .. misuse, 2) end
-  return preview.run(w, opts)
+  local occ, why = preview.run(w, opts)
+  if occ then return occ end
+  local errors = require "clevertap.error"
+  return nil, errors.new { kind = "validation", message = why,
+    errors = errors.problems { { pointer = "", message = why } } }
 end
 
 --- A plain-text table of a preview's occurrences, one line each.

@@ -40,8 +40,10 @@ local function schedule(ctx, entry, payload, popts)
   local ok, occ, err = pcall(when.preview, w, popts)
   if not ok then occ, err = nil, occ end
   if not occ then
-    entry.schedule_error = tostring(err)
-    ctx:say("  schedule: cannot preview: %s", tostring(err))
+    -- a raise is a string; a runtime failure a clevertap.error
+    local why = type(err) == "table" and err.message or tostring(err)
+    entry.schedule_error = why
+    ctx:say("  schedule: cannot preview: %s", why)
     return false
   end
   -- Every slot examined, sent or dropped (each with its status and reasons):
