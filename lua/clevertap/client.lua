@@ -4,6 +4,7 @@
 local core = require "clevertap.core"
 local cjson = require "cjson.safe"
 local errors = require "clevertap.error"
+local options = require "clevertap.options"
 local ftransport = require "clevertap.transport.function"
 local shared = require "clevertap.runner"
 
@@ -36,19 +37,9 @@ local OPTIONS = {
 }
 local RETRY_OPTIONS = { attempts = true, base_delay = true, max_delay = true, max_total = true }
 
+-- Raises at the caller of the function calling it (error level 3).
 local function check_options(opts, known, where)
-  for k, v in pairs(opts) do
-    local want = known[k]
-    if not want then
-      local names = {}
-      for name in pairs(known) do names[#names + 1] = name end
-      table.sort(names)
-      error(where .. ": unknown option '" .. tostring(k) .. "' (known: " .. table.concat(names, ", ") .. ")", 3)
-    end
-    if want ~= true and not ("|" .. want .. "|"):find("|" .. type(v) .. "|", 1, true) then
-      error(where .. ": option '" .. k .. "' must be a " .. want:gsub("|", " or ") .. ", got " .. type(v), 3)
-    end
-  end
+  options.check(opts, known, where, 3)
 end
 
 local function positive(v, name)
@@ -121,11 +112,11 @@ end
 local function encode(endpoint, payload, without)
   if type(payload) ~= "table" then
     return nil, errors.validation({ { pointer = "", message = "payload must be a table", severity = "error" } },
-      endpoint)
+      endpoint .. ": invalid payload")
   end
   if core.encode then
     local json, problems = core.encode(endpoint, payload, without and { without = without } or nil)
-    if not json then return nil, errors.validation(problems, endpoint) end
+    if not json then return nil, errors.validation(problems, endpoint .. ": invalid payload") end
     return json
   end
   -- the validation engine is not in this build: encode as-is
@@ -135,7 +126,7 @@ local function encode(endpoint, payload, without)
     for k, v in pairs(payload) do if k ~= without then copy[k] = v end end
   end
   local json, err = cjson.encode(copy)
-  if not json then return nil, errors.validation({ { pointer = "", message = err, severity = "error" } }, endpoint) end
+  if not json then return nil, errors.problem("", err, endpoint .. ": invalid payload") end
   return json
 end
 
@@ -146,7 +137,8 @@ local function decode_to(json)
   return t or {}
 end
 
-local function send_results(cj, iterator)
+-- `box` is keep_causes's: present when identities came from iterators.
+local function send_results(cj, box)
   local r = cj:report()
   local failed, unknown = {}, {}
   for i, f in ipairs(r.failed) do
@@ -166,9 +158,11 @@ local function send_results(cj, iterator)
   if r.source_error then
     local err = errors.from_core(r.source_error)
     err.report = report
+    -- the value an iterator raised, as it raised it
+    if box and box.cause ~= nil then err.cause = box.cause end
     return nil, err
   end
-  if iterator and r.requests == 0 and #failed == 0 and #unknown == 0 then
+  if box and r.requests == 0 and #failed == 0 and #unknown == 0 then
     return nil, errors.validation { { pointer = "/to", message = "at least one identity is required",
       severity = "error" } }
   end
@@ -280,8 +274,11 @@ function Client:poll(timeout)
   return shared.poll(self, timeout, self.transport_extra, POLL_HOOKS)
 end
 
-local function check_open(self)
-  if self.closed then error("clevertap client is closed", 3) end
+-- Misuse raises at `level`, counted like error()'s from the caller of
+-- check_open: the public method passes the level of its own caller, so
+-- client:send and client:start_send both blame the user's line.
+local function check_open(self, level)
+  if self.closed then error("clevertap client is closed", level + 1) end
   -- a transport may refuse to start work where it cannot run (nginx phases)
   local t = self.transport
   if type(t) == "table" and t.check then t:check() end
@@ -289,9 +286,12 @@ end
 
 local START_OPTS = { on_done = "function", on_progress = "function" }
 
-local function start_call(self, endpoint, payload, flags, opts, raw)
-  check_open(self)
-  if opts ~= nil then check_options(opts, START_OPTS, "clevertap call") end
+-- `level` as error() counts from here (default: the caller of the method
+-- that called start_call).
+local function start_call(self, endpoint, payload, flags, opts, raw, level)
+  level = level or 3
+  check_open(self, level)
+  if opts ~= nil then options.check(opts, START_OPTS, "clevertap call", level) end
   local body, err
   if raw then body = raw else body, err = encode(endpoint, payload) end
   if not body then return nil, err end
@@ -301,61 +301,122 @@ end
 
 local SEND_OPTS = { on_done = "function", on_progress = "function" }
 
---- client:start_send(channel, payload [, opts]) -> job | nil, err
-function Client:start_send(channel, payload, opts)
-  check_open(self)
-  if not CHANNELS[channel] then
-    error("send: channel must be push, webpush, email or sms, got " .. tostring(channel), 2)
+-- Identity iterators run inside the engine, which keeps only a line of
+-- text when one raises. Each runs under a wrapper that keeps the raised
+-- value itself, so the error can carry it as err.cause. Returns the `to`
+-- to hand to the engine (a copy when it holds iterators) and the box the
+-- wrappers fill, nil when there is no iterator.
+local function keep_causes(to)
+  if type(to) ~= "table" then return to, nil end
+  local box, copy
+  for k, f in pairs(to) do
+    if type(f) == "function" then
+      box = box or {}
+      if not copy then
+        copy = {}
+        for k2, v2 in pairs(to) do copy[k2] = v2 end
+      end
+      copy[k] = function()
+        local ok, v = pcall(f)
+        if ok then return v end
+        box.cause = v
+        if type(v) == "string" or type(v) == "number" then error(v, 0) end
+        error(errors.is(v) and v.message or ("a " .. type(v) .. " value, kept in err.cause"), 0)
+      end
+    end
   end
-  if opts ~= nil then check_options(opts, SEND_OPTS, "send") end
+  return copy or to, box
+end
+
+-- The work of start_send; `level` is where misuse is blamed, as error()
+-- counts from here (3: the caller of the public method that called this).
+local function start_send(self, channel, payload, opts, level)
+  check_open(self, level)
+  if not CHANNELS[channel] then
+    error(options.unknown(channel, CHANNELS, "send", "channel"), level)
+  end
+  if type(payload) ~= "table" then
+    -- like clevertap.validate: a missing payload is a mistake in the code
+    error("bad argument #2 to 'send' (payload must be a table, got "
+      .. (payload == nil and "nil" or type(payload)) .. ")", level)
+  end
+  if opts ~= nil then options.check(opts, SEND_OPTS, "send", level) end
   local endpoint = "send/" .. channel
   local rest, err = encode(endpoint, payload, "to")
   if not rest then
     -- report the identities' problems too: every problem at once
-    if type(payload) == "table" and err.errors then
+    if err.errors then
       local list = err.errors
       for _, p in ipairs(core.check_identities(payload.to)) do list[#list + 1] = p end
-      err = errors.validation(list, endpoint)
+      err = errors.validation(list, endpoint .. ": invalid payload")
     end
     return nil, err
   end
-  local cj, problems = self.engine:send(endpoint, rest, payload.to)
-  if not cj then return nil, errors.validation(problems, endpoint) end
-  local iterator = false
-  if type(payload.to) == "table" then
-    for _, v in pairs(payload.to) do if type(v) == "function" then iterator = true end end
-  end
-  return new_job(self, cj, function(c) return send_results(c, iterator) end, opts)
+  local to, box = keep_causes(payload.to)
+  local cj, problems = self.engine:send(endpoint, rest, to)
+  if not cj then return nil, errors.validation(problems, endpoint .. ": invalid payload") end
+  return new_job(self, cj, function(c) return send_results(c, box) end, opts)
+end
+
+--- client:start_send(channel, payload [, opts]) -> job | nil, err
+function Client:start_send(channel, payload, opts)
+  local job, err = start_send(self, channel, payload, opts, 3)
+  return job, err
 end
 
 --- report, err = client:send(channel, payload [, opts])
 function Client:send(channel, payload, opts)
-  local job, err = self:start_send(channel, payload, opts)
+  local job, err = start_send(self, channel, payload, opts, 3)
   if not job then return nil, err end
   return job:wait()
+end
+
+-- A campaign id given as a decimal string ("1711432612"): sent as the
+-- digits themselves, so ids past 2^53 stay exact on Lua 5.1 and LuaJIT,
+-- whose numbers are doubles. Anything else goes through validation.
+local function id_body(id)
+  if type(id) == "string" and #id <= 19 and id:match("^[1-9]%d*$") then
+    return '{"id":' .. id .. "}"
+  end
+  return nil
 end
 
 local CALLS = {
   create_campaign = function(payload) return "targets/create", payload, nil end,
   trigger = function(payload) return "targets/trigger", payload, nil end,
   list = function(range) return "targets/list", range, { idempotent = true } end,
-  stop = function(id) return "targets/stop", { id = id }, { idempotent = true } end,
-  result = function(id) return "targets/result", { id = id }, { idempotent = true, result_call = true } end,
+  stop = function(id) return "targets/stop", { id = id }, { idempotent = true }, id_body(id) end,
+  result = function(id)
+    return "targets/result", { id = id }, { idempotent = true, result_call = true }, id_body(id)
+  end,
 }
+
+local function start(self, name, arg, opts, level)
+  if name == "estimate" then
+    local job, err = self:start_estimate(arg, opts)
+    return job, err
+  end
+  local f = CALLS[name]
+  if not f then
+    local known = { estimate = true }
+    for k in pairs(CALLS) do known[k] = true end
+    error(options.unknown(name, known, "start", "call"), level)
+  end
+  local endpoint, payload, flags, raw = f(arg)
+  local job, err = start_call(self, endpoint, payload, flags, opts, raw, level + 1)
+  return job, err
+end
 
 --- client:start(call, arg [, opts]) -> job: the non-blocking form of
 -- create_campaign, trigger, list, stop, result ("estimate" included).
 function Client:start(name, arg, opts)
-  if name == "estimate" then return self:start_estimate(arg, opts) end
-  local f = CALLS[name]
-  if not f then error("start: unknown call '" .. tostring(name) .. "'", 2) end
-  local endpoint, payload, flags = f(arg)
-  return start_call(self, endpoint, payload, flags, opts)
+  local job, err = start(self, name, arg, opts, 3)
+  return job, err
 end
 
 for name in pairs(CALLS) do
   Client[name] = function(self, arg)
-    local job, err = self:start(name, arg)
+    local job, err = start(self, name, arg, nil, 3)
     if not job then return nil, err end
     return job:wait()
   end
@@ -372,7 +433,7 @@ end
 --- Non-blocking estimate. With async_estimate the job resolves once the
 -- request id's estimate is ready (polled on targets/create within its rate).
 function Client:start_estimate(payload, opts)
-  if opts ~= nil then check_options(opts, START_OPTS, "estimate") end
+  if opts ~= nil then options.check(opts, START_OPTS, "estimate") end
   local p = estimate_payload(payload)
   local first, err = start_call(self, "targets/create", p, { idempotent = true })
   if not first then return nil, err end
