@@ -360,7 +360,9 @@ describe("acceptance: clevertap.sms", function()
       local _, err = problems_of{ url = "ftp://x", json = '{"msgs":[{"seq":1},{"seq":2}]}',
         batch = { key = "msgs", size = 2000 }, auth = { type = "magic" }, headers = { H = "a\nb" } }
       assert.truthy(#err.errors >= 6)
-      local all = tostring(err)
+      -- the list prints every problem; the error's own line is the first
+      local all = tostring(err.errors)
+      assert.truthy(tostring(err):find(err.errors[1].message, 1, true))
       for _, word in ipairs { "$$To", "$$Body", "2000", "magic", "ftp", "CR" } do
         assert.truthy(all:find(word, 1, true), word)
       end
@@ -376,8 +378,8 @@ describe("acceptance: clevertap.sms", function()
         template_variables = {} }
       assert.is_nil(requests)
       assert.equal("validation", err.kind)
-      assert.truthy(tostring(err):find("hid", 1, true))
-      assert.truthy(tostring(err):find("uid", 1, true))
+      assert.truthy(tostring(err.errors):find("hid", 1, true))
+      assert.truthy(tostring(err.errors):find("uid", 1, true))
       local _, err2 = provider:render{ to = { "+1" }, values = { hid = "h", uid = "u" }, campaign_id = 1,
         template_variables = {} }
       assert.truthy(tostring(err2):find("TemplateID", 1, true))

@@ -109,7 +109,8 @@ describe("render fast path", function()
     local p = assert(sms.provider{ url = "https://x.test/", json = '[{"to":"$$To","b":"$$Body"}]',
       batch = { array = true } })
     assert.has_error(function() p:render{ to = { "+1", { to = "+2", bogus = 1 } }, body = "b" } end,
-      "render: unknown option to[2].bogus")
+      'render: to[2]: unknown option "bogus" (known: body, message_id, sender, template_id, '
+        .. 'template_variables, to, values)')
     assert.has_error(function() p:render{ to = { "+1", { to = "+2", body = 5 } }, body = "b" } end)
     assert.has_error(function() p:render{ to = { "+1", false }, body = "b" } end)
   end)

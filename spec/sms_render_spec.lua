@@ -293,4 +293,54 @@ describe("provider:render", function()
     assert.has_error(function() p:render{ to = { { number = "+1" } } } end)
     assert.has_error(function() p:render{ to = { "+1" }, body = 5 } end)
   end)
+
+  -- One problem, one message, readable: each case below gave two or three.
+  local function problems_of(p, opts)
+    local reqs, err = p:render(opts)
+    assert.is_nil(reqs)
+    assert.equal("validation", err.kind)
+    return err.errors, err
+  end
+
+  it("checks a custom value in a header for UTF-8, like every other position", function()
+    local p = provider{ url = "https://x.test/", json = '{"to":"$$To","b":"$$Body"}',
+      headers = { { "X-Key", "$$apikey" } } }
+    local list = problems_of(p, { to = { "+1" }, body = "b", values = { apikey = "k\255ey" } })
+    assert.equal(1, #list)
+    assert.equal("$$apikey (in headers.X-Key) for recipient 1 (+1): cannot use a string that is not valid UTF-8",
+      list[1].message)
+    list = problems_of(p, { to = { "+1" }, body = "b", values = { apikey = "k\ney" } })
+    assert.equal(1, #list)
+    assert.truthy(list[1].message:find("cannot use a value with CR or LF", 1, true))
+  end)
+
+  it("reports an invalid body or number once, and the message stays UTF-8", function()
+    local p = provider{ url = "https://x.test/", params = { { "to", "$$To" }, { "b", "$$Body" } } }
+    local list = problems_of(p, { to = { "+1" }, body = "b\255" })
+    assert.equal(1, #list)
+    assert.equal("body is not valid UTF-8", list[1].message)
+    list = problems_of(p, { to = { "+1\255" }, body = "b" })
+    assert.equal(1, #list)
+    assert.equal("recipient 1 (+1\\xFF): the number is empty or not valid UTF-8", list[1].message)
+    assert.truthy(require("clevertap.sms.escape").valid_utf8(list[1].message))
+    local q = provider{ url = "https://x.test/", json = '{"to":"$$To","b":"$$Body"}' }
+    list = problems_of(q, { to = { "+1", { to = "+2", body = "\255" } }, body = "b" })
+    assert.equal(1, #list)
+    assert.equal("/to/1/body", list[1].pointer)
+  end)
+
+  it("returns nil, err for a recipient without a number, whatever the batching", function()
+    for _, def in ipairs {
+      { url = "https://x.test/", json = '{"to":"$$To","b":"$$Body"}' },
+      { url = "https://x.test/", json = '[{"to":"$$To","b":"$$Body"}]', batch = { array = true } },
+      { url = "https://x.test/", json = REFERENCE, batch = { key = "msgs" } },
+      { url = "https://x.test/", params = { { "to", "$$To" }, { "b", "$$Body" } }, batch = { join = "," } },
+    } do
+      local list = problems_of(provider(def), { to = { "+1", { body = "x" } }, body = "b", template_id = "T",
+        campaign_id = 1, values = { hid = "h", uid = "u" }, template_variables = {} })
+      assert.equal("/to/1/to", list[1].pointer)
+      assert.equal("recipient 2 has no number (to)", list[1].message)
+      for i = 2, #list do assert.falsy(list[i].message:find("$$To", 1, true), list[i].message) end
+    end
+  end)
 end)

@@ -218,4 +218,24 @@ describe("sms.provider validation", function()
     assert.falsy(tostring(err):find("S3cr3t", 1, true))
     assert.falsy(tostring(err.errors):find("S3cr3t", 1, true))
   end)
+
+  it("gives one problem one message", function()
+    -- params and json: giving both is the problem, not a missing $$To
+    local list = problems { url = "https://x.test/", params = { { "to", "$$To" } }, json = '{"b":"$$Body"}' }
+    assert.same({ "/json give the POST body as params (x-www-form-urlencoded) or as json, not both" }, list)
+    -- a batch key holding two records: the batch shape is the one problem
+    list = problems { url = "https://x.test/", json = '{"msgs":[{"to":"$$To"},{"to":"$$To"}],"b":"$$Body"}',
+      batch = { key = "msgs" } }
+    assert.equal(1, #list)
+    assert.truthy(has(list, "^/batch/key .*exactly one record"))
+    -- $$To outside a record, written twice: said once
+    list = problems { url = "https://x.test/", json = '{"msgs":[{"b":"$$Body"}],"x":"$$To","y":"$$To"}',
+      batch = { key = "msgs" } }
+    assert.equal(1, #list)
+    assert.truthy(has(list, "^/batch %$%$To is outside the batch record"))
+    -- a placeholder in a JSON key: at "/" like other whole-template
+    -- problems, and not also "no $$To placeholder"
+    list = problems { url = "https://x.test/", json = '{"$$To":"$$Body"}' }
+    assert.same({ '/ placeholder in the JSON key "$$To": placeholders go in values' }, list)
+  end)
 end)

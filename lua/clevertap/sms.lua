@@ -6,6 +6,7 @@ local template = require "clevertap.sms.template"
 local render = require "clevertap.sms.render"
 local segments = require "clevertap.sms.segments"
 local escape = require "clevertap.sms.escape"
+local base = require "clevertap.error"
 local errors = require "clevertap.sms.errors"
 
 local sms = { MAX_BATCH = template.MAX_BATCH }
@@ -19,31 +20,48 @@ function sms.provider(def)
   local c, problems, secrets = template.compile(def)
   if not c then
     for _, p in ipairs(problems) do p.message = errors.redact(p.message, secrets) end
-    return nil, errors.validation("invalid SMS provider template", problems)
+    return nil, base.validation(problems, "invalid SMS provider template")
   end
   return setmetatable({ name = c.name, compiled = c, token = nil }, Provider)
 end
 
---- requests, err = provider:render{ to = {...}, body = ..., ... } (no network)
-function Provider:render(opts)
-  local reqs, problems = render.render(self.compiled, opts)
+-- Renders, raising misuse at `level` (as error() counts from the caller of
+-- render_at), returning nil, err for what is wrong in the data.
+local function render_at(self, opts, level)
+  local ok, reqs, problems = pcall(render.render, self.compiled, opts)
+  if not ok then
+    local misuse = render.misuse_message(reqs)
+    if misuse then error(misuse, level + 1) end
+    error(reqs, 0)
+  end
   if not reqs then
     for _, p in ipairs(problems) do p.message = errors.redact(p.message, self.compiled.secrets) end
-    return nil, errors.validation("cannot render SMS for " .. self.name, problems)
+    return nil, base.validation(problems, "cannot render SMS for " .. self.name)
   end
   return reqs
+end
+Provider._render_at = render_at
+
+--- requests, err = provider:render{ to = {...}, body = ..., ... } (no network)
+function Provider:render(opts)
+  local reqs, err = render_at(self, opts, 2)
+  return reqs, err
 end
 
 --- report, err = provider:send{ ... } (render + send; see docs/sms.md)
 function Provider:send(opts)
-  return require("clevertap.sms.send").send(self, opts)
+  -- not a tail call: send's misuse levels count this frame
+  local report, err = require("clevertap.sms.send").send(self, opts)
+  return report, err
 end
 
 local function facts_of(body, fname)
   if type(body) ~= "string" then
     error("clevertap.sms." .. fname .. ": body must be a string, got " .. type(body), 3)
   end
-  if not escape.valid_utf8(body) then return nil, errors.new("validation", "body is not valid UTF-8") end
+  if not escape.valid_utf8(body) then
+    return nil, base.problem("/body", "body is not valid UTF-8", "invalid SMS body")
+  end
   return segments.facts(body)
 end
 

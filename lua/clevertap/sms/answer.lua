@@ -10,6 +10,7 @@
 --   500, 502, 504                           -> unknown: the provider may have sent it;
 --                                              never re-sent silently (a send is not idempotent)
 --   anything else                           -> failed
+local base = require "clevertap.error"
 local errors = require "clevertap.sms.errors"
 
 local M = {}
@@ -154,7 +155,7 @@ end
 local function answer_error(c, kind, what, res)
   local body, text = res.body, c.name .. " " .. what
   if body and body ~= "" then text = text .. ": " .. errors.redact((body:sub(1, 200):gsub("%c", " ")), c.secrets) end
-  return errors.new(kind, text, { status = res.status })
+  return base.new { kind = kind, message = text, status = res.status }
 end
 
 --- classify(c, res) -> "ok"|"fail"|"retry"|"unknown", err_or_retry, provider_message_id

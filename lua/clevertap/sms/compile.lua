@@ -23,8 +23,13 @@ end
 -- Keys are literal: a placeholder there is a problem.
 local function key_placeholder(key, what, pointer, problems)
   if key:find(units.PLACEHOLDER) then
-    problems[#problems + 1] = { pointer = pointer, message = "placeholder in the " .. what .. " \"" .. key
-      .. "\": placeholders go in values" }
+    -- "/" like every whole-template problem, not the JSON root's ""
+    problems[#problems + 1] = { pointer = pointer == "" and "/" or pointer, message = "placeholder in the "
+      .. what .. " \"" .. key .. "\": placeholders go in values" }
+    -- the placeholder is there, misplaced: "no $$To" would be a second
+    -- message for the same mistake
+    problems.in_keys = problems.in_keys or {}
+    for name in key:gmatch(units.PLACEHOLDER) do problems.in_keys[name] = true end
   end
 end
 

@@ -4,6 +4,7 @@
 -- the extra key-values, cached on the provider until shortly before it
 -- expires, and fetched again when the provider answers 401.
 local escape = require "clevertap.sms.escape"
+local base = require "clevertap.error"
 local errors = require "clevertap.sms.errors"
 
 local M = {}
@@ -48,11 +49,14 @@ function M.fetch(provider, runner)
       answer = res
       if res.status >= 200 and res.status < 300 then return "ok" end
       if res.status == 429 or res.status == 503 then return "retry" end
-      return "fail", errors.new("http", "token endpoint answered HTTP " .. res.status, { status = res.status })
+      return "fail", base.new { kind = "http", message = "token endpoint answered HTTP " .. res.status,
+        status = res.status }
     end,
   })
   local function fail(kind, msg, fields)
-    return nil, errors.new(kind, errors.redact("OAuth2 token from " .. c.auth.url .. ": " .. msg, c.secrets), fields)
+    local e = { kind = kind, message = errors.redact("OAuth2 token from " .. c.auth.url .. ": " .. msg, c.secrets) }
+    for k, v in pairs(fields or {}) do e[k] = v end
+    return nil, base.new(e)
   end
   if not report then return fail("http", tostring(rerr)) end
   if not report.ok then

@@ -6,6 +6,7 @@
 local segments = require "clevertap.sms.segments"
 local escape = require "clevertap.sms.escape"
 local fast = require "clevertap.sms.fast"
+local options = require "clevertap.options"
 
 local M = {}
 
@@ -30,8 +31,17 @@ local RECIPIENT = {
   template_variables = "any", sender = "string|number", message_id = "string|number",
 }
 
+-- Misuse is found at several depths (some inside a lazily run check), so
+-- it travels as a tagged value that provider:render re-raises at its
+-- caller's line (see M.misuse_message).
+local MISUSE = {}
 local function misuse(msg)
-  error("render: " .. msg, 4)
+  error(setmetatable({ message = "render: " .. msg }, MISUSE), 0)
+end
+
+--- The message of a misuse raised by render, nil for any other error value.
+function M.misuse_message(e)
+  return getmetatable(e) == MISUSE and e.message or nil
 end
 
 -- Other names of options (unless the template has a placeholder by that name).
@@ -57,14 +67,10 @@ for k, want in pairs(RECIPIENT) do
   RECIPIENT_T[k] = set
 end
 
-local function check(t, allowed, where)
-  for k, v in pairs(t) do
-    local want = allowed[k]
-    if not want then misuse("unknown option " .. where .. tostring(k)) end
-    if want ~= "any" and not want:find(type(v), 1, true) then
-      misuse(where .. k .. " must be a " .. want:gsub("|", " or ") .. ", got " .. type(v))
-    end
-  end
+-- The options table's keys and types, worded as every options check is.
+local function check(t, allowed)
+  local msg = options.problem(t, allowed)
+  if msg then misuse(msg) end
 end
 
 local counter = 0
@@ -80,10 +86,18 @@ local function number_of(r)
   return to
 end
 
+-- A number as a message shows it: bytes that are not UTF-8 as \xHH, so
+-- the message itself stays readable text.
+local function shown(v)
+  local s = tostring(v)
+  if valid_utf8(s) then return s end
+  return (s:gsub("[\128-\255]", function(ch) return string.format("\\x%02X", ch:byte()) end))
+end
+
 local function who(r, i)
-  if type(r) ~= "table" then return "recipient " .. i .. " (" .. tostring(r) .. ")" end
+  if type(r) ~= "table" then return "recipient " .. i .. " (" .. shown(r) .. ")" end
   if r.joined then return "the request for recipients from " .. i end
-  return "recipient " .. i .. " (" .. tostring(r.to) .. ")"
+  return "recipient " .. i .. " (" .. shown(r.to) .. ")"
 end
 
 -- A request's own fields are the SPEC's method, url, headers, body; what
@@ -184,7 +198,7 @@ function M.render(c, opts)
     end
     opts = o
   end
-  check(opts, OPTS, "")
+  check(opts, OPTS)
   if opts.to and opts.recipients then misuse("give to or recipients, not both") end
   local rs = opts.to or opts.recipients
   if rs == nil then misuse("to (the recipients) is required") end
@@ -220,7 +234,8 @@ function M.render(c, opts)
     if opts.values and opts.values[k] ~= nil then misuse(k .. " is given twice (and in values)") end
     camp.values[k] = v
   end
-  if camp.body and not valid_utf8(camp.body) then problem("/body", "body is not valid UTF-8") end
+  local body_bad = camp.body and not valid_utf8(camp.body)
+  if body_bad then problem("/body", "body is not valid UTF-8") end
 
   local shape = c.batch and c.batch.shape
   local size = 1
@@ -264,6 +279,11 @@ function M.render(c, opts)
   local guard = { fields = {}, custom = {} }
   for k, g in ipairs(global_fields) do guard.fields[k] = g[1] end
   for k, g in ipairs(global_custom) do guard.custom[k] = g[1] end
+  -- Placeholder slots already reported as having no value ("To2" for
+  -- recipient 2's number), so one gap is one problem.
+  -- Also values already reported as unusable (an invalid body or number):
+  -- fill does not report them a second time.
+  local missing = { Body = body_bad or nil }
   local validated = false
   local function validate_all()
     if validated then return end
@@ -278,16 +298,21 @@ function M.render(c, opts)
           if set then
             if not set[type(v)] then
               local f = SYSTEM_KEY[k] or k
-              misuse("to[" .. i .. "]." .. k .. " must be a " .. RECIPIENT[f]:gsub("|", " or ") .. ", got " .. type(v))
+              misuse(options.wrong_type(k, RECIPIENT[f], v, "to[" .. i .. "]"))
             end
           elseif not (type(k) == "string" and c.names[k] and not FIELD[k] and k ~= "CampaignID") then
-            misuse("unknown option to[" .. i .. "]." .. tostring(k))
+            misuse(options.unknown(k, RECIPIENT, "to[" .. i .. "]"))
           end
         end
         to = number_of(r)
-        if to == nil then misuse("to[" .. i .. "].to (the phone number) is required") end
+        -- missing data, not a mistake in the code: one problem among the others
+        if to == nil then
+          problem("/to/" .. (i - 1) .. "/to", "recipient " .. i .. " has no number (to)")
+          missing["To" .. i] = true
+        end
         if r.body and not valid_utf8(r.body) then
           problem("/to/" .. (i - 1) .. "/body", who(r, i) .. ": body is not valid UTF-8")
+          missing["Body" .. i] = true
         end
         for gi = 1, #global_fields do
           local g = global_fields[gi]
@@ -313,6 +338,7 @@ function M.render(c, opts)
       end
       if type(to) == "string" and (to == "" or not valid_utf8(to)) then
         problem("/to/" .. (i - 1), who(r, i) .. ": the number is empty or not valid UTF-8")
+        missing["To" .. i] = true
       elseif join_sep and tostring(to):find(join_sep, 1, true) then
         problem("/to/" .. (i - 1), who(r, i) .. ": the number contains the join separator \"" .. join_sep .. "\"")
       end
@@ -353,7 +379,6 @@ function M.render(c, opts)
   -- Campaign-level values fill many records: encoded once per slot.
   local encoded = {}
 
-  local missing = {}
   -- Appends the rendered parts to buf; r = nil for campaign-level values.
   local function fill(buf, n, parts, r, ri)
     for k = 1, #parts do
@@ -377,8 +402,12 @@ function M.render(c, opts)
         else
           local s, err = p.enc(v)
           if not s then
-            problem("/", "$$" .. p.name .. " (in " .. p.where .. ")" .. (r and (" for " .. who(r, ri)) or "")
-              .. ": cannot use " .. err)
+            local key = p.name .. ((r and not shared) and ri or "")
+            if not missing[key] and not missing[p.name .. (ri or "")] then
+              missing[key] = true
+              problem("/", "$$" .. p.name .. " (in " .. p.where .. ")" .. (r and (" for " .. who(r, ri)) or "")
+                .. ": cannot use " .. err)
+            end
             s = ""
           elseif shared then
             encoded[p] = s

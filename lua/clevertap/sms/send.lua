@@ -63,7 +63,8 @@ function M.send(provider, opts)
 
   -- Render first: a send that cannot render makes no request, not even
   -- for a token.
-  local reqs, err = provider:render(ropts)
+  -- misuse blamed on the caller of provider:send (M.send's level 3)
+  local reqs, err = provider:_render_at(ropts, 3)
   if not reqs then return nil, err end
 
   if sopts.dry_run then

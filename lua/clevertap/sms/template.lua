@@ -449,7 +449,8 @@ function M.compile(def)
     end
   end
   local unparsed = problems.unparsed
-  problems.unparsed = nil
+  local in_keys = problems.in_keys or {}
+  problems.unparsed, problems.in_keys = nil, nil
   if jbatch and not unparsed then
     if shape == "key" and not found.key then
       if json or (found.json_fields or 0) > 0 then
@@ -529,16 +530,25 @@ function M.compile(def)
     end
   end
 
-  if not count.To and not unparsed then
+  -- With params and json both given only json was read: what params hold
+  -- is not known to be missing, the one problem is giving both.
+  local unread = unparsed or (json and params and method == "POST")
+  if not count.To and not in_keys.To and not unread then
     problem("/", "the template has no $$To placeholder (the recipient's number): it is mandatory")
   end
-  if not count.Body and not count.TemplateID and not unparsed then
+  if not count.Body and not count.TemplateID and not in_keys.Body and not in_keys.TemplateID and not unread then
     problem("/", "the template needs $$Body or $$TemplateID (at least one)")
   end
 
-  if shape == "key" or shape == "array" then
+  -- Without a record the batch problem above is the one to fix: every
+  -- placeholder would be "outside" it.
+  if (shape == "key" or shape == "array") and found.record then
+    local told = {}
     for _, s in ipairs(all) do
-      if s.scope ~= "record" and (s.name == "To" or s.name == "MessageID") then
+      -- once per placeholder and place: two records repeat one mistake
+      local key = s.name .. "\0" .. tostring(s.where)
+      if s.scope ~= "record" and (s.name == "To" or s.name == "MessageID") and not told[key] then
+        told[key] = true
         problem("/batch", "$$" .. s.name .. " is outside the batch record (in " .. s.where
           .. "): with batching it must be inside the record, one per recipient")
       end

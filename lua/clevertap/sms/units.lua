@@ -32,7 +32,7 @@ local function text_then(f)
   return function(v)
     local s, err = escape.text(v)
     if not s then return nil, err end
-    if not escape.valid_utf8(s) then return nil, "not valid UTF-8" end
+    if not escape.valid_utf8(s) then return nil, "a string that is not valid UTF-8" end
     return f(s)
   end
 end
@@ -47,7 +47,9 @@ M.enc = {
   header = function(v)
     local s, err = escape.text(v)
     if not s then return nil, err end
-    if s:find("[\r\n]") then return nil, "contains CR or LF (not allowed in a header)" end
+    -- a header is bytes on the wire: UTF-8 like every other position
+    if not escape.valid_utf8(s) then return nil, "a string that is not valid UTF-8" end
+    if s:find("[\r\n]") then return nil, "a value with CR or LF (not allowed in a header)" end
     return s
   end,
 }
