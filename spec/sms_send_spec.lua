@@ -224,6 +224,21 @@ describe("provider:send", function()
       assert.equal(2, token_requests())
     end)
 
+    it("times the token on a monotonic clock, not the wall clock", function()
+      local p = oauth_provider()
+      assert.is_true(assert(p:send{ to = { "+1" }, body = "a" }).ok)
+      -- the wall clock set a day forward (NTP, a resumed VM): the token
+      -- the provider gave for an hour is still good
+      local wall = os.time
+      local t0 = wall()
+      os.time = function(t) return t and wall(t) or t0 + 86400 end -- luacheck: ignore 122
+      local ok, report = pcall(p.send, p, { to = { "+2" }, body = "b" })
+      os.time = wall -- luacheck: ignore 122
+      assert.is_true(ok, report)
+      assert.is_true(assert(report).ok)
+      assert.equal(1, token_requests())
+    end)
+
     it("does not fetch a token when nothing can be sent", function()
       local p = oauth_provider()
       assert.is_nil(p:send{ to = { "+1" } })

@@ -9,7 +9,11 @@ local errors = require "clevertap.sms.errors"
 
 local M = {}
 
-local function now() return os.time() end
+-- Expiry is a duration (expires_in) measured on the core's monotonic
+-- clock: a wall clock set back or forward (NTP, a VM resumed) would keep a
+-- dead token or drop a good one. The same clock runs inside nginx.
+local core = require "clevertap.core"
+local now = core.now
 
 --- The token request (method, url, headers, body).
 function M.request(auth)
