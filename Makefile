@@ -32,7 +32,7 @@ L54_SO  := $(BUILD)/lua5.4/clevertap/core.so
 JIT_SO  := $(BUILD)/luajit/clevertap/core.so
 LIB_A   := $(BUILD)/libclevertap.a
 
-.PHONY: all build deps test check lint sanitize valgrind fuzz bench sandbox demo clean install-rock
+.PHONY: all build deps test check check-fast spec lint sanitize valgrind fuzz bench sandbox demo clean install-rock
 
 all build: $(L54_SO) $(JIT_SO) $(LIB_A)
 
@@ -68,6 +68,18 @@ $(LIB_A): $(CORE_OBJ)
 test check:
 	@tools/deps.sh test
 	@BUILD=$(BUILD) tools/test.sh
+
+# The fast loop: one spec (or several: SPEC="a b"), no luacheck, a sandbox
+# only when the spec needs one. VARIANTS="lua5.4 luajit" for both.
+spec:
+	@test -n "$(SPEC)" || { echo "usage: make spec SPEC=spec/x_spec.lua" >&2; exit 2; }
+	@BUILD=$(BUILD) tools/spec.sh $(SPEC)
+
+# The validation, schedule and SMS specs (the SMS send spec starts a
+# sandbox): seconds, not minutes.
+FAST_SPECS = $(wildcard spec/validate_*_spec.lua spec/when_*_spec.lua spec/sms_*_spec.lua)
+check-fast:
+	@BUILD=$(BUILD) tools/spec.sh $(FAST_SPECS)
 
 lint:
 	@tools/deps.sh test

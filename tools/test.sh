@@ -44,8 +44,10 @@ fi
 lpath="$PWD/lua/?.lua;$PWD/lua/?/init.lua;$PWD/spec/?.lua;$PWD/sandbox/?.lua"
 for variant in ${VARIANTS:-lua5.4 luajit}; do
   out="$work/busted-$variant.out"
+  # --ignore-lua and --cpath: .busted's defaults are for a plain `busted`
   LUA_PATH="$lpath;;" LUA_CPATH="$PWD/$BUILD/$variant/?.so;;" CT_LUA="$variant" \
-    ${CT_WRAP:-} "$variant" /usr/bin/busted -o plainTerminal ${BUSTED_ARGS:-} ${SPECS:-spec} >"$out" 2>&1
+    ${CT_WRAP:-} "$variant" /usr/bin/busted --ignore-lua --cpath="$PWD/$BUILD/$variant/?.so" -o plainTerminal \
+    ${BUSTED_ARGS:-} ${SPECS:-spec} >"$out" 2>&1
   rc=$?
   # The whole report when something failed (every failure block), else the summary.
   if grep -qE '^(Failure|Error) ->' "$out"; then sed -n '/^\(Failure\|Error\) ->/,$p' "$out" | head -n 600; else tail -n 3 "$out"; fi
