@@ -48,6 +48,14 @@ describe("options: one checker, one wording", function()
     local ok, err = pcall(function() p:render { to = { "+1", { to = "+2", bogus = 1 } }, body = "b" } end)
     assert.is_false(ok)
     assert.matches(THIS .. line .. ": render: to%[2%]: unknown option", err)
+    line = debug.getinfo(1, "l").currentline + 1
+    ok, err = pcall(function() p:send { to = { "+1" }, body = "b", dry_run = "yes" } end)
+    assert.is_false(ok)
+    assert.matches(THIS .. line .. ': send: option "dry_run" must be a boolean, got string', err)
+    line = debug.getinfo(1, "l").currentline + 1
+    ok, err = pcall(function() p:send { to = { "+1" }, bodyy = "b", dry_run = true } end)
+    assert.is_false(ok)
+    assert.matches(THIS .. line .. ': render: unknown option "bodyy"', err)
   end)
 end)
 

@@ -4,6 +4,7 @@
 local answer = require "clevertap.sms.answer"
 local oauth = require "clevertap.sms.oauth"
 local errors = require "clevertap.sms.errors"
+local options = require "clevertap.options"
 
 local M = {}
 
@@ -35,141 +36,128 @@ local function runner_for(provider, opts)
   return http.new(opts.http or provider.compiled.http or {})
 end
 
-function M.send(provider, opts)
-  if type(opts) ~= "table" then error("send: expects a table, got " .. type(opts), 3) end
+-- Phase 1: the caller's options split into render options and send options
+-- (runner options given directly, `timeout = 5`, go under `http`). Misuse
+-- raises at the caller of provider:send (level 4 from here).
+local function split_options(opts, c)
   local ropts, sopts = {}, {}
   local http_top
   for k, v in pairs(opts) do
     if RUNNER_OPTION[k] then
-      -- Runner options may be given directly (`timeout = 5`), beside `http`.
       http_top = http_top or {}
       http_top[k] = v
     elseif SEND_ONLY[k] then
-      if type(v) ~= SEND_ONLY[k] then
-        error("send: " .. k .. " must be a " .. SEND_ONLY[k] .. ", got " .. type(v), 3)
-      end
+      if type(v) ~= SEND_ONLY[k] then error(options.wrong_type(k, SEND_ONLY[k], v, "send"), 4) end
       sopts[k] = v
     else
       ropts[k] = v
     end
   end
-  local c = provider.compiled
   if http_top then
     local h = {}
     for k, v in pairs(sopts.http or c.http or {}) do h[k] = v end
     for k, v in pairs(http_top) do h[k] = v end
     sopts.http = h
   end
+  return ropts, sopts
+end
 
-  -- Render first: a send that cannot render makes no request, not even
-  -- for a token.
-  -- misuse blamed on the caller of provider:send (M.send's level 3)
-  local reqs, err = provider:_render_at(ropts, 3)
-  if not reqs then return nil, err end
-
-  if sopts.dry_run then
-    -- Nothing sent: what would be, per message (encoding, segments, ids).
-    local messages = {}
-    for _, r in ipairs(reqs) do
-      for _, m in ipairs(r.messages) do messages[#messages + 1] = m end
-    end
-    return { ok = true, dry_run = true, accepted = 0, failed = {}, unknown = {}, requests = 0, batches = 0,
-      sent = {}, rendered = reqs, messages = messages }
+-- A dry run: nothing sent, what would be, per message (encoding, segments, ids).
+local function dry_run_report(reqs)
+  local messages = {}
+  for _, r in ipairs(reqs) do
+    for _, m in ipairs(r.messages) do messages[#messages + 1] = m end
   end
+  return { ok = true, dry_run = true, accepted = 0, failed = {}, unknown = {}, requests = 0, batches = 0,
+    sent = {}, rendered = reqs, messages = messages }
+end
 
-  local runner = runner_for(provider, sopts)
-  local owned = {}
-  if runner ~= sopts.runner then owned[#owned + 1] = runner end
-  local function close_owned()
-    for _, r in ipairs(owned) do r:close() end
-  end
-
-  local oauth2 = c.auth.type == "oauth2"
-  local token
-  if oauth2 and #reqs > 0 then
-    token = oauth.cached(provider)
-    if not token then
-      token, err = oauth.fetch(provider, runner)
-      if not token then
-        close_owned()
-        -- Nothing was sent: err.report accounts for every recipient as failed.
-        -- (The entries carry a copy of err: err itself holds the report.)
-        local failed, each = {}, setmetatable({}, getmetatable(err))
-        for k, v in pairs(err) do each[k] = v end
-        for _, r in ipairs(reqs) do
-          for k, to in ipairs(r.to) do
-            failed[#failed + 1] = entry(to, each, r.message_ids and r.message_ids[k])
-          end
-        end
-        err.report = report_of({ ok = false, accepted = 0, failed = failed, unknown = {}, requests = 0 },
-          { sent = {}, batches = 0 })
-        return nil, err
-      end
+-- A token that could not be had: nothing was sent, so err.report accounts
+-- for every recipient as failed. (The entries carry a copy of err: err
+-- itself holds the report.)
+local function token_failure(reqs, err)
+  local failed, each = {}, setmetatable({}, getmetatable(err))
+  for k, v in pairs(err) do each[k] = v end
+  for _, r in ipairs(reqs) do
+    for k, to in ipairs(r.to) do
+      failed[#failed + 1] = entry(to, each, r.message_ids and r.message_ids[k])
     end
   end
+  err.report = report_of({ ok = false, accepted = 0, failed = failed, unknown = {}, requests = 0 },
+    { sent = {}, batches = 0 })
+  return nil, err
+end
 
-  local list, by_index = {}, {}
+-- Phase 3: the rendered requests as the runner's items, with the token.
+local function http_requests(reqs, token)
+  local list = {}
   for i, r in ipairs(reqs) do
     local headers = {}
     for k, v in pairs(r.headers) do headers[k] = v end
     if token then headers.Authorization = "Bearer " .. token end
     list[i] = { method = r.method, url = r.url, headers = headers, body = r.body, items = r.to, sms_index = i }
-    by_index[i] = r
   end
+  return list
+end
 
-  -- logger(level, message), as the client's: "warn" for retries and unknown
-  -- outcomes, "info" for refusals and token refreshes; secrets replaced.
+-- logger(level, message), as the client's: "warn" for retries and unknown
+-- outcomes, "info" for refusals and token refreshes; secrets replaced.
+local function logger_for(sopts, c)
   local logger = sopts.logger or c.logger
-  local function log(level, req, msg)
+  return function(level, req, msg)
     if not logger then return end
     local line = errors.redact(req.method .. " " .. req.url .. ": " .. msg, c.secrets)
     pcall(logger, level, line)
   end
+end
 
-  local ids, refreshed, token_runner = {}, {}, nil
-  local report, rerr = runner:run(list, {
-    on_progress = sopts.on_progress,
-    classify = function(res, req)
-      local i = req.sms_index
-      if oauth2 and res.status == 401 and not refreshed[i] then
-        log("info", req, "HTTP 401: the token was refused; one new token, one more try")
-        -- The token expired or was revoked: one fresh token, one more try.
-        -- Requests that failed with a token another request already
-        -- replaced just take the new one.
-        refreshed[i] = true
-        local fresh = oauth.cached(provider)
-        if not fresh or (req.headers and req.headers.Authorization) == "Bearer " .. fresh then
-          oauth.forget(provider)
-          -- The run in progress owns `runner`: the token comes through another.
-          if not token_runner then
-            token_runner = require("clevertap.http").new(sopts.http or c.http or {})
-            owned[#owned + 1] = token_runner
-          end
-          local terr
-          fresh, terr = oauth.fetch(provider, token_runner)
-          if not fresh then return "fail", terr end
+-- Phase 4: the runner's classify. The provider's answer decides (ids[i]
+-- gets the provider's message id); with OAuth2 a 401 gets one fresh token
+-- and one more try. `owned` collects runners made here, for closing.
+local function classifier(provider, sopts, log, ids, owned)
+  local c = provider.compiled
+  local oauth2 = c.auth.type == "oauth2"
+  local refreshed, token_runner = {}, nil
+  return function(res, req)
+    local i = req.sms_index
+    if oauth2 and res.status == 401 and not refreshed[i] then
+      log("info", req, "HTTP 401: the token was refused; one new token, one more try")
+      -- The token expired or was revoked. Requests that failed with a token
+      -- another request already replaced just take the new one.
+      refreshed[i] = true
+      local fresh = oauth.cached(provider)
+      if not fresh or (req.headers and req.headers.Authorization) == "Bearer " .. fresh then
+        oauth.forget(provider)
+        -- The run in progress owns the runner: the token comes through another.
+        if not token_runner then
+          token_runner = require("clevertap.http").new(sopts.http or c.http or {})
+          owned[#owned + 1] = token_runner
         end
-        return "retry", { headers = { Authorization = "Bearer " .. fresh }, after = 0 }
+        local terr
+        fresh, terr = oauth.fetch(provider, token_runner)
+        if not fresh then return "fail", terr end
       end
-      local verdict, detail, id = answer.classify(c, res)
-      if verdict == "ok" then
-        ids[i] = id or false
-      elseif verdict == "retry" then
-        log("warn", req, "HTTP " .. res.status .. ": retried")
-      end
-      return verdict, detail
-    end,
-  })
-  close_owned()
-  if not report then return nil, rerr end
+      return "retry", { headers = { Authorization = "Bearer " .. fresh }, after = 0 }
+    end
+    local verdict, detail, id = answer.classify(c, res)
+    if verdict == "ok" then
+      ids[i] = id or false
+    elseif verdict == "retry" then
+      log("warn", req, "HTTP " .. res.status .. ": retried")
+    end
+    return verdict, detail
+  end
+end
 
-  -- Per recipient, as the client's send report.
+-- Phase 5: the runner's report per recipient, as the client's send report,
+-- with refusals and unknown outcomes logged.
+local function recipient_report(report, reqs, list, ids, c, log)
   local sent = {}
   local out = report_of({ ok = report.ok, accepted = report.accepted, failed = {}, unknown = {},
     requests = report.requests }, { batches = #reqs, sent = sent })
   local function per_recipient(entries, into)
     for _, e in ipairs(entries) do
-      local r = by_index[e.request]
+      local r = reqs[e.request]
       local e_err = e.error
       if type(e_err) == "table" and e_err.message then e_err.message = errors.redact(e_err.message, c.secrets) end
       for k, to in ipairs(e.items or (r and r.to) or {}) do
@@ -197,6 +185,47 @@ function M.send(provider, opts)
     end
   end
   return out
+end
+
+--- provider:send(opts): options, render, token, run, report.
+function M.send(provider, opts)
+  if type(opts) ~= "table" then error("send: expects a table, got " .. type(opts), 3) end
+  local c = provider.compiled
+  local ropts, sopts = split_options(opts, c)
+
+  -- Phase 2, render first: a send that cannot render makes no request,
+  -- not even for a token. Misuse is blamed on the caller of provider:send.
+  local reqs, err = provider:_render_at(ropts, 3)
+  if not reqs then return nil, err end
+  if sopts.dry_run then return dry_run_report(reqs) end
+
+  local runner = runner_for(provider, sopts)
+  local owned = {}
+  if runner ~= sopts.runner then owned[#owned + 1] = runner end
+  local function close_owned()
+    for _, r in ipairs(owned) do r:close() end
+  end
+
+  local token
+  if c.auth.type == "oauth2" and #reqs > 0 then
+    token = oauth.cached(provider)
+    if not token then
+      token, err = oauth.fetch(provider, runner)
+      if not token then
+        close_owned()
+        return token_failure(reqs, err)
+      end
+    end
+  end
+
+  local list, log, ids = http_requests(reqs, token), logger_for(sopts, c), {}
+  local report, rerr = runner:run(list, {
+    on_progress = sopts.on_progress,
+    classify = classifier(provider, sopts, log, ids, owned),
+  })
+  close_owned()
+  if not report then return nil, rerr end
+  return recipient_report(report, reqs, list, ids, c, log)
 end
 
 return M
