@@ -70,7 +70,9 @@ function M.code_for(report)
   return exit.NETWORK
 end
 
-function M.run(ctx, positional, o, result)
+-- Phase 1: the command line itself. Returns nil when it is usable, else
+-- the usage exit code and message.
+local function check_usage(positional, o)
   local channel, path = positional[1], positional[2]
   if not channel or not path then return exit.USAGE, "send needs CHANNEL and FILE (and --ids FILE|-)" end
   if #positional > 2 then return exit.USAGE, "send takes CHANNEL and FILE, got " .. #positional .. " arguments" end
@@ -90,27 +92,100 @@ function M.run(ctx, positional, o, result)
     return exit.USAGE, "--type must be one of " .. table.concat(ids.TYPES, ", ") .. ", got '" .. default_type .. "'"
   end
   if o.progress and o["no-progress"] then return exit.USAGE, "--progress and --no-progress contradict each other" end
-  local endpoint = "send/" .. channel
-  result.channel = channel
+  return nil
+end
 
-  -- The message is validated as a send payload whose identities come later
-  -- (checks.check stands in for `to`); a `to` of its own is a mistake.
+-- Phase 2: the one message, validated as a send payload whose identities
+-- come later (checks.check stands in for `to`). Identities come from --ids
+-- or (a payload as the reference writes it) from the file's own `to`; not
+-- both. Returns the payload, or nil and the exit code.
+local function load_message(ctx, path, endpoint, o, result)
   local has_to = false
   local items, code = checks.load_for_sending(ctx, path, endpoint, result, function(payload)
     if payload.to ~= nil then has_to = true end
     return payload
   end)
-  if not items then return code end
+  if not items then return nil, code end
   if #items ~= 1 then
-    return ctx:fail(exit.INVALID, path .. ": send takes one message, the file returned " .. #items, nil, result)
+    return nil, ctx:fail(exit.INVALID, path .. ": send takes one message, the file returned " .. #items, nil, result)
   end
-  -- Identities come from --ids, or (a payload as the reference writes it)
-  -- from the file's own `to`; not both.
   if has_to and o.ids then
-    return ctx:fail(exit.INVALID, path .. ": /to: remove 'to' from the message file; identities come from --ids",
+    return nil, ctx:fail(exit.INVALID, path .. ": /to: remove 'to' from the message file; identities come from --ids",
       nil, result)
   end
+  return items[1].payload
+end
 
+-- Phase 3: the identities. Every line is checked (and counted, for the
+-- progress bar) before anything is sent; standard input is copied to a
+-- temporary file on the way. Returns the source, or nil and the exit code.
+local function identity_source(ctx, payload, o, result)
+  local source, serr
+  if o.ids then
+    source, serr = ids.scan(o.ids, o.type or "Identity")
+  else
+    local n = count_to(payload.to)
+    source = { total = n, read = n, own = true }
+  end
+  if not source then return nil, ctx:fail(exit.INVALID, serr .. "; nothing was sent", nil, result) end
+  if source.total == 0 then
+    if not source.own then ids.close(source) end
+    return nil, ctx:fail(exit.INVALID, (o.ids == "-" and "stdin" or o.ids) .. ": no identities; nothing was sent",
+      nil, result)
+  end
+  return source
+end
+
+local function progress_bar(ctx, o, total)
+  local mode = "off"
+  if o.progress then mode = "bar"
+  elseif not o["no-progress"] and not ctx.json and not ctx.dry_run then
+    mode = progress.stderr_is_terminal() and "bar" or "lines"
+  end
+  return progress.new(ctx.stderr, mode, total)
+end
+
+-- Phase 5: the report into the result (JSON output) and its groups.
+local function record(result, report, source)
+  local failed_n, unknown_n = sum(report.failed), sum(report.unknown)
+  result.identities = source.total
+  result.accepted = report.accepted
+  result.failed = failed_n
+  result.unknown = unknown_n
+  result.requests = report.requests
+  local groups = json.array()
+  local index = {}
+  group(report.failed, "failed", groups, index)
+  group(report.unknown, "unknown", groups, index)
+  result.problems = groups
+end
+
+-- Phase 6: the summary for people.
+local function summarize(ctx, path, channel, report, result)
+  if ctx.dry_run then return ctx:dry_summary(result) end
+  ctx:say("%s: %s sent on %s: %s accepted, %s failed, %s unknown, %s", path,
+    fmt.identities(result.identities), channel,
+    fmt.thousands(report.accepted or 0), fmt.thousands(result.failed), fmt.thousands(result.unknown),
+    fmt.plural(report.requests or 0, "request"))
+  for _, g in ipairs(result.problems) do
+    ctx:say("  %s %s: %s", g.outcome, fmt.thousands(g.identities),
+      (g.error.kind and (g.error.kind .. ": ") or "") .. tostring(g.error.message))
+  end
+  if result.failed_ids_file then
+    ctx:say("  %s written to %s", fmt.identities(result.failed_ids_written),
+      result.failed_ids_file)
+  end
+end
+
+function M.run(ctx, positional, o, result)
+  local ucode, umsg = check_usage(positional, o)
+  if ucode then return ucode, umsg end
+  local channel, path = positional[1], positional[2]
+  local endpoint = "send/" .. channel
+  result.channel = channel
+
+  local payload, code = load_message(ctx, path, endpoint, o, result)
+  if not payload then return code end
 
   -- The file for the rest is opened first: finding out it cannot be
   -- written after the send would lose the list it is meant to keep.
@@ -124,28 +199,9 @@ function M.run(ctx, positional, o, result)
     end
   end
 
-  -- Every line is checked (and counted, for the progress bar) before
-  -- anything is sent; standard input is copied to a temporary file on the way.
-  local source, serr
-  if o.ids then
-    source, serr = ids.scan(o.ids, default_type)
-  else
-    local n = count_to(items[1].payload.to)
-    source = { total = n, read = n, own = true }
-  end
-  if not source then return ctx:fail(exit.INVALID, serr .. "; nothing was sent", nil, result) end
-  if source.total == 0 then
-    if not source.own then ids.close(source) end
-    return ctx:fail(exit.INVALID, (o.ids == "-" and "stdin" or o.ids) .. ": no identities; nothing was sent",
-      nil, result)
-  end
-
-  local mode = "off"
-  if o.progress then mode = "bar"
-  elseif not o["no-progress"] and not ctx.json and not ctx.dry_run then
-    mode = progress.stderr_is_terminal() and "bar" or "lines"
-  end
-  local bar = progress.new(ctx.stderr, mode, source.total)
+  local source, scode = identity_source(ctx, payload, o, result)
+  if not source then return scode end
+  local bar = progress_bar(ctx, o, source.total)
 
   local client, ccode = ctx:client(o["resend-unknown"] and { resend_unknown = true } or nil, result)
   if not client then
@@ -153,8 +209,9 @@ function M.run(ctx, positional, o, result)
     return ccode
   end
 
+  -- Phase 4: the send.
   local message = {}
-  for k, v in pairs(items[1].payload) do message[k] = v end
+  for k, v in pairs(payload) do message[k] = v end
   if not source.own then message.to = ids.to(source) end
   local report, err = client:send(channel, message, {
     on_progress = function(p)
@@ -168,41 +225,14 @@ function M.run(ctx, positional, o, result)
     else return ctx:fail(exit.for_error(err), "send failed", err, result) end
   end
 
-  local failed_n, unknown_n = sum(report.failed), sum(report.unknown)
-  result.identities = source.total
-  result.accepted = report.accepted
-  result.failed = failed_n
-  result.unknown = unknown_n
-  result.requests = report.requests
-  local groups = json.array()
-  local index = {}
-  group(report.failed, "failed", groups, index)
-  group(report.unknown, "unknown", groups, index)
-  result.problems = groups
-
+  record(result, report, source)
   code = M.code_for(report)
   if rest_file then
     local n = write_rest(rest_file, report)
     result.failed_ids_file = o["failed-ids"]
     result.failed_ids_written = n
   end
-
-  if ctx.dry_run then
-    ctx:dry_summary(result)
-  else
-    ctx:say("%s: %s sent on %s: %s accepted, %s failed, %s unknown, %s", path,
-      fmt.identities(source.total), channel,
-      fmt.thousands(report.accepted or 0), fmt.thousands(failed_n), fmt.thousands(unknown_n),
-      fmt.plural(report.requests or 0, "request"))
-    for _, g in ipairs(groups) do
-      ctx:say("  %s %s: %s", g.outcome, fmt.thousands(g.identities),
-        (g.error.kind and (g.error.kind .. ": ") or "") .. tostring(g.error.message))
-    end
-    if result.failed_ids_file then
-      ctx:say("  %s written to %s", fmt.identities(result.failed_ids_written),
-        result.failed_ids_file)
-    end
-  end
+  summarize(ctx, path, channel, report, result)
 
   if err then
     return ctx:fail(exit.for_error(err), "send stopped", err, result)
