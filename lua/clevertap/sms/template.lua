@@ -297,27 +297,17 @@ local function normalize(def, problem)
   return d
 end
 
---- compile(def) -> compiled, or nil, problems ({ pointer =, message =, severity = } each).
-function M.compile(def)
-  if type(def) ~= "table" then
-    error("clevertap.sms.provider: expects a table, got " .. type(def), 3)
-  end
-  local problems = {}
-  local function problem(pointer, message)
-    problems[#problems + 1] = { pointer = pointer, message = message, severity = "error" }
-  end
-  def = normalize(def, problem)
+-- A JSON template may be given as a Lua table: written as JSON text
+-- (object keys sorted), then treated like text.
+local function json_text(v, pointer, problem)
+  if type(v) == "string" then return v end
+  local text, err = escape.json_value(v)
+  if not text then problem(pointer, "cannot write the JSON template: " .. err) return "{}" end
+  return text
+end
 
-  local method = (def.method or "POST"):upper()
-  if method ~= "GET" and method ~= "POST" then
-    problem("/method", "method must be GET or POST, got \"" .. def.method .. "\"")
-  end
-  if not def.url then problem("/url", "url is required") end
-
-  local c = { name = def.name or "sms provider", method = method, headers = {}, values = {},
-    secrets = {}, http = def.http, logger = def.logger }
-
-  -- values: defaults for custom placeholders
+-- values: defaults for custom placeholders; secrets to hide from messages.
+local function compile_values(def, c, problem)
   for k, v in pairs(def.values or {}) do
     if type(k) ~= "string" then problem("/values", "values keys must be strings") else c.values[k] = v end
   end
@@ -325,19 +315,10 @@ function M.compile(def)
     if type(s) ~= "string" then problem("/secrets/" .. (i - 1), "secrets[" .. i .. "] must be a string")
     elseif #s >= 4 then c.secrets[#c.secrets + 1] = s end
   end
+end
 
-  -- A JSON template may be given as a Lua table: written as JSON text
-  -- (object keys sorted), then treated like text.
-  local function json_text(v, pointer)
-    if type(v) == "string" then return v end
-    local text, err = escape.json_value(v)
-    if not text then problem(pointer, "cannot write the JSON template: " .. err) return "{}" end
-    return text
-  end
-  local json = def.json and json_text(def.json, "/json")
-
-  -- auth (aliases and type names resolved by normalize)
-  local auth = def.auth or { type = "none" }
+-- auth (aliases and type names resolved by normalize) into c.auth.
+local function compile_auth(auth, c, problem)
   local atype = auth.type or "none"
   c.auth = { type = atype }
   if atype == "none" then
@@ -386,44 +367,42 @@ function M.compile(def)
   else
     problem("/auth/type", "unknown auth type \"" .. tostring(atype) .. "\" (expected none, basic or oauth2)")
   end
+end
 
-  -- batch
-  local batch = def.batch
+-- batch: its shape ("key", "array" or "join") and size into c.batch.
+-- Returns the shape and, for join batching, the key holding the numbers.
+local function compile_batch(batch, json, c, problem)
   local shape, join_key
-  if batch then
-    local n = (batch.key and 1 or 0) + (batch.array and 1 or 0) + (batch.join and 1 or 0)
-    if batch.key and batch.join and not batch.array then
-      -- { key = "dst", join = "<" }: the numbers joined in the field "dst".
-      shape, join_key = "join", batch.key
-    elseif n == 0 and type(json) == "string" and json:find("^%s*%[") then
-      -- No key, and the JSON template is itself an array of records (BulkSMS).
-      shape = "array"
-    elseif n ~= 1 then
-      problem("/batch", (n == 0 and "the batching key is missing: batch needs one of" or "batch needs exactly one of")
-        .. " key = \"name\" (array of one record under that key), "
-        .. "array = true (the body is an array of one record) or join = \"separator\" (recipients joined in $$To)")
-    else
-      shape = batch.key and "key" or batch.array and "array" or "join"
-    end
-    local size = batch.size or M.MAX_BATCH
-    if size ~= math.floor(size) then
-      problem("/batch/size", "batch.size must be a whole number, got " .. size)
-    elseif size > M.MAX_BATCH then
-      problem("/batch/size", "batch.size " .. size .. " is over the limit of " .. M.MAX_BATCH .. " records per batch")
-    elseif size < 1 then
-      problem("/batch/size", "batch.size must be at least 1, got " .. size)
-    end
-    if batch.join == "" then problem("/batch/join", "batch.join (the separator) must not be empty") end
-    c.batch = { shape = shape, size = size, key = batch.key, sep = batch.join }
+  local n = (batch.key and 1 or 0) + (batch.array and 1 or 0) + (batch.join and 1 or 0)
+  if batch.key and batch.join and not batch.array then
+    -- { key = "dst", join = "<" }: the numbers joined in the field "dst".
+    shape, join_key = "join", batch.key
+  elseif n == 0 and type(json) == "string" and json:find("^%s*%[") then
+    -- No key, and the JSON template is itself an array of records (BulkSMS).
+    shape = "array"
+  elseif n ~= 1 then
+    problem("/batch", (n == 0 and "the batching key is missing: batch needs one of" or "batch needs exactly one of")
+      .. " key = \"name\" (array of one record under that key), "
+      .. "array = true (the body is an array of one record) or join = \"separator\" (recipients joined in $$To)")
+  else
+    shape = batch.key and "key" or batch.array and "array" or "join"
   end
+  local size = batch.size or M.MAX_BATCH
+  if size ~= math.floor(size) then
+    problem("/batch/size", "batch.size must be a whole number, got " .. size)
+  elseif size > M.MAX_BATCH then
+    problem("/batch/size", "batch.size " .. size .. " is over the limit of " .. M.MAX_BATCH .. " records per batch")
+  elseif size < 1 then
+    problem("/batch/size", "batch.size must be at least 1, got " .. size)
+  end
+  if batch.join == "" then problem("/batch/join", "batch.join (the separator) must not be empty") end
+  c.batch = { shape = shape, size = size, key = batch.key, sep = batch.join }
+  return shape, join_key
+end
 
-  -- body: params (form or query) or json
-  local params = def.params and ordered_pairs(def.params, "params", true, problem)
-  if params then
-    for _, kv in ipairs(params) do
-      if type(kv[2]) == "table" then kv[2] = { json = json_text(kv[2].json, "/params/" .. kv[1]) } end
-    end
-  end
+-- The body (params as form or query, or json) and the GET query. Returns
+-- the body unit, the query unit and what the walk found (the batch record).
+local function compile_body(json, params, method, c, shape, problems, problem)
   if json and params and method == "POST" then
     problem("/json", "give the POST body as params (x-www-form-urlencoded) or as json, not both")
   end
@@ -448,27 +427,29 @@ function M.compile(def)
       problem("/params", "batching needs a single JSON template; params has " .. found.json_fields .. " JSON fields")
     end
   end
-  local unparsed = problems.unparsed
-  local in_keys = problems.in_keys or {}
-  problems.unparsed, problems.in_keys = nil, nil
-  if jbatch and not unparsed then
-    if shape == "key" and not found.key then
-      if json or (found.json_fields or 0) > 0 then
-        problem("/batch/key", "batching key \"" .. batch.key .. "\" is not a top-level key of the JSON template")
-      else
-        problem("/batch/key", "batch.key needs a JSON template (json, or a params field given as { json = ... })")
-      end
-    elseif shape == "array" and not found.key then
-      problem("/batch/array", "batch.array needs a JSON template whose top level is an array of one record")
-    elseif not found.record and found.key then
-      local what = shape == "key" and ("batching key \"" .. batch.key .. "\"") or "the JSON template's top-level array"
-      problem("/batch/" .. shape, what .. " must hold an array of exactly one record (a JSON object), "
-        .. "the record repeated per recipient")
-    end
-  end
+  return body_unit, query_unit, found
+end
 
-  -- url (+ GET query)
-  local url_unit = def.url and compile.url(def.url, problems)
+-- The batch record where batching needs one.
+local function check_batch_record(shape, batch, json, found, problem)
+  if shape == "key" and not found.key then
+    if json or (found.json_fields or 0) > 0 then
+      problem("/batch/key", "batching key \"" .. batch.key .. "\" is not a top-level key of the JSON template")
+    else
+      problem("/batch/key", "batch.key needs a JSON template (json, or a params field given as { json = ... })")
+    end
+  elseif shape == "array" and not found.key then
+    problem("/batch/array", "batch.array needs a JSON template whose top level is an array of one record")
+  elseif not found.record and found.key then
+    local what = shape == "key" and ("batching key \"" .. batch.key .. "\"") or "the JSON template's top-level array"
+    problem("/batch/" .. shape, what .. " must hold an array of exactly one record (a JSON object), "
+      .. "the record repeated per recipient")
+  end
+end
+
+-- The URL, with a GET request's parameters after its own query, if any.
+local function compile_url(url, params, query_unit, problems)
+  local url_unit = url and compile.url(url, problems)
   if url_unit and query_unit and #params > 0 then
     -- GET: the parameters follow the URL's own query, if any.
     local parts = url_unit.parts
@@ -488,12 +469,14 @@ function M.compile(def)
     end
     for _, s in ipairs(query_unit.slots) do url_unit.slots[#url_unit.slots + 1] = s end
   end
-  c.url, c.body = url_unit, body_unit
+  return url_unit
+end
 
-  -- headers
+-- headers into c.headers; an explicit Content-Type wins over the body's.
+local function compile_headers(headers, c, atype, problems, problem)
   local has_ct = false
-  if def.headers then
-    for _, kv in ipairs(ordered_pairs(def.headers, "headers", false, problem)) do
+  if headers then
+    for _, kv in ipairs(ordered_pairs(headers, "headers", false, problem)) do
       local name, value = kv[1], kv[2]
       if type(value) == "number" then value = tostring(value) end
       c.headers[#c.headers + 1] = { name, compile.header(name, value, problems) }
@@ -505,8 +488,11 @@ function M.compile(def)
     end
   end
   if has_ct then c.content_type = nil end
+end
 
-  -- placeholders: where they are and in which scope
+-- placeholders: where they are and in which scope (c.slots), how often
+-- each name is used (c.names).
+local function collect_placeholders(c)
   local all = {}
   local function collect(unit)
     if not unit then return end
@@ -518,7 +504,13 @@ function M.compile(def)
   local count = {}
   for _, s in ipairs(all) do count[s.name] = (count[s.name] or 0) + 1 end
   c.names = count
+  return all, count
+end
 
+-- The placeholders the template must have, and where batching needs them.
+-- `unread`: part of the template was not read (unparsed, or params beside
+-- json), so what it lacks is not known.
+local function check_placeholders(all, count, in_keys, unread, shape, found, join_key, problem)
   -- Names are case-sensitive: $$body is a custom placeholder, not $$Body.
   local lower = {}
   for name in pairs(SYSTEM) do lower[name:lower()] = name end
@@ -530,9 +522,6 @@ function M.compile(def)
     end
   end
 
-  -- With params and json both given only json was read: what params hold
-  -- is not known to be missing, the one problem is giving both.
-  local unread = unparsed or (json and params and method == "POST")
   if not count.To and not in_keys.To and not unread then
     problem("/", "the template has no $$To placeholder (the recipient's number): it is mandatory")
   end
@@ -566,10 +555,11 @@ function M.compile(def)
         .. "just \"$$To\"), not inside other text")
     end
   end
+end
 
-  -- response: Lua patterns (regex backslash escapes and | alternatives read too)
+-- response: Lua patterns (regex backslash escapes and | alternatives read too)
+local function compile_response(r, c, problem)
   local answer = require "clevertap.sms.answer"
-  local r = def.response or {}
   c.response = {}
   for _, k in ipairs { "success", "permfail", "tempfail", "message_id" } do
     if r[k] then
@@ -601,6 +591,58 @@ function M.compile(def)
       c.response.status[s] = true
     end
   end
+end
+
+--- compile(def) -> compiled, or nil, problems ({ pointer =, message =, severity = } each)
+-- and the secrets (for redacting the problems' messages). The template is
+-- checked as a whole, in phases: every problem at once.
+function M.compile(def)
+  if type(def) ~= "table" then
+    error("clevertap.sms.provider: expects a table, got " .. type(def), 3)
+  end
+  local problems = {}
+  local function problem(pointer, message)
+    problems[#problems + 1] = { pointer = pointer, message = message, severity = "error" }
+  end
+  def = normalize(def, problem)
+
+  local method = (def.method or "POST"):upper()
+  if method ~= "GET" and method ~= "POST" then
+    problem("/method", "method must be GET or POST, got \"" .. def.method .. "\"")
+  end
+  if not def.url then problem("/url", "url is required") end
+
+  local c = { name = def.name or "sms provider", method = method, headers = {}, values = {},
+    secrets = {}, http = def.http, logger = def.logger }
+  compile_values(def, c, problem)
+  local json = def.json and json_text(def.json, "/json", problem)
+  local auth = def.auth or { type = "none" }
+  compile_auth(auth, c, problem)
+  local shape, join_key
+  if def.batch then shape, join_key = compile_batch(def.batch, json, c, problem) end
+
+  local params = def.params and ordered_pairs(def.params, "params", true, problem)
+  if params then
+    for _, kv in ipairs(params) do
+      if type(kv[2]) == "table" then kv[2] = { json = json_text(kv[2].json, "/params/" .. kv[1], problem) } end
+    end
+  end
+  local body_unit, query_unit, found = compile_body(json, params, method, c, shape, problems, problem)
+  local unparsed = problems.unparsed
+  local in_keys = problems.in_keys or {}
+  problems.unparsed, problems.in_keys = nil, nil
+  if (shape == "key" or shape == "array") and not unparsed then
+    check_batch_record(shape, def.batch, json, found, problem)
+  end
+  c.url, c.body = compile_url(def.url, params, query_unit, problems), body_unit
+  compile_headers(def.headers, c, c.auth.type, problems, problem)
+
+  local all, count = collect_placeholders(c)
+  -- With params and json both given only json was read: what params hold
+  -- is not known to be missing, the one problem is giving both.
+  local unread = unparsed or (json and params and method == "POST")
+  check_placeholders(all, count, in_keys, unread, shape, found, join_key, problem)
+  compile_response(def.response or {}, c, problem)
 
   if #problems > 0 then return nil, problems, c.secrets end
   return c
