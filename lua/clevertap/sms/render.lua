@@ -161,48 +161,49 @@ local headers_mt = { __index = function(t, key)
   return nil
 end }
 
---- render(c, opts) -> requests, or nil, problems.
-function M.render(c, opts)
-  if type(opts) ~= "table" then misuse("expects a table, got " .. type(opts)) end
-  -- Custom placeholder names may be given directly (`hid = "H1"`), beside
-  -- `values`; system placeholder names stand for their fields.
+-- Phase 1: the options under their canonical names. Custom placeholder
+-- names may be given directly (`hid = "H1"`), beside `values`; system
+-- placeholder names stand for their fields. Returns the options and the
+-- custom values given directly.
+local function canonical_options(c, opts)
+  if next(opts) == nil then return opts, nil end
   local custom_given, extra_values
-  if next(opts) ~= nil then
-    local o = {}
-    for k, v in pairs(opts) do
-      local alias = SYSTEM_KEY[k]
-      if not alias and not c.names[k] then alias = OPTION_ALIAS[k] end
-      if alias == "values" and type(v) == "table" then
-        -- Campaign-level values under another name: merged into values.
-        extra_values = extra_values or {}
-        extra_values[#extra_values + 1] = v
-      elseif alias and alias ~= "message_id" then
-        if opts[alias] ~= nil or o[alias] ~= nil then
-          misuse(k .. " and " .. alias .. " are the same option: give one")
-        end
-        o[alias] = v
-      elseif not OPTS[k] and type(k) == "string" and c.names[k] and not FIELD[k] and k ~= "CampaignID" then
-        custom_given = custom_given or {}
-        custom_given[k] = v
-      else
-        o[k] = v
+  local o = {}
+  for k, v in pairs(opts) do
+    local alias = SYSTEM_KEY[k]
+    if not alias and not c.names[k] then alias = OPTION_ALIAS[k] end
+    if alias == "values" and type(v) == "table" then
+      -- Campaign-level values under another name: merged into values.
+      extra_values = extra_values or {}
+      extra_values[#extra_values + 1] = v
+    elseif alias and alias ~= "message_id" then
+      if opts[alias] ~= nil or o[alias] ~= nil then
+        misuse(k .. " and " .. alias .. " are the same option: give one")
       end
+      o[alias] = v
+    elseif not OPTS[k] and type(k) == "string" and c.names[k] and not FIELD[k] and k ~= "CampaignID" then
+      custom_given = custom_given or {}
+      custom_given[k] = v
+    else
+      o[k] = v
     end
-    if extra_values then
-      local vals = {}
-      if type(o.values) == "table" then for vk, vv in pairs(o.values) do vals[vk] = vv end end
-      for _, t in ipairs(extra_values) do
-        for vk, vv in pairs(t) do vals[vk] = vv end
-      end
-      o.values = vals
-    end
-    opts = o
   end
-  check(opts, OPTS)
+  if extra_values then
+    local vals = {}
+    if type(o.values) == "table" then for vk, vv in pairs(o.values) do vals[vk] = vv end end
+    for _, t in ipairs(extra_values) do
+      for vk, vv in pairs(t) do vals[vk] = vv end
+    end
+    o.values = vals
+  end
+  return o, custom_given
+end
+
+-- Phase 2: the recipients as an array (one may be given as just the number).
+local function recipients_of(opts)
   if opts.to and opts.recipients then misuse("give to or recipients, not both") end
   local rs = opts.to or opts.recipients
   if rs == nil then misuse("to (the recipients) is required") end
-  -- One recipient may be given as just the number.
   if type(rs) ~= "table" or rs.to ~= nil or rs.To ~= nil then rs = { rs } end
   local total = #rs
   -- Keys past the array part show up after `total` (a full scan confirms).
@@ -213,14 +214,12 @@ function M.render(c, opts)
       end
     end
   end
+  return rs, total
+end
 
-  local problems, nproblems, more = {}, 0, 0
-  local function problem(pointer, msg)
-    if nproblems >= 20 then more = more + 1 return end
-    nproblems = nproblems + 1
-    problems[nproblems] = { pointer = pointer, message = msg }
-  end
-
+-- Phase 3: the campaign-level values: the template's defaults, `values`,
+-- and custom values given directly.
+local function campaign_of(c, opts, custom_given)
   local camp = {
     body = opts.body, template_id = opts.template_id, template_variables = opts.template_variables,
     sender = opts.sender, campaign_id = opts.campaign_id, values = {},
@@ -234,9 +233,11 @@ function M.render(c, opts)
     if opts.values and opts.values[k] ~= nil then misuse(k .. " is given twice (and in values)") end
     camp.values[k] = v
   end
-  local body_bad = camp.body and not valid_utf8(camp.body)
-  if body_bad then problem("/body", "body is not valid UTF-8") end
+  return camp
+end
 
+-- Phase 4: the batching shape and the records per request.
+local function batch_of(c, opts, problem)
   local shape = c.batch and c.batch.shape
   local size = 1
   if shape then
@@ -249,14 +250,12 @@ function M.render(c, opts)
       end
     end
   end
+  return shape, size
+end
 
-  -- Message ids: given per recipient, else <prefix>-<index> (per request
-  -- when numbers are joined).
-  local use_ids = c.names.MessageID ~= nil
-  local prefix = opts.message_id_prefix or (use_ids and default_prefix()) or nil
-
-  -- Placeholders that take one value per request (outside the record, or
-  -- everything with join batching): a recipient may not give its own.
+-- Phase 5: placeholders that take one value per request (outside the
+-- record, or everything with join batching): a recipient may not give its own.
+local function per_request_placeholders(c, shape)
   local global_fields, global_custom = {}, {}
   if shape then
     local seen = {}
@@ -269,6 +268,100 @@ function M.render(c, opts)
       end
     end
   end
+  return global_fields, global_custom
+end
+
+-- Phase 6: every recipient checked, each problem reported once (misuse
+-- raises). `st` holds the render's problem function, the `missing` set and
+-- the per-request placeholders. Runs when the C fast path declines.
+local function check_recipients(c, rs, total, st)
+  local problem, missing, shape = st.problem, st.missing, st.shape
+  local global_fields, global_custom = st.global_fields, st.global_custom
+  local join_sep, where_note = st.join_sep, st.where_note
+  for i = 1, total do
+    local r = rs[i]
+    local tr = type(r)
+    local to = r
+    if tr == "table" then
+      for k, v in pairs(r) do
+        local set = RECIPIENT_T[k] or RECIPIENT_T[SYSTEM_KEY[k]]
+        if set then
+          if not set[type(v)] then
+            local f = SYSTEM_KEY[k] or k
+            misuse(options.wrong_type(k, RECIPIENT[f], v, "to[" .. i .. "]"))
+          end
+        elseif not (type(k) == "string" and c.names[k] and not FIELD[k] and k ~= "CampaignID") then
+          misuse(options.unknown(k, RECIPIENT, "to[" .. i .. "]"))
+        end
+      end
+      to = number_of(r)
+      -- missing data, not a mistake in the code: one problem among the others
+      if to == nil then
+        problem("/to/" .. (i - 1) .. "/to", "recipient " .. i .. " has no number (to)")
+        missing["To" .. i] = true
+      end
+      if r.body and not valid_utf8(r.body) then
+        problem("/to/" .. (i - 1) .. "/body", who(r, i) .. ": body is not valid UTF-8")
+        missing["Body" .. i] = true
+      end
+      for gi = 1, #global_fields do
+        local g = global_fields[gi]
+        if r[g[1]] ~= nil or r[g[2]] ~= nil then
+          problem("/to/" .. (i - 1) .. "/" .. g[1], who(r, i) .. " gives its own " .. g[1] .. ", but $$" .. g[2]
+            .. " is in " .. g[3] .. where_note
+            .. ": it takes one value per request (give it once, for the whole send)")
+        end
+      end
+      local vals = r.values
+      if #global_custom > 0 then
+        for gi = 1, #global_custom do
+          local g = global_custom[gi]
+          if (vals and vals[g[1]] ~= nil) or r[g[1]] ~= nil then
+            problem("/to/" .. (i - 1) .. "/values/" .. g[1], who(r, i) .. " gives its own value for $$" .. g[1]
+              .. ", but $$" .. g[1] .. " is campaign-level here (in " .. g[2]
+              .. (shape == "join" and ", with join batching" or ", outside the batch record") .. ")")
+          end
+        end
+      end
+    elseif tr ~= "string" and tr ~= "number" then
+      misuse("to[" .. i .. "] must be a phone number (string) or a table { to = ..., values = {...} }, got " .. tr)
+    end
+    if type(to) == "string" and (to == "" or not valid_utf8(to)) then
+      problem("/to/" .. (i - 1), who(r, i) .. ": the number is empty or not valid UTF-8")
+      missing["To" .. i] = true
+    elseif join_sep and tostring(to):find(join_sep, 1, true) then
+      problem("/to/" .. (i - 1), who(r, i) .. ": the number contains the join separator \"" .. join_sep .. "\"")
+    end
+  end
+end
+
+--- render(c, opts) -> requests, or nil, problems.
+function M.render(c, opts)
+  if type(opts) ~= "table" then misuse("expects a table, got " .. type(opts)) end
+  local custom_given
+  opts, custom_given = canonical_options(c, opts)
+  check(opts, OPTS)
+  local rs, total = recipients_of(opts)
+
+  local problems, nproblems, more = {}, 0, 0
+  local function problem(pointer, msg)
+    if nproblems >= 20 then more = more + 1 return end
+    nproblems = nproblems + 1
+    problems[nproblems] = { pointer = pointer, message = msg }
+  end
+
+  local camp = campaign_of(c, opts, custom_given)
+  local body_bad = camp.body and not valid_utf8(camp.body)
+  if body_bad then problem("/body", "body is not valid UTF-8") end
+
+  local shape, size = batch_of(c, opts, problem)
+
+  -- Message ids: given per recipient, else <prefix>-<index> (per request
+  -- when numbers are joined).
+  local use_ids = c.names.MessageID ~= nil
+  local prefix = opts.message_id_prefix or (use_ids and default_prefix()) or nil
+
+  local global_fields, global_custom = per_request_placeholders(c, shape)
   local join_sep = shape == "join" and c.batch.sep
   local where_note = shape == "join" and ", and join batching sends one text to all numbers"
     or ", outside the batch record"
@@ -279,70 +372,16 @@ function M.render(c, opts)
   local guard = { fields = {}, custom = {} }
   for k, g in ipairs(global_fields) do guard.fields[k] = g[1] end
   for k, g in ipairs(global_custom) do guard.custom[k] = g[1] end
-  -- Placeholder slots already reported as having no value ("To2" for
-  -- recipient 2's number), so one gap is one problem.
-  -- Also values already reported as unusable (an invalid body or number):
-  -- fill does not report them a second time.
+  -- Placeholder slots already reported, as having no value or an unusable
+  -- one ("To2" for recipient 2's number, "Body" for the campaign's body):
+  -- one gap is one problem.
   local missing = { Body = body_bad or nil }
   local validated = false
   local function validate_all()
     if validated then return end
     validated = true
-    for i = 1, total do
-      local r = rs[i]
-      local tr = type(r)
-      local to = r
-      if tr == "table" then
-        for k, v in pairs(r) do
-          local set = RECIPIENT_T[k] or RECIPIENT_T[SYSTEM_KEY[k]]
-          if set then
-            if not set[type(v)] then
-              local f = SYSTEM_KEY[k] or k
-              misuse(options.wrong_type(k, RECIPIENT[f], v, "to[" .. i .. "]"))
-            end
-          elseif not (type(k) == "string" and c.names[k] and not FIELD[k] and k ~= "CampaignID") then
-            misuse(options.unknown(k, RECIPIENT, "to[" .. i .. "]"))
-          end
-        end
-        to = number_of(r)
-        -- missing data, not a mistake in the code: one problem among the others
-        if to == nil then
-          problem("/to/" .. (i - 1) .. "/to", "recipient " .. i .. " has no number (to)")
-          missing["To" .. i] = true
-        end
-        if r.body and not valid_utf8(r.body) then
-          problem("/to/" .. (i - 1) .. "/body", who(r, i) .. ": body is not valid UTF-8")
-          missing["Body" .. i] = true
-        end
-        for gi = 1, #global_fields do
-          local g = global_fields[gi]
-          if r[g[1]] ~= nil or r[g[2]] ~= nil then
-            problem("/to/" .. (i - 1) .. "/" .. g[1], who(r, i) .. " gives its own " .. g[1] .. ", but $$" .. g[2]
-              .. " is in " .. g[3] .. where_note
-              .. ": it takes one value per request (give it once, for the whole send)")
-          end
-        end
-        local vals = r.values
-        if #global_custom > 0 then
-          for gi = 1, #global_custom do
-            local g = global_custom[gi]
-            if (vals and vals[g[1]] ~= nil) or r[g[1]] ~= nil then
-              problem("/to/" .. (i - 1) .. "/values/" .. g[1], who(r, i) .. " gives its own value for $$" .. g[1]
-                .. ", but $$" .. g[1] .. " is campaign-level here (in " .. g[2]
-                .. (shape == "join" and ", with join batching" or ", outside the batch record") .. ")")
-            end
-          end
-        end
-      elseif tr ~= "string" and tr ~= "number" then
-        misuse("to[" .. i .. "] must be a phone number (string) or a table { to = ..., values = {...} }, got " .. tr)
-      end
-      if type(to) == "string" and (to == "" or not valid_utf8(to)) then
-        problem("/to/" .. (i - 1), who(r, i) .. ": the number is empty or not valid UTF-8")
-        missing["To" .. i] = true
-      elseif join_sep and tostring(to):find(join_sep, 1, true) then
-        problem("/to/" .. (i - 1), who(r, i) .. ": the number contains the join separator \"" .. join_sep .. "\"")
-      end
-    end
+    check_recipients(c, rs, total, { problem = problem, missing = missing, shape = shape,
+      global_fields = global_fields, global_custom = global_custom, join_sep = join_sep, where_note = where_note })
   end
   if not fast_ok then validate_all() end
 
