@@ -116,9 +116,9 @@ describe("sms.presets", function()
     assert.has_error(function() sms.presets.twilio{ account_sid = "a" } end,
       "clevertap.sms.presets.twilio: auth_token is required")
     assert.has_error(function() sms.presets.plivo{ auth_id = 1, auth_token = "x" } end,
-      "clevertap.sms.presets.plivo: auth_id must be a string, got number")
+      'clevertap.sms.presets.plivo: option "auth_id" must be a string, got number')
     assert.has_error(function() sms.presets.msg91{ authkey = "k", varz = {} } end,
-      "clevertap.sms.presets.msg91: unknown setting varz")
+      'clevertap.sms.presets.msg91: unknown option "varz" (known: authkey, base_url, batch_size, short_url, variables)')
     assert.has_error(function() sms.presets.msg91{ authkey = "k", variables = { "bad name" } } end)
     assert.has_error(function() sms.presets.textlocal{ apikey = "k", region = "fr" } end)
     assert.is_nil(sms.presets.no_such_provider)

@@ -2,6 +2,7 @@
 -- account's settings to a plain template table, so a mistake in those
 -- settings is misuse and raises, naming the preset and the field.
 local escape = require "clevertap.sms.escape"
+local options = require "clevertap.options"
 
 local M = {}
 
@@ -9,14 +10,10 @@ function M.check(name, o, fields)
   if type(o) ~= "table" then
     error("clevertap.sms.presets." .. name .. " expects a table of settings, got " .. type(o), 3)
   end
-  for k, v in pairs(o) do
-    local want = fields[k]
-    if not want then error("clevertap.sms.presets." .. name .. ": unknown setting " .. tostring(k), 3) end
-    local w = want:gsub("^!", "")
-    if type(v) ~= w then
-      error("clevertap.sms.presets." .. name .. ": " .. k .. " must be a " .. w .. ", got " .. type(v), 3)
-    end
-  end
+  -- "!" marks a required field; the types are the shared checker's
+  local known = {}
+  for k, want in pairs(fields) do known[k] = (want:gsub("^!", "")) end
+  options.check(o, known, "clevertap.sms.presets." .. name, 3)
   for k, want in pairs(fields) do
     if want:sub(1, 1) == "!" and (o[k] == nil or o[k] == "") then
       error("clevertap.sms.presets." .. name .. ": " .. k .. " is required", 3)
