@@ -106,6 +106,28 @@ describe("errors: one vocabulary", function()
     assert.truthy(err2.message:find("err.cause", 1, true))
   end)
 
+  it("keeps what a runner's classify or request iterator raised as err.cause", function()
+    local http = require "clevertap.http"
+    sandbox.provider("okco", { auth = "none" })
+    local url = sandbox.root() .. "/provider/okco/send"
+    local runner = http.new { retry = { attempts = 1 } }
+    local boom = { why = "classify" }
+    local report = assert(runner:run({ { url = url, body = "{}", items = { "a" } } },
+      { classify = function() error(boom) end }))
+    assert.equal(1, #report.failed)
+    assert.equal(boom, report.failed[1].error.cause)
+    local sent = false
+    local _, err = runner:run(function()
+      if sent then error({ why = "source" }) end
+      sent = true
+      return { url = url, body = "{}", items = { "b" } }
+    end)
+    runner:close()
+    assert.is_true(errors.is(err))
+    assert.equal("source", err.cause.why)
+    assert.truthy(err.message:find("err.cause", 1, true), err.message)
+  end)
+
   it("says each fact of an API error once", function()
     local _, err = client:stop(987654321)
     assert.equal("api", err.kind)

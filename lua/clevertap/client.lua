@@ -320,8 +320,7 @@ local function keep_causes(to)
         local ok, v = pcall(f)
         if ok then return v end
         box.cause = v
-        if type(v) == "string" or type(v) == "number" then error(v, 0) end
-        error(errors.is(v) and v.message or ("a " .. type(v) .. " value, kept in err.cause"), 0)
+        error(errors.cause_text(v), 0)
       end
     end
   end

@@ -90,6 +90,17 @@ function M.problem(pointer, message, what)
   return M.validation({ { pointer = pointer, message = message, severity = "error" } }, what)
 end
 
+--- The text for a value user code raised (an iterator, a classify
+-- function), where the engine keeps only text; the value itself goes in
+-- err.cause.
+function M.cause_text(v)
+  if type(v) == "string" or type(v) == "number" then return tostring(v) end
+  if M.is(v) then return v.message end
+  local mt = getmetatable(v)
+  if type(mt) == "table" and mt.__tostring then return tostring(v) end
+  return "a " .. type(v) .. " value, kept in err.cause"
+end
+
 --- Wraps an error table coming from the C core (plain table) in place.
 function M.from_core(t)
   if t == nil then return nil end

@@ -145,9 +145,16 @@ function Runner:start(requests, opts)
   else
     error("clevertap.http run: requests must be an array or an iterator function", 2)
   end
+  -- What user code raised (the request iterator, classify), kept as the
+  -- error's cause: the engine keeps only text.
+  local source_cause, causes = nil, {}
   local n, items_total = 0, 0
   local function next_request()
-    local req = pull()
+    local ok, req = pcall(pull)
+    if not ok then
+      source_cause = req
+      error(errors.cause_text(req), 0)
+    end
     if req == nil then return nil end
     n = n + 1
     local why = check_request(req, "/" .. (n - 1))
@@ -159,7 +166,11 @@ function Runner:start(requests, opts)
   local function classify_c(res, tag, attempt)
     local req = reqs[tag]
     req.attempt = attempt
-    local verdict, info = classify(res, req)
+    local ok, verdict, info = pcall(classify, res, req)
+    if not ok then
+      causes[tag] = verdict
+      error(errors.cause_text(verdict), 0)
+    end
     if verdict ~= "ok" and verdict ~= "fail" and verdict ~= "retry" and verdict ~= "unknown" then
       return "fail", { kind = "api", message = "classify returned " .. tostring(verdict) }
     end
@@ -184,7 +195,9 @@ function Runner:start(requests, opts)
         local req = reqs[f.tag]
         local its = req and items_of(req) or {}
         lost = lost + #its
-        report[which][i] = { items = its, request = f.tag, error = errors.from_core(f.error) }
+        local e = errors.from_core(f.error)
+        if e and causes[f.tag] ~= nil then e.cause = causes[f.tag] end
+        report[which][i] = { items = its, request = f.tag, error = e }
       end
     end
     report.accepted = items_total - lost
@@ -192,6 +205,7 @@ function Runner:start(requests, opts)
     if r.source_error then
       local err = errors.from_core(r.source_error)
       err.report = report
+      if source_cause ~= nil then err.cause = source_cause end
       return nil, err
     end
     return report
