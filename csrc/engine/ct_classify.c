@@ -22,8 +22,11 @@ int64_t ct_parse_retry_after(const char *v)
         double secs = strtod(v, &end);
         while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n') end++;
         if (*end) return -1;
-        int64_t ms = (int64_t)(secs * 1000.0);
-        return ms > CT_RETRY_AFTER_MAX_MS ? CT_RETRY_AFTER_MAX_MS : ms;
+        /* clamp as a double: converting a value beyond int64 (1e30) is
+         * undefined behaviour; NaN and negatives are not a delay */
+        if (!(secs >= 0)) return -1;
+        double ms = secs * 1000.0;
+        return ms >= (double)CT_RETRY_AFTER_MAX_MS ? CT_RETRY_AFTER_MAX_MS : (int64_t)ms;
     }
     struct tm tm;
     memset(&tm, 0, sizeof tm);
