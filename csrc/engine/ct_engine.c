@@ -194,8 +194,11 @@ static ct_job *job_new(ct_engine *e, const ct_job_opts *o, job_kind kind)
         free(j);
         return NULL;
     }
-    j->next = e->jobs;
-    e->jobs = j;
+    /* appended: jobs start in the order they were queued (four creates
+     * queued together get their ids in that order) */
+    ct_job **tail = &e->jobs;
+    while (*tail) tail = &(*tail)->next;
+    *tail = j;
     return j;
 }
 

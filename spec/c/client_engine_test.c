@@ -332,6 +332,11 @@ static void test_classify(void)
     CHECK(ct_parse_retry_after("3") == 3000);
     CHECK(ct_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0);
     CHECK(ct_parse_retry_after("soon") == -1);
+    /* beyond int64 when converted to ms: clamped, never undefined (UBSan) */
+    CHECK(ct_parse_retry_after("1e30") == 3600LL * 1000);
+    CHECK(ct_parse_retry_after("1e400") == 3600LL * 1000);
+    CHECK(ct_parse_retry_after("nan") == -1);
+    CHECK(ct_parse_retry_after("-5") == -1);
 }
 
 static void test_redaction(void)
@@ -371,9 +376,33 @@ static void test_redaction(void)
     CHECK(strcmp(t5, "x * y") == 0);
 }
 
+/* jobs queued together start in the order they were queued */
+static void test_job_order(void)
+{
+    ct_engine *e = ct_engine_new(1);
+    ct_lane_opts lo = { 0, 0, 4, -1 };
+    int lane = ct_engine_lane(e, &lo);
+    ct_job_opts o = opts(lane);
+    const char *bodies[] = { "{\"n\":1}", "{\"n\":2}", "{\"n\":3}", "{\"n\":4}" };
+    ct_job *j[4];
+    for (int i = 0; i < 4; i++) j[i] = ct_job_single(e, &o, bodies[i], strlen(bodies[i]));
+    ct_req *r[4];
+    for (int i = 0; i < 4; i++) {
+        r[i] = ct_engine_next(e, 0);
+        CHECK(r[i] != NULL);
+        size_t len;
+        CHECK(r[i] && strcmp(ct_req_body(r[i], &len), bodies[i]) == 0);
+    }
+    ct_resp ok = ok_resp();
+    for (int i = 0; i < 4; i++) if (r[i]) ct_engine_complete(e, r[i], 0, &ok);
+    for (int i = 0; i < 4; i++) ct_job_release(j[i]);
+    ct_engine_free(e);
+}
+
 int main(void)
 {
     test_batching();
+    test_job_order();
     test_empty_rest_and_types();
     test_caps_and_rates();
     test_retries();
