@@ -6,12 +6,15 @@
 #include "clevertap.h"
 #include "ct_validate.h"
 
+#include <curl/curl.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <errno.h>
+#include <unistd.h>
 
 enum { H_ACCOUNT, H_PASSCODE, H_CTYPE, H_UA, H_N };
 
@@ -99,6 +102,75 @@ void ct_client_free(ct_client *c)
     free(c);
 }
 
+/* A base URL as libcurl itself parses it, so what is checked is what is
+ * used: http or https, a host, a port in range, and nothing that would hide
+ * where the passcode goes or bend every path built on it (userinfo, which
+ * libcurl turns into a Basic Authorization header; a query; a fragment).
+ * Returns a copy without trailing slashes, or NULL with err set. */
+static char *checked_base_url(const char *base, char *err, size_t errlen)
+{
+    const char *why = ct_header_value_problem(base);
+    if (why || strchr(base, ' ')) {
+        seterr(err, errlen, "base_url: must not contain spaces or control characters");
+        return NULL;
+    }
+    if (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0) {
+        seterr(err, errlen, "base_url: must start with http:// or https://");
+        return NULL;
+    }
+    CURLU *u = curl_url();
+    if (!u) {
+        seterr(err, errlen, "out of memory");
+        return NULL;
+    }
+    char *copy = NULL;
+    char *part = NULL;
+    if (curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK) {
+        seterr(err, errlen, "base_url: not a valid URL (scheme://host[:port][/path])");
+        goto done;
+    }
+    if (curl_url_get(u, CURLUPART_HOST, &part, 0) != CURLUE_OK || !part || !*part) {
+        seterr(err, errlen, "base_url: needs a host");
+        goto done;
+    }
+    curl_free(part);
+    part = NULL;
+    static const struct { CURLUPart part; const char *what; } refused[] = {
+        { CURLUPART_USER, "userinfo ('user:password@'): the account id and passcode go in headers" },
+        { CURLUPART_PASSWORD, "userinfo ('user:password@'): the account id and passcode go in headers" },
+        { CURLUPART_QUERY, "a query ('?'): request paths are appended to it" },
+        { CURLUPART_FRAGMENT, "a fragment ('#'): request paths are appended to it" },
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        if (curl_url_get(u, refused[i].part, &part, 0) == CURLUE_OK && part) {
+            seterr(err, errlen, "base_url: must not contain %s", refused[i].what);
+            goto done;
+        }
+    }
+    /* a '?' or '#' with nothing after it is not reported as a part */
+    if (strpbrk(base, "?#")) {
+        seterr(err, errlen, "base_url: must not contain a query or fragment ('?' or '#')");
+        goto done;
+    }
+    if (!(copy = dup0(base))) {
+        seterr(err, errlen, "out of memory");
+        goto done;
+    }
+    for (size_t n = strlen(copy); n && copy[n - 1] == '/';) copy[--n] = '\0';
+done:
+    curl_free(part);
+    curl_url_cleanup(u);
+    return copy;
+}
+
+char *ct_client_url(const ct_client *c, const char *endpoint)
+{
+    size_t n = strlen(c->base_url) + strlen(endpoint) + sizeof "/.json";
+    char *url = malloc(n);
+    if (url) snprintf(url, n, "%s/%s.json", c->base_url, endpoint);
+    return url;
+}
+
 ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, char *err, size_t errlen)
 {
     ct_client_opts d;
@@ -126,6 +198,12 @@ ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, ch
      * round trip (the rate limit, not the concurrency, is the ceiling) */
     c->send_concurrency = o->send_concurrency > 0 ? o->send_concurrency : 128;
     if (o->ca_file && !(c->ca_file = dup0(o->ca_file))) goto oom;
+    /* a missing CA file would otherwise surface as a network error on every
+     * request, retried as if the server were down */
+    if (o->ca_file && access(o->ca_file, R_OK) != 0) {
+        seterr(err, errlen, "ca_file: cannot read '%.200s': %s", o->ca_file, strerror(errno));
+        goto fail;
+    }
 
     uint64_t seed = x->seed ? x->seed : ((uint64_t)time(NULL) << 20) ^ (uint64_t)(uintptr_t)c;
     if (!(c->e = ct_engine_new(seed))) goto oom;
@@ -191,19 +269,8 @@ ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, ch
             seterr(err, errlen, "passcode: must not be empty");
             goto fail;
         }
-        char url[512];
         if (base) {
-            if (strncmp(base, "http://", 7) != 0 && strncmp(base, "https://", 8) != 0) {
-                seterr(err, errlen, "base_url: must start with http:// or https://");
-                goto fail;
-            }
-            if ((why = ct_header_value_problem(base)) || strchr(base, ' ')) {
-                seterr(err, errlen, "base_url: must not contain spaces or control characters");
-                goto fail;
-            }
-            snprintf(url, sizeof url, "%s", base);
-            size_t n = strlen(url);
-            while (n && url[n - 1] == '/') url[--n] = '\0';
+            if (!(c->base_url = checked_base_url(base, err, errlen))) goto fail;
         } else {
             const char *r = region ? region : "eu1";
             int known = 0;
@@ -212,10 +279,11 @@ ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, ch
                 seterr(err, errlen, "region: unknown region '%.40s' (known: eu1, in1, sg1, us1, aps3, mec1)", r);
                 goto fail;
             }
+            char url[64];
             if (strcmp(r, "eu1") == 0) snprintf(url, sizeof url, "https://api.clevertap.com/1");
             else snprintf(url, sizeof url, "https://%s.api.clevertap.com/1", r);
+            if (!(c->base_url = dup0(url))) goto oom;
         }
-        if (!(c->base_url = dup0(url))) goto oom;
         if (!(c->passcode = dup0(pass))) goto oom;
         ct_engine_set_secret(c->e, pass);
         if (!(c->hdr[H_ACCOUNT] = header_line("X-CleverTap-Account-Id", account))) goto oom;
@@ -402,11 +470,11 @@ static ct_job *start_send(ct_client *c, const char *channel, const char *payload
     ct_job_opts o;
     ct_job *j = NULL;
     if (rest && ct_client_job_opts(c, endpoint, &o)) {
-        char url[600];
-        snprintf(url, sizeof url, "%s/%s.json", c->base_url, endpoint);
+        char *url = ct_client_url(c, endpoint);
         o.url = url;
         ct_source s = { src->fn ? fn_next : arr_next, src, total, !src->fn };
-        j = ct_job_batch(c->e, &o, rest, rest_len, &s);
+        j = url ? ct_job_batch(c->e, &o, rest, rest_len, &s) : NULL;
+        free(url); /* the engine keeps its own copy */
         if (!j) seterr(err, errlen, "out of memory");
     }
     free(rest);

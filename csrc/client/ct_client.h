@@ -26,6 +26,8 @@ int ct_client_lane_of(ct_client *c, const char *endpoint);
 int ct_client_drive(ct_client *c, int timeout_ms);
 const char *ct_client_user_agent(const ct_client *c);
 const char *ct_client_base_url(const ct_client *c);
+/* base_url + "/" + endpoint + ".json", malloc'd (the caller frees); NULL when out of memory */
+char *ct_client_url(const ct_client *c, const char *endpoint);
 /* Header value check shared with Lua: 0 when value may be sent. */
 const char *ct_header_value_problem(const char *v);
 /* Replaces every occurrence of the client's passcode in s (in place) with ***. */

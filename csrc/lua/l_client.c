@@ -119,7 +119,10 @@ static void track(lua_State *L, ljob *lj, int client_idx, int job_idx)
 static int build_url(lua_State *L, lclient *cl, const char *endpoint, ct_job_opts *o)
 {
     if (!ct_client_job_opts(cl->c, endpoint, o)) return luaL_error(L, "unknown endpoint '%s'", endpoint);
-    lua_pushfstring(L, "%s/%s.json", ct_client_base_url(cl->c), endpoint);
+    char *url = ct_client_url(cl->c, endpoint);
+    if (!url) return luaL_error(L, "out of memory");
+    lua_pushstring(L, url);
+    free(url);
     o->url = lua_tostring(L, -1); /* copied by the engine; popped by the caller */
     return 0;
 }

@@ -73,6 +73,14 @@ function M.new(opts)
   transport = shared.transport(transport, "clevertap.new")
   if transport ~= nil then ftransport.check(transport) end
 
+  -- C strings end at the first NUL: a credential holding one would be sent cut short.
+  for _, name in ipairs { "account_id", "passcode", "region", "base_url", "ca_file" } do
+    local v = opts[name]
+    if type(v) == "string" and v:find("\0", 1, true) then
+      return nil, errors.new { kind = "validation",
+        message = "clevertap.new: " .. name .. ": must not contain a NUL byte" }
+    end
+  end
   local engine, msg = core.client_new {
     account_id = opts.account_id, passcode = opts.passcode,
     region = opts.region, base_url = opts.base_url,
