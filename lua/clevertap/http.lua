@@ -77,16 +77,25 @@ function M.default_classify(res)
   return "fail", { kind = "http", message = "HTTP " .. s }
 end
 
+-- RFC 9110 token: header names and methods
+local TOKEN = "^[%w!#$%%&'*+.^_`|~-]+$"
+
 local function check_request(req, where)
   if type(req) ~= "table" then return where .. ": must be a table" end
   if req.method ~= nil and type(req.method) ~= "string" then return where .. "/method: must be a string" end
+  -- a method is written into the request line as it is: anything but an
+  -- RFC 9110 token (spaces, CR/LF) could smuggle a second request
+  if req.method ~= nil and not req.method:match(TOKEN) then
+    return where .. "/method: must be an HTTP method token (letters, digits and !#$%&'*+-.^_`|~), got "
+      .. string.format("%q", req.method:sub(1, 40))
+  end
   if type(req.url) ~= "string" or not req.url:match("^https?://") then
     return where .. "/url: must be an http:// or https:// URL"
   end
   if req.url:find("[%c ]") then return where .. "/url: must not contain spaces or control characters" end
   if req.headers ~= nil and type(req.headers) ~= "table" then return where .. "/headers: must be a table" end
   for k, v in pairs(req.headers or {}) do
-    if type(k) ~= "string" or not k:match("^[%w!#$%%&'*+.^_`|~-]+$") then
+    if type(k) ~= "string" or not k:match(TOKEN) then
       return where .. "/headers: invalid header name " .. tostring(k)
     end
     if type(v) ~= "string" then return where .. "/headers/" .. k .. ": must be a string" end

@@ -1,0 +1,84 @@
+-- What clevertap.new and clevertap.http refuse before anything is sent:
+-- base URLs that hide where the passcode goes, credentials cut short by a NUL,
+-- a CA file that cannot be read, methods that are not HTTP tokens.
+local clevertap = require "clevertap"
+local http = require "clevertap.http"
+
+local function new(extra)
+  local o = { account_id = "ACC", passcode = "PASSCODE-SECRET" }
+  for k, v in pairs(extra) do o[k] = v end
+  return clevertap.new(o)
+end
+
+describe("clevertap.new base_url", function()
+  local refused = {
+    ["http://u:p@127.0.0.1:9/1"] = "userinfo",
+    ["http://127.0.0.1:9@127.0.0.2:9/1"] = "userinfo",
+    ["http://:p@127.0.0.1:9/1"] = "userinfo",
+    ["http://127.0.0.1:9/1?x="] = "query",
+    ["http://127.0.0.1:9/1?"] = "query",
+    ["http://127.0.0.1:9/1#frag"] = "fragment",
+    ["http://"] = "not a valid URL",
+    ["http://127.0.0.1:99999/1"] = "not a valid URL",
+    ["ftp://127.0.0.1/1"] = "http:// or https://",
+    ["http://127.0.0.1:9/a b"] = "spaces",
+  }
+  for url, why in pairs(refused) do
+    it("refuses " .. url, function()
+      local c, err = new { base_url = url }
+      assert.is_nil(c)
+      assert.equal("validation", err.kind)
+      assert.truthy(err.message:find("base_url", 1, true), err.message)
+      assert.truthy(err.message:find(why, 1, true), err.message)
+      assert.falsy(tostring(err):find("PASSCODE-SECRET", 1, true))
+    end)
+  end
+
+  it("keeps a base URL of any length whole (no silent truncation)", function()
+    local url = "http://127.0.0.1:9/" .. ("p"):rep(2000)
+    local c = assert(new { base_url = url .. "/" })
+    assert.equal(url, c:info().base_url)
+    c:close()
+  end)
+
+  it("accepts a host with a port and a path", function()
+    local c = assert(new { base_url = "https://localhost:8443/1" })
+    assert.equal("https://localhost:8443/1", c:info().base_url)
+    c:close()
+  end)
+end)
+
+describe("clevertap.new credentials and files", function()
+  for _, name in ipairs { "account_id", "passcode" } do
+    it("refuses a NUL in " .. name, function()
+      local c, err = new { [name] = "abc\0def" }
+      assert.is_nil(c)
+      assert.truthy(err.message:find(name .. ": must not contain a NUL byte", 1, true), err.message)
+      assert.falsy(tostring(err):find("abc", 1, true))
+    end)
+  end
+
+  it("refuses a ca_file that cannot be read, before any request", function()
+    local c, err = new { base_url = "https://127.0.0.1:9/1", ca_file = "/nonexistent/ca.pem" }
+    assert.is_nil(c)
+    assert.equal("validation", err.kind)
+    assert.truthy(err.message:find("ca_file: cannot read '/nonexistent/ca.pem'", 1, true), err.message)
+  end)
+end)
+
+describe("clevertap.http methods", function()
+  it("refuses a method that is not an RFC 9110 token, sending nothing", function()
+    local sent = 0
+    local runner = http.new { transport = function() sent = sent + 1; return { status = 200, body = "" } end }
+    for _, m in ipairs { "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\nPOST", "GE T", "POST\n", "" } do
+      local report, err = runner:run { { method = m, url = "http://127.0.0.1:9/x", body = "" } }
+      assert.is_nil(report)
+      assert.equal("validation", err.kind)
+      assert.equal("/0/method", err.errors[1].pointer)
+    end
+    local report = assert(runner:run { { method = "PATCH", url = "http://127.0.0.1:9/x", body = "" } })
+    assert.is_true(report.ok)
+    runner:close()
+    assert.equal(1, sent)
+  end)
+end)
