@@ -49,7 +49,8 @@ static const char *header(const ct_resp *resp, const char *name)
 
 static int is_2xx(int status) { return status >= 200 && status < 300; }
 
-ct_outcome ct_classify_clevertap(const ct_resp *resp, int result_call, ct_err *err, int64_t *retry_after_ms)
+ct_outcome ct_classify_clevertap(const ct_resp *resp, int result_call, const char *secret, ct_err *err,
+                                 int64_t *retry_after_ms)
 {
     int status = resp->status;
     json_t *root = NULL;
@@ -61,6 +62,16 @@ ct_outcome ct_classify_clevertap(const ct_resp *resp, int result_call, ct_err *e
     long code = has_code ? (long)json_integer_value(jcode) : 0;
     const char *msg = root ? json_string_value(json_object_get(root, "error")) : NULL;
     if (!msg && fail && root) msg = json_string_value(json_object_get(root, "message"));
+    /* The server's message is redacted here, decoded (a \u-escaped passcode
+     * is whole again) and before it is cut to fit err->message (a cut would
+     * leave a prefix of the passcode that no later redaction recognises). */
+    char *safe = NULL;
+    if (msg && secret && *secret && (safe = strdup(msg))) {
+        ct_redact(safe, secret);
+        msg = safe;
+    } else if (msg && secret && *secret) {
+        msg = "(message not shown: out of memory)";
+    }
     ct_outcome out;
     *retry_after_ms = ct_parse_retry_after(header(resp, "retry-after"));
 
@@ -111,6 +122,7 @@ ct_outcome ct_classify_clevertap(const ct_resp *resp, int result_call, ct_err *e
         }
         out = CT_OUT_FAIL;
     }
+    free(safe);
     if (root) json_decref(root);
     return out;
 }

@@ -417,10 +417,23 @@ static void log_event(ct_engine *e, int warn, const char *fmt, ...)
     else e->ev_count++;
     ct_event *ev = &e->events[slot];
     ev->warn = warn;
-    va_list ap;
+    /* formatted whole, redacted, then cut: a cut first could leave a
+     * prefix of the passcode that redaction no longer recognises */
+    va_list ap, again;
     va_start(ap, fmt);
-    vsnprintf(ev->message, sizeof ev->message, fmt, ap);
+    va_copy(again, ap);
+    int n = vsnprintf(ev->message, sizeof ev->message, fmt, ap);
     va_end(ap);
+    char *whole = n >= (int)sizeof ev->message ? malloc((size_t)n + 1) : NULL;
+    if (whole) {
+        vsnprintf(whole, (size_t)n + 1, fmt, again);
+        redact_text(e, whole);
+        snprintf(ev->message, sizeof ev->message, "%s", whole);
+        free(whole);
+    } else if (n >= (int)sizeof ev->message) {
+        snprintf(ev->message, sizeof ev->message, "(event not shown: out of memory)");
+    }
+    va_end(again);
     redact_text(e, ev->message);
 }
 
@@ -739,7 +752,7 @@ void ct_engine_complete(ct_engine *e, ct_req *r, int64_t now, const ct_resp *res
         out = j->o.classify(j->o.classify_ud, r, resp, &err, &ra);
         j->busy--;
     } else {
-        out = ct_classify_clevertap(resp, j->o.result_call, &err, &ra);
+        out = ct_classify_clevertap(resp, j->o.result_call, e->secret, &err, &ra);
     }
     settle(e, r, now, out, &err, ra, resp);
 }

@@ -228,7 +228,8 @@ ct_req *ct_engine_find(ct_engine *e, uint64_t id); /* an in-flight request by id
 int ct_req_set_header(ct_req *r, const char *name, const char *value);
 
 /* The CleverTap classification (also usable by other classifiers). */
-ct_outcome ct_classify_clevertap(const ct_resp *resp, int result_call, ct_err *err, int64_t *retry_after_ms);
+ct_outcome ct_classify_clevertap(const ct_resp *resp, int result_call, const char *secret, ct_err *err,
+                                 int64_t *retry_after_ms);
 /* Retry-After: delta-seconds or HTTP date; -1 when absent or unparsable. */
 int64_t ct_parse_retry_after(const char *v);
 

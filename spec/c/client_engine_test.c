@@ -316,18 +316,18 @@ static void test_classify(void)
     int64_t ra;
     static const char nc[] = "{\"error\":\"This target hasn't been completed\",\"status\":\"fail\"}";
     ct_resp r = { 200, NULL, 0, nc, sizeof nc - 1 };
-    CHECK(ct_classify_clevertap(&r, 1, &err, &ra) == CT_OUT_FAIL && err.kind == CT_EK_NOT_COMPLETED);
-    CHECK(ct_classify_clevertap(&r, 0, &err, &ra) == CT_OUT_FAIL && err.kind == CT_EK_API);
+    CHECK(ct_classify_clevertap(&r, 1, NULL, &err, &ra) == CT_OUT_FAIL && err.kind == CT_EK_NOT_COMPLETED);
+    CHECK(ct_classify_clevertap(&r, 0, NULL, &err, &ra) == CT_OUT_FAIL && err.kind == CT_EK_API);
     static const char f89[] = "{\"status\":\"fail\",\"error\":\"x\",\"code\":89}";
     ct_resp r89 = { 200, NULL, 0, f89, sizeof f89 - 1 };
-    CHECK(ct_classify_clevertap(&r89, 0, &err, &ra) == CT_OUT_RETRY && err.kind == CT_EK_API && err.code == 89);
+    CHECK(ct_classify_clevertap(&r89, 0, NULL, &err, &ra) == CT_OUT_RETRY && err.kind == CT_EK_API && err.code == 89);
     ct_resp html = { 200, NULL, 0, "<html>", 6 };
-    CHECK(ct_classify_clevertap(&html, 0, &err, &ra) == CT_OUT_UNKNOWN && err.kind == CT_EK_HTTP);
+    CHECK(ct_classify_clevertap(&html, 0, NULL, &err, &ra) == CT_OUT_UNKNOWN && err.kind == CT_EK_HTTP);
     ct_resp r503 = { 503, NULL, 0, "<html>", 6 };
-    CHECK(ct_classify_clevertap(&r503, 0, &err, &ra) == CT_OUT_RETRY && err.retryable);
+    CHECK(ct_classify_clevertap(&r503, 0, NULL, &err, &ra) == CT_OUT_RETRY && err.retryable);
     static const char f400[] = "{\"status\":\"fail\",\"error\":\"Invalid recipients\",\"code\":84}";
     ct_resp r400 = { 400, NULL, 0, f400, sizeof f400 - 1 };
-    CHECK(ct_classify_clevertap(&r400, 0, &err, &ra) == CT_OUT_FAIL && err.kind == CT_EK_API &&
+    CHECK(ct_classify_clevertap(&r400, 0, NULL, &err, &ra) == CT_OUT_FAIL && err.kind == CT_EK_API &&
           err.status == 400 && err.code == 84 && !err.retryable);
     CHECK(ct_parse_retry_after("3") == 3000);
     CHECK(ct_parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0);
@@ -355,6 +355,29 @@ static void test_redaction(void)
     CHECK(strstr(ct_job_error(j)->message, "PASS-123") == NULL);
     CHECK(strstr(ct_job_error(j)->message, "***") != NULL);
     ct_engine_free(e);
+
+    /* the passcode at every offset of a long message, plain and \u-escaped:
+     * redacted before the message is cut to fit, so no prefix of it remains */
+    for (int esc = 0; esc < 2; esc++) {
+        for (int off = 0; off < 300; off++) {
+            ct_engine *e2 = ct_engine_new(5);
+            ct_engine_set_secret(e2, "PASSCODE-SECRET");
+            int l2 = ct_engine_lane(e2, &lane);
+            ct_job_opts o2 = opts(l2);
+            o2.retry.attempts = 1;
+            ct_job *j2 = ct_job_single(e2, &o2, "{}", 2);
+            ct_req *r2 = ct_engine_next(e2, 0);
+            char body[1024];
+            const char *pc = esc ? "\\u0050\\u0041SSCODE-SECRET" : "PASSCODE-SECRET";
+            snprintf(body, sizeof body, "{\"status\":\"fail\",\"code\":1,\"error\":\"%*s%s tail\"}", off, "", pc);
+            ct_resp resp2 = { 400, NULL, 0, body, strlen(body) };
+            ct_engine_complete(e2, r2, 0, &resp2);
+            const char *m = ct_job_error(j2)->message;
+            CHECK(strstr(m, "PASSC") == NULL && strstr(m, "SECRET") == NULL);
+            ct_job_release(j2);
+            ct_engine_free(e2);
+        }
+    }
 
     /* a long secret goes wherever it stands, even inside a word */
     char t1[] = "xPASS-123y PASS-123";
