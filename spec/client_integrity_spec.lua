@@ -82,3 +82,32 @@ describe("clevertap.http methods", function()
     assert.equal(1, sent)
   end)
 end)
+
+describe("a server echoing the passcode", function()
+  local cjson = require "cjson"
+  local secret = "PASSCODE-SECRET"
+  -- every JSON spelling of the passcode a server may use
+  local function spellings()
+    local all_u = secret:gsub(".", function(c) return ("\\u%04x"):format(c:byte()) end)
+    return { secret, "\\u0050ASSCODE-SECRET", all_u, "PASSCODE\\u002dSECRET" }
+  end
+  local function leaked(text)
+    return text:find("PASSC", 1, true) or text:find("SECRET", 1, true)
+  end
+
+  it("never reaches err.message, tostring(err) or err.body, at any offset and in any escape", function()
+    for _, spelled in ipairs(spellings()) do
+      for _, off in ipairs { 0, 1, 100, 200, 225, 230, 235, 240, 245, 250, 300 } do
+        local body = ('{"status":"fail","code":1,"error":"%s%s tail"}'):format(("x"):rep(off), spelled)
+        local c = assert(clevertap.new { account_id = "ACC", passcode = secret,
+          base_url = "http://127.0.0.1:9/1", retry = { attempts = 1 },
+          transport = function() return { status = 400, body = body } end })
+        local ok, err = c:stop(1700000001)
+        c:close()
+        assert.is_nil(ok)
+        local shown = tostring(err) .. "\n" .. err.message .. "\n" .. cjson.encode(err.body or {})
+        assert.falsy(leaked(shown), ("offset %d, %s: %s"):format(off, spelled, shown:sub(1, 400)))
+      end
+    end
+  end)
+end)

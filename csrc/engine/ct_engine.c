@@ -378,6 +378,11 @@ static void redact_text(const ct_engine *e, char *text) { ct_redact(text, e->sec
 
 void ct_job_redact(const ct_job *j, char *text) { redact_text(j->e, text); }
 
+char *ct_job_redact_body(const ct_job *j, const char *body, size_t len)
+{
+    return ct_redact_body(body, len, j->e->secret);
+}
+
 static void log_event(ct_engine *e, int warn, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))

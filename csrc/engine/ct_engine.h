@@ -150,8 +150,13 @@ void ct_engine_free(ct_engine *e);
 void ct_engine_set_secret(ct_engine *e, const char *secret);
 /* Replaces secret by *** in text, in place (never longer). */
 void ct_redact(char *text, const char *secret);
+/* A redacted copy of a response body (malloc'd; NULL when out of memory):
+ * JSON is redacted decoded, every string and key, and written back compact. */
+char *ct_redact_body(const char *body, size_t len, const char *secret);
 /* ct_redact with the secret of the job's engine. */
 void ct_job_redact(const ct_job *j, char *text);
+/* ct_redact_body with the secret of the job's engine. */
+char *ct_job_redact_body(const ct_job *j, const char *body, size_t len);
 /* Adds a lane; returns its index or -1. */
 int ct_engine_lane(ct_engine *e, const ct_lane_opts *o);
 void ct_engine_lane_set(ct_engine *e, int lane, const ct_lane_opts *o);

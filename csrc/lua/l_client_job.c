@@ -461,13 +461,10 @@ static int l_job_response(lua_State *L)
     if (ct_job_status(lj->j)) lua_pushinteger(L, ct_job_status(lj->j));
     else lua_pushnil(L);
     if (body && e->kind != CT_EK_NONE) {
-        /* an error's body becomes err.body: a server echoing the passcode
-         * must not put it there */
-        char *copy = malloc(len + 1);
+        /* an error's body becomes err.body: a server echoing the passcode,
+         * even \u-escaped, must not put it there */
+        char *copy = ct_job_redact_body(lj->j, body, len);
         if (!copy) return luaL_error(L, "out of memory");
-        memcpy(copy, body, len);
-        copy[len] = '\0';
-        ct_job_redact(lj->j, copy);
         lua_pushstring(L, copy);
         free(copy);
     } else if (body) {
