@@ -1,9 +1,12 @@
 #!/bin/sh
-# `make fuzz`: a bounded libFuzzer run of the JSON-text validator and encoder
-# (fuzz/validate_fuzz.c) under ASan+UBSan+LeakSanitizer, seeded with the
+# `make fuzz`: bounded libFuzzer runs under ASan+UBSan+LeakSanitizer of
+# the JSON-text validator and encoder (fuzz/validate_fuzz.c), seeded with the
 # documented examples (spec/fixtures/examples) and a dictionary of the schema
 # tables' member names and values. Any crash, leak, timeout or broken
-# invariant fails the run and leaves the reproducer in fuzz/corpus-run/.
+# invariant fails the run and leaves the reproducer in fuzz/corpus-run/; and
+# of response classification, Retry-After parsing and redaction
+# (fuzz/classify_fuzz.c). Each target gets SECONDS; the last line is
+# "N passed, N failed" over the targets.
 #   tools/fuzz.sh [SECONDS]      (default: FUZZ_SECONDS or 60)
 set -eu
 cd "$(dirname "$0")/.."
@@ -51,13 +54,44 @@ dict="$run/validate.dict"
     sed 's/^"\(.*\)"$/"\\"\1\\""/'
 } >"$dict"
 
-echo "fuzzing the validator for ${seconds}s ($(ls "$run/corpus" | wc -l) inputs in the corpus)"
-ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=16384 \
-  -dict="$dict" -artifact_prefix="$run/artifacts/" -print_final_stats=1 "$run/corpus" 2>"$run/log" || {
-    tail -n 60 "$run/log"
-    echo "fuzz: FAILED (reproducer in $run/artifacts/; run $bin <file>)"
-    exit 1
-  }
-tail -n 12 "$run/log" | grep -E 'stat::number_of_executed_units|stat::peak_rss_mb|Done' || true
-echo "fuzz: ok (no crash, leak, hang or broken invariant in ${seconds}s)"
+passed=0
+failed=0
+# fuzz NAME BINARY CORPUS [libFuzzer flags...]
+fuzz() {
+  name=$1 bin=$2 corpus=$3
+  shift 3
+  echo "fuzzing $name for ${seconds}s ($(ls "$corpus" | wc -l) inputs in the corpus)"
+  if ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$run/artifacts/$name-" \
+    -print_final_stats=1 "$@" "$corpus" 2>"$run/$name.log"; then
+    tail -n 12 "$run/$name.log" | grep -E 'stat::number_of_executed_units|stat::peak_rss_mb|Done' || true
+    echo "fuzz $name: ok (no crash, leak, hang or broken invariant in ${seconds}s)"
+    passed=$((passed + 1))
+  else
+    tail -n 60 "$run/$name.log"
+    echo "fuzz $name: FAILED (reproducer in $run/artifacts/; run $bin <file>)"
+    failed=$((failed + 1))
+  fi
+}
+fuzz validator "$bin" "$run/corpus" -max_len=16384 -dict="$dict"
+
+# classification, Retry-After and redaction: the engine and its helpers
+cbin="$run/classify_fuzz"
+# shellcheck disable=SC2046
+"$CLANG" -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer \
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+  -Iinclude/clevertap -Icsrc/util -Icsrc/engine \
+  $(pkg-config --cflags jansson 2>/dev/null) fuzz/classify_fuzz.c csrc/engine/*.c csrc/util/*.c -ljansson -lm -o "$cbin"
+mkdir -p "$run/classify-corpus"
+i=0
+for seed in '{"status":"success"}' '{"status":"fail","error":"bad PASSCODE-SECRET","code":1}' \
+            '{"status":"fail","error":"\\u0050ASSCODE-SECRET","code":89}' 'not json' '{"error":"x"}'; do
+  for ra in 3 1e30 "Wed, 21 Oct 2015 07:28:00 GMT" ""; do
+    i=$((i + 1))
+    { printf '\011\017PASSCODE-SECRET%s\n%s' "$ra" "$seed"; } >"$run/classify-corpus/seed-$i"
+  done
+done
+fuzz classify "$cbin" "$run/classify-corpus" -max_len=4096
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -86,6 +86,8 @@ char *ct_redact_body(const char *body, size_t len, const char *secret)
         if (clean) out = json_dumps(clean, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
         json_decref(clean);
         json_decref(root);
+        /* and as text: a secret spanning JSON punctuation is in no one string */
+        if (out) ct_redact(out, secret);
         if (out) return out;
     }
     out = malloc(len + 1);
