@@ -337,6 +337,9 @@ static void test_classify(void)
     CHECK(ct_parse_retry_after("1e400") == 3600LL * 1000);
     CHECK(ct_parse_retry_after("nan") == -1);
     CHECK(ct_parse_retry_after("-5") == -1);
+    CHECK(ct_parse_retry_after("99999999999999999999") == 3600LL * 1000);
+    CHECK(ct_parse_retry_after("0.0001") == 0);
+    CHECK(ct_parse_retry_after("inf") == -1);
 }
 
 static void test_redaction(void)
