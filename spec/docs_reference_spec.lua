@@ -67,6 +67,8 @@ local function lua_surface()
   local http = require "clevertap.http"
   functions_of(http, "clevertap.http", ".", names)
   functions_of(require "clevertap.error", "clevertap.error", ".", names)
+  -- the nginx transport is chosen by users inside OpenResty (docs/embedding.md)
+  functions_of(require "clevertap.transport.ngx", "clevertap.transport.ngx", ".", names)
 
   local client = assert(clevertap.new { account_id = "DOCS-ACCOUNT", passcode = "DOCS-PASSCODE",
     base_url = "http://127.0.0.1:9/1" })
