@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ct_engine.h"
+#include "ct_classify.h"
+#include "ct_redact.h"
 
 static const int statuses[] = { 200, 201, 204, 301, 307, 400, 401, 403, 404, 429, 500, 502, 503, 504 };
 

@@ -34,6 +34,7 @@ build = {
         "csrc/engine/ct_batch.c",
         "csrc/engine/ct_classify.c",
         "csrc/engine/ct_engine.c",
+        "csrc/engine/ct_error.c",
         "csrc/engine/ct_redact.c",
         "csrc/lua/l_client.c",
         "csrc/lua/l_client_job.c",

@@ -28,6 +28,13 @@ else
   cat "$work/luacheck.out"; count 0 1
 fi
 
+# No C function that nothing calls (cppcheck unusedFunction).
+if tools/unused.sh >"$work/unused.out" 2>&1; then
+  echo "ok   tools/unused.sh"; count 1 0
+else
+  echo "FAIL tools/unused.sh"; sed 's/^/    /' "$work/unused.out"; count 0 1
+fi
+
 if [ -x sandbox/ctl ]; then
   # A sanitizer build cannot be loaded into nginx: the sandbox may use another.
   if BUILD=${SANDBOX_BUILD:-$BUILD} sandbox/ctl start --dir "$work/sandbox" --port 0 >"$work/sandbox.out" 2>&1; then

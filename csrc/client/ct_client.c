@@ -5,6 +5,8 @@
 #include "ct_sb.h"
 #include "clevertap.h"
 #include "ct_validate.h"
+#include "ct_walk.h"
+#include "ct_redact.h"
 
 #include <curl/curl.h>
 #include <jansson.h>

@@ -1,7 +1,8 @@
 /* What a CleverTap response means: success, a refusal for good, a retry, or
  * an unknown outcome. Kinds and `retryable` follow SPEC.md's error table. */
 #define _XOPEN_SOURCE 700
-#include "ct_engine.h"
+#include "ct_classify.h"
+#include "ct_redact.h"
 
 #include <jansson.h>
 #include <stdlib.h>

@@ -2,38 +2,13 @@
  * Scheduling (lanes, round robin), retries, outcomes and the report here;
  * identity batches in ct_batch.c. */
 #include "ct_engine_int.h"
+#include "ct_redact.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-const char *ct_err_kind_name(ct_err_kind k)
-{
-    switch (k) {
-    case CT_EK_VALIDATION: return "validation";
-    case CT_EK_HTTP: return "http";
-    case CT_EK_API: return "api";
-    case CT_EK_NETWORK: return "network";
-    case CT_EK_TIMEOUT: return "timeout";
-    case CT_EK_RATE_LIMITED: return "rate_limited";
-    case CT_EK_NOT_COMPLETED: return "not_completed";
-    default: return "none";
-    }
-}
-
-void ct_err_set(ct_err *e, ct_err_kind k, int status, int retryable, const char *fmt, ...)
-{
-    memset(e, 0, sizeof *e);
-    e->kind = k;
-    e->status = status;
-    e->retryable = retryable;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->message, sizeof e->message, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- random numbers: xorshift64*, one state per engine ------------------ */
 
@@ -375,8 +350,6 @@ void ct_engine_set_secret(ct_engine *e, const char *secret)
 void ct_engine_log_enable(ct_engine *e, int on) { e->log_on = on; }
 
 static void redact_text(const ct_engine *e, char *text) { ct_redact(text, e->secret); }
-
-void ct_job_redact(const ct_job *j, char *text) { redact_text(j->e, text); }
 
 char *ct_job_redact_body(const ct_job *j, const char *body, size_t len)
 {
@@ -762,9 +735,7 @@ long ct_req_timeout_ms(const ct_req *r) { return r->job->o.timeout_ms; }
 long ct_req_connect_timeout_ms(const ct_req *r) { return r->job->o.connect_timeout_ms; }
 int ct_req_attempt(const ct_req *r) { return r->attempts; }
 long ct_req_tag(const ct_req *r) { return r->tag; }
-ct_job *ct_req_job(const ct_req *r) { return r->job; }
 void ct_req_set_transport(ct_req *r, void *t) { r->transport = t; }
-void *ct_req_transport(const ct_req *r) { return r->transport; }
 
 const char *const *ct_req_headers(const ct_req *r, size_t *n)
 {

@@ -15,37 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ct_classify.h"
+#include "ct_error.h"
+
 typedef struct ct_engine ct_engine;
 typedef struct ct_job ct_job;
 typedef struct ct_req ct_req;
-
-typedef enum {
-    CT_EK_NONE = 0,
-    CT_EK_VALIDATION,
-    CT_EK_HTTP,
-    CT_EK_API,
-    CT_EK_NETWORK,
-    CT_EK_TIMEOUT,
-    CT_EK_RATE_LIMITED,
-    CT_EK_NOT_COMPLETED
-} ct_err_kind;
-
-typedef struct ct_err {
-    ct_err_kind kind;
-    int status;    /* HTTP status, 0 = none */
-    int has_code;
-    long code;     /* CleverTap error code when has_code */
-    int retryable;
-    char pointer[64]; /* JSON Pointer for validation errors, "" otherwise */
-    char message[256];
-} ct_err;
-
-const char *ct_err_kind_name(ct_err_kind k);
-void ct_err_set(ct_err *e, ct_err_kind k, int status, int retryable, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 5, 6)))
-#endif
-    ;
 
 /* Identity types, in the order requests list them. */
 enum { CT_ID_FBID, CT_ID_GPID, CT_ID_EMAIL, CT_ID_IDENTITY, CT_ID_OBJECTID, CT_ID_NTYPES };
@@ -80,17 +55,6 @@ typedef struct ct_reqsource {
     void *ud;
     long long total;
 } ct_reqsource;
-
-typedef enum { CT_OUT_OK, CT_OUT_FAIL, CT_OUT_RETRY, CT_OUT_UNKNOWN } ct_outcome;
-
-/* Response headers as lower-case name/value pairs: h[2i], h[2i+1]. */
-typedef struct ct_resp {
-    int status;
-    const char *const *headers;
-    size_t nheaders;
-    const char *body;
-    size_t body_len;
-} ct_resp;
 
 /* Decides what a response means. On CT_OUT_RETRY *retry_after_ms may be set
  * (>= 0) to override the backoff. err describes fail/unknown/retry. */
@@ -148,13 +112,6 @@ ct_engine *ct_engine_new(uint64_t seed);
 void ct_engine_free(ct_engine *e);
 /* A string (the passcode) replaced by *** in every error message kept. */
 void ct_engine_set_secret(ct_engine *e, const char *secret);
-/* Replaces secret by *** in text, in place (never longer). */
-void ct_redact(char *text, const char *secret);
-/* A redacted copy of a response body (malloc'd; NULL when out of memory):
- * JSON is redacted decoded, every string and key, and written back compact. */
-char *ct_redact_body(const char *body, size_t len, const char *secret);
-/* ct_redact with the secret of the job's engine. */
-void ct_job_redact(const ct_job *j, char *text);
 /* ct_redact_body with the secret of the job's engine. */
 char *ct_job_redact_body(const ct_job *j, const char *body, size_t len);
 /* Adds a lane; returns its index or -1. */
@@ -225,17 +182,10 @@ long ct_req_timeout_ms(const ct_req *r);
 long ct_req_connect_timeout_ms(const ct_req *r);
 int ct_req_attempt(const ct_req *r);
 long ct_req_tag(const ct_req *r);
-ct_job *ct_req_job(const ct_req *r);
 void ct_req_set_transport(ct_req *r, void *t);
-void *ct_req_transport(const ct_req *r);
 ct_req *ct_engine_find(ct_engine *e, uint64_t id); /* an in-flight request by id */
 /* Replaces (or adds) a header of a request before its retry. */
 int ct_req_set_header(ct_req *r, const char *name, const char *value);
 
-/* The CleverTap classification (also usable by other classifiers). */
-ct_outcome ct_classify_clevertap(const ct_resp *resp, int result_call, const char *secret, ct_err *err,
-                                 int64_t *retry_after_ms);
-/* Retry-After: delta-seconds or HTTP date; -1 when absent or unparsable. */
-int64_t ct_parse_retry_after(const char *v);
 
 #endif

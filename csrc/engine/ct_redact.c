@@ -1,6 +1,6 @@
 /* Keeping the passcode out of everything the client shows: messages, log
  * events and error bodies. */
-#include "ct_engine.h"
+#include "ct_redact.h"
 
 #include <jansson.h>
 #include <stdlib.h>

@@ -392,7 +392,7 @@ static int l_client_events(lua_State *L)
             lua_setfield(L, -2, "level");
             lua_pushstring(L, ev[i].message);
             lua_setfield(L, -2, "message");
-            lua_rawseti(L, -2, (lua_Integer)++k);
+            lua_rawseti(L, -2, (ct_l_index)++k);
         }
     }
     return 1;

@@ -105,7 +105,7 @@ void lc_drain_finished(lua_State *L, lclient *cl, int client_idx)
         if (!lj) continue;
         lua_pushlightuserdata(L, lj);
         lua_rawget(L, jobs);
-        if (!lua_isnil(L, -1)) lua_rawseti(L, fin, (lua_Integer)lua_rawlen(L, fin) + 1);
+        if (!lua_isnil(L, -1)) lua_rawseti(L, fin, (ct_l_index)lua_rawlen(L, fin) + 1);
         else lua_pop(L, 1);
         lua_pushlightuserdata(L, lj);
         lua_pushnil(L);
@@ -143,7 +143,7 @@ static void lc_problem(lua_State *L, int list, const char *pointer, const char *
     lua_setfield(L, -2, "message");
     lua_pushliteral(L, "error");
     lua_setfield(L, -2, "severity");
-    lua_rawseti(L, list, (lua_Integer)lua_rawlen(L, list) + 1);
+    lua_rawseti(L, list, (ct_l_index)lua_rawlen(L, list) + 1);
 }
 
 /* Checks `to` (at index t): known types, arrays of usable strings or
@@ -182,7 +182,7 @@ void lc_check_to(lua_State *L, int t, long long *total)
         } else if (lua_istable(L, -1)) {
             lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
             for (lua_Integer i = 1; i <= n; i++) {
-                lua_rawgeti(L, -1, i);
+                lua_rawgeti(L, -1, (ct_l_index)i);
                 size_t sl = 0;
                 const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &sl) : NULL;
                 const char *why = ct_identity_problem(s, sl);
@@ -220,7 +220,7 @@ int lc_batch_next(void *ud, int *type, const char **s, size_t *len, ct_err *err)
         if (lua_istable(L, -1)) {
             if (lj->i == 0) lj->n = (lua_Integer)lua_rawlen(L, -1);
             if (lj->i < lj->n) {
-                lua_rawgeti(L, -1, ++lj->i);
+                lua_rawgeti(L, -1, (ct_l_index)++lj->i);
                 *type = lj->type;
                 /* the array keeps the string alive */
                 *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, len) : NULL;
@@ -293,7 +293,7 @@ int lc_generic_next(void *ud, ct_reqspec *out, ct_err *err)
     size_t nh = lua_istable(L, -1) ? lua_rawlen(L, -1) : 0;
     if (nh > CT_MAX_REQ_HEADERS) nh = CT_MAX_REQ_HEADERS;
     for (size_t i = 0; i < nh; i++) {
-        lua_rawgeti(L, -1, (lua_Integer)i + 1);
+        lua_rawgeti(L, -1, (ct_l_index)i + 1);
         lj->hdrs[i] = lua_tostring(L, -1); /* anchored by the headers table */
         lua_pop(L, 1);
         if (!lj->hdrs[i]) lj->hdrs[i] = "";
@@ -439,7 +439,7 @@ static int l_job_report(lua_State *L)
         lua_setfield(L, -2, "count");
         lc_push_err(L, &o->err);
         lua_setfield(L, -2, "error");
-        lua_rawseti(L, list - 1, (lua_Integer)lua_rawlen(L, list - 1) + 1);
+        lua_rawseti(L, list - 1, (ct_l_index)lua_rawlen(L, list - 1) + 1);
     }
     lua_setfield(L, -3, "unknown");
     lua_setfield(L, -2, "failed");

@@ -18,6 +18,14 @@
 #define ct_lua_isinteger(L, i) 0
 #endif
 
+/* Array indices for lua_rawgeti/lua_rawseti: lua_Integer since 5.3, int in
+ * 5.1/LuaJIT; casting to this keeps -Wconversion quiet in both builds. */
+#if LUA_VERSION_NUM >= 503
+typedef lua_Integer ct_l_index;
+#else
+typedef int ct_l_index;
+#endif
+
 #define CT_EXPORT __attribute__((visibility("default")))
 
 #endif

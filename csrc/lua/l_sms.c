@@ -227,7 +227,7 @@ static int l_sms_records(lua_State *L)
     ct_sb_add(&b, head, headn);
     for (lua_Integer k = first; k <= last; k++) {
         if (k > first) ct_sb_add(&b, sep, sepn);
-        lua_rawgeti(L, 2, k);
+        lua_rawgeti(L, 2, (ct_l_index)k);
         int r = base + 1;
         int rt = lua_type(L, r);
         if (guard && !recipient_ok(L, r, gfields, gcustom)) return give_up(L, &b, "recipient check");
@@ -291,7 +291,7 @@ static int l_sms_records(lua_State *L)
             } else {
                 lua_tolstring(L, -1, NULL);
             }
-            lua_rawseti(L, ids, ++nid);
+            lua_rawseti(L, ids, (ct_l_index)++nid);
         }
         lua_settop(L, base);
         if (b.oom) return give_up(L, &b, "out of memory");

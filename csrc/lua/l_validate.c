@@ -14,7 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ct_encode.h"
+#include "ct_problems.h"
 #include "ct_validate.h"
+#include "ct_walk.h"
 #include "l_core.h"
 
 #define CTX_MT "clevertap.core.validate_ctx"
@@ -497,7 +500,7 @@ static void push_problems(lua_State *L, const ct_problems *p)
         lua_setfield(L, -2, "message");
         lua_pushstring(L, q->severity == CT_SEVERITY_ERROR ? "error" : "warning");
         lua_setfield(L, -2, "severity");
-        lua_rawseti(L, -2, (lua_Integer)(i + 1));
+        lua_rawseti(L, -2, (ct_l_index)(i + 1));
     }
     luaL_setmetatable(L, PROBLEMS_MT);
 }
@@ -512,7 +515,7 @@ static int problems_tostring(lua_State *L)
     luaL_buffinit(L, &b);
     size_t n = lua_rawlen(L, 1);
     for (size_t i = 1; i <= n; i++) {
-        lua_rawgeti(L, 1, (lua_Integer)i);
+        lua_rawgeti(L, 1, (ct_l_index)i);
         if (lua_istable(L, -1)) {
             lua_getfield(L, -1, "severity");
             lua_getfield(L, -2, "message");

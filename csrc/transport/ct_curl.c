@@ -474,8 +474,6 @@ int ct_curl_poll(ct_curl *c, ct_engine *e, int timeout_ms)
     return done;
 }
 
-size_t ct_curl_running(const ct_curl *c) { return c->nrunning; }
-
 void ct_curl_free(ct_curl *c, ct_engine *e)
 {
     if (!c) return;

@@ -26,7 +26,6 @@ ct_curl *ct_curl_new(const ct_curl_opts *o);
 void ct_curl_free(ct_curl *c, ct_engine *e);
 /* Returns the number of requests that finished during the call. */
 int ct_curl_poll(ct_curl *c, ct_engine *e, int timeout_ms);
-size_t ct_curl_running(const ct_curl *c);
 
 /* Monotonic milliseconds (the engine's clock for every transport). */
 int64_t ct_now_ms(void);

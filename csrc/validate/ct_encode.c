@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "ct_format.h"
-#include "ct_validate.h"
+#include "ct_encode.h"
 
 /* bytes needing an escape: control characters, '"' and '\\' */
 static const unsigned char needs_escape[256] = {

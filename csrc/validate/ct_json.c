@@ -6,7 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ct_validate.h"
+#include "ct_json.h"
+#include "ct_problems.h"
 
 typedef struct {
     ct_arena *a;

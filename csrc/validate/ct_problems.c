@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ct_validate.h"
+#include "ct_problems.h"
 
 /* ---- paths ---------------------------------------------------------------- */
 
@@ -356,21 +356,22 @@ size_t ct_problems_errors(const ct_problems *p)
     return p ? p->errors : 0;
 }
 
-size_t ct_problems_warnings(const ct_problems *p)
-{
-    return p ? p->warnings : 0;
-}
-
 const ct_problem *ct_problems_get(const ct_problems *p, size_t i)
 {
     if (!p || i >= p->n) return NULL;
     return &p->items[i];
 }
 
+/* The public struct shows each pointer as const char *; the list owns it. */
+static void free_pointer(const char *s)
+{
+    free((void *)(uintptr_t)s);
+}
+
 void ct_problems_clear(ct_problems *p, size_t max_kept)
 {
     if (!p) return;
-    for (size_t i = 0; i < p->n; i++) free((char *)p->items[i].pointer);
+    for (size_t i = 0; i < p->n; i++) free_pointer(p->items[i].pointer);
     if (p->cap > 256) {
         free(p->items);
         p->items = NULL;
@@ -385,7 +386,7 @@ void ct_problems_clear(ct_problems *p, size_t max_kept)
 void ct_problems_free(ct_problems *p)
 {
     if (!p) return;
-    for (size_t i = 0; i < p->n; i++) free((char *)p->items[i].pointer);
+    for (size_t i = 0; i < p->n; i++) free_pointer(p->items[i].pointer);
     free(p->items);
     free(p);
 }

@@ -2,7 +2,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ct_encode.h"
+#include "ct_json.h"
+#include "ct_problems.h"
 #include "ct_validate.h"
+#include "ct_walk.h"
 
 const char *const ct_endpoint_names[] = { "targets/create", "targets/list", "targets/stop",
                                           "targets/result", "targets/trigger", "send/push",

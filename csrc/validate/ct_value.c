@@ -60,15 +60,6 @@ void *ct_arena_alloc(ct_arena *a, size_t n)
     return p;
 }
 
-char *ct_arena_strdup(ct_arena *a, const char *s, size_t len)
-{
-    char *p = ct_arena_alloc(a, len + 1);
-    if (!p) return NULL;
-    if (len) memcpy(p, s, len);
-    p[len] = '\0';
-    return p;
-}
-
 void ct_arena_reset(ct_arena *a)
 {
     ct_block *b = a->head;
@@ -140,21 +131,9 @@ size_t ct_len(const ct_value *v)
     return 0;
 }
 
-int ct_is_object(const ct_value *v)
-{
-    return v && (v->type == CT_V_OBJ || v->type == CT_V_EMPTY);
-}
-
 int ct_is_array(const ct_value *v)
 {
     return v && (v->type == CT_V_ARR || v->type == CT_V_EMPTY);
-}
-
-int ct_str_eq(const ct_value *v, const char *s)
-{
-    if (!v || v->type != CT_V_STR) return 0;
-    size_t n = strlen(s);
-    return v->u.str.len == n && memcmp(v->u.str.s, s, n) == 0;
 }
 
 static int member_cmp(const void *a, const void *b)

@@ -50,7 +50,6 @@ struct ct_value {
 typedef struct ct_arena ct_arena;
 ct_arena *ct_arena_new(void);
 void *ct_arena_alloc(ct_arena *a, size_t n); /* 8-byte aligned; NULL when out of memory */
-char *ct_arena_strdup(ct_arena *a, const char *s, size_t len); /* NUL-terminated copy */
 void ct_arena_reset(ct_arena *a);
 void ct_arena_free(ct_arena *a);
 
@@ -60,9 +59,7 @@ const ct_value *ct_obj_get(const ct_value *v, const char *key);
 const ct_value *ct_obj_getn(const ct_value *v, const char *key, size_t klen);
 const ct_value *ct_arr_get(const ct_value *v, size_t i);
 size_t ct_len(const ct_value *v); /* items/members; 0 for scalars and EMPTY */
-int ct_is_object(const ct_value *v); /* CT_V_OBJ or CT_V_EMPTY */
 int ct_is_array(const ct_value *v);  /* CT_V_ARR or CT_V_EMPTY */
-int ct_str_eq(const ct_value *v, const char *s); /* string equal to s */
 
 /* Sorts members by key (bytewise, shorter first on a common prefix) and
  * returns the index of the first duplicate key + 1, 0 when keys are unique. */

@@ -13,7 +13,8 @@
 #include <time.h>
 
 #include "ct_format.h"
-#include "ct_validate.h"
+#include "ct_problems.h"
+#include "ct_walk.h"
 
 #define MAX_CHAIN 8
 
@@ -58,6 +59,14 @@ struct ct_check {
 };
 
 static void walk(walker *w, ct_value *v, const ct_schema *s);
+
+/* The walker records EMPTY decisions (empty_as) in the tree it was handed
+ * mutable; member lookups and rule callbacks see const views of that same
+ * tree, so dropping the qualifier here writes only to memory we may write. */
+static ct_value *walkable(const ct_value *v)
+{
+    return (ct_value *)(uintptr_t)v;
+}
 
 /* NUL-terminated name equal to the key bytes (no strlen, no memcmp call) */
 static inline int name_eq(const char *name, const char *key, size_t klen)
@@ -668,7 +677,7 @@ static int matches(walker *w, const ct_value *v, const ct_schema *s)
     w->nerr = 0;
     w->score = -1;
     w->base = w->path.n;
-    walk(w, (ct_value *)v, s);
+    walk(w, walkable(v), s);
     int ok = w->nerr == 0;
     w->trial = saved_trial;
     w->score = saved_score;
@@ -773,7 +782,7 @@ static void run_rules(walker *w, ct_value *obj, const ct_rule *rules)
             if (!present || !m || !cond_match(w, obj, r)) break;
             ct_path_push_key(&w->path, r->field, strlen(r->field));
             if (sev == WARN) w->soft++;
-            walk(w, (ct_value *)m, r->schema);
+            walk(w, walkable(m), r->schema);
             if (sev == WARN) w->soft--;
             ct_path_pop(&w->path);
             break;
@@ -1136,7 +1145,7 @@ void ct_check_walk(ct_check *cx, const char *rel, const ct_value *v, const ct_sc
     ct_path_push_raw(&w->path, rel);
     int soft = cx->rule && cx->rule->severity == WARN;
     if (soft) w->soft++;
-    walk(w, (ct_value *)v, s);
+    walk(w, walkable(v), s);
     if (soft) w->soft--;
     ct_path_pop(&w->path);
 }

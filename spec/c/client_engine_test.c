@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ct_engine.h"
+#include "ct_redact.h"
 
 static int failures;
 #define CHECK(c)                                                                   \

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ct_validate.h"
+#include "ct_encode.h"
+#include "ct_json.h"
+#include "ct_problems.h"
+#include "ct_walk.h"
 
 static int failures, checks;
 
