@@ -89,6 +89,14 @@ static ct_curl *new_curl(const ct_client *c)
     return ct_curl_new(&co);
 }
 
+void ct_client_shutdown(ct_client *c, const char *why)
+{
+    /* the transfers hold requests: they go first, then the engine */
+    ct_curl_free(c->curl, c->e);
+    c->curl = NULL;
+    ct_engine_shutdown(c->e, ct_now_ms(), why);
+}
+
 void ct_client_free(ct_client *c)
 {
     if (!c) return;

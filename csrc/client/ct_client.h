@@ -16,6 +16,10 @@ typedef struct ct_client_ext {
 
 ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, char *err, size_t errlen);
 ct_engine *ct_client_engine(ct_client *c);
+/* Ends every job now (ct_engine_shutdown): libcurl transfers are dropped
+ * and unknown, queued work never sent. For a client about to be freed
+ * whose jobs' reports are still wanted. */
+void ct_client_shutdown(ct_client *c, const char *why);
 /* Fills o for a call to endpoint ("send/push", "targets/list", ...); 0 when
  * the endpoint is unknown. */
 int ct_client_job_opts(ct_client *c, const char *endpoint, ct_job_opts *o);

@@ -228,7 +228,8 @@ static void req_free(ct_req *r)
     free(r);
 }
 
-static void job_free(ct_job *j)
+/* Takes the job out of its engine's lists (jobs, round robin, finished). */
+static void job_unlink(ct_job *j)
 {
     ct_engine *e = j->e;
     for (ct_job **p = &e->jobs; *p; p = &(*p)->next) {
@@ -247,6 +248,16 @@ static void job_free(ct_job *j)
     }
     e->fin_tail = NULL;
     for (ct_job *f = e->fin_head; f; f = f->fin_next) e->fin_tail = f;
+    j->next = j->fin_next = NULL;
+}
+
+static void job_free(ct_job *j)
+{
+    if (j->e) job_unlink(j);
+    if (j->secret) {
+        memset(j->secret, 0, strlen(j->secret));
+        free(j->secret);
+    }
     while (j->queue) {
         ct_req *r = j->queue;
         j->queue = r->next;
@@ -267,7 +278,7 @@ static void job_free(ct_job *j)
 void ct_job_release(ct_job *j)
 {
     if (!j) return;
-    if (j->n_inflight == 0 && !j->busy) {
+    if (!j->e || (j->n_inflight == 0 && !j->busy)) {
         job_free(j);
         return;
     }
@@ -353,7 +364,7 @@ static void redact_text(const ct_engine *e, char *text) { ct_redact(text, e->sec
 
 char *ct_job_redact_body(const ct_job *j, const char *body, size_t len)
 {
-    return ct_redact_body(body, len, j->e->secret);
+    return ct_redact_body(body, len, j->e ? j->e->secret : j->secret);
 }
 
 static void log_event(ct_engine *e, int warn, const char *fmt, ...)
@@ -400,7 +411,7 @@ size_t ct_engine_events(ct_engine *e, ct_event *out, size_t max)
     return n;
 }
 
-void ct_eng_add_rec(ct_job *j, ct_req *r, int unknown, const ct_err *err, const char *to, size_t to_len,
+void ct_eng_add_rec(ct_job *j, ct_req *r, int which, const ct_err *err, const char *to, size_t to_len,
                     size_t n_ids)
 {
     if (j->nrecs == j->caprecs) {
@@ -412,14 +423,16 @@ void ct_eng_add_rec(ct_job *j, ct_req *r, int unknown, const ct_err *err, const 
     }
     ct_outrec *o = &j->recs[j->nrecs++];
     memset(o, 0, sizeof *o);
-    o->unknown = unknown;
+    o->unknown = which == CT_REC_UNKNOWN;
+    o->not_sent = which == CT_REC_NOT_SENT;
     o->err = *err;
     redact(j->e, &o->err);
     o->to_json = to ? dupn(to, to_len) : NULL;
     o->to_len = to ? to_len : 0;
     o->tag = r ? r->tag : -1;
     o->n_ids = n_ids;
-    if (unknown) j->rep.unknown_ids += (long long)n_ids;
+    if (which == CT_REC_UNKNOWN) j->rep.unknown_ids += (long long)n_ids;
+    else if (which == CT_REC_NOT_SENT) j->rep.not_sent_ids += (long long)n_ids;
     else j->rep.failed_ids += (long long)n_ids;
 }
 
@@ -605,7 +618,7 @@ static void unlink_inflight(ct_engine *e, ct_req *r)
 static int schedule_retry(ct_job *j, ct_req *r, int64_t now, int64_t retry_after_ms)
 {
     const ct_retry *p = &j->o.retry;
-    if (r->attempts >= p->attempts) return 0;
+    if (r->attempts >= p->attempts || j->e->stopping) return 0;
     int64_t delay;
     if (retry_after_ms >= 0) {
         delay = retry_after_ms;
@@ -641,7 +654,7 @@ static void finish_req(ct_job *j, ct_req *r, ct_outcome out, const ct_err *err, 
         j->rep.accepted += (long long)r->n_ids;
     } else {
         const char *to = j->kind == JOB_BATCH ? r->body + r->to_off : NULL;
-        ct_eng_add_rec(j, r, out == CT_OUT_UNKNOWN, err, to, r->to_len, r->n_ids);
+        ct_eng_add_rec(j, r, out == CT_OUT_UNKNOWN ? CT_REC_UNKNOWN : CT_REC_FAILED, err, to, r->to_len, r->n_ids);
     }
     req_free(r);
     check_done(j);
@@ -681,6 +694,14 @@ static void settle(ct_engine *e, ct_req *r, int64_t now, ct_outcome out, ct_err 
     } else if (out == CT_OUT_UNKNOWN) {
         log_event(j->e, 1, "%s %s: %s (not re-sent: outcome unknown)", ct_req_method(r), ct_req_url(r),
                   err->message);
+    } else if (out == CT_OUT_FAIL && r->maybe_delivered) {
+        /* a re-send refused says nothing of the earlier try that may have
+         * reached the server: the identities may have been messaged */
+        out = CT_OUT_UNKNOWN;
+        size_t n = strlen(err->message);
+        snprintf(err->message + n, sizeof err->message - n, "%s",
+                 " (re-send refused; an earlier try may have been processed: outcome unknown)");
+        log_event(j->e, 1, "%s %s: %s", ct_req_method(r), ct_req_url(r), err->message);
     } else if (out == CT_OUT_FAIL) {
         log_event(j->e, 0, "%s %s: %s", ct_req_method(r), ct_req_url(r), err->message);
     }
@@ -724,6 +745,62 @@ void ct_engine_fail(ct_engine *e, ct_req *r, int64_t now, ct_err_kind kind, int 
         ct_err_set(&err, kind, 0, 1, "%s", message ? message : "transport failure");
         settle(e, r, now, CT_OUT_RETRY, &err, -1, NULL);
     }
+}
+
+/* ---- shutdown ----------------------------------------------------------- */
+
+/* A request the shut-down engine will not start: unknown when an earlier
+ * try may have reached the server, else never sent. */
+static void settle_stopped(ct_job *j, ct_req *r, const ct_err *err, int unknown)
+{
+    if (j->kind == JOB_SINGLE) {
+        j->err = *err;
+        redact(j->e, &j->err);
+    } else {
+        const char *to = j->kind == JOB_BATCH ? r->body + r->to_off : NULL;
+        ct_eng_add_rec(j, r, unknown ? CT_REC_UNKNOWN : CT_REC_NOT_SENT, err, to, r->to_len, r->n_ids);
+    }
+    req_free(r);
+}
+
+static void interrupt_job(ct_job *j, const char *why)
+{
+    if (j->done || j->released) return;
+    ct_err unknown, not_sent;
+    ct_err_set(&unknown, CT_EK_NETWORK, 0, 0, "%s: an earlier try may have reached the server; its outcome is unknown",
+               why);
+    ct_err_set(&not_sent, CT_EK_NETWORK, 0, 1, "%s before the request was sent", why);
+    while (j->queue) {
+        ct_req *r = j->queue;
+        j->queue = r->next;
+        r->next = NULL;
+        settle_stopped(j, r, r->maybe_delivered ? &unknown : &not_sent, r->maybe_delivered);
+    }
+    /* arrays are data: their rest is listed as never sent; an iterator's
+     * rest was never read and stays with its owner */
+    if (j->kind == JOB_BATCH && !j->src_done && j->src.checked) {
+        ct_req *r;
+        while ((r = ct_batch_produce(j))) settle_stopped(j, r, &not_sent, 0);
+    }
+    j->src_done = 1;
+    check_done(j);
+}
+
+void ct_engine_shutdown(ct_engine *e, int64_t now, const char *why)
+{
+    e->stopping = 1;
+    while (e->inflight) ct_engine_fail(e, e->inflight, now, CT_EK_NETWORK, 1, why);
+    for (ct_job *j = e->jobs; j; j = j->next) interrupt_job(j, why);
+}
+
+int ct_job_detach(ct_job *j)
+{
+    if (!j->e) return 1;
+    if (j->n_inflight) return 0;
+    if (j->e->secret) j->secret = dups(j->e->secret);
+    job_unlink(j);
+    j->e = NULL;
+    return 1;
 }
 
 /* ---- request accessors -------------------------------------------------- */

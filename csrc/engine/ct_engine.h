@@ -19,7 +19,11 @@
 #include "ct_error.h"
 
 typedef struct ct_engine ct_engine;
+/* declared by the engine and the public client header alike */
+#ifndef CT_JOB_DECLARED
+#define CT_JOB_DECLARED
 typedef struct ct_job ct_job;
+#endif
 typedef struct ct_req ct_req;
 
 /* Identity types, in the order requests list them. */
@@ -93,6 +97,7 @@ typedef struct ct_job_opts {
 /* One accounted outcome other than "accepted". */
 typedef struct ct_outrec {
     int unknown;         /* 0 = failed, 1 = unknown */
+    int not_sent;        /* 1 = never sent: the engine shut down before its batch started */
     ct_err err;
     char *to_json;       /* batch jobs: the request's "to" object */
     size_t to_len;
@@ -103,6 +108,7 @@ typedef struct ct_outrec {
 typedef struct ct_report {
     long long accepted;      /* identities (batch) / requests (generic) accepted */
     long long failed_ids, unknown_ids;
+    long long not_sent_ids;  /* identities (batch) / requests (generic) never sent */
     long long requests;      /* HTTP attempts, retries included */
     long long batches_done;  /* requests finished for good */
     long long batches_total; /* -1 when unknown (iterator source) */
@@ -129,6 +135,19 @@ ct_job *ct_job_batch(ct_engine *e, const ct_job_opts *o, const char *rest, size_
                      const ct_source *src);
 ct_job *ct_job_generic(ct_engine *e, const ct_job_opts *o, const ct_reqsource *src);
 void ct_job_release(ct_job *j);
+
+/* Ends every job now, for a client being closed. No retry starts any more;
+ * a request still in flight (the transport must have dropped it, or be a
+ * Lua transport that will not complete it) is unknown; a queued request
+ * whose earlier try may have reached the server is unknown, one never sent
+ * is not_sent, and so is every identity an array source had not yet given
+ * (iterators are not called: their rest was never read). Every job is done
+ * afterwards, its report complete. */
+void ct_engine_shutdown(ct_engine *e, int64_t now, const char *why);
+/* Takes a done job out of its engine: it keeps its report, outcomes and
+ * response after ct_engine_free, until ct_job_release frees it. Returns 0
+ * (and leaves the job to its engine) while requests are in flight. */
+int ct_job_detach(ct_job *j);
 
 int ct_job_done(const ct_job *j);
 void ct_job_set_user(ct_job *j, void *user);

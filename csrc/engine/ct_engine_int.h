@@ -67,6 +67,7 @@ struct ct_job {
     ct_sb types[CT_ID_NTYPES];
     int done, released, finished_listed;
     int busy;                /* inside a source or classify callback */
+    char *secret;            /* detached jobs: the engine's, for redaction */
     void *user;
     ct_job *next, *fin_next;
 };
@@ -83,12 +84,14 @@ struct ct_engine {
     uint64_t rng;
     char *secret;            /* never appears in an error message */
     int log_on;
+    int stopping;            /* shut down: no retry is scheduled any more */
     ct_event events[CT_EVENTS_MAX];
     size_t ev_head, ev_count;
 };
 
-/* A failed or unknown outcome in the job's report (counts included). */
-void ct_eng_add_rec(ct_job *j, ct_req *r, int unknown, const ct_err *err, const char *to, size_t to_len,
+/* A failed, unknown or never-sent outcome in the job's report (counts included). */
+enum { CT_REC_FAILED, CT_REC_UNKNOWN, CT_REC_NOT_SENT };
+void ct_eng_add_rec(ct_job *j, ct_req *r, int which, const ct_err *err, const char *to, size_t to_len,
                     size_t n_ids);
 ct_req *ct_eng_req_new(ct_job *j);
 /* The next request of a batch job, or NULL when the source has no more. */

@@ -71,17 +71,54 @@ static int l_client_new(lua_State *L)
     return 1;
 }
 
+/* Closes now: every job ends with its report complete (in-flight requests
+ * unknown, the rest never sent) and stays readable, detached from the
+ * engine; then the C client is freed. */
+static void close_now(lua_State *L, lclient *cl)
+{
+    cl->closed = 1;
+    cl->close_pending = 0;
+    cl->L = L;
+    ct_client_shutdown(cl->c, "the client was closed");
+    while (cl->jobs) lc_job_orphan(cl->jobs, L);
+    ct_client_free(cl->c);
+    cl->c = NULL;
+}
+
+/* A step of the engine runs Lua callbacks (identity iterators, request
+ * sources, classify). One of them may close the client: the engine's memory
+ * is still in use below it, so the close waits for the step to end. */
+static void step_begin(lua_State *L, lclient *cl, const char *what)
+{
+    lc_check_not_in_step(L, cl, what);
+    cl->depth++;
+}
+
+static void step_end(lua_State *L, lclient *cl)
+{
+    cl->depth--;
+    if (cl->depth == 0 && cl->close_pending) close_now(L, cl);
+}
+
+/* client:close() -> true when closed now, false when it waits for the
+ * current step to end (called from inside a callback). Idempotent; also
+ * __gc and __close. */
 static int l_client_close(lua_State *L)
 {
     lclient *cl = luaL_checkudata(L, 1, CLIENT_MT);
-    if (cl->closed) return 0;
-    cl->closed = 1;
-    cl->L = L;
-    /* the jobs' engine state goes with the client */
-    while (cl->jobs) lc_job_unbind(cl->jobs, L);
-    ct_client_free(cl->c);
-    cl->c = NULL;
-    return 0;
+    if (cl->closed) {
+        lua_pushboolean(L, !cl->close_pending);
+        return 1;
+    }
+    if (cl->depth > 0) {
+        cl->closed = 1;
+        cl->close_pending = 1;
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    close_now(L, cl);
+    lua_pushboolean(L, 1);
+    return 1;
 }
 
 static ljob *new_job(lua_State *L, lclient *cl, int client_idx, int kind)
@@ -100,6 +137,7 @@ static ljob *new_job(lua_State *L, lclient *cl, int client_idx, int kind)
     lj->next = cl->jobs;
     if (cl->jobs) cl->jobs->prev = lj;
     cl->jobs = lj;
+    lj->listed = 1;
     return lj;
 }
 
@@ -131,6 +169,7 @@ static int build_url(lua_State *L, lclient *cl, const char *endpoint, ct_job_opt
 static int l_client_call(lua_State *L)
 {
     lclient *cl = lc_check_client(L, 1);
+    lc_check_not_in_step(L, cl, "call");
     const char *endpoint = luaL_checkstring(L, 2);
     size_t len;
     const char *body = luaL_checklstring(L, 3, &len);
@@ -161,6 +200,7 @@ static int l_check_identities(lua_State *L)
 static int l_client_send(lua_State *L)
 {
     lclient *cl = lc_check_client(L, 1);
+    lc_check_not_in_step(L, cl, "send");
     const char *endpoint = luaL_checkstring(L, 2);
     size_t rest_len;
     const char *rest = luaL_checklstring(L, 3, &rest_len);
@@ -193,6 +233,7 @@ static int l_client_send(lua_State *L)
 static int l_client_generic(lua_State *L)
 {
     lclient *cl = lc_check_client(L, 1);
+    lc_check_not_in_step(L, cl, "generic");
     luaL_checktype(L, 2, LUA_TFUNCTION);
     luaL_checktype(L, 3, LUA_TFUNCTION);
     luaL_checktype(L, 4, LUA_TTABLE);
@@ -228,10 +269,13 @@ static int l_client_poll(lua_State *L)
     lclient *cl = lc_check_client(L, 1);
     lua_Integer ms = luaL_optinteger(L, 2, 0);
     if (cl->lua_transport) return luaL_error(L, "poll: this client uses a Lua transport (use next_request)");
+    step_begin(L, cl, "poll");
     int rc = ct_client_drive(cl->c, ms < 0 ? 0 : (int)ms);
     lc_drain_finished(L, cl, 1);
+    lua_Integer pending = (lua_Integer)ct_engine_pending(ct_client_engine(cl->c));
+    step_end(L, cl);
     if (rc < 0) return luaL_error(L, "out of memory starting libcurl");
-    lua_pushinteger(L, (lua_Integer)ct_engine_pending(ct_client_engine(cl->c)));
+    lua_pushinteger(L, cl->closed ? 0 : pending);
     return 1;
 }
 
@@ -266,9 +310,17 @@ static int l_client_next_request(lua_State *L)
     ct_engine *e = ct_client_engine(cl->c);
     int top = lua_gettop(L);
     int64_t now = ct_now_ms();
+    step_begin(L, cl, "next_request");
     ct_req *r = ct_engine_next(e, now);
     lua_settop(L, top);
     lc_drain_finished(L, cl, 1);
+    step_end(L, cl);
+    if (cl->closed) {
+        /* a source closed the client: its request went with it (never sent) */
+        lua_pushnil(L);
+        lua_pushnil(L);
+        return 2;
+    }
     if (!r) {
         lua_pushnil(L);
         int64_t w = ct_engine_wait(e, ct_now_ms());
@@ -318,12 +370,14 @@ static int l_client_complete(lua_State *L)
     if (!r) return luaL_error(L, "complete: request %d is not in flight", (int)id);
     int64_t now = ct_now_ms();
     int top = lua_gettop(L);
+    lc_check_not_in_step(L, cl, "complete");
     if (lua_istable(L, 3)) {
         lua_getfield(L, 3, "status");
         int isnum = lua_isnumber(L, -1);
         int status = (int)lua_tointeger(L, -1);
         lua_pop(L, 1);
         if (!isnum || status < 100 || status > 599) {
+            step_begin(L, cl, "complete");
             ct_engine_fail(e, r, now, CT_EK_NETWORK, 1, "transport returned a response without a valid status");
         } else {
             const char *pairs[2 * 32];
@@ -352,7 +406,8 @@ static int l_client_complete(lua_State *L)
             lua_getfield(L, 3, "body");
             const char *body = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &blen) : "";
             ct_resp resp = { status, pairs, np, body, blen };
-            ct_engine_complete(e, r, now, &resp);
+            step_begin(L, cl, "complete");
+            ct_engine_complete(e, r, now, &resp); /* a classify function may run */
         }
     } else {
         ct_err_kind kind = CT_EK_NETWORK;
@@ -369,10 +424,12 @@ static int l_client_complete(lua_State *L)
         } else if (lua_type(L, 4) == LUA_TSTRING) {
             msg = lua_tostring(L, 4);
         }
+        step_begin(L, cl, "complete");
         ct_engine_fail(e, r, now, kind, sent, msg);
     }
     lua_settop(L, top);
     lc_drain_finished(L, cl, 1);
+    step_end(L, cl);
     return 0;
 }
 
@@ -418,6 +475,13 @@ static int l_client_info(lua_State *L)
         lua_pushstring(L, ct_client_base_url(cl->c));
         lua_setfield(L, -2, "base_url");
     }
+    return 1;
+}
+
+static int l_client_is_closed(lua_State *L)
+{
+    lclient *cl = luaL_checkudata(L, 1, CLIENT_MT);
+    lua_pushboolean(L, cl->closed);
     return 1;
 }
 
@@ -467,6 +531,7 @@ static const luaL_Reg client_methods[] = {
     { "events", l_client_events },
     { "info", l_client_info },
     { "close", l_client_close },
+    { "is_closed", l_client_is_closed },
     { NULL, NULL },
 };
 

@@ -17,6 +17,8 @@ typedef struct lclient {
     lua_State *L;
     ljob *jobs;      /* every job userdata still bound to this client */
     int closed;
+    int depth;         /* > 0 inside a step of the engine (Lua callbacks may run) */
+    int close_pending; /* close() was called from inside a step: done when it ends */
     int lua_transport;
 } lclient;
 
@@ -33,6 +35,7 @@ struct ljob {
     /* generic source and classifier */
     int next_ref, classify_ref;
     const char *hdrs[CT_MAX_REQ_HEADERS];
+    int listed;        /* in cl->jobs */
     ljob *prev, *next;
 };
 
@@ -49,6 +52,10 @@ void lc_push_uv_field(lua_State *L, int client_idx, const char *field);
 /* Moves finished jobs from the engine to the client's `finished` list. */
 void lc_drain_finished(lua_State *L, lclient *cl, int client_idx);
 void lc_job_unbind(ljob *lj, lua_State *L);
+/* At close: the job keeps its (now complete) report, detached from the engine. */
+void lc_job_orphan(ljob *lj, lua_State *L);
+/* Raises when called from inside one of the client's own callbacks. */
+void lc_check_not_in_step(lua_State *L, const lclient *cl, const char *what);
 /* Pushes the problems of `to` (at index t); *total = identities, -1 with iterators. */
 void lc_check_to(lua_State *L, int t, long long *total);
 int lc_batch_next(void *ud, int *type, const char **s, size_t *len, ct_err *err);

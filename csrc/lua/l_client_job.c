@@ -114,14 +114,19 @@ void lc_drain_finished(lua_State *L, lclient *cl, int client_idx)
     lua_pop(L, 2);
 }
 
-void lc_job_unbind(ljob *lj, lua_State *L)
+static void unlist(ljob *lj)
 {
-    if (lj->cl) {
+    if (lj->listed) {
         if (lj->prev) lj->prev->next = lj->next;
         else lj->cl->jobs = lj->next;
         if (lj->next) lj->next->prev = lj->prev;
+        lj->listed = 0;
     }
     lj->prev = lj->next = NULL;
+}
+
+static void unref_sources(ljob *lj, lua_State *L)
+{
     if (L) {
         luaL_unref(L, LUA_REGISTRYINDEX, lj->to_ref);
         luaL_unref(L, LUA_REGISTRYINDEX, lj->hold_ref);
@@ -129,7 +134,27 @@ void lc_job_unbind(ljob *lj, lua_State *L)
         luaL_unref(L, LUA_REGISTRYINDEX, lj->classify_ref);
     }
     lj->to_ref = lj->hold_ref = lj->next_ref = lj->classify_ref = LUA_NOREF;
+}
+
+void lc_job_unbind(ljob *lj, lua_State *L)
+{
+    unlist(lj);
+    unref_sources(lj, L);
     lj->j = NULL;
+}
+
+void lc_job_orphan(ljob *lj, lua_State *L)
+{
+    unlist(lj);
+    unref_sources(lj, L);
+    if (!ct_job_detach(lj->j)) lj->j = NULL; /* still the engine's: freed with it */
+}
+
+void lc_check_not_in_step(lua_State *L, const lclient *cl, const char *what)
+{
+    if (cl->depth > 0)
+        luaL_error(L, "%s: not allowed inside the client's own callback (an identity iterator, request "
+                      "source or classify function runs in the middle of a client step)", what);
 }
 
 /* ---- batch sources ------------------------------------------------------ */
@@ -213,7 +238,8 @@ int lc_batch_next(void *ud, int *type, const char **s, size_t *len, ct_err *err)
 {
     ljob *lj = ud;
     lua_State *L = lj->cl->L;
-    if (lj->to_ref == LUA_NOREF) return 0; /* cancelled from inside the iterator */
+    /* cancelled, or the client closed, from inside the iterator */
+    if (lj->to_ref == LUA_NOREF || lj->cl->close_pending) return 0;
     while (lj->type < CT_ID_NTYPES) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, lj->to_ref);
         lc_raw_field(L, -1, ct_id_type_names[lj->type]);
@@ -263,7 +289,7 @@ int lc_generic_next(void *ud, ct_reqspec *out, ct_err *err)
 {
     ljob *lj = ud;
     lua_State *L = lj->cl->L;
-    if (lj->next_ref == LUA_NOREF) return 0; /* cancelled from inside the source */
+    if (lj->next_ref == LUA_NOREF || lj->cl->close_pending) return 0; /* cancelled or closed from inside */
     lua_rawgeti(L, LUA_REGISTRYINDEX, lj->next_ref);
     if (lua_pcall(L, 0, 5, 0) != LUA_OK) {
         ct_err_set(err, CT_EK_VALIDATION, 0, 0, "request source raised: %.200s",
@@ -310,6 +336,11 @@ ct_outcome lc_generic_classify(void *ud, ct_req *r, const ct_resp *resp, ct_err 
     ljob *lj = ud;
     lua_State *L = lj->cl->L;
     if (lj->classify_ref == LUA_NOREF) return CT_OUT_OK; /* cancelled: the outcome is discarded */
+    if (lj->cl->close_pending) {
+        ct_err_set(err, CT_EK_NETWORK, resp->status, 0,
+                   "the client was closed before the response was classified; its outcome is unknown");
+        return CT_OUT_UNKNOWN;
+    }
     int top = lua_gettop(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, lj->classify_ref);
     lua_createtable(L, 0, 3);
@@ -402,6 +433,8 @@ static void push_report_counts(lua_State *L, const ct_report *r)
     lua_setfield(L, -2, "failed_count");
     lua_pushinteger(L, (lua_Integer)r->unknown_ids);
     lua_setfield(L, -2, "unknown_count");
+    lua_pushinteger(L, (lua_Integer)r->not_sent_ids);
+    lua_setfield(L, -2, "not_sent_count");
 }
 
 /* job:progress() -> { accepted, requests, batches_done, batches_total, ... } */
@@ -413,19 +446,21 @@ static int l_job_progress(lua_State *L)
     return 1;
 }
 
-/* job:report() -> counts + failed/unknown arrays of { to = json | tag = n, count, error } */
+/* job:report() -> counts + failed/unknown/not_sent arrays of { to = json | tag = n, count, error } */
 static int l_job_report(lua_State *L)
 {
     ljob *lj = lc_check_job(L, 1);
     const ct_report *r = ct_job_report(lj->j);
-    lua_createtable(L, 0, 9);
+    lua_createtable(L, 0, 10);
     push_report_counts(L, r);
-    lua_newtable(L);
-    lua_newtable(L);
+    int report = lua_gettop(L);
+    lua_newtable(L); /* report + 1: failed */
+    lua_newtable(L); /* report + 2: unknown */
+    lua_newtable(L); /* report + 3: not_sent */
     size_t n = ct_job_outrec_count(lj->j);
     for (size_t i = 0; i < n; i++) {
         const ct_outrec *o = ct_job_outrec(lj->j, i);
-        int list = o->unknown ? -1 : -2;
+        int list = report + (o->not_sent ? 3 : o->unknown ? 2 : 1);
         lua_createtable(L, 0, 3);
         if (o->to_json) {
             lua_pushlstring(L, o->to_json, o->to_len);
@@ -439,10 +474,11 @@ static int l_job_report(lua_State *L)
         lua_setfield(L, -2, "count");
         lc_push_err(L, &o->err);
         lua_setfield(L, -2, "error");
-        lua_rawseti(L, list - 1, (ct_l_index)lua_rawlen(L, list - 1) + 1);
+        lua_rawseti(L, list, (ct_l_index)lua_rawlen(L, list) + 1);
     }
-    lua_setfield(L, -3, "unknown");
-    lua_setfield(L, -2, "failed");
+    lua_setfield(L, report, "not_sent");
+    lua_setfield(L, report, "unknown");
+    lua_setfield(L, report, "failed");
     const ct_err *se = ct_job_source_error(lj->j);
     if (se->kind != CT_EK_NONE) {
         lc_push_err(L, se);

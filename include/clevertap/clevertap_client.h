@@ -26,7 +26,11 @@ extern "C" {
 #endif
 
 typedef struct ct_client ct_client;
+/* declared by the engine and the public client header alike */
+#ifndef CT_JOB_DECLARED
+#define CT_JOB_DECLARED
 typedef struct ct_job ct_job;
+#endif
 
 /* Zero means "the default" for every numeric field. */
 typedef struct ct_client_opts {

@@ -148,18 +148,21 @@ end
 -- `box` is keep_causes's: present when identities came from iterators.
 local function send_results(cj, box)
   local r = cj:report()
-  local failed, unknown = {}, {}
-  for i, f in ipairs(r.failed) do
-    failed[i] = { to = decode_to(f.to), count = f.count, error = errors.from_core(f.error) }
+  local lists = {}
+  for _, which in ipairs { "failed", "unknown", "not_sent" } do
+    local list = {}
+    for i, f in ipairs(r[which]) do
+      list[i] = { to = decode_to(f.to), count = f.count, error = errors.from_core(f.error) }
+    end
+    lists[which] = list
   end
-  for i, u in ipairs(r.unknown) do
-    unknown[i] = { to = decode_to(u.to), count = u.count, error = errors.from_core(u.error) }
-  end
+  local failed, unknown, not_sent = lists.failed, lists.unknown, lists.not_sent
   local report = {
-    ok = #failed == 0 and #unknown == 0 and r.source_error == nil,
+    ok = #failed == 0 and #unknown == 0 and #not_sent == 0 and r.source_error == nil,
     accepted = r.accepted,
     failed = failed,
     unknown = unknown,
+    not_sent = not_sent,
     requests = r.requests,
     batches = r.batches_done,
   }
@@ -170,7 +173,7 @@ local function send_results(cj, box)
     if box and box.cause ~= nil then err.cause = box.cause end
     return nil, err
   end
-  if box and r.requests == 0 and #failed == 0 and #unknown == 0 then
+  if box and r.requests == 0 and #failed == 0 and #unknown == 0 and #not_sent == 0 then
     return nil, errors.validation { { pointer = "/to", message = "at least one identity is required",
       severity = "error" } }
   end
@@ -208,6 +211,9 @@ local function call_results(cj)
   return t
 end
 
+-- what poll calls for running and finished jobs (defined with the driving code)
+local POLL_HOOKS
+
 local function new_job(client, cj, finish, opts)
   local job = setmetatable({
     client = client, core = cj, finish = finish,
@@ -237,7 +243,10 @@ end
 --- Drives the client until this job is done or `timeout` seconds passed.
 -- Returns the job's results, or nil, err (kind "timeout") when time ran out.
 function Job:wait(timeout)
-  local ok, err = shared.wait(self, timeout, "job", function(t) self.client:poll(t) end)
+  local client = self.client
+  local ok, err = shared.wait(self, timeout, "job", function(t)
+    shared.poll(client, t, client.transport_extra, POLL_HOOKS, true)
+  end, client)
   if not ok then return nil, err end
   return self:result()
 end
@@ -263,13 +272,16 @@ local function report_progress(job)
     requests = p.requests }
 end
 
-local POLL_HOOKS = {
-  progress = function(job, note) note(pcall(report_progress, job)) end,
+POLL_HOOKS = {
+  progress = function(job, note) note(job, "on_progress", pcall(report_progress, job)) end,
   finish = function(job, cj, note)
     job.results = pack(job.finish(cj))
     job.done = true
-    note(pcall(report_progress, job))
-    if job.on_done then note(pcall(job.on_done, unpack(job.results, 1, job.results.n))) end
+    note(job, "on_progress", pcall(report_progress, job))
+    -- on_done sees the errors so far; its own are added to the same list
+    shared.attach_callback_errors(job, job.results[1], job.results[2])
+    if job.on_done then note(job, "on_done", pcall(job.on_done, unpack(job.results, 1, job.results.n))) end
+    shared.attach_callback_errors(job, job.results[1], job.results[2])
   end,
 }
 
@@ -362,7 +374,9 @@ local function start_send(self, channel, payload, opts, level)
   local to, box = keep_causes(payload.to)
   local cj, problems = self.engine:send(endpoint, rest, to)
   if not cj then return nil, errors.validation(problems, endpoint .. ": invalid payload") end
-  return new_job(self, cj, function(c) return send_results(c, box) end, opts)
+  local job = new_job(self, cj, function(c) return send_results(c, box) end, opts)
+  job.reports = true -- its report carries callback_errors
+  return job
 end
 
 --- client:start_send(channel, payload [, opts]) -> job | nil, err
@@ -486,16 +500,25 @@ function Client:info() return self.engine:info() end
 function Client:peak(endpoint) return self.engine:peak(endpoint) end
 
 --- The pump (docs/transports.md) for custom drivers.
-function Client:next_request() return self.engine:next_request() end
+-- A request source or classify function may close the client during
+-- either: its jobs then end with their reports, as in poll.
+function Client:next_request()
+  local req, wait = self.engine:next_request()
+  if self.closed then shared.settle_closed(self, POLL_HOOKS) end
+  return req, wait
+end
 function Client:complete(id, res, terr)
   self.engine:complete(id, res, terr)
+  if self.closed then shared.settle_closed(self, POLL_HOOKS) end
 end
 function Client:pending() return self.engine:pending() end
 
---- Idempotent; also run by __gc and __close.
-Client.close = shared.close
+--- Idempotent; also run by __close. Running jobs end with their reports
+-- (see docs/client.md); from inside a callback, when the current step ends.
+function Client:close() shared.close(self, POLL_HOOKS) end
 
 Client.__close = Client.close
-Client.__gc = Client.close
+-- collected: nothing can wait for its jobs, and no callback runs in __gc
+Client.__gc = function(self) shared.close(self) end
 
 return M

@@ -194,12 +194,12 @@ function Runner:start(requests, opts)
     concurrency = self.concurrency, rate = self.rate, idempotent = opts.idempotent, total = total,
   })
   local job = setmetatable({ runner = self, core = cj, done = false, on_done = opts.on_done,
-    on_progress = opts.on_progress }, { __index = M.Job })
+    on_progress = opts.on_progress, reports = true }, { __index = M.Job })
   job.finish = function()
     local r = cj:report()
-    local report = { failed = {}, unknown = {}, requests = r.requests }
+    local report = { failed = {}, unknown = {}, not_sent = {}, requests = r.requests }
     local lost = 0
-    for _, which in ipairs { "failed", "unknown" } do
+    for _, which in ipairs { "failed", "unknown", "not_sent" } do
       for i, f in ipairs(r[which]) do
         local req = reqs[f.tag]
         local its = req and items_of(req) or {}
@@ -210,7 +210,14 @@ function Runner:start(requests, opts)
       end
     end
     report.accepted = items_total - lost
-    report.ok = lost == 0 and r.source_error == nil
+    -- an array's requests the engine never asked for (closed before)
+    if type(requests) == "table" then
+      for k = n + 1, #requests do
+        report.not_sent[#report.not_sent + 1] = { items = items_of(requests[k]), request = k,
+          error = errors.new { kind = "network", message = "closed before the request was sent", retryable = true } }
+      end
+    end
+    report.ok = lost == 0 and #report.not_sent == 0 and r.source_error == nil
     if r.source_error then
       local err = errors.from_core(r.source_error)
       err.report = report
@@ -230,22 +237,27 @@ function M.Job:progress()
   return { done = p.batches_done, total = p.batches_total, accepted = p.accepted, requests = p.requests }
 end
 
-function M.Job:wait(timeout)
-  local ok, err = shared.wait(self, timeout, "requests", function(t) self.runner:poll(t) end)
-  if not ok then return nil, err end
-  return self.result, self.err
-end
-
 local POLL_HOOKS = {
   progress = function(job, note)
-    if job.on_progress then note(pcall(job.on_progress, job:progress())) end
+    if job.on_progress then note(job, "on_progress", pcall(job.on_progress, job:progress())) end
   end,
   finish = function(job, _, note)
     job.result, job.err = job.finish()
     job.done = true
-    if job.on_done then note(pcall(job.on_done, job.result, job.err)) end
+    shared.attach_callback_errors(job, job.result, job.err)
+    if job.on_done then note(job, "on_done", pcall(job.on_done, job.result, job.err)) end
+    shared.attach_callback_errors(job, job.result, job.err)
   end,
 }
+
+function M.Job:wait(timeout)
+  local runner = self.runner
+  local ok, err = shared.wait(self, timeout, "requests", function(t)
+    shared.poll(runner, t, runner.extra, POLL_HOOKS, true)
+  end, runner)
+  if not ok then return nil, err end
+  return self.result, self.err
+end
 
 --- Bounded work step (as client:poll); returns the number of running jobs.
 function Runner:poll(timeout)
@@ -259,9 +271,9 @@ function Runner:run(requests, opts)
   return job:wait()
 end
 
-Runner.close = shared.close
+function Runner:close() shared.close(self, POLL_HOOKS) end
 
-Runner.__gc = Runner.close
+Runner.__gc = function(self) shared.close(self) end
 Runner.__close = Runner.close
 
 return M

@@ -24,14 +24,60 @@ function M.transport(transport, where)
   return transport
 end
 
+-- A callback's error, kept by the job it belongs to (all running jobs for
+-- the client-wide logger): a raising callback never detaches a job from its
+-- report. At most MAX_CALLBACK_ERRORS are kept; `dropped` counts the rest.
+local MAX_CALLBACK_ERRORS = 100
+
+local function keep_error(job, name, e)
+  local list = job.callback_errors
+  if not list then
+    list = { dropped = 0 }
+    job.callback_errors = list
+  end
+  if #list < MAX_CALLBACK_ERRORS then
+    list[#list + 1] = { callback = name, message = errors.cause_text(e), cause = e }
+  else
+    list.dropped = list.dropped + 1
+  end
+end
+
+--- Puts a finished job's callback errors where its caller reads them: the
+-- report (`report.callback_errors`) of a send or request run, `err.callback_errors`
+-- of a failure (and of the report it carries).
+function M.attach_callback_errors(job, report, err)
+  local list = job.callback_errors
+  if not list then return end
+  if type(report) == "table" and job.reports then report.callback_errors = list end
+  if errors.is(err) then
+    err.callback_errors = list
+    if type(err.report) == "table" then err.report.callback_errors = list end
+  end
+end
+
+-- Jobs of a closed owner end with the report the engine completed at close.
+local function finish_closed(owner, hooks, note)
+  for cj, job in pairs(owner.jobs) do
+    owner.jobs[cj] = nil
+    local ok, e = pcall(hooks.finish, job, cj, note)
+    if not ok and not job.done then
+      job.done = true
+      job.results = { n = 2, nil, errors.new { kind = "network", message = "the client was closed: " ..
+        errors.cause_text(e) } }
+    end
+  end
+end
+
 --- One bounded work step for `owner` ({ engine, transport, logger, jobs }):
 -- waits at most `timeout` seconds (default 0) for network activity, delivers
 -- the engine's log to the logger, then calls hooks.progress(job, note) for
 -- every running job and hooks.finish(job, cj, note) for every finished one.
--- Hooks report protected calls through note(pcall(...)); the first error
--- raised is re-raised once every finished job was handled.
+-- Hooks report protected calls through note(job, name, pcall(...)); every
+-- error is kept by its job, and unless `quiet` the first one is re-raised
+-- once every finished job was handled. A callback may close the owner: its
+-- jobs then end with their reports.
 -- Returns the number of jobs still running.
-function M.poll(owner, timeout, extra, hooks)
+function M.poll(owner, timeout, extra, hooks, quiet)
   timeout = timeout or 0
   local engine = owner.engine
   if owner.transport then
@@ -40,34 +86,51 @@ function M.poll(owner, timeout, extra, hooks)
     engine:poll(math.max(0, math.floor(timeout * 1000)))
   end
   local raised
-  local function note(ok, e)
-    if not ok and not raised then raised = e end
-  end
-  if owner.logger then
-    for _, ev in ipairs(engine:events()) do
-      note(pcall(owner.logger, ev.level, ev.message))
-    end
-  end
-  -- owner.jobs is looked up afresh: a callback may close the owner
-  for _, job in pairs(owner.jobs) do hooks.progress(job, note) end
-  for _, cj in ipairs(engine:finished()) do
-    local job = owner.jobs[cj]
+  local function note(job, name, ok, e)
+    if ok then return end
     if job then
-      owner.jobs[cj] = nil
-      hooks.finish(job, cj, note)
+      keep_error(job, name, e)
+    else
+      for _, j in pairs(owner.jobs) do keep_error(j, name, e) end
     end
+    if raised == nil then raised = e end
   end
-  if raised then error(raised, 0) end
+  if owner.closed then
+    finish_closed(owner, hooks, note)
+  else
+    if owner.logger then
+      for _, ev in ipairs(engine:events()) do
+        note(nil, "logger", pcall(owner.logger, ev.level, ev.message))
+      end
+    end
+    -- owner.jobs is looked up afresh: a callback may close the owner
+    for _, job in pairs(owner.jobs) do hooks.progress(job, note) end
+    if not owner.closed then
+      for _, cj in ipairs(engine:finished()) do
+        local job = owner.jobs[cj]
+        if job then
+          owner.jobs[cj] = nil
+          hooks.finish(job, cj, note)
+        end
+      end
+    end
+    if owner.closed then finish_closed(owner, hooks, note) end
+  end
+  if raised ~= nil and not quiet then error(raised, 0) end
   local n = 0
   for _ in pairs(owner.jobs) do n = n + 1 end
   return n
 end
 
---- Calls poll(seconds) until job.done or `timeout` seconds passed.
+--- Calls poll(seconds) until job.done or `timeout` seconds passed. `poll`
+-- is a quiet poll: callback errors are kept by the jobs, never raised here.
 -- Returns true, or nil, err (kind "timeout": "<what> not finished within ...").
-function M.wait(job, timeout, what, poll)
+function M.wait(job, timeout, what, poll, owner)
   local deadline = timeout and core.now() + timeout
   while not job.done do
+    if owner and owner.closed then
+      return nil, errors.new { kind = "network", message = what .. " not finished: the client was closed" }
+    end
     local left = deadline and deadline - core.now() or 1
     if left <= 0 then
       return nil, errors.new { kind = "timeout", message = what .. " not finished within " .. timeout .. " s",
@@ -78,12 +141,23 @@ function M.wait(job, timeout, what, poll)
   return true
 end
 
---- Idempotent close of an owner: forgets its jobs and closes the engine.
-function M.close(owner)
+--- Idempotent close of an owner. Running jobs end with their reports
+-- (requests in flight unknown, the rest never sent) and their on_done runs;
+-- closed from inside a callback, that happens when the current step ends.
+-- `hooks` nil (from __gc): nothing is called back.
+function M.close(owner, hooks)
   if owner.closed then return end
   owner.closed = true
-  owner.jobs = {}
-  owner.engine:close()
+  local now = owner.engine:close()
+  if not now then return end -- inside a step: the step's caller finishes the jobs
+  if hooks then M.settle_closed(owner, hooks) else owner.jobs = {} end
+end
+
+--- Ends the jobs of a closed owner (their callback errors kept, not raised).
+function M.settle_closed(owner, hooks)
+  finish_closed(owner, hooks, function(job, name, ok, e)
+    if not ok and job then keep_error(job, name, e) end
+  end)
 end
 
 return M

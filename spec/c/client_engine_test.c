@@ -426,8 +426,53 @@ static void test_job_order(void)
     ct_engine_free(e);
 }
 
+/* shutdown: in flight -> unknown, a retry after a possibly delivered try ->
+ * unknown, queued and the array's rest -> not_sent; a detached job keeps
+ * its report after the engine is freed */
+static void test_shutdown(void)
+{
+    ct_engine *e = ct_engine_new(1);
+    ct_engine_set_secret(e, "PASS-9");
+    ct_lane_opts lo = { 2, 0, 2, -1 };
+    int lane = ct_engine_lane(e, &lo);
+    src s = { 5500, 0, CT_ID_IDENTITY, NULL, 0, { 0 } };
+    ct_source so = { next_id, &s, 5500, 1 };
+    ct_job_opts o = opts(lane);
+    o.resend_unknown = 1;
+    const char rest[] = "{\"content\":{\"title\":\"t\"}}";
+    ct_job *j = ct_job_batch(e, &o, rest, strlen(rest), &so);
+    ct_req *a = ct_engine_next(e, 0);
+    ct_req *b = ct_engine_next(e, 0);
+    CHECK(a && b && ct_engine_next(e, 0) == NULL); /* two in flight: the lane's cap */
+    ct_resp ok = ok_resp();
+    ct_engine_complete(e, a, 0, &ok);
+    /* b's connection drops after sending: re-sent later (resend_unknown) */
+    ct_engine_fail(e, b, 0, CT_EK_NETWORK, 1, "reset");
+    ct_req *c = ct_engine_next(e, 0); /* the third batch starts */
+    CHECK(c != NULL);
+    ct_engine_shutdown(e, 10, "closed");
+    CHECK(ct_job_done(j));
+    const ct_report *r = ct_job_report(j);
+    CHECK(r->accepted == 1000);
+    CHECK(r->unknown_ids == 2000); /* b (retry pending) and c (in flight) */
+    CHECK(r->not_sent_ids == 2500);
+    CHECK(r->accepted + r->failed_ids + r->unknown_ids + r->not_sent_ids == 5500);
+    /* no retry starts once shut down */
+    CHECK(ct_engine_next(e, 1000000) == NULL);
+    CHECK(ct_job_detach(j));
+    ct_engine_free(e);
+    size_t n = ct_job_outrec_count(j), not_sent = 0;
+    for (size_t i = 0; i < n; i++) not_sent += ct_job_outrec(j, i)->not_sent ? ct_job_outrec(j, i)->n_ids : 0;
+    CHECK(not_sent == 2500);
+    char *body = ct_job_redact_body(j, "{\"error\":\"PASS-9\"}", 19);
+    CHECK(body && !strstr(body, "PASS-9"));
+    free(body);
+    ct_job_release(j);
+}
+
 int main(void)
 {
+    test_shutdown();
     test_batching();
     test_job_order();
     test_empty_rest_and_types();

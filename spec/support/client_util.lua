@@ -49,14 +49,14 @@ function U.identities_sent(path, since)
   return seen, n
 end
 
---- Every identity of `to` appears exactly once across accepted/failed/unknown.
+--- Every identity of `to` appears exactly once across accepted/failed/unknown/not_sent.
 function U.accounted(to, report)
   local total = 0
   for _, list in pairs(to) do total = total + #list end
   local counted = report.accepted
   local where = {}
-  for _, which in ipairs { "failed", "unknown" } do
-    for _, e in ipairs(report[which]) do
+  for _, which in ipairs { "failed", "unknown", "not_sent" } do
+    for _, e in ipairs(report[which] or {}) do
       for ty, list in pairs(e.to) do
         for _, id in ipairs(list) do
           local k = ty .. ":" .. id

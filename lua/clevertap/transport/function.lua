@@ -60,6 +60,8 @@ function M.pump(engine, transport, timeout, extra)
 
   local function worker()
     while true do
+      -- the transport, or a callback, may have closed the client
+      if engine:is_closed() then return end
       local req, wait = engine:next_request()
       if req then
         for k, v in pairs(extra) do req[k] = v end
@@ -73,6 +75,7 @@ function M.pump(engine, transport, timeout, extra)
         if res == nil and type(terr) ~= "table" then
           terr = { kind = "network", sent = true, message = tostring(terr) }
         end
+        if engine:is_closed() then return end
         engine:complete(req.id, res, terr)
       else
         if not wait then return end
