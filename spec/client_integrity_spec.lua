@@ -111,3 +111,64 @@ describe("a server echoing the passcode", function()
     end
   end)
 end)
+
+describe("identity tables", function()
+  -- a client whose transport counts what would be sent
+  local function client(sent)
+    return assert(clevertap.new { account_id = "ACC", passcode = "PASSCODE-SECRET",
+      base_url = "http://127.0.0.1:9/1", retry = { attempts = 1 },
+      transport = function(req)
+        sent[#sent + 1] = require("cjson").decode(req.body).to
+        return { status = 200, body = '{"status":"success"}' }
+      end })
+  end
+  local content = { title = "t", body = "b" }
+
+  it("a proxy `to` is read as batching reads it (raw): nothing to send is an error, not ok = true", function()
+    local sent = {}
+    local c = client(sent)
+    local to = setmetatable({}, { __index = { Identity = { "a", "b" } } })
+    local report, err = c:send("push", { content = content, to = to })
+    c:close()
+    assert.is_nil(report)
+    assert.equal("validation", err.kind)
+    assert.matches("at least one identity is required", err.message)
+    assert.matches("metatable is not used", err.message)
+    assert.equal(0, #sent)
+  end)
+
+  it("an array with holes is refused on every interpreter, naming its entries and length", function()
+    local sent = {}
+    local c = client(sent)
+    local report, err = c:send("push", { content = content, to = { Identity = { "a", nil, "b" } } })
+    c:close()
+    assert.is_nil(report)
+    assert.equal("validation", err.kind)
+    assert.equal("/to/Identity", err.errors[1].pointer)
+    assert.matches("keys 1..n without holes", err.errors[1].message)
+    assert.equal(0, #sent)
+  end)
+
+  it("an array with a stray key beside 1..n is refused", function()
+    local sent = {}
+    local c = client(sent)
+    local ids = { "a", "b" }
+    ids.extra = "c"
+    local _, err = c:send("push", { content = content, to = { Identity = ids } })
+    c:close()
+    assert.matches("3 entries for a length of 2", err.errors[1].message)
+    assert.equal(0, #sent)
+  end)
+
+  it("an array with methods in its metatable (a list class) is sent as its entries", function()
+    local sent = {}
+    local c = client(sent)
+    local List = {}
+    List.__index = List
+    function List:size() return #self end
+    local report = assert(c:send("push", { content = content, to = { Identity = setmetatable({ "a", "b" }, List) } }))
+    c:close()
+    assert.equal(2, report.accepted)
+    assert.same({ Identity = { "a", "b" } }, sent[1])
+  end)
+end)

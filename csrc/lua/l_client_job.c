@@ -171,6 +171,48 @@ static void lc_problem(lua_State *L, int list, const char *pointer, const char *
     lua_rawseti(L, list, (ct_l_index)lua_rawlen(L, list) + 1);
 }
 
+/* The identity array on top of the stack, its length n (lua_rawlen): every
+ * entry a usable string at keys 1..n and nothing else. Interpreters read the
+ * length of an array with holes differently ({"a", nil, "b"}: 1 on LuaJIT,
+ * 3 on Lua 5.4), so an array that is not a sequence is refused whole.
+ * Returns 0 when it was refused. */
+static int check_sequence(lua_State *L, int list, int ty, lua_Integer n)
+{
+    int arr = lua_gettop(L);
+    const char *name = ct_id_type_names[ty];
+    char ptr[96], msg[200];
+    lua_Integer entries = 0, stray = 0;
+    lua_pushnil(L);
+    while (lua_next(L, arr)) {
+        entries++;
+        lua_Number k = lua_type(L, -2) == LUA_TNUMBER ? lua_tonumber(L, -2) : 0;
+        if (!(k >= 1 && k <= (lua_Number)n && k == (lua_Number)(lua_Integer)k)) stray++;
+        lua_pop(L, 1);
+    }
+    if (stray || entries != n) {
+        snprintf(ptr, sizeof ptr, "/to/%s", name);
+        snprintf(msg, sizeof msg,
+                 "to.%s: must be an array (keys 1..n without holes): it has %lld entries for a length of %lld",
+                 name, (long long)entries, (long long)n);
+        lc_problem(L, list, ptr, msg);
+        return 0;
+    }
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, arr, (ct_l_index)i);
+        size_t sl = 0;
+        const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &sl) : NULL;
+        const char *why = ct_identity_problem(s, sl);
+        if (why) {
+            /* messages begin with the field's path, as clevertap.validate's do */
+            snprintf(ptr, sizeof ptr, "/to/%s/%lld", name, (long long)(i - 1));
+            snprintf(msg, sizeof msg, "to.%s[%lld]: %s", name, (long long)(i - 1), why);
+            lc_problem(L, list, ptr, msg);
+        }
+        lua_pop(L, 1);
+    }
+    return 1;
+}
+
 /* Checks `to` (at index t): known types, arrays of usable strings or
  * iterator functions, at least one identity. Pushes the problem list; sets
  * *total to the identities (-1 when an iterator is involved). */
@@ -200,26 +242,14 @@ void lc_check_to(lua_State *L, int t, long long *total)
         lua_pop(L, 1);
     }
     for (int ty = 0; ty < CT_ID_NTYPES; ty++) {
-        lua_getfield(L, t, ct_id_type_names[ty]);
+        /* raw, as batching reads it: what is checked is what is sent */
+        lc_raw_field(L, t, ct_id_type_names[ty]);
         char ptr[96];
         if (lua_isfunction(L, -1)) {
             any_fn = 1;
         } else if (lua_istable(L, -1)) {
             lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
-            for (lua_Integer i = 1; i <= n; i++) {
-                lua_rawgeti(L, -1, (ct_l_index)i);
-                size_t sl = 0;
-                const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &sl) : NULL;
-                const char *why = ct_identity_problem(s, sl);
-                if (why) {
-                    /* messages begin with the field's path, as clevertap.validate's do */
-                    char msg[160];
-                    snprintf(ptr, sizeof ptr, "/to/%s/%lld", ct_id_type_names[ty], (long long)(i - 1));
-                    snprintf(msg, sizeof msg, "to.%s[%lld]: %s", ct_id_type_names[ty], (long long)(i - 1), why);
-                    lc_problem(L, list, ptr, msg);
-                }
-                lua_pop(L, 1);
-            }
+            if (!check_sequence(L, list, ty, n)) n = 0;
             *total += (long long)n;
         } else if (!lua_isnil(L, -1)) {
             char msg[128];
@@ -230,7 +260,9 @@ void lc_check_to(lua_State *L, int t, long long *total)
         lua_pop(L, 1);
     }
     if (!any_fn && *total == 0 && lua_rawlen(L, list) == 0)
-        lc_problem(L, list, "/to", "to: at least one identity is required");
+        lc_problem(L, list, "/to", lua_getmetatable(L, t) ? (lua_pop(L, 1), "to: at least one identity is required "
+                                                             "(read from the table itself: its metatable is not used)")
+                                                          : "to: at least one identity is required");
     if (any_fn) *total = -1;
 }
 
