@@ -54,6 +54,43 @@ describe("client retries", function()
     assert.same({ Identity = U.ids(5) }, report.failed[1].to)
   end)
 
+  it("an outage spends the client-wide retry quota, then fails fast; quota = 0 retries every request", function()
+    sandbox.faults { { path = PUSH, fault = "503" } }
+    -- 50 tokens: ten retries (5 each) for the whole client, not 4 per batch
+    client = U.client { concurrency = 4, retry = { attempts = 5, base_delay = 0.01, max_delay = 0.02, quota = 50 } }
+    local report = assert(push(U.ids(20000)))
+    assert.equal(20 + 10, report.requests)
+    assert.equal(20, #report.failed)
+    local spent = 0
+    for _, f in ipairs(report.failed) do
+      if f.error.message:find("retry quota is spent", 1, true) then spent = spent + 1 end
+    end
+    assert.is_true(spent >= 10)
+    client:close()
+    sandbox.reset()
+    sandbox.faults { { path = PUSH, fault = "503" } }
+    client = U.client { concurrency = 4, retry = { attempts = 3, base_delay = 0.01, max_delay = 0.02, quota = 0 } }
+    report = assert(push(U.ids(5000)))
+    assert.equal(5 * 3, report.requests)
+  end)
+
+  it("a 429 never spends the quota: with Retry-After the retries are spread above the floor", function()
+    sandbox.faults { { path = PUSH, fault = "429-retry-after", retry_after = 1, count = 30 } }
+    client = U.client { concurrency = 30, retry = { attempts = 3, quota = 5 } }
+    local report = assert(push(U.ids(30000)))
+    assert.is_true(report.ok)
+    assert.equal(60, report.requests)
+    -- the 30 retries, told to come back in 1 s, arrive spread over more than 100 ms
+    local retries = {}
+    for _, r in ipairs(U.logged(PUSH)) do retries[#retries + 1] = r end
+    table.sort(retries, function(a, b) return a.seq < b.seq end)
+    local first, last = math.huge, 0
+    for k = 31, 60 do
+      first, last = math.min(first, retries[k].time), math.max(last, retries[k].time)
+    end
+    assert.is_true(last - first > 0.1, "retries landed within 100 ms")
+  end)
+
   it("gives up when the total retry time is spent", function()
     sandbox.faults { { path = PUSH, fault = "429" } }
     client = U.client { retry = { attempts = 1000, base_delay = 0.05, max_delay = 0.1, max_total = 0.5 } }

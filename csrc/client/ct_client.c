@@ -217,6 +217,7 @@ ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, ch
 
     uint64_t seed = x->seed ? x->seed : ((uint64_t)time(NULL) << 20) ^ (uint64_t)(uintptr_t)c;
     if (!(c->e = ct_engine_new(seed))) goto oom;
+    if (o->retry_quota != 0) ct_engine_set_retry_quota(c->e, o->retry_quota);
     ct_lane_opts lt = { o->targets_concurrency > 0 ? o->targets_concurrency : 3, 0, 1, -1 };
     c->lane_targets = ct_engine_lane(c->e, &lt);
     double cr = o->create_rate == 0 ? 1.0 : (o->create_rate < 0 ? 0 : o->create_rate);

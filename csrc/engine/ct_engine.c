@@ -30,7 +30,14 @@ ct_engine *ct_engine_new(uint64_t seed)
     if (!e) return NULL;
     e->rng = seed ? seed : 0x9E3779B97F4A7C15ULL;
     e->next_id = 1;
+    ct_engine_set_retry_quota(e, CT_RETRY_QUOTA_DEFAULT);
     return e;
+}
+
+void ct_engine_set_retry_quota(ct_engine *e, double capacity)
+{
+    e->retry_capacity = capacity > 0 ? capacity : 0;
+    e->retry_tokens = e->retry_capacity;
 }
 
 int ct_engine_lane(ct_engine *e, const ct_lane_opts *o)
@@ -50,6 +57,15 @@ void ct_engine_lane_set(ct_engine *e, int i, const ct_lane_opts *o)
     if (l->o.burst < 1) l->o.burst = 1;
     l->tokens = l->o.burst;
     l->started = 0;
+    free(l->win);
+    l->win = NULL;
+    l->win_cap = l->win_head = l->win_n = 0;
+    if (l->o.rate > 0) {
+        double cap = l->o.rate < 1 ? 1 : l->o.rate;
+        if (cap > CT_WINDOW_MAX) cap = CT_WINDOW_MAX;
+        l->win = calloc((size_t)cap, sizeof *l->win);
+        if (l->win) l->win_cap = (size_t)cap; /* out of memory: the bucket alone */
+    }
 }
 
 int ct_engine_lane_inflight(const ct_engine *e, int i) { return e->lanes[i].inflight; }
@@ -77,6 +93,11 @@ static int64_t lane_wait(ct_engine *e, int i, int64_t now)
     for (int depth = 0; i >= 0 && depth < 4; depth++) {
         lane *l = &e->lanes[i];
         if (l->o.max_inflight > 0 && l->inflight >= l->o.max_inflight) return -1;
+        if (l->win_n == l->win_cap && l->win_cap > 0) {
+            /* the oldest of the last floor(rate) starts must be 1 s old */
+            int64_t t = l->win[l->win_head] + 1000 - now;
+            if (t > w) w = t;
+        }
         if (l->o.rate > 0) {
             lane_refill(l, now);
             if (l->tokens < 1.0) {
@@ -94,13 +115,22 @@ static int64_t lane_wait(ct_engine *e, int i, int64_t now)
     return w;
 }
 
-static void lane_take(ct_engine *e, int i)
+static void lane_take(ct_engine *e, int i, int64_t now)
 {
     for (int depth = 0; i >= 0 && depth < 4; depth++) {
         lane *l = &e->lanes[i];
         l->inflight++;
         if (l->inflight > l->peak) l->peak = l->inflight;
         if (l->o.rate > 0) l->tokens -= 1.0;
+        if (l->win_cap > 0) {
+            if (l->win_n == l->win_cap) {
+                l->win[l->win_head] = now; /* the oldest is replaced */
+                l->win_head = (l->win_head + 1) % l->win_cap;
+            } else {
+                l->win[(l->win_head + l->win_n) % l->win_cap] = now;
+                l->win_n++;
+            }
+        }
         i = l->o.parent;
     }
 }
@@ -304,6 +334,7 @@ void ct_engine_free(ct_engine *e)
         e->jobs->n_inflight = 0;
         job_free(e->jobs);
     }
+    for (int i = 0; i < e->nlanes; i++) free(e->lanes[i].win);
     free(e->lanes);
     ct_engine_set_secret(e, NULL);
     free(e);
@@ -538,7 +569,7 @@ ct_req *ct_engine_next(ct_engine *e, int64_t now)
             }
             following = j->next ? j->next : e->jobs;
             if (r) {
-                lane_take(e, j->o.lane);
+                lane_take(e, j->o.lane, now);
                 r->id = e->next_id++;
                 r->attempts++;
                 r->next = e->inflight;
@@ -614,25 +645,51 @@ static void unlink_inflight(ct_engine *e, ct_req *r)
     lane_release(e, j->o.lane);
 }
 
-/* Schedules a retry; 0 when attempts or the time budget are spent. */
-static int schedule_retry(ct_job *j, ct_req *r, int64_t now, int64_t retry_after_ms)
+/* Schedules a retry; 0 when attempts, the time budget or the client's
+ * retry quota are spent (*quota_out set for the last). */
+static int schedule_retry(ct_job *j, ct_req *r, int64_t now, int64_t retry_after_ms, const ct_err *err,
+                          int *quota_out)
 {
     const ct_retry *p = &j->o.retry;
-    if (r->attempts >= p->attempts || j->e->stopping) return 0;
+    ct_engine *e = j->e;
+    if (r->attempts >= p->attempts || e->stopping) return 0;
     int64_t delay;
     if (retry_after_ms >= 0) {
-        delay = retry_after_ms;
+        /* the server's floor, plus jitter above it: retries told to come
+         * back at the same instant must not all land in the same window */
+        int64_t spread = retry_after_ms / 2;
+        if (spread < CT_RETRY_AFTER_JITTER_MIN) spread = CT_RETRY_AFTER_JITTER_MIN;
+        if (spread > p->max_ms && p->max_ms > 0) spread = p->max_ms;
+        delay = retry_after_ms + (int64_t)(rnd(e) % (uint64_t)(spread + 1));
     } else {
         int64_t cap = p->base_ms;
         for (int i = 1; i < r->attempts && cap < p->max_ms; i++) cap *= 2;
         if (cap > p->max_ms) cap = p->max_ms;
-        delay = cap > 0 ? (int64_t)(rnd(j->e) % (uint64_t)(cap + 1)) : 0; /* full jitter */
+        delay = cap > 0 ? (int64_t)(rnd(e) % (uint64_t)(cap + 1)) : 0; /* full jitter */
     }
     if (now + delay - r->first_ms > p->total_ms) return 0;
+    if (e->retry_capacity > 0 && err->kind != CT_EK_RATE_LIMITED) {
+        double cost = err->kind == CT_EK_TIMEOUT ? CT_RETRY_COST_TIMEOUT : CT_RETRY_COST;
+        if (e->retry_tokens < cost) {
+            *quota_out = 1;
+            return 0;
+        }
+        e->retry_tokens -= cost;
+        r->retry_cost += cost;
+    }
     r->ready_ms = now + delay;
     r->next = j->queue;
     j->queue = r;
     return 1;
+}
+
+/* A request ended accepted: the quota gets back what its retries cost, or
+ * one token when it needed none. */
+static void refund_quota(ct_engine *e, const ct_req *r)
+{
+    if (e->retry_capacity <= 0) return;
+    e->retry_tokens += r->retry_cost > 0 ? r->retry_cost : 1;
+    if (e->retry_tokens > e->retry_capacity) e->retry_tokens = e->retry_capacity;
 }
 
 static void finish_req(ct_job *j, ct_req *r, ct_outcome out, const ct_err *err, const ct_resp *resp)
@@ -681,13 +738,20 @@ static void settle(ct_engine *e, ct_req *r, int64_t now, ct_outcome out, ct_err 
         r->maybe_delivered = 1;
         if (j->o.resend_unknown || j->o.idempotent) out = CT_OUT_RETRY;
     }
+    if (out == CT_OUT_OK) refund_quota(j->e, r);
     if (out == CT_OUT_RETRY) {
-        if (schedule_retry(j, r, now, ra)) {
+        int quota = 0;
+        if (schedule_retry(j, r, now, ra, err, &quota)) {
             log_event(j->e, 1, "%s %s: %s; retry %d of %d in %lld ms", ct_req_method(r), ct_req_url(r),
                       err->message, r->attempts, j->o.retry.attempts - 1, (long long)(r->ready_ms - now));
             return;
         }
         gave_up(err, r);
+        if (quota) {
+            size_t n = strlen(err->message);
+            snprintf(err->message + n, sizeof err->message - n, "%s",
+                     " (not retried: the client's retry quota is spent; the server has been failing)");
+        }
         /* once a try may have reached the server, giving up leaves it unknown */
         out = r->maybe_delivered ? CT_OUT_UNKNOWN : CT_OUT_FAIL;
         log_event(j->e, 1, "%s %s: %s", ct_req_method(r), ct_req_url(r), err->message);

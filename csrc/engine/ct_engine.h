@@ -120,7 +120,15 @@ void ct_engine_free(ct_engine *e);
 void ct_engine_set_secret(ct_engine *e, const char *secret);
 /* ct_redact_body with the secret of the job's engine. */
 char *ct_job_redact_body(const ct_job *j, const char *body, size_t len);
-/* Adds a lane; returns its index or -1. */
+/* The client-wide retry quota, as the AWS SDKs' standard retry mode: a
+ * bucket of `capacity` tokens; a retry after an error costs 5 (10 after a
+ * timeout), a success refunds what its retries cost (1 when it needed none);
+ * with too few tokens an error is final. Retries after 429 (rate limiting:
+ * never processed, the server asks to come back) cost nothing.
+ * capacity <= 0: no quota. Default 500. */
+void ct_engine_set_retry_quota(ct_engine *e, double capacity);
+/* Adds a lane; returns its index or -1. Its rate holds in every sliding
+ * second: at most floor(rate) starts within any 1000 ms. */
 int ct_engine_lane(ct_engine *e, const ct_lane_opts *o);
 void ct_engine_lane_set(ct_engine *e, int lane, const ct_lane_opts *o);
 int ct_engine_lane_inflight(const ct_engine *e, int lane);

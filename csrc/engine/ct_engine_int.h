@@ -9,6 +9,14 @@
 
 #define CT_BATCH_MAX 1000
 #define CT_EVENTS_MAX 256
+/* the AWS SDKs' standard retry mode's numbers */
+#define CT_RETRY_QUOTA_DEFAULT 500.0
+#define CT_RETRY_COST 5.0
+#define CT_RETRY_COST_TIMEOUT 10.0
+/* jitter above a Retry-After: at least this spread (ms) */
+#define CT_RETRY_AFTER_JITTER_MIN 100
+/* the sliding-second window holds at most this many starts */
+#define CT_WINDOW_MAX 100000.0
 
 typedef enum { JOB_SINGLE, JOB_BATCH, JOB_GENERIC } job_kind;
 
@@ -25,6 +33,7 @@ struct ct_req {
     long tag;
     int attempts;
     int maybe_delivered;     /* an attempt may have reached the server */
+    double retry_cost;       /* quota spent on this request's retries */
     int64_t first_ms, ready_ms;
     void *transport;
     ct_req *next;            /* job queue or engine in-flight list */
@@ -36,6 +45,10 @@ typedef struct lane {
     double tokens;
     int64_t last_ms;
     int started;
+    /* the last starts, a ring of floor(rate) entries: the token bucket's
+     * burst alone would let rate + burst start in one sliding second */
+    int64_t *win;
+    size_t win_cap, win_head, win_n;
 } lane;
 
 struct ct_job {
@@ -85,6 +98,9 @@ struct ct_engine {
     char *secret;            /* never appears in an error message */
     int log_on;
     int stopping;            /* shut down: no retry is scheduled any more */
+    /* client-wide retry quota (tokens; capacity 0 = none): retries spend,
+     * successes refund, so an outage costs few requests */
+    double retry_tokens, retry_capacity;
     ct_event events[CT_EVENTS_MAX];
     size_t ev_head, ev_count;
 };

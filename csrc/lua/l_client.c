@@ -41,6 +41,7 @@ static int l_client_new(lua_State *L)
     o.retry_base_ms = (long)lc_opt_num(L, 1, "retry_base_ms", 0);
     o.retry_max_ms = (long)lc_opt_num(L, 1, "retry_max_ms", 0);
     o.retry_total_ms = (long)lc_opt_num(L, 1, "retry_total_ms", 0);
+    o.retry_quota = lc_opt_num(L, 1, "retry_quota", 0);
     o.resend_unknown = lc_opt_bool(L, 1, "resend_unknown");
     o.insecure = lc_opt_bool(L, 1, "insecure");
     x.generic = lc_opt_bool(L, 1, "generic");

@@ -48,6 +48,8 @@ typedef struct ct_client_opts {
     long retry_base_ms;       /* first backoff ceiling; default 500 */
     long retry_max_ms;        /* ceiling of one backoff; default 30000 */
     long retry_total_ms;      /* no retry later than this after the first try; default 120000 */
+    double retry_quota;       /* client-wide retry tokens (a retry costs 5, 10 after a timeout;
+                                 a success refunds): 0 = default 500, < 0 = no quota */
     int resend_unknown;       /* 1: re-send requests whose outcome is unknown (may duplicate) */
     const char *ca_file;      /* CA bundle; NULL = system default */
     int insecure;             /* 1: do not verify TLS certificates (never in production) */

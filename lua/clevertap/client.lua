@@ -35,7 +35,7 @@ local OPTIONS = {
   estimate_timeout = "number",
   seed = "number",
 }
-local RETRY_OPTIONS = { attempts = true, base_delay = true, max_delay = true, max_total = true }
+local RETRY_OPTIONS = { attempts = true, base_delay = true, max_delay = true, max_total = true, quota = true }
 
 -- Raises at the caller of the function calling it (error level 3).
 local function check_options(opts, known, where)
@@ -93,6 +93,8 @@ function M.new(opts)
     retry_base_ms = retry.base_delay and math.max(1, ms(retry.base_delay)) or nil,
     retry_max_ms = retry.max_delay and math.max(1, ms(retry.max_delay)) or nil,
     retry_total_ms = retry.max_total and math.max(1, ms(retry.max_total)) or nil,
+    -- 0: no quota (retry through an outage, bounded by attempts and max_total)
+    retry_quota = retry.quota and (retry.quota == 0 and -1 or retry.quota) or nil,
     resend_unknown = opts.resend_unknown,
     ca_file = opts.ca_file, insecure = opts.verify_tls == false,
     lua_transport = transport ~= nil,

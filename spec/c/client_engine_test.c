@@ -189,8 +189,17 @@ static void test_retries(void)
         CHECK(g >= 0 && g <= 100);
     }
     CHECK(hi > lo); /* jittered, not fixed */
-    CHECK(retry_gap(1, 429, "2", &n) == 2000);
-    CHECK(n == 2);
+    /* Retry-After is a floor; jitter above it spreads the retries (up to
+     * half the wait, capped by max_ms = 1000 here) */
+    int64_t ra_lo = 1000000, ra_hi = 0;
+    for (uint64_t seed = 1; seed < 40; seed++) {
+        int64_t g = retry_gap(seed, 429, "2", &n);
+        CHECK(n == 2);
+        CHECK(g >= 2000 && g <= 3000);
+        if (g < ra_lo) ra_lo = g;
+        if (g > ra_hi) ra_hi = g;
+    }
+    CHECK(ra_hi - ra_lo > 100);
 
     /* attempts are bounded: 3 tries, then failed with the last error */
     ct_engine *e = ct_engine_new(3);
@@ -470,8 +479,99 @@ static void test_shutdown(void)
     ct_job_release(j);
 }
 
+/* an outage: every answer a 503. The retry quota (500 tokens, 5 a retry)
+ * ends retrying after 100 retries client-wide, instead of attempts-1 per
+ * request; successes refill it */
+static int storm_requests(double quota, int batches, int *failed_batches)
+{
+    ct_engine *e = ct_engine_new(7);
+    ct_engine_set_retry_quota(e, quota);
+    ct_lane_opts lo = { 0, 0, 1, -1 };
+    int lane = ct_engine_lane(e, &lo);
+    ct_job_opts o = opts(lane);
+    o.retry.attempts = 5;
+    o.retry.total_ms = 1000000;
+    src s = { batches * 1000, 0, CT_ID_IDENTITY, NULL, 0, { 0 } };
+    ct_source so = { next_id, &s, batches * 1000, 1 };
+    ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
+    ct_resp r503 = { 503, NULL, 0, "<html>", 6 };
+    for (int64_t t = 0; !ct_job_done(j) && t < 10000000; t++) {
+        ct_req *r;
+        while ((r = ct_engine_next(e, t))) ct_engine_complete(e, r, t, &r503);
+    }
+    int requests = (int)ct_job_report(j)->requests;
+    *failed_batches = (int)ct_job_outrec_count(j);
+    ct_job_release(j);
+    ct_engine_free(e);
+    return requests;
+}
+
+static void test_retry_quota(void)
+{
+    int failed = 0;
+    CHECK(storm_requests(0, 200, &failed) == 200 * 5); /* no quota: 5 tries each */
+    CHECK(failed == 200);
+    int with = storm_requests(500, 200, &failed);
+    CHECK(with == 200 + 100);
+    CHECK(failed == 200);
+    for (int i = 0; i < 1; i++) {
+        /* a quota message says why the batch was not retried */
+        ct_engine *e = ct_engine_new(7);
+        ct_engine_set_retry_quota(e, 4); /* less than one retry */
+        ct_lane_opts lo = { 0, 0, 1, -1 };
+        ct_job_opts o = opts(ct_engine_lane(e, &lo));
+        ct_job *j = ct_job_single(e, &o, "{}", 2);
+        ct_resp r503 = { 503, NULL, 0, "<html>", 6 };
+        ct_engine_complete(e, ct_engine_next(e, 0), 0, &r503);
+        CHECK(ct_job_done(j));
+        CHECK(strstr(ct_job_error(j)->message, "retry quota") != NULL);
+        /* 429 does not spend the quota: it is retried */
+        ct_job *k = ct_job_single(e, &o, "{}", 2);
+        ct_resp r429 = { 429, NULL, 0, "", 0 };
+        ct_engine_complete(e, ct_engine_next(e, 0), 0, &r429);
+        CHECK(!ct_job_done(k));
+        ct_job_release(j);
+        ct_job_release(k);
+        ct_engine_free(e);
+    }
+}
+
+/* the rate holds in every sliding second, burst included: at 1000/s with a
+ * burst of 50, no 1000 ms window holds more than 1000 starts */
+static void test_sliding_second(void)
+{
+    ct_engine *e = ct_engine_new(1);
+    ct_lane_opts lo = { 0, 1000, 50, -1 };
+    int lane = ct_engine_lane(e, &lo);
+    ct_job_opts o = opts(lane);
+    src s = { 5000 * 1000, 0, CT_ID_IDENTITY, NULL, 0, { 0 } };
+    ct_source so = { next_id, &s, 5000 * 1000, 1 };
+    ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
+    static int64_t starts[5000];
+    int n = 0;
+    ct_resp ok = ok_resp();
+    for (int64_t t = 0; t < 5000 && n < 5000; t++) {
+        ct_req *r;
+        while (n < 5000 && (r = ct_engine_next(e, t))) {
+            starts[n++] = t;
+            ct_engine_complete(e, r, t, &ok);
+        }
+    }
+    int worst = 0;
+    for (int a = 0, b = 0; b < n; b++) {
+        while (starts[b] - starts[a] >= 1000) a++;
+        if (b - a + 1 > worst) worst = b - a + 1;
+    }
+    CHECK(worst <= 1000);
+    CHECK(n >= 4500); /* and the rate is still reached */
+    ct_job_release(j);
+    ct_engine_free(e);
+}
+
 int main(void)
 {
+    test_retry_quota();
+    test_sliding_second();
     test_shutdown();
     test_batching();
     test_job_order();
