@@ -52,7 +52,10 @@ typedef struct ct_client_opts {
 
 /* NULL on error, with a message in err (never containing the passcode). */
 CT_API ct_client *ct_client_new(const ct_client_opts *o, char *err, size_t errlen);
-/* Frees the client; jobs still running are abandoned (free them too). */
+/* Frees the client. Send jobs (ct_job) go with it: free them first with
+ * ct_client_job_free (after this call their pointers are dangling). Calls
+ * (ct_call) may be freed before or after: one not finished is finished
+ * here with kind "network". NULL is ignored. */
 CT_API void ct_client_free(ct_client *c);
 
 /* Identities of one type: "FBID", "GPID", "Email", "Identity" or "objectId". */
