@@ -34,6 +34,22 @@ struct ct_client {
     int resend_unknown;
     int send_concurrency;
     int lane_targets, lane_create, lane_send;
+    ct_call *calls; /* live campaign calls, detached when the client goes */
+};
+
+struct ct_call {
+    ct_client *c;         /* NULL once the client is freed */
+    ct_call *prev, *next; /* the client's live calls */
+    ct_job *job;          /* the request in progress; NULL once done */
+    int done;
+    int async;            /* an async estimate: follow its req_id */
+    int64_t deadline;     /* async estimate: ct_now_ms() after which it is a timeout */
+    long timeout_ms;
+    ct_err err;           /* kind CT_EK_NONE on success */
+    int status;
+    char *body;
+    size_t body_len;
+    long long id, requests;
 };
 
 static const char *const regions[] = { "eu1", "in1", "sg1", "us1", "aps3", "mec1", NULL };
@@ -97,9 +113,12 @@ void ct_client_shutdown(ct_client *c, const char *why)
     ct_engine_shutdown(c->e, ct_now_ms(), why);
 }
 
+static void detach_calls(ct_client *c);
+
 void ct_client_free(ct_client *c)
 {
     if (!c) return;
+    detach_calls(c);
     ct_curl_free(c->curl, c->e);
     ct_engine_free(c->e);
     for (int i = 0; i < H_N; i++) free(c->hdr[i]);
@@ -433,7 +452,8 @@ typedef struct cjob_user {
 #pragma weak ct_problems_count
 #pragma weak ct_problems_free
 
-static char *encode_rest(const char *endpoint, const char *json, size_t *out_len, char *err, size_t errlen)
+static char *encode_payload(const char *endpoint, const char *json, const char *without, size_t *out_len,
+                            char *err, size_t errlen)
 {
     if (!ct_encode_json_opts) {
         seterr(err, errlen, "payload: the validation engine is not built into this library");
@@ -441,7 +461,7 @@ static char *encode_rest(const char *endpoint, const char *json, size_t *out_len
     }
     ct_vopts vo;
     memset(&vo, 0, sizeof vo);
-    vo.without = "to";
+    vo.without = without;
     ct_problems *probs = NULL;
     char *out = ct_encode_json_opts(endpoint, json, strlen(json), &vo, out_len, &probs);
     if (!out) {
@@ -477,7 +497,7 @@ static ct_job *start_send(ct_client *c, const char *channel, const char *payload
     }
     snprintf(endpoint, sizeof endpoint, "send/%s", channel);
     size_t rest_len = 0;
-    char *rest = encode_rest(endpoint, payload_json ? payload_json : "{}", &rest_len, err, errlen);
+    char *rest = encode_payload(endpoint, payload_json ? payload_json : "{}", "to", &rest_len, err, errlen);
     ct_job_opts o;
     ct_job *j = NULL;
     if (rest && ct_client_job_opts(c, endpoint, &o)) {
@@ -560,11 +580,25 @@ ct_job *ct_client_send_stream(ct_client *c, const char *channel, const char *pay
     return start_send(c, channel, payload_json, a, -1, err, errlen);
 }
 
+static void call_advance(ct_call *k);
+
 int ct_client_poll(ct_client *c, int timeout_ms)
 {
     ct_client_drive(c, timeout_ms);
-    /* finished jobs are read by ct_client_job_done; drain the notices */
-    while (ct_engine_take_finished(c->e)) {}
+    /* finished send jobs are read by ct_client_job_done; a finished call
+     * request is turned into the call's answer here (or, for an async
+     * estimate, into its next poll), so the answer is ready when
+     * ct_client_call_done says so. Calls are few (the targets lanes allow 3
+     * in flight): a scan finds a job's call. */
+    ct_job *j;
+    while ((j = ct_engine_take_finished(c->e))) {
+        for (ct_call *k = c->calls; k; k = k->next) {
+            if (k->job == j) {
+                call_advance(k);
+                break;
+            }
+        }
+    }
     return (int)ct_engine_pending(c->e);
 }
 
@@ -609,4 +643,247 @@ void ct_client_job_free(ct_job *j)
         free(a->types);
         free(a);
     }
+}
+
+/* ---- public C API: campaign calls ---------------------------------------- *
+ * A call (struct ct_call, above) owns its answer: the engine's job is let go
+ * as soon as the answer is copied, so a call outlives its client. */
+
+enum { CALL_IDEMPOTENT = 1, CALL_RESULT = 2 };
+
+/* A request on a call's behalf; body is sent as it is (already encoded). */
+static ct_job *call_job(ct_client *c, const char *endpoint, const char *body, size_t len, int flags)
+{
+    ct_job_opts o;
+    if (!ct_client_job_opts(c, endpoint, &o)) return NULL;
+    o.idempotent = (flags & CALL_IDEMPOTENT) != 0;
+    o.result_call = (flags & CALL_RESULT) != 0;
+    char *url = ct_client_url(c, endpoint);
+    if (!url) return NULL;
+    o.url = url;
+    ct_job *j = ct_job_single(c->e, &o, body, len);
+    free(url); /* the engine keeps its own copy */
+    return j;
+}
+
+/* Validates and encodes json for endpoint, then queues the call. */
+static ct_call *start_call(ct_client *c, const char *endpoint, const char *json, int flags, char *err,
+                           size_t errlen)
+{
+    if (!c) {
+        seterr(err, errlen, "client: required");
+        return NULL;
+    }
+    if (c->generic) {
+        seterr(err, errlen, "%s: not available on a client without CleverTap credentials", endpoint);
+        return NULL;
+    }
+    size_t len = 0;
+    char *body = encode_payload(endpoint, json ? json : "{}", NULL, &len, err, errlen);
+    if (!body) return NULL;
+    ct_call *k = calloc(1, sizeof *k);
+    if (k && !(k->job = call_job(c, endpoint, body, len, flags))) {
+        free(k);
+        k = NULL;
+    }
+    free(body);
+    if (!k) {
+        seterr(err, errlen, "out of memory");
+        return NULL;
+    }
+    k->c = c;
+    k->next = c->calls;
+    if (c->calls) c->calls->prev = k;
+    c->calls = k;
+    return k;
+}
+
+static void call_unlink(ct_call *k)
+{
+    if (!k->c) return;
+    if (k->prev) k->prev->next = k->next;
+    else k->c->calls = k->next;
+    if (k->next) k->next->prev = k->prev;
+    k->prev = k->next = NULL;
+    k->c = NULL;
+}
+
+static void call_end(ct_call *k)
+{
+    if (k->job) ct_job_release(k->job);
+    k->job = NULL;
+    k->done = 1;
+}
+
+/* The next poll of an async estimate: {"req_id": <the id as answered>}. */
+static int call_follow(ct_call *k, json_t *rid)
+{
+    char *id = json_dumps(rid, JSON_ENCODE_ANY | JSON_COMPACT);
+    if (!id) return 0;
+    ct_sb b;
+    ct_sb_init(&b);
+    ct_sb_adds(&b, "{\"req_id\":");
+    ct_sb_adds(&b, id);
+    ct_sb_adds(&b, "}");
+    free(id);
+    size_t len = 0;
+    char *body = ct_sb_take(&b, &len);
+    ct_job *next = body ? call_job(k->c, "targets/create", body, len, CALL_IDEMPOTENT) : NULL;
+    free(body);
+    if (!next) return 0;
+    ct_job_release(k->job);
+    k->job = next;
+    return 1;
+}
+
+/* The call's request finished: keep its answer (the engine's job goes), or
+ * start the next poll of an async estimate. */
+static void call_advance(ct_call *k)
+{
+    ct_job *j = k->job;
+    k->requests += ct_job_report(j)->requests;
+    k->status = ct_job_status(j);
+    k->err = *ct_job_error(j);
+    size_t len = 0;
+    const char *body = ct_job_body(j, &len);
+    free(k->body);
+    k->body = NULL;
+    k->body_len = 0;
+    if (k->err.kind != CT_EK_NONE) {
+        /* a server echoing the passcode must not put it in the answer */
+        if (body && (k->body = ct_job_redact_body(j, body, len))) k->body_len = strlen(k->body);
+        call_end(k);
+        return;
+    }
+    if (body && (k->body = malloc(len + 1))) {
+        memcpy(k->body, body, len);
+        k->body[len] = '\0';
+        k->body_len = len;
+    }
+    json_t *root = body ? json_loadb(body, len, 0, NULL) : NULL;
+    if (!json_is_object(root)) {
+        ct_err_set(&k->err, CT_EK_HTTP, k->status, 0, "HTTP %d: the response is not a JSON object", k->status);
+    } else {
+        json_t *id = json_object_get(root, "id");
+        if (json_is_integer(id)) k->id = (long long)json_integer_value(id);
+        if (k->async) {
+            json_t *rid = json_object_get(root, "req_id");
+            if (!rid) rid = json_object_get(root, "request_id");
+            const char *st = json_string_value(json_object_get(root, "status"));
+            int pending = st && strcmp(st, "pending") == 0;
+            if (rid && (pending || !json_object_get(root, "estimates"))) {
+                if (ct_now_ms() > k->deadline) {
+                    ct_err_set(&k->err, CT_EK_TIMEOUT, k->status, 1, "async estimate %lld not ready within %ld ms",
+                               json_is_integer(rid) ? (long long)json_integer_value(rid) : -1LL, k->timeout_ms);
+                } else if (call_follow(k, rid)) {
+                    json_decref(root);
+                    return;
+                } else {
+                    ct_err_set(&k->err, CT_EK_NETWORK, 0, 0, "out of memory");
+                }
+            }
+        }
+    }
+    json_decref(root);
+    call_end(k);
+}
+
+static void detach_calls(ct_client *c)
+{
+    while (c->calls) {
+        ct_call *k = c->calls;
+        if (!k->done) {
+            ct_err_set(&k->err, CT_EK_NETWORK, 0, 0,
+                       "the client was freed before the call finished (the request may have reached the server)");
+            k->status = 0;
+            call_end(k);
+        }
+        call_unlink(k);
+    }
+}
+
+ct_call *ct_client_create_campaign(ct_client *c, const char *payload_json, char *err, size_t errlen)
+{
+    return start_call(c, "targets/create", payload_json, 0, err, errlen);
+}
+
+ct_call *ct_client_trigger(ct_client *c, const char *payload_json, char *err, size_t errlen)
+{
+    return start_call(c, "targets/trigger", payload_json, 0, err, errlen);
+}
+
+ct_call *ct_client_estimate(ct_client *c, const char *payload_json, long timeout_ms, char *err, size_t errlen)
+{
+    /* the caller's text with "estimate_only": true set (replaced when
+     * present); what is not an object is left to the validator to report */
+    json_t *root = json_loads(payload_json ? payload_json : "{}", 0, NULL);
+    char *text = NULL;
+    int async = 0;
+    if (json_is_object(root)) {
+        async = json_is_true(json_object_get(root, "async_estimate"));
+        if (json_object_set_new(root, "estimate_only", json_true()) == 0)
+            text = json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT);
+        if (!text) {
+            json_decref(root);
+            seterr(err, errlen, "out of memory");
+            return NULL;
+        }
+    }
+    json_decref(root);
+    ct_call *k = start_call(c, "targets/create", text ? text : payload_json, CALL_IDEMPOTENT, err, errlen);
+    free(text);
+    if (k && async) {
+        k->async = 1;
+        k->timeout_ms = timeout_ms > 0 ? timeout_ms : 300000;
+        k->deadline = ct_now_ms() + k->timeout_ms;
+    }
+    return k;
+}
+
+ct_call *ct_client_list(ct_client *c, long from, long to, char *err, size_t errlen)
+{
+    char body[64];
+    snprintf(body, sizeof body, "{\"from\":%ld,\"to\":%ld}", from, to);
+    return start_call(c, "targets/list", body, CALL_IDEMPOTENT, err, errlen);
+}
+
+ct_call *ct_client_stop(ct_client *c, long long id, char *err, size_t errlen)
+{
+    char body[48];
+    snprintf(body, sizeof body, "{\"id\":%lld}", id);
+    return start_call(c, "targets/stop", body, CALL_IDEMPOTENT, err, errlen);
+}
+
+ct_call *ct_client_result(ct_client *c, long long id, char *err, size_t errlen)
+{
+    char body[48];
+    snprintf(body, sizeof body, "{\"id\":%lld}", id);
+    return start_call(c, "targets/result", body, CALL_IDEMPOTENT | CALL_RESULT, err, errlen);
+}
+
+int ct_client_call_done(const ct_call *k) { return k->done; }
+
+int ct_client_call_response(const ct_call *k, ct_call_response *out)
+{
+    if (!k->done) return -1;
+    int ok = k->err.kind == CT_EK_NONE;
+    out->kind = ok ? NULL : ct_err_kind_name(k->err.kind);
+    out->message = ok ? "" : k->err.message;
+    out->status = k->status;
+    out->code = k->err.has_code ? k->err.code : -1;
+    out->retryable = ok ? 0 : k->err.retryable;
+    out->body = k->body ? k->body : "";
+    out->body_len = k->body ? k->body_len : 0;
+    out->id = k->id;
+    out->requests = k->requests;
+    return ok;
+}
+
+void ct_client_call_free(ct_call *k)
+{
+    if (!k) return;
+    call_unlink(k);
+    if (k->job) ct_job_release(k->job);
+    free(k->body);
+    free(k);
 }

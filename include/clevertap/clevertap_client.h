@@ -1,6 +1,7 @@
 /* lua-clevertap client, C API: send one message to any number of identities
  * from a host without Lua (game servers in C/C++), within the API's limits,
- * with retries, and a report that accounts for every identity.
+ * with retries, and a report that accounts for every identity; and the
+ * campaign calls (create, estimate, list, stop, result, trigger).
  *
  * Non-blocking: ct_client_send() only queues; ct_client_poll() does a bounded
  * amount of work (waits at most timeout_ms) and is meant to be called every
@@ -57,7 +58,10 @@ typedef struct ct_client_opts {
 
 /* NULL on error, with a message in err (never containing the passcode). */
 CT_API ct_client *ct_client_new(const ct_client_opts *o, char *err, size_t errlen);
-/* Frees the client; jobs still running are abandoned (free them too). */
+/* Frees the client. Send jobs (ct_job) go with it: free them first with
+ * ct_client_job_free (after this call their pointers are dangling). Calls
+ * (ct_call) may be freed before or after: one not finished is finished
+ * here with kind "network". NULL is ignored. */
 CT_API void ct_client_free(ct_client *c);
 
 /* Identities of one type: "FBID", "GPID", "Email", "Identity" or "objectId". */
@@ -119,6 +123,65 @@ CT_API size_t ct_client_job_outcomes(const ct_job *j);
 CT_API int ct_client_job_outcome(const ct_job *j, size_t i, ct_send_outcome *out);
 /* Frees a job (cancels it when not done: queued batches are dropped). */
 CT_API void ct_client_job_free(ct_job *j);
+
+/* ---- campaign calls (targets/...) ----------------------------------------
+ *
+ * create, estimate, list, stop, result and trigger, non-blocking like sends:
+ * each queues a call (one request; an async estimate a request, then polls
+ * of its req_id) and returns at once; ct_client_poll() drives it with the
+ * sends, ct_client_call_done() says when it is finished and
+ * ct_client_call_response() reads the answer. The payload is validated
+ * first: on any problem NULL is returned, err says why (with its JSON
+ * pointer) and nothing is sent. Requests keep to the targets limits (3 in
+ * flight, targets/create once per second) and are retried like sends; none
+ * is re-sent when its outcome is unknown except list, stop, result and
+ * estimates, which change nothing.
+ *
+ * A call is owned by the caller and freed with ct_client_call_free(), before
+ * or after its client: a call outliving ct_client_free() is finished, with
+ * kind "network" when it had not finished before. */
+typedef struct ct_call ct_call;
+
+/* POST targets/create.json: payload_json is the campaign. */
+CT_API ct_call *ct_client_create_campaign(ct_client *c, const char *payload_json, char *err, size_t errlen);
+/* targets/create.json with "estimate_only": true added, nothing created.
+ * With "async_estimate": true in the payload the call follows the request id
+ * the answer gives (on targets/create, within its rate) until the estimates
+ * are ready; not ready within timeout_ms (0: 300000) is kind "timeout". */
+CT_API ct_call *ct_client_estimate(ct_client *c, const char *payload_json, long timeout_ms, char *err,
+                                   size_t errlen);
+/* targets/list.json: campaigns scheduled from .. to, both YYYYMMDD. */
+CT_API ct_call *ct_client_list(ct_client *c, long from, long to, char *err, size_t errlen);
+/* targets/stop.json for a campaign id. */
+CT_API ct_call *ct_client_stop(ct_client *c, long long id, char *err, size_t errlen);
+/* targets/result.json for a campaign id; not finished yet is kind "not_completed". */
+CT_API ct_call *ct_client_result(ct_client *c, long long id, char *err, size_t errlen);
+/* targets/trigger.json: raise a Bulletin's business event. */
+CT_API ct_call *ct_client_trigger(ct_client *c, const char *payload_json, char *err, size_t errlen);
+
+CT_API int ct_client_call_done(const ct_call *k);
+
+typedef struct ct_call_response {
+    const char *kind;     /* NULL on success; else "http", "api", "network", "timeout",
+                           * "rate_limited" or "not_completed" */
+    const char *message;  /* "" on success */
+    int status;           /* HTTP status of the last response, 0 when none */
+    long code;            /* CleverTap error code or -1 */
+    int retryable;        /* 1: the same call may succeed later */
+    const char *body;     /* the last response's JSON text ("" when none); an error's
+                           * with the passcode replaced by *** */
+    size_t body_len;
+    long long id;         /* the answer's integer "id" (targets/create), else 0 */
+    long long requests;   /* HTTP requests made, retries and estimate polls included */
+} ct_call_response;
+
+/* Fills out (strings live as long as the call). Returns 1 when the call
+ * succeeded, 0 when it failed (out->kind says how), -1 when not finished
+ * (out untouched). */
+CT_API int ct_client_call_response(const ct_call *k, ct_call_response *out);
+/* Frees a call (cancels it when not done: a request in flight is
+ * forgotten, nothing more is sent). NULL is ignored. */
+CT_API void ct_client_call_free(ct_call *k);
 
 #ifdef __cplusplus
 }
