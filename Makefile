@@ -29,6 +29,9 @@ CORE_OBJ  := $(patsubst csrc/%.c,$(BUILD)/obj/core/%.o,$(CORE_SRC))
 L54_OBJ   := $(patsubst csrc/%.c,$(BUILD)/obj/lua5.4/%.o,$(LUA_SRC))
 JIT_OBJ   := $(patsubst csrc/%.c,$(BUILD)/obj/luajit/%.o,$(LUA_SRC))
 
+# The .d files included below hold rules: `make` alone must still build everything.
+.DEFAULT_GOAL := all
+
 # Each object's header dependencies, as the compiler saw them (-MMD -MP).
 -include $(CORE_OBJ:.o=.d) $(L54_OBJ:.o=.d) $(JIT_OBJ:.o=.d)
 

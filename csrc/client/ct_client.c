@@ -119,7 +119,10 @@ void ct_client_free(ct_client *c)
 {
     if (!c) return;
     detach_calls(c);
-    ct_curl_free(c->curl, c->e);
+    /* send jobs the caller still holds end with their reports complete and
+     * outlive the client, until ct_client_job_free */
+    ct_client_shutdown(c, "the client was freed");
+    ct_engine_detach_jobs(c->e);
     ct_engine_free(c->e);
     for (int i = 0; i < H_N; i++) free(c->hdr[i]);
     free(c->base_url);
@@ -613,6 +616,7 @@ void ct_client_job_summary(const ct_job *j, ct_send_summary *out)
     out->requests = r->requests;
     out->batches_done = r->batches_done;
     out->batches_total = r->batches_total;
+    out->not_sent = r->not_sent_ids;
 }
 
 size_t ct_client_job_outcomes(const ct_job *j) { return ct_job_outrec_count(j); }
@@ -622,6 +626,7 @@ int ct_client_job_outcome(const ct_job *j, size_t i, ct_send_outcome *out)
     const ct_outrec *r = ct_job_outrec(j, i);
     if (!r) return 0;
     out->unknown = r->unknown;
+    out->not_sent = r->not_sent;
     out->kind = ct_err_kind_name(r->err.kind);
     out->message = r->err.message;
     out->pointer = r->err.pointer;

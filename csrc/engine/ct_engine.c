@@ -867,6 +867,16 @@ int ct_job_detach(ct_job *j)
     return 1;
 }
 
+void ct_engine_detach_jobs(ct_engine *e)
+{
+    ct_job *j = e->jobs;
+    while (j) {
+        ct_job *next = j->next;
+        if (!j->released) ct_job_detach(j);
+        j = next;
+    }
+}
+
 /* ---- request accessors -------------------------------------------------- */
 
 uint64_t ct_req_id(const ct_req *r) { return r->id; }

@@ -156,6 +156,8 @@ void ct_engine_shutdown(ct_engine *e, int64_t now, const char *why);
  * response after ct_engine_free, until ct_job_release frees it. Returns 0
  * (and leaves the job to its engine) while requests are in flight. */
 int ct_job_detach(ct_job *j);
+/* ct_job_detach for every job not released (after ct_engine_shutdown). */
+void ct_engine_detach_jobs(ct_engine *e);
 
 int ct_job_done(const ct_job *j);
 void ct_job_set_user(ct_job *j, void *user);

@@ -58,10 +58,11 @@ typedef struct ct_client_opts {
 
 /* NULL on error, with a message in err (never containing the passcode). */
 CT_API ct_client *ct_client_new(const ct_client_opts *o, char *err, size_t errlen);
-/* Frees the client. Send jobs (ct_job) go with it: free them first with
- * ct_client_job_free (after this call their pointers are dangling). Calls
- * (ct_call) may be freed before or after: one not finished is finished
- * here with kind "network". NULL is ignored. */
+/* Frees the client. Send jobs (ct_job) and calls (ct_call) may be freed
+ * before or after it: a send job still running ends here with its report
+ * complete (requests in flight unknown, batches never started not_sent:
+ * ct_send_outcome.not_sent) and stays readable until ct_client_job_free;
+ * a call not finished ends with kind "network". NULL is ignored. */
 CT_API void ct_client_free(ct_client *c);
 
 /* Identities of one type: "FBID", "GPID", "Email", "Identity" or "objectId". */
@@ -101,6 +102,7 @@ typedef struct ct_send_summary {
     long long requests;      /* HTTP requests made, retries included */
     long long batches_done;
     long long batches_total; /* -1 when not known in advance (streams) */
+    long long not_sent;      /* identities never sent (the client was freed first) */
 } ct_send_summary;
 
 CT_API int ct_client_job_done(const ct_job *j);
@@ -109,6 +111,7 @@ CT_API void ct_client_job_summary(const ct_job *j, ct_send_summary *out);
 /* Failed or unknown batches: one entry per batch (or bad identity). */
 typedef struct ct_send_outcome {
     int unknown;          /* 1 = outcome unknown, 0 = failed */
+    int not_sent;         /* 1 = never sent: the client was freed before its batch started */
     const char *kind;     /* "http", "api", "network", "timeout", "rate_limited", "validation" */
     const char *message;
     const char *pointer;  /* validation: JSON pointer of the identity; else "" */

@@ -83,6 +83,39 @@ int main(void)
     ct_client_call_free(k);
     ct_client_call_free(NULL);
 
+    /* a send job outlives its client: freed first, the job is done with
+     * every identity in one outcome (in flight unknown, the rest not_sent) */
+    {
+        static char bufs[3500][16];
+        static const char *ids[3500];
+        for (int i = 0; i < 3500; i++) {
+            snprintf(bufs[i], sizeof bufs[i], "free-%d", i);
+            ids[i] = bufs[i];
+        }
+        ct_identity_list lists[1] = { { "Identity", ids, 3500 } };
+        ct_client_opts so;
+        memset(&so, 0, sizeof so);
+        so.send_rate = 1; /* one batch starts, three wait */
+        c = ct_client_new(&so, err, sizeof err);
+        CHECK(c != NULL, "%s", err);
+        ct_job *j = ct_client_send(c, "push", "{\"content\":{\"title\":\"t\",\"body\":\"b\"}}", lists, 1,
+                                   err, sizeof err);
+        CHECK(j != NULL, "%s", err);
+        ct_client_poll(c, 0);
+        ct_client_free(c);
+        CHECK(ct_client_job_done(j), "send job not done after ct_client_free");
+        ct_send_summary sum;
+        ct_client_job_summary(j, &sum);
+        CHECK(sum.accepted + sum.failed + sum.unknown + sum.not_sent == 3500, "accounted %lld+%lld+%lld+%lld",
+              sum.accepted, sum.failed, sum.unknown, sum.not_sent);
+        CHECK(sum.not_sent > 0, "nothing listed as not sent");
+        size_t n_not_sent = 0;
+        ct_send_outcome out;
+        for (size_t i = 0; ct_client_job_outcome(j, i, &out); i++) n_not_sent += out.not_sent ? out.count : 0;
+        CHECK((long long)n_not_sent == sum.not_sent, "outcomes %zu vs %lld", n_not_sent, sum.not_sent);
+        ct_client_job_free(j);
+    }
+
     /* a call freed in flight: its answer is dropped, the client carries on */
     c = client();
     k = ct_client_create_campaign(c, CAMPAIGN, err, sizeof err);
