@@ -5,7 +5,8 @@
 # tables' member names and values. Any crash, leak, timeout or broken
 # invariant fails the run and leaves the reproducer in fuzz/corpus-run/; and
 # of response classification, Retry-After parsing and redaction
-# (fuzz/classify_fuzz.c). Each target gets SECONDS; the last line is
+# (fuzz/classify_fuzz.c); and of the SMS template encoders
+# (fuzz/render_fuzz.c). Each target gets SECONDS; the last line is
 # "N passed, N failed" over the targets.
 #   tools/fuzz.sh [SECONDS]      (default: FUZZ_SECONDS or 60)
 set -eu
@@ -92,6 +93,25 @@ for seed in '{"status":"success"}' '{"status":"fail","error":"bad PASSCODE-SECRE
   done
 done
 fuzz classify "$cbin" "$run/classify-corpus" -max_len=4096
+
+# SMS template encoders: every position and pair of positions, numbers
+rbin="$run/render_fuzz"
+# shellcheck disable=SC2046
+"$CLANG" -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer \
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+  -Iinclude/clevertap -Icsrc/util -Icsrc/sms \
+  $(pkg-config --cflags jansson 2>/dev/null) fuzz/render_fuzz.c csrc/sms/*.c csrc/util/*.c -ljansson -lm -o "$rbin"
+mkdir -p "$run/render-corpus"
+i=0
+for seed in 'Hello, world' 'a b&c=d/e?f' 'line1
+line2' '"quoted" \\ back' 'caf\303\251 \360\237\230\200' ''; do
+  for pos in '\001' '\002' '\003' '\004' '\005' '\041' '\062'; do
+    i=$((i + 1))
+    printf "$pos\000%b" "$seed" >"$run/render-corpus/seed-$i"
+  done
+done
+printf '\001\001\000\000\000\000\000\000\360\077' >"$run/render-corpus/seed-number"
+fuzz render "$rbin" "$run/render-corpus" -max_len=2048
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
