@@ -179,8 +179,9 @@ static ct_value *conv_table(conv *c, int idx)
             cut.n = (size_t)i;
             ct_sb where;
             ct_sb_init(&where);
-            ct_path_render(&cut, &where);
-            cerr(c, "this table contains itself (a cycle back to \"%s\"): JSON cannot express it",
+            /* readable, not the pointer: a member name's NUL byte would end the message */
+            ct_path_render_readable(&cut, &where);
+            cerr(c, "this table contains itself (a cycle back to %s): JSON cannot express it",
                  ct_sb_cstr(&where));
             ct_sb_free(&where);
             return new_value(c, CT_V_BAD);
@@ -494,7 +495,7 @@ static void push_problems(lua_State *L, const ct_problems *p)
     for (size_t i = 0; i < n; i++) {
         const ct_problem *q = ct_problems_get(p, i);
         lua_createtable(L, 0, 3);
-        lua_pushstring(L, q->pointer);
+        lua_pushlstring(L, q->pointer, q->pointer_len); /* member names may hold NUL */
         lua_setfield(L, -2, "pointer");
         lua_pushstring(L, q->message);
         lua_setfield(L, -2, "message");

@@ -217,6 +217,7 @@ static void keep(ct_problems *p, ct_severity sev, const char *pointer, size_t pl
     it->pointer = s;
     it->message = s + plen + 1;
     it->severity = sev;
+    it->pointer_len = plen;
 }
 
 /* Keeps a problem whose message is "<readable path>: <msg>"; the caller has
@@ -300,35 +301,34 @@ void ct_problems_finish(ct_problems *p)
     keep(p, p->dropped_errors ? CT_SEVERITY_ERROR : CT_SEVERITY_WARNING, "", 0, msg, (size_t)n);
 }
 
-/* pointer order: token by token, array indexes numerically */
-static int pointer_cmp(const char *a, const char *b)
+/* pointer order: token by token, array indexes numerically; lengths, not
+ * NUL bytes, end the pointers (a member name may hold NUL) */
+static int pointer_cmp(const ct_problem *pa, const ct_problem *pb)
 {
-    while (*a && *b) {
-        if (*a == '/' && *b == '/') {
-            a++;
-            b++;
-            const char *ea = a, *eb = b;
-            while (*ea && *ea != '/') ea++;
-            while (*eb && *eb != '/') eb++;
-            size_t la = (size_t)(ea - a), lb = (size_t)(eb - b);
-            int na = la > 0, nb = lb > 0;
-            for (const char *q = a; q < ea; q++) na &= *q >= '0' && *q <= '9';
-            for (const char *q = b; q < eb; q++) nb &= *q >= '0' && *q <= '9';
-            int c;
-            if (na && nb && la != lb) c = la < lb ? -1 : 1;
-            else {
-                size_t n = la < lb ? la : lb;
-                c = memcmp(a, b, n);
-                if (!c) c = la < lb ? -1 : la > lb;
-            }
-            if (c) return c;
-            a = ea;
-            b = eb;
-        } else {
-            break;
+    const char *a = pa->pointer, *b = pb->pointer;
+    const char *enda = a + pa->pointer_len, *endb = b + pb->pointer_len;
+    while (a < enda && b < endb && *a == '/' && *b == '/') {
+        a++;
+        b++;
+        const char *ea = a, *eb = b;
+        while (ea < enda && *ea != '/') ea++;
+        while (eb < endb && *eb != '/') eb++;
+        size_t la = (size_t)(ea - a), lb = (size_t)(eb - b);
+        int na = la > 0, nb = lb > 0;
+        for (const char *q = a; q < ea; q++) na &= *q >= '0' && *q <= '9';
+        for (const char *q = b; q < eb; q++) nb &= *q >= '0' && *q <= '9';
+        int c;
+        if (na && nb && la != lb) c = la < lb ? -1 : 1;
+        else {
+            size_t n = la < lb ? la : lb;
+            c = n ? memcmp(a, b, n) : 0;
+            if (!c) c = la < lb ? -1 : la > lb;
         }
+        if (c) return c;
+        a = ea;
+        b = eb;
     }
-    return (*a != 0) - (*b != 0);
+    return (a < enda) - (b < endb);
 }
 
 void ct_problems_sort_from(ct_problems *p, size_t from)
@@ -338,7 +338,7 @@ void ct_problems_sort_from(ct_problems *p, size_t from)
     for (size_t i = from + 1; i < p->n; i++) {
         ct_problem t = p->items[i];
         size_t j = i;
-        while (j > from && pointer_cmp(p->items[j - 1].pointer, t.pointer) > 0) {
+        while (j > from && pointer_cmp(&p->items[j - 1], &t) > 0) {
             p->items[j] = p->items[j - 1];
             j--;
         }

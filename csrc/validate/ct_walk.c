@@ -68,11 +68,13 @@ static ct_value *walkable(const ct_value *v)
     return (ct_value *)(uintptr_t)v;
 }
 
-/* NUL-terminated name equal to the key bytes (no strlen, no memcmp call) */
+/* NUL-terminated name equal to the key bytes (no strlen, no memcmp call);
+ * stops at the name's end, so a key holding a NUL byte never matches nor
+ * reads past the name */
 static inline int name_eq(const char *name, const char *key, size_t klen)
 {
     size_t i = 0;
-    while (i < klen && name[i] == key[i]) i++;
+    while (i < klen && name[i] && name[i] == key[i]) i++;
     return i == klen && name[klen] == '\0';
 }
 

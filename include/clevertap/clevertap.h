@@ -23,9 +23,12 @@ extern "C" {
 typedef enum { CT_SEVERITY_ERROR = 0, CT_SEVERITY_WARNING = 1 } ct_severity;
 
 typedef struct ct_problem {
-    const char *pointer; /* RFC 6901 JSON Pointer into the payload, "" = root */
-    const char *message; /* one readable sentence naming the field */
+    const char *pointer; /* RFC 6901 JSON Pointer into the payload, "" = root; NUL-ended, but a
+                            member name may hold a NUL byte (Lua keys can), so use pointer_len */
+    const char *message; /* one readable sentence naming the field (never holds a NUL byte) */
     ct_severity severity;
+    size_t pointer_len;  /* bytes of pointer, NUL bytes of member names included; added last so
+                            code built against the older struct still reads the first three */
 } ct_problem;
 
 typedef struct ct_problems ct_problems;

@@ -569,6 +569,39 @@ int main(void)
         free(s);
     }
 
+    /* a member name holding NUL (Lua keys can): the pointer keeps it, with its length */
+    {
+        static const char key[] = "zz\0/y";
+        ct_value str = { .type = CT_V_STR }, one = { .type = CT_V_INT };
+        str.u.str.s = "x";
+        str.u.str.len = 1;
+        one.u.i = 1;
+        ct_member m[2] = { { .key = "name", .klen = 4, .val = &str }, { .key = key, .klen = sizeof key - 1, .val = &one } };
+        ct_value obj = { .type = CT_V_OBJ };
+        obj.u.obj.members = m;
+        obj.u.obj.n = 2;
+        ct_obj_sort(&obj);
+        ct_problems *p = ct_problems_new(0);
+        ct_vopts o = { .now = NOW };
+        ct_walk(&obj, &root, &o, p);
+        int found = 0;
+        for (size_t i = 0; i < ct_problems_count(p); i++) {
+            const ct_problem *q = ct_problems_get(p, i);
+            if (q->pointer_len == 7 && memcmp(q->pointer, "/zz\0~1y", 7) == 0 && strstr(q->message, "unknown member") &&
+                strlen(q->message) > 0 && strstr(q->message, "\\x00"))
+                found = 1;
+            if (q->pointer_len != strlen(q->pointer) && !(q->pointer_len == 7 && q->pointer[3] == '\0')) found = -99;
+        }
+        checks++;
+        if (found != 1) {
+            failures++;
+            fprintf(stderr, "FAIL NUL in a member name: pointer not exact\n");
+            for (size_t i = 0; i < ct_problems_count(p); i++)
+                fprintf(stderr, "    %zu %s\n", ct_problems_get(p, i)->pointer_len, ct_problems_get(p, i)->message);
+        }
+        ct_problems_free(p);
+    }
+
     /* max problems: kept list is capped, counts are not */
     {
         ct_sb b;

@@ -1,0 +1,79 @@
+-- Issue 17 ("Validation"): pointers exact for any member name, every problem
+-- reported, String-typed fields refusing integers, integral floats beyond
+-- int64, members whose variant cannot be chosen, the nesting limit.
+local core = require "clevertap.core"
+
+local function push()
+  return { to = { Identity = { "a" } }, content = { title = "t", body = "b" } }
+end
+
+local function campaign()
+  return { name = "n", target_mode = "push", where = {}, when = "now", devices = { "android" },
+           content = { title = "t", body = "b" } }
+end
+
+-- every problem at `pointer`
+local function all_at(list, pointer)
+  local found = {}
+  for _, p in ipairs(list) do
+    if p.pointer == pointer then found[#found + 1] = p end
+  end
+  return found
+end
+
+local function at(list, pointer)
+  local found = all_at(list, pointer)
+  assert(#found == 1, ("expected one problem at %q, got %d:\n%s"):format(pointer, #found, tostring(list)))
+  return found[1]
+end
+
+describe("validate: pointers are exact for any member name", function()
+  it("keeps a NUL byte of a member name in the pointer", function()
+    local p = push()
+    p.content["k\0x"] = 1
+    local ok, list = core.validate("send/push", p)
+    assert.is_true(ok)
+    local w = at(list, "/content/k\0x")
+    assert.equal("warning", w.severity)
+    assert.equal(0, #all_at(list, "/content/k"))
+    -- the readable path shows the byte escaped, the message has no NUL
+    assert.matches('content["k\\x00x"]', w.message, 1, true)
+    assert.is_nil(w.message:find("\0", 1, true))
+  end)
+
+  it("does not report an unknown member at a known member's pointer", function()
+    local c = campaign()
+    c["respect_frequency_caps\0"] = true
+    c.respect_frequency_caps = false
+    local ok, list = core.validate("targets/create", c)
+    assert.is_true(ok)
+    assert.equal(0, #all_at(list, "/respect_frequency_caps"))
+    local w = at(list, "/respect_frequency_caps\0")
+    assert.matches("unknown member", w.message, 1, true)
+  end)
+
+  it("escapes ~ and / around the NUL as RFC 6901 says, and errors point there too", function()
+    local c = campaign()
+    c.where = { ["a/\0~b"] = { 1 } }
+    local _, list = core.validate("targets/create", c)
+    at(list, "/where/a~1\0~0b")
+    local p = push()
+    p.content["x\0"] = { [1] = 1, y = 2 }
+    local ok, list2 = core.validate("send/push", p)
+    assert.is_nil(ok)
+    local sev = {}
+    for _, q in ipairs(all_at(list2, "/content/x\0")) do sev[q.severity] = true end
+    assert.is_true(sev.error)
+  end)
+
+  it("sorts conversion problems by the whole name, NUL bytes included", function()
+    local p = push()
+    p.content["b\0b"] = function() end
+    p.content["b\0a"] = function() end
+    p.content["b"] = function() end
+    local _, list = core.validate("send/push", p)
+    assert.equal("/content/b", list[1].pointer)
+    assert.equal("/content/b\0a", list[2].pointer)
+    assert.equal("/content/b\0b", list[3].pointer)
+  end)
+end)
