@@ -91,13 +91,14 @@ describe("validate: results", function()
     assert.same({ "/content/aa1", "/content/mm1", "/content/zz1" }, { w[1].pointer, w[2].pointer, w[3].pointer })
   end)
 
-  it("caps the kept problems with opts.max_problems and says how many more", function()
+  it("caps the kept problems with opts.max_problems and says how many more in list.not_shown", function()
     local ids = {}
     for i = 1, 50 do ids[i] = "" end
     local list = errors_of("send/push", { to = { Identity = ids }, content = { title = "t", body = "b" } },
       { max_problems = 10 })
-    assert.equal(11, #list)
-    assert.matches("more problems not shown", list[11].message)
+    assert.equal(10, #list)
+    assert.equal(40, list.not_shown)
+    assert.equal("/to/Identity/9", list[10].pointer)
   end)
 end)
 

@@ -77,3 +77,56 @@ describe("validate: pointers are exact for any member name", function()
     assert.equal("/content/b\0b", list[3].pointer)
   end)
 end)
+
+describe("validate: ALL problems are reported", function()
+  local function bad_identities(n)
+    local ids = {}
+    for i = 1, n do ids[i] = "" end
+    return { to = { Identity = ids }, content = { title = "t", body = "b" } }
+  end
+
+  it("reports 1500 bad identities as 1500 problems, none of them made up", function()
+    local ok, list = core.validate("send/push", bad_identities(1500))
+    assert.is_nil(ok)
+    assert.equal(1500, #list)
+    for i, p in ipairs(list) do
+      assert.equal("/to/Identity/" .. (i - 1), p.pointer)
+      assert.equal("error", p.severity)
+    end
+    assert.is_nil(list.not_shown)
+    assert.equal(0, #all_at(list, ""))
+  end)
+
+  it("caps only when asked, and says so in a field of the list, not as a problem", function()
+    local ok, list = core.validate("send/push", bad_identities(1500), { max_problems = 10 })
+    assert.is_nil(ok)
+    assert.equal(10, #list)
+    assert.equal(1490, list.not_shown)
+    for _, p in ipairs(list) do assert.matches("^/to/Identity/%d$", p.pointer) end
+    -- the readable form still says it
+    assert.matches("1490 more problems not shown", tostring(list), 1, true)
+    local json, errs = core.encode("send/push", bad_identities(30), { max_problems = 5 })
+    assert.is_nil(json)
+    assert.equal(5, #errs)
+    assert.equal(25, errs.not_shown)
+    -- a cap that is not reached leaves no field
+    local _, all = core.validate("send/push", bad_identities(3), { max_problems = 5 })
+    assert.equal(3, #all)
+    assert.is_nil(all.not_shown)
+  end)
+
+  it("the SMS renderer reports every problem too", function()
+    local sms = require "clevertap.sms"
+    local p = assert(sms.provider{ url = "https://x.test/", json = '{"to":"$$To","b":"$$Body"}' })
+    local to = {}
+    for i = 1, 45 do to[i] = "+1\255" .. i end
+    local reqs, err = p:render{ to = to, body = "b" }
+    assert.is_nil(reqs)
+    assert.equal("validation", err.kind)
+    assert.equal(45, #err.errors)
+    for i, q in ipairs(err.errors) do
+      assert.matches("^recipient " .. i .. " ", q.message)
+      assert.is_nil(q.message:find("more problems", 1, true))
+    end
+  end)
+end)

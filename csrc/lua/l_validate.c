@@ -503,6 +503,13 @@ static void push_problems(lua_State *L, const ct_problems *p)
         lua_setfield(L, -2, "severity");
         lua_rawseti(L, -2, (ct_l_index)(i + 1));
     }
+    /* a cap the caller asked for (opts.max_problems): the rest is a count in
+     * a field of the list, not a made-up problem */
+    size_t more = ct_problems_not_shown(p);
+    if (more) {
+        lua_pushinteger(L, (lua_Integer)more);
+        lua_setfield(L, -2, "not_shown");
+    }
     luaL_setmetatable(L, PROBLEMS_MT);
 }
 
@@ -530,6 +537,14 @@ static int problems_tostring(lua_State *L)
             lua_pop(L, 1);
         }
     }
+    lua_getfield(L, 1, "not_shown");
+    if (lua_isnumber(L, -1)) {
+        lua_pushfstring(L, "%s(%d more problems not shown)", n ? "\n" : "", (int)lua_tointeger(L, -1));
+        lua_remove(L, -2);
+        luaL_addvalue(&b);
+    } else {
+        lua_pop(L, 1);
+    }
     luaL_pushresult(&b);
     return 1;
 }
@@ -556,7 +571,6 @@ static ct_value *run(lua_State *L, lctx **out_ctx, ct_vopts *o)
     }
     ct_problems_sort_from(ctx->problems, 0);
     ct_walk(v, s, o, ctx->problems);
-    ct_problems_finish(ctx->problems);
     return v;
 }
 

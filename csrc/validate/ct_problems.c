@@ -185,15 +185,15 @@ struct ct_problems {
     size_t n, cap;
     size_t max_kept;
     size_t errors, warnings;              /* all reported, kept or not */
-    size_t dropped_errors, dropped_warnings;
-    int finished;
+    size_t dropped;                       /* counted, not kept: over max_kept */
 };
 
 ct_problems *ct_problems_new(size_t max_kept)
 {
     ct_problems *p = calloc(1, sizeof *p);
     if (!p) return NULL;
-    p->max_kept = max_kept ? max_kept : CT_MAX_PROBLEMS_DEFAULT;
+    /* 0 keeps all: the contract reports every problem; a cap is the caller's choice */
+    p->max_kept = max_kept ? max_kept : SIZE_MAX;
     return p;
 }
 
@@ -236,8 +236,7 @@ static int counted(ct_problems *p, ct_severity sev)
     if (sev == CT_SEVERITY_ERROR) p->errors++;
     else p->warnings++;
     if (p->n < p->max_kept) return 1;
-    if (sev == CT_SEVERITY_ERROR) p->dropped_errors++;
-    else p->dropped_warnings++;
+    p->dropped++;
     return 0;
 }
 
@@ -288,17 +287,6 @@ void ct_problems_addf_path(ct_problems *p, ct_severity sev, const ct_path *path,
     va_end(ap);
     ct_problems_add_path(p, sev, path, b.p ? b.p : "", b.len);
     ct_sb_free(&b);
-}
-
-void ct_problems_finish(ct_problems *p)
-{
-    if (!p || p->finished) return;
-    p->finished = 1;
-    if (!p->dropped_errors && !p->dropped_warnings) return;
-    char msg[160];
-    int n = snprintf(msg, sizeof msg, "%zu more problems not shown (%zu errors, %zu warnings)",
-                     p->dropped_errors + p->dropped_warnings, p->dropped_errors, p->dropped_warnings);
-    keep(p, p->dropped_errors ? CT_SEVERITY_ERROR : CT_SEVERITY_WARNING, "", 0, msg, (size_t)n);
 }
 
 /* pointer order: token by token, array indexes numerically; lengths, not
@@ -356,6 +344,11 @@ size_t ct_problems_errors(const ct_problems *p)
     return p ? p->errors : 0;
 }
 
+size_t ct_problems_not_shown(const ct_problems *p)
+{
+    return p ? p->dropped : 0;
+}
+
 const ct_problem *ct_problems_get(const ct_problems *p, size_t i)
 {
     if (!p || i >= p->n) return NULL;
@@ -378,9 +371,8 @@ void ct_problems_clear(ct_problems *p, size_t max_kept)
         p->cap = 0;
     }
     p->n = 0;
-    p->errors = p->warnings = p->dropped_errors = p->dropped_warnings = 0;
-    p->finished = 0;
-    p->max_kept = max_kept ? max_kept : CT_MAX_PROBLEMS_DEFAULT;
+    p->errors = p->warnings = p->dropped = 0;
+    p->max_kept = max_kept ? max_kept : SIZE_MAX;
 }
 
 void ct_problems_free(ct_problems *p)
