@@ -337,12 +337,20 @@ static void check_format(walker *w, const ct_schema *s, const ct_value *v)
 
 static void walk_string(walker *w, ct_value *v, const ct_schema *s)
 {
-    int int_ok = s->format == CT_FMT_DATE || s->format == CT_FMT_STAMP12 || s->format == CT_FMT_EPOCH;
-    if (v->type != CT_V_STR && !(int_ok && v->type == CT_V_INT)) {
-        expected(w, ERR, LV_TYPE, s, v, NULL);
+    /* A STRING node takes strings only, dates included: the API reference
+     * types these fields String ("end_by_date" : "20220420") and an integer
+     * would be sent as one. Fields typed Int are INTEGER nodes. */
+    if (v->type != CT_V_STR) {
+        if (v->type == CT_V_INT && s->format == CT_FMT_DATE && !s->expect)
+            report(w, ERR, LV_TYPE,
+                   "expected a string \"YYYYMMDD\", got %lld (an integer: the API reference types this field String, "
+                   "write \"%lld\")",
+                   (long long)v->u.i, (long long)v->u.i);
+        else
+            expected(w, ERR, LV_TYPE, s, v, NULL);
         return;
     }
-    if (v->type == CT_V_STR) {
+    {
         const char *str = v->u.str.s;
         size_t len = v->u.str.len;
         if (s->enums) {

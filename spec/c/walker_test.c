@@ -32,6 +32,7 @@ static void check_pair_order(ct_check *cx, const ct_value *v, const ct_rule *rul
         ct_check_walk(cx, "/lo", a, &(const ct_schema){ .kind = CT_K_STRING });
 }
 
+static const ct_schema date_int = { .kind = CT_K_INTEGER, .format = CT_FMT_DATE };
 static const ct_schema hhmm = { .kind = CT_K_STRING, .format = CT_FMT_TIME };
 static const ct_schema pair = { .kind = CT_K_ARRAY, .items = &hhmm, .min_items = 2, .max_items = 2 };
 
@@ -162,13 +163,12 @@ static const ct_schema root = {
         { "flag", &ct_s_boolean, 0 },
         { "nothing", &(const ct_schema){ .kind = CT_K_NULL }, CT_NULLABLE },
         { "span", &(const ct_schema){ .kind = CT_K_OBJECT,
-              .fields = (const ct_field[]){ { "from", &ct_s_date, 0 }, { "to", &ct_s_date, 0 },
+              .fields = (const ct_field[]){ { "from", &date_int, 0 }, { "to", &date_int, 0 },
                                             { "start", &ct_s_datetime, 0 }, { "end", &ct_s_datetime, 0 },
                                             { "last_day", &ct_s_date, 0 }, { "where", &ct_s_object, 0 },
                                             { "segment", &ct_s_integer, CT_NULLABLE }, CT_FIELDS_END },
               .rules = (const ct_rule[]){
-                  { .kind = CT_R_NOT_BEFORE, .field = "to", .other = "from",
-                    .schema = &(const ct_schema){ .kind = CT_K_INTEGER, .format = CT_FMT_DATE } },
+                  { .kind = CT_R_NOT_BEFORE, .field = "to", .other = "from", .schema = &date_int },
                   CT_NOT_BEFORE("end", "start"),
                   CT_NOT_BEFORE("last_day", "start"),
                   CT_REQUIRED_UNLESS("where", "segment"),
@@ -394,7 +394,11 @@ int main(void)
            "E /when/end_by_occurrences|when.end_by_occurrences: cannot be combined with \"end_by_date\"");
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"when\":{\"type\":\"recurring\","
            "\"repeat_type\":\"week\",\"days\":[1,3,1,8],\"end_by_date\":20240229}}",
-           "E /when/days/3|expected an integer from 1 to 7, got 8", "E /when/days/2|duplicate item (same as item 0)");
+           "E /when/days/3|expected an integer from 1 to 7, got 8", "E /when/days/2|duplicate item (same as item 0)",
+           /* a STRING date given an integer: the field is typed String */
+           "E /when/end_by_date|when.end_by_date: expected a string \"YYYYMMDD\", got 20240229 (an integer");
+    VALID("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"when\":{\"type\":\"recurring\","
+          "\"repeat_type\":\"week\",\"days\":[1],\"end_by_date\":\"20240229\"}}");
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"when\":{\"type\":\"now\",\"at\":[]}}",
            "W /when/at|when.at: unknown member");
 
@@ -442,13 +446,14 @@ int main(void)
     EXPECT(S "{\"from\":20240105,\"to\":20240104,\"segment\":1}}",
            "E /span/to|span.to: expected a day on or after \"from\" (20240105), got 20240104");
     VALID(S "{\"from\":20240105,\"to\":20240105,\"segment\":1}}");
-    VALID(S "{\"from\":\"20240105\",\"to\":20240104,\"segment\":1}}"); /* a string from: .schema says no */
+    /* a string from: the node and .schema say no, so no comparison */
+    EXPECT(S "{\"from\":\"20240105\",\"to\":20240104,\"segment\":1}}", "E /span/from|span.from: expected a date YYYYMMDD, got \"20240105\"");
     EXPECT(S "{\"start\":\"20240105 10:00\",\"end\":\"20240105 09:59\",\"where\":{}}}",
            "E /span/end|span.end: expected a time on or after \"start\" (20240105 10:00), got 20240105 09:59");
     VALID(S "{\"start\":\"20240105 10:00\",\"end\":\"20240105 10:00\",\"last_day\":\"20240105\",\"where\":{}}}");
-    EXPECT(S "{\"start\":\"20240105 10:00\",\"last_day\":20240104,\"where\":{}}}",
+    EXPECT(S "{\"start\":\"20240105 10:00\",\"last_day\":\"20240104\",\"where\":{}}}",
            "E /span/last_day|span.last_day: expected a day on or after the day of \"start\" (20240105), got 20240104");
-    EXPECT(S "{\"start\":\"20240105 10:00\",\"last_day\":20240230,\"where\":{}}}",
+    EXPECT(S "{\"start\":\"20240105 10:00\",\"last_day\":\"20240230\",\"where\":{}}}",
            "E /span/last_day|span.last_day: expected a date YYYYMMDD");
     EXPECT(S "{}}", "E /span/where|span.where: missing, required unless \"segment\" is given");
     EXPECT(S "{\"segment\":null}}", "E /span/where|span.where: missing, required unless \"segment\" is given");
