@@ -130,3 +130,60 @@ describe("validate: ALL problems are reported", function()
     end
   end)
 end)
+
+describe("validate: documented members whose variant cannot be chosen", function()
+  local function wa()
+    local c = campaign()
+    c.target_mode = "whatsapp"
+    c.content = { template_name = "ns:tpl", replacements = { name = "x" },
+                  attachments = { type = "Document", value = "https://x.test/a.pdf" } }
+    return c
+  end
+
+  it("says content is not checked when target_mode is invalid", function()
+    for _, mode in ipairs { "pushh", 5 } do
+      local c = campaign()
+      c.target_mode = mode
+      c.ttl = { ttl_type = "relative", value = 60 }
+      local ok, list = core.validate("targets/create", c)
+      assert.is_nil(ok)
+      assert.equal("error", at(list, "/target_mode").severity)
+      for _, ptr in ipairs { "/content", "/devices", "/ttl" } do
+        local w = at(list, ptr)
+        assert.equal("warning", w.severity)
+        assert.matches("not checked: target_mode is invalid", w.message, 1, true)
+        assert.is_nil(w.message:find("unknown member", 1, true))
+      end
+    end
+  end)
+
+  it("says attachments.value is not checked when the attachment type is unsupported", function()
+    local c = wa()
+    assert.is_true((core.validate("targets/create", c)))
+    c.content.attachments.type = "Audio"
+    local ok, list = core.validate("targets/create", c)
+    assert.is_nil(ok)
+    assert.equal("error", at(list, "/content/attachments/type").severity)
+    local w = at(list, "/content/attachments/value")
+    assert.matches("not checked: type is invalid", w.message, 1, true)
+    c.content.attachments.type = nil
+    _, list = core.validate("targets/create", c)
+    assert.matches("not checked: type is missing", at(list, "/content/attachments/value").message, 1, true)
+  end)
+
+  it("names the campaign kinds a member belongs to, in another kind", function()
+    local c = campaign()
+    c.target_mode = "sms"
+    c.content = { body = "b" }
+    c.ttl = { ttl_type = "relative", value = 60 }
+    local ok, list = core.validate("targets/create", c)
+    assert.is_true(ok)
+    assert.matches('ttl: only used when target_mode is "push" (ignored here: target_mode is "sms")',
+      at(list, "/ttl").message, 1, true)
+    assert.matches('only used when target_mode is "push"', at(list, "/devices").message, 1, true)
+    -- a member no kind knows is still unknown
+    c.tll = 1
+    _, list = core.validate("targets/create", c)
+    assert.matches("unknown member", at(list, "/tll").message, 1, true)
+  end)
+end)
