@@ -167,7 +167,7 @@ describe("validate: documented members whose variant cannot be chosen", function
     local w = at(list, "/content/attachments/value")
     assert.matches("not checked: type is invalid", w.message, 1, true)
     c.content.attachments.type = nil
-    _, list = core.validate("targets/create", c)
+    list = select(2, core.validate("targets/create", c))
     assert.matches("not checked: type is missing", at(list, "/content/attachments/value").message, 1, true)
   end)
 
@@ -183,7 +183,34 @@ describe("validate: documented members whose variant cannot be chosen", function
     assert.matches('only used when target_mode is "push"', at(list, "/devices").message, 1, true)
     -- a member no kind knows is still unknown
     c.tll = 1
-    _, list = core.validate("targets/create", c)
+    list = select(2, core.validate("targets/create", c))
     assert.matches("unknown member", at(list, "/tll").message, 1, true)
+  end)
+end)
+
+describe("encode: integral numbers beyond int64", function()
+  it("refuses them with a clear error instead of writing an exponent", function()
+    for _, n in ipairs { 1e22, -1e22, 2 ^ 63, 1e300 } do
+      local c = campaign()
+      c.where = { common_profile_properties = { profile_fields = { { name = "n", operator = "equals", value = n } } } }
+      local json, errs = core.encode("targets/create", c)
+      assert.is_nil(json)
+      local e = at(errs, "/where/common_profile_properties/profile_fields/0/value")
+      assert.equal("error", e.severity)
+      assert.matches("outside the int64 range", e.message, 1, true)
+      assert.matches("cannot be written exactly", e.message, 1, true)
+    end
+    local json, errs = core.encode("targets/stop", { id = 1e22 })
+    assert.is_nil(json)
+    assert.matches("int64", at(errs, "/id").message, 1, true)
+  end)
+
+  it("still writes the int64 extremes and non-integral numbers as before", function()
+    local c = campaign()
+    local field = { name = "n", operator = "equals", value = 2 ^ 62 }
+    c.where = { common_profile_properties = { profile_fields = { field } } }
+    assert.matches('"value":4611686018427387904', assert(core.encode("targets/create", c)), 1, true)
+    c.where.common_profile_properties.profile_fields[1].value = 0.5
+    assert.matches('"value":0.5', assert(core.encode("targets/create", c)), 1, true)
   end)
 end)

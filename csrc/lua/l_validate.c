@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ct_encode.h"
+#include "ct_format.h"
 #include "ct_problems.h"
 #include "ct_validate.h"
 #include "ct_walk.h"
@@ -350,9 +351,14 @@ static ct_value *conv_value(conv *c, int idx)
                  isnan(d) ? "NaN" : d > 0 ? "inf" : "-inf");
             return new_value(c, CT_V_BAD);
         }
-        if (d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0) {
+        if (d == floor(d) && d >= CT_INT64_MIN_D && d < CT_INT64_END_D) {
             v = new_value(c, CT_V_INT);
             if (v) v->u.i = (int64_t)d;
+        } else if (d == floor(d)) {
+            char t[40];
+            ct_describe_number(d, t, sizeof t);
+            cerr(c, CT_BEYOND_INT64_MSG, t);
+            return new_value(c, CT_V_BAD);
         } else {
             v = new_value(c, CT_V_NUM);
             if (v) v->u.n = d;

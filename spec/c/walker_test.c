@@ -326,6 +326,11 @@ int main(void)
     EXPECT("{" T ",\"name\":\"ab\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"zzzzzz\":1}",
            "W /zzzzzz|zzzzzz: unknown member (not in the API reference)");
 
+    /* an integral number beyond int64 cannot be written without an exponent: refused */
+    EXPECT("{" T ",\"name\":\"ab\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"zzzzzz\":[1e22,-9.3e18,0.5]}",
+           "W /zzzzzz|unknown member", "E /zzzzzz/0|zzzzzz[0]: expected a number that can be written exactly, got 1e+22",
+           "E /zzzzzz/1|outside the int64 range");
+
     /* discriminator: unknown value with suggestion, wrong type */
     EXPECT("{" T ",\"name\":\"ab\",\"mode\":\"pussh\",\"content\":{}}",
            "E /mode|expected one of \"push\", \"sms\", got \"pussh\" (did you mean \"push\"?)",
@@ -507,9 +512,9 @@ int main(void)
             "{\"badge\":3,\"content\":{\"body\":\"b\",\"title\":\"t\\u0001\\\"\\\\/\\n\xc3\xa9\"},\"list\":[],\"name\":\"a\","
             "\"obj\":{},\"ratio\":0.1,\"stamp\":202207200000,\"to\":{\"Identity\":[\"a\"]}}");
     ENCODED("{\"to\":{\"Identity\":[\"a\"]},\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},"
-            "\"ratio\":1e-7,\"kv\":{\"x\":-9223372036854775808,\"y\":9223372036854775807,\"z\":1e300}}",
+            "\"ratio\":1e-7,\"kv\":{\"x\":-9223372036854775808,\"y\":9223372036854775807,\"z\":1.5e-300}}",
             "{\"content\":{\"body\":\"b\",\"title\":\"t\"},\"kv\":{\"x\":-9223372036854775808,\"y\":9223372036854775807,"
-            "\"z\":1e+300},\"name\":\"a\",\"ratio\":1e-07,\"to\":{\"Identity\":[\"a\"]}}");
+            "\"z\":1.5e-300},\"name\":\"a\",\"ratio\":1e-07,\"to\":{\"Identity\":[\"a\"]}}");
     /* EMPTY values decided by the schema */
     {
         ct_arena *a = ct_arena_new();
