@@ -214,3 +214,35 @@ describe("encode: integral numbers beyond int64", function()
     assert.matches('"value":0.5', assert(core.encode("targets/create", c)), 1, true)
   end)
 end)
+
+describe("validate: the nesting limit is a hard limit for the whole payload", function()
+  -- n nested objects {a = {a = ... 1}} : n levels
+  local function nest(n)
+    local v = 1
+    for _ = 1, n do v = { a = v } end
+    return v
+  end
+  local function deepest(n) return "/zz" .. ("/a"):rep(n - 1) end
+
+  it("takes 64 levels, counting the payload itself, under an unknown member too (a warning only)", function()
+    local p = push()
+    p.zz = nest(63)
+    local ok, list = core.validate("send/push", p)
+    assert.is_true(ok, tostring(list))
+    assert.equal(1, #list)
+    assert.matches("unknown member", at(list, "/zz").message, 1, true)
+    assert.truthy(core.encode("send/push", p))
+  end)
+
+  it("refuses a 65th level wherever it is, unknown members included, saying it is a hard limit", function()
+    local p = push()
+    p.zz = nest(64)
+    local ok, list = core.validate("send/push", p)
+    assert.is_nil(ok)
+    local e = at(list, deepest(64))
+    assert.equal("error", e.severity)
+    assert.matches("nested too deeply: more than 64 levels", e.message, 1, true)
+    assert.matches("a limit for the whole payload, unknown members included", e.message, 1, true)
+    assert.equal("warning", at(list, "/zz").severity)
+  end)
+end)

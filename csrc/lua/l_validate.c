@@ -189,7 +189,7 @@ static ct_value *conv_table(conv *c, int idx)
         }
     }
     if (c->depth >= CT_MAX_DEPTH || !lua_checkstack(L, 6)) {
-        cerr(c, "nested too deeply (more than %d levels)", CT_MAX_DEPTH);
+        cerr(c, "%s", CT_DEPTH_MSG);
         return new_value(c, CT_V_BAD);
     }
     c->open[c->depth++] = self;

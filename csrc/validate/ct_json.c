@@ -70,7 +70,7 @@ static ct_value *conv(jconv *c, json_t *j, int depth)
     case JSON_ARRAY: {
         size_t n = json_array_size(j);
         if (depth >= CT_MAX_DEPTH) {
-            jreport(c, "nested too deeply (more than %s levels)", CT_MAX_DEPTH_TEXT);
+            jreport(c, "%s", CT_DEPTH_MSG);
             return bad(c, v);
         }
         v->type = CT_V_ARR;
@@ -91,7 +91,7 @@ static ct_value *conv(jconv *c, json_t *j, int depth)
     case JSON_OBJECT: {
         size_t n = json_object_size(j);
         if (depth >= CT_MAX_DEPTH) {
-            jreport(c, "nested too deeply (more than %s levels)", CT_MAX_DEPTH_TEXT);
+            jreport(c, "%s", CT_DEPTH_MSG);
             return bad(c, v);
         }
         v->type = CT_V_OBJ;

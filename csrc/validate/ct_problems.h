@@ -8,8 +8,15 @@
 #include "clevertap.h"
 #include "ct_sb.h"
 
-#define CT_MAX_DEPTH 64             /* nesting levels accepted in a payload */
+/* Nesting levels accepted in a payload, the payload itself counting as one.
+ * A hard limit on the whole payload, not a schema rule: it bounds the
+ * converters' and the encoder's recursion, and what is under an unknown
+ * member is sent too, so it is an error there as well (docs/validation.md). */
+#define CT_MAX_DEPTH 64
 #define CT_MAX_DEPTH_TEXT "64"
+#define CT_DEPTH_MSG                                                                                       \
+    "nested too deeply: more than " CT_MAX_DEPTH_TEXT " levels (a limit for the whole payload, unknown " \
+    "members included)"
 
 /* ---- JSON Pointer being walked ------------------------------------------- */
 typedef struct ct_frame {

@@ -488,6 +488,33 @@ int main(void)
     EXPECT("[1,2]", "E |expected an object, got an array of 2 items");
     EXPECT("{\"s\":\"\\ud800\"}", "E |invalid JSON");
     {
+        /* depth limit: 64 levels (the payload is one) anywhere, unknown members included */
+        for (int levels = 63; levels <= 64; levels++) {
+            char deep[600];
+            size_t o = 0;
+            o += (size_t)sprintf(deep + o, "{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"zzzzzz\":");
+            for (int i = 0; i < levels; i++) deep[o++] = '[';
+            for (int i = 0; i < levels; i++) deep[o++] = ']';
+            deep[o++] = '}';
+            deep[o] = 0;
+            result r = run(deep, NULL);
+            checks++;
+            const ct_problem *e = NULL;
+            for (size_t i = 0; i < ct_problems_count(r.p); i++)
+                if (ct_problems_get(r.p, i)->severity == CT_SEVERITY_ERROR) e = ct_problems_get(r.p, i);
+            int ok = levels == 63 ? ct_problems_errors(r.p) == 0
+                                  : ct_problems_errors(r.p) == 1 && e &&
+                                        strstr(e->message, "more than 64 levels (a limit for the whole payload") &&
+                                        e->pointer_len == strlen("/zzzzzz") + 63 * 2;
+            if (!ok) {
+                failures++;
+                fprintf(stderr, "FAIL depth limit at %d levels under an unknown member\n", levels + 1);
+                dump(&r);
+            }
+            ct_problems_free(r.p);
+        }
+    }
+    {
         /* depth limit */
         char deep[600];
         size_t o = 0;
