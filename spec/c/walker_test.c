@@ -511,6 +511,7 @@ int main(void)
                 fprintf(stderr, "FAIL depth limit at %d levels under an unknown member\n", levels + 1);
                 dump(&r);
             }
+            free(r.json);
             ct_problems_free(r.p);
         }
     }
