@@ -50,6 +50,7 @@ local FRAGMENTS = {
 local PUSH_CG = {
   "/conversion_goal/filter_type/day_of_week/1", -- 7 outside 0-6
   "/ttl/value",                                 -- absolute ttl in the past
+  "/conversion_goal/filter_type/event_property/1/property_value", -- a number for a String (cc 69 sends numbers)
 }
 local WARNINGS = {
   ["send-email-legacy.json"] = { "/content/sender_name" },
@@ -60,7 +61,10 @@ local WARNINGS = {
   ["targets-create-whatsapp-interactive-location.json"] = { "/content/header/media/latitiude" },
   ["targets-create-whatsapp-interactive-location-buttons.json"] = { "/content/header/media/latitiude" },
   ["targets-create-fragment-filter_type.json"] = { "/conversion_goal/filter_type/time_of_day", PUSH_CG[2] },
-  ["targets-create-fragment-when-later.json"] = { "/when/dnd/message_state", PUSH_CG[1] },
+  ["targets-create-fragment-conversion_goal.json"] = { PUSH_CG[2],
+    "/conversion_goal/filter_type/event_property/3/property_value/0",
+    "/conversion_goal/filter_type/event_property/3/property_value/1" },
+  ["targets-create-fragment-when-later.json"] = { "/when/dnd/message_state", PUSH_CG[1], PUSH_CG[3] },
 }
 
 -- Fragments mounted into push-conversion-goal keep its warnings, except where
@@ -75,6 +79,9 @@ local function expected_warnings(name)
     out[#out + 1] = PUSH_CG[1]
   end
   if not (frag == "ttl-relative" or mount[3]) then out[#out + 1] = PUSH_CG[2] end
+  if not (frag == "event_property" or frag == "filter_type" or frag == "conversion_goal") then
+    out[#out + 1] = PUSH_CG[3]
+  end
   return out
 end
 

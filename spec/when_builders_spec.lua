@@ -85,6 +85,24 @@ describe("when.at", function()
     assert.equal("20360229 10:00", when.at("20360229 10:00")) -- a leap year
   end)
 
+  it("refuses integers that read as YYYYMMDD or YYYYMMDDHHMM instead of taking them as epochs", function()
+    -- as os.time() numbers they would be 1970-08-24 or the year 65000: nobody means that
+    local msg = raised(when.at, 20350420)
+    assert.matches("time: 20350420 looks like a date YYYYMMDD", msg, nil, true)
+    assert.matches('"20350420 HH:MM"', msg, nil, true)
+    assert.matches("os.time()", msg, nil, true)
+    msg = raised(when.at, 203504201300)
+    assert.matches("time: 203504201300 looks like a date and time YYYYMMDDHHMM", msg, nil, true)
+    assert.matches('"20350420 13:00"', msg, nil, true)
+    assert.matches("start: 20350415 looks like a date", raised(when.daily, { start = 20350415 }), nil, true)
+    assert.matches("times[2]: 20350421 looks like a date",
+      raised(when.later, { "20350420 13:00", 20350421 }), nil, true)
+    -- genuine epochs still work, and dates still take YYYYMMDD numbers
+    local t = os.time { year = 2035, month = 4, day = 20, hour = 13, min = 7 }
+    assert.equal(os.date("%Y%m%d %H:%M", t), when.at(t))
+    assert.equal("20350420", when.daily { start = "20350415 12:05", end_date = 20350420 }.end_by_date)
+  end)
+
   it("refuses other shapes, naming what it expected", function()
     for _, bad in ipairs { "tomorrow", "2035042013:00", "20350420 1300", "" } do
       assert.matches('expected "YYYYMMDD HH:MM", "YYYY-MM-DD HH:MM", an os.time() number', raised(when.at, bad), nil,

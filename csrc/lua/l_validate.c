@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ct_encode.h"
+#include "ct_format.h"
 #include "ct_problems.h"
 #include "ct_validate.h"
 #include "ct_walk.h"
@@ -179,15 +180,16 @@ static ct_value *conv_table(conv *c, int idx)
             cut.n = (size_t)i;
             ct_sb where;
             ct_sb_init(&where);
-            ct_path_render(&cut, &where);
-            cerr(c, "this table contains itself (a cycle back to \"%s\"): JSON cannot express it",
+            /* readable, not the pointer: a member name's NUL byte would end the message */
+            ct_path_render_readable(&cut, &where);
+            cerr(c, "this table contains itself (a cycle back to %s): JSON cannot express it",
                  ct_sb_cstr(&where));
             ct_sb_free(&where);
             return new_value(c, CT_V_BAD);
         }
     }
     if (c->depth >= CT_MAX_DEPTH || !lua_checkstack(L, 6)) {
-        cerr(c, "nested too deeply (more than %d levels)", CT_MAX_DEPTH);
+        cerr(c, "%s", CT_DEPTH_MSG);
         return new_value(c, CT_V_BAD);
     }
     c->open[c->depth++] = self;
@@ -349,9 +351,14 @@ static ct_value *conv_value(conv *c, int idx)
                  isnan(d) ? "NaN" : d > 0 ? "inf" : "-inf");
             return new_value(c, CT_V_BAD);
         }
-        if (d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0) {
+        if (d == floor(d) && d >= CT_INT64_MIN_D && d < CT_INT64_END_D) {
             v = new_value(c, CT_V_INT);
             if (v) v->u.i = (int64_t)d;
+        } else if (d == floor(d)) {
+            char t[40];
+            ct_describe_number(d, t, sizeof t);
+            cerr(c, CT_BEYOND_INT64_MSG, t);
+            return new_value(c, CT_V_BAD);
         } else {
             v = new_value(c, CT_V_NUM);
             if (v) v->u.n = d;
@@ -494,13 +501,20 @@ static void push_problems(lua_State *L, const ct_problems *p)
     for (size_t i = 0; i < n; i++) {
         const ct_problem *q = ct_problems_get(p, i);
         lua_createtable(L, 0, 3);
-        lua_pushstring(L, q->pointer);
+        lua_pushlstring(L, q->pointer, q->pointer_len); /* member names may hold NUL */
         lua_setfield(L, -2, "pointer");
         lua_pushstring(L, q->message);
         lua_setfield(L, -2, "message");
         lua_pushstring(L, q->severity == CT_SEVERITY_ERROR ? "error" : "warning");
         lua_setfield(L, -2, "severity");
         lua_rawseti(L, -2, (ct_l_index)(i + 1));
+    }
+    /* a cap the caller asked for (opts.max_problems): the rest is a count in
+     * a field of the list, not a made-up problem */
+    size_t more = ct_problems_not_shown(p);
+    if (more) {
+        lua_pushinteger(L, (lua_Integer)more);
+        lua_setfield(L, -2, "not_shown");
     }
     luaL_setmetatable(L, PROBLEMS_MT);
 }
@@ -529,6 +543,14 @@ static int problems_tostring(lua_State *L)
             lua_pop(L, 1);
         }
     }
+    lua_getfield(L, 1, "not_shown");
+    if (lua_isnumber(L, -1)) {
+        lua_pushfstring(L, "%s(%d more problems not shown)", n ? "\n" : "", (int)lua_tointeger(L, -1));
+        lua_remove(L, -2);
+        luaL_addvalue(&b);
+    } else {
+        lua_pop(L, 1);
+    }
     luaL_pushresult(&b);
     return 1;
 }
@@ -555,7 +577,6 @@ static ct_value *run(lua_State *L, lctx **out_ctx, ct_vopts *o)
     }
     ct_problems_sort_from(ctx->problems, 0);
     ct_walk(v, s, o, ctx->problems);
-    ct_problems_finish(ctx->problems);
     return v;
 }
 

@@ -119,12 +119,13 @@ typedef enum {
 
 typedef enum {
     CT_FMT_NONE = 0,
-    CT_FMT_DATE,     /* YYYYMMDD, the day must exist (20240230 fails). STRING nodes also
-                        accept the integer 20240229; INTEGER nodes accept only integers */
+    CT_FMT_DATE,     /* YYYYMMDD, the day must exist (20240230 fails). STRING nodes accept
+                        only strings ("20240229": the field is typed String), INTEGER
+                        nodes only integers (20240229: typed Int) */
     CT_FMT_DATETIME, /* "YYYYMMDD HH:MM" (string), day must exist, 00:00-23:59 */
     CT_FMT_TIME,     /* "HH:MM" (string), 00:00-23:59 */
-    CT_FMT_STAMP12,  /* yyyyMMddHHmm, e.g. 202207200000 (integer; STRING nodes also accept
-                        the integer, INTEGER nodes only integers) */
+    CT_FMT_STAMP12,  /* yyyyMMddHHmm, e.g. 202207200000 (INTEGER nodes: integers only;
+                        STRING nodes: strings only) */
     CT_FMT_EPOCH     /* UNIX timestamp in seconds (integer >= 0) */
 } ct_format;
 
@@ -289,7 +290,7 @@ extern const ct_schema ct_s_boolean;      /* true/false */
 extern const ct_schema ct_s_scalar;       /* string, number or boolean */
 extern const ct_schema ct_s_object;       /* any object (members not checked) */
 extern const ct_schema ct_s_empty_object; /* object with no declared members */
-extern const ct_schema ct_s_date;         /* YYYYMMDD, string or integer */
+extern const ct_schema ct_s_date;         /* "YYYYMMDD", a string (ct_sc_date_int: an integer) */
 extern const ct_schema ct_s_datetime;     /* "YYYYMMDD HH:MM" */
 extern const ct_schema ct_s_time;         /* "HH:MM" */
 

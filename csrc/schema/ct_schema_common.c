@@ -285,6 +285,40 @@ const ct_schema ct_sc_when = {
 
 /* ---- conversion_goal ------------------------------------------------------ */
 
+/* property_value is typed String (cc 128, "book name"), but the reference's
+ * own between example sends numbers ([3456,4567], cc 69): a number is
+ * accepted, with a warning (docs/contract.md, known contradictions). */
+static void warn_number(ct_check *cx, const char *rel, const ct_value *x)
+{
+    if (!x || (x->type != CT_V_INT && x->type != CT_V_NUM)) return;
+    char got[40];
+    ct_value_describe(x, got, sizeof got);
+    ct_check_warning(cx, rel,
+                     "the API reference types property_value String (\"book name\") but its between example "
+                     "sends numbers: %s accepted and sent as a number; write \"%s\" for a string", got, got);
+}
+
+static void check_property_value_string(ct_check *cx, const ct_value *v, const ct_rule *rule)
+{
+    const ct_value *pv = ct_obj_get(v, "property_value"), *op = ct_obj_get(v, "operator");
+    (void)rule;
+    if (!pv) return;
+    /* exists/does_not_exist: the value is ignored, and already said so */
+    if (op && op->type == CT_V_STR && op->u.str.len >= 6 &&
+        (strncmp(op->u.str.s, "exists", op->u.str.len) == 0 ||
+         strncmp(op->u.str.s, "does_not_exist", op->u.str.len) == 0))
+        return;
+    if (pv->type != CT_V_ARR) {
+        warn_number(cx, "/property_value", pv);
+        return;
+    }
+    for (size_t i = 0; i < pv->u.arr.n && i < 2; i++) {
+        char rel[40];
+        snprintf(rel, sizeof rel, "/property_value/%zu", i);
+        warn_number(cx, rel, pv->u.arr.items[i]);
+    }
+}
+
 static const ct_schema event_property = {
     .kind = CT_K_OBJECT,
     .fields = (const ct_field[]){
@@ -292,7 +326,8 @@ static const ct_schema event_property = {
         { "operator", &operator_enum, CT_REQUIRED },
         { "property_value", &ct_s_any, 0 },
         CT_FIELDS_END },
-    .rules = (const ct_rule[]){ CT_VALUE_RULES("property_value"), CT_RULES_END },
+    .rules = (const ct_rule[]){ CT_VALUE_RULES("property_value"), CT_CHECK(check_property_value_string),
+                                CT_RULES_END },
 };
 
 /* "[0 to 6] is [Sun to Sat]"; an example sends 7 (SPEC.md): accepted, warned. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ct_json.h"
+#include "ct_format.h"
 #include "ct_problems.h"
 
 typedef struct {
@@ -47,9 +48,14 @@ static ct_value *conv(jconv *c, json_t *j, int depth)
             jreport(c, "%s", "number is not finite");
             return bad(c, v);
         }
-        if (d == floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0) {
+        if (d == floor(d) && d >= CT_INT64_MIN_D && d < CT_INT64_END_D) {
             v->type = CT_V_INT;
             v->u.i = (int64_t)d;
+        } else if (d == floor(d)) {
+            char t[40];
+            ct_describe_number(d, t, sizeof t);
+            jreport(c, CT_BEYOND_INT64_MSG, t);
+            return bad(c, v);
         } else {
             v->type = CT_V_NUM;
             v->u.n = d;
@@ -64,7 +70,7 @@ static ct_value *conv(jconv *c, json_t *j, int depth)
     case JSON_ARRAY: {
         size_t n = json_array_size(j);
         if (depth >= CT_MAX_DEPTH) {
-            jreport(c, "nested too deeply (more than %s levels)", CT_MAX_DEPTH_TEXT);
+            jreport(c, "%s", CT_DEPTH_MSG);
             return bad(c, v);
         }
         v->type = CT_V_ARR;
@@ -85,7 +91,7 @@ static ct_value *conv(jconv *c, json_t *j, int depth)
     case JSON_OBJECT: {
         size_t n = json_object_size(j);
         if (depth >= CT_MAX_DEPTH) {
-            jreport(c, "nested too deeply (more than %s levels)", CT_MAX_DEPTH_TEXT);
+            jreport(c, "%s", CT_DEPTH_MSG);
             return bad(c, v);
         }
         v->type = CT_V_OBJ;

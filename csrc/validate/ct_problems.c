@@ -185,15 +185,15 @@ struct ct_problems {
     size_t n, cap;
     size_t max_kept;
     size_t errors, warnings;              /* all reported, kept or not */
-    size_t dropped_errors, dropped_warnings;
-    int finished;
+    size_t dropped;                       /* counted, not kept: over max_kept */
 };
 
 ct_problems *ct_problems_new(size_t max_kept)
 {
     ct_problems *p = calloc(1, sizeof *p);
     if (!p) return NULL;
-    p->max_kept = max_kept ? max_kept : CT_MAX_PROBLEMS_DEFAULT;
+    /* 0 keeps all: the contract reports every problem; a cap is the caller's choice */
+    p->max_kept = max_kept ? max_kept : SIZE_MAX;
     return p;
 }
 
@@ -217,6 +217,7 @@ static void keep(ct_problems *p, ct_severity sev, const char *pointer, size_t pl
     it->pointer = s;
     it->message = s + plen + 1;
     it->severity = sev;
+    it->pointer_len = plen;
 }
 
 /* Keeps a problem whose message is "<readable path>: <msg>"; the caller has
@@ -235,8 +236,7 @@ static int counted(ct_problems *p, ct_severity sev)
     if (sev == CT_SEVERITY_ERROR) p->errors++;
     else p->warnings++;
     if (p->n < p->max_kept) return 1;
-    if (sev == CT_SEVERITY_ERROR) p->dropped_errors++;
-    else p->dropped_warnings++;
+    p->dropped++;
     return 0;
 }
 
@@ -289,46 +289,34 @@ void ct_problems_addf_path(ct_problems *p, ct_severity sev, const ct_path *path,
     ct_sb_free(&b);
 }
 
-void ct_problems_finish(ct_problems *p)
+/* pointer order: token by token, array indexes numerically; lengths, not
+ * NUL bytes, end the pointers (a member name may hold NUL) */
+static int pointer_cmp(const ct_problem *pa, const ct_problem *pb)
 {
-    if (!p || p->finished) return;
-    p->finished = 1;
-    if (!p->dropped_errors && !p->dropped_warnings) return;
-    char msg[160];
-    int n = snprintf(msg, sizeof msg, "%zu more problems not shown (%zu errors, %zu warnings)",
-                     p->dropped_errors + p->dropped_warnings, p->dropped_errors, p->dropped_warnings);
-    keep(p, p->dropped_errors ? CT_SEVERITY_ERROR : CT_SEVERITY_WARNING, "", 0, msg, (size_t)n);
-}
-
-/* pointer order: token by token, array indexes numerically */
-static int pointer_cmp(const char *a, const char *b)
-{
-    while (*a && *b) {
-        if (*a == '/' && *b == '/') {
-            a++;
-            b++;
-            const char *ea = a, *eb = b;
-            while (*ea && *ea != '/') ea++;
-            while (*eb && *eb != '/') eb++;
-            size_t la = (size_t)(ea - a), lb = (size_t)(eb - b);
-            int na = la > 0, nb = lb > 0;
-            for (const char *q = a; q < ea; q++) na &= *q >= '0' && *q <= '9';
-            for (const char *q = b; q < eb; q++) nb &= *q >= '0' && *q <= '9';
-            int c;
-            if (na && nb && la != lb) c = la < lb ? -1 : 1;
-            else {
-                size_t n = la < lb ? la : lb;
-                c = memcmp(a, b, n);
-                if (!c) c = la < lb ? -1 : la > lb;
-            }
-            if (c) return c;
-            a = ea;
-            b = eb;
-        } else {
-            break;
+    const char *a = pa->pointer, *b = pb->pointer;
+    const char *enda = a + pa->pointer_len, *endb = b + pb->pointer_len;
+    while (a < enda && b < endb && *a == '/' && *b == '/') {
+        a++;
+        b++;
+        const char *ea = a, *eb = b;
+        while (ea < enda && *ea != '/') ea++;
+        while (eb < endb && *eb != '/') eb++;
+        size_t la = (size_t)(ea - a), lb = (size_t)(eb - b);
+        int na = la > 0, nb = lb > 0;
+        for (const char *q = a; q < ea; q++) na &= *q >= '0' && *q <= '9';
+        for (const char *q = b; q < eb; q++) nb &= *q >= '0' && *q <= '9';
+        int c;
+        if (na && nb && la != lb) c = la < lb ? -1 : 1;
+        else {
+            size_t n = la < lb ? la : lb;
+            c = n ? memcmp(a, b, n) : 0;
+            if (!c) c = la < lb ? -1 : la > lb;
         }
+        if (c) return c;
+        a = ea;
+        b = eb;
     }
-    return (*a != 0) - (*b != 0);
+    return (a < enda) - (b < endb);
 }
 
 void ct_problems_sort_from(ct_problems *p, size_t from)
@@ -338,7 +326,7 @@ void ct_problems_sort_from(ct_problems *p, size_t from)
     for (size_t i = from + 1; i < p->n; i++) {
         ct_problem t = p->items[i];
         size_t j = i;
-        while (j > from && pointer_cmp(p->items[j - 1].pointer, t.pointer) > 0) {
+        while (j > from && pointer_cmp(&p->items[j - 1], &t) > 0) {
             p->items[j] = p->items[j - 1];
             j--;
         }
@@ -354,6 +342,11 @@ size_t ct_problems_count(const ct_problems *p)
 size_t ct_problems_errors(const ct_problems *p)
 {
     return p ? p->errors : 0;
+}
+
+size_t ct_problems_not_shown(const ct_problems *p)
+{
+    return p ? p->dropped : 0;
 }
 
 const ct_problem *ct_problems_get(const ct_problems *p, size_t i)
@@ -378,9 +371,8 @@ void ct_problems_clear(ct_problems *p, size_t max_kept)
         p->cap = 0;
     }
     p->n = 0;
-    p->errors = p->warnings = p->dropped_errors = p->dropped_warnings = 0;
-    p->finished = 0;
-    p->max_kept = max_kept ? max_kept : CT_MAX_PROBLEMS_DEFAULT;
+    p->errors = p->warnings = p->dropped = 0;
+    p->max_kept = max_kept ? max_kept : SIZE_MAX;
 }
 
 void ct_problems_free(ct_problems *p)

@@ -8,9 +8,15 @@
 #include "clevertap.h"
 #include "ct_sb.h"
 
-#define CT_MAX_DEPTH 64             /* nesting levels accepted in a payload */
+/* Nesting levels accepted in a payload, the payload itself counting as one.
+ * A hard limit on the whole payload, not a schema rule: it bounds the
+ * converters' and the encoder's recursion, and what is under an unknown
+ * member is sent too, so it is an error there as well (docs/validation.md). */
+#define CT_MAX_DEPTH 64
 #define CT_MAX_DEPTH_TEXT "64"
-#define CT_MAX_PROBLEMS_DEFAULT 1000 /* problems kept (the count goes on) */
+#define CT_DEPTH_MSG                                                                                       \
+    "nested too deeply: more than " CT_MAX_DEPTH_TEXT " levels (a limit for the whole payload, unknown " \
+    "members included)"
 
 /* ---- JSON Pointer being walked ------------------------------------------- */
 typedef struct ct_frame {
@@ -53,7 +59,7 @@ void ct_pointer_escape(ct_sb *b, const char *key, size_t len); /* ~ -> ~0, / -> 
  * here, only for problems that are kept, so callers pass the bare explanation.
  * _path variants take the walked path (member vs. index known); the others
  * read the pointer text (digits taken as indexes: for root-level problems). */
-ct_problems *ct_problems_new(size_t max_kept); /* 0 = default */
+ct_problems *ct_problems_new(size_t max_kept); /* 0 = keep all */
 void ct_problems_add(ct_problems *p, ct_severity sev, const char *pointer, size_t plen,
                      const char *msg, size_t mlen);
 void ct_problems_addf(ct_problems *p, ct_severity sev, const char *pointer, const char *fmt, ...)
@@ -61,9 +67,7 @@ void ct_problems_addf(ct_problems *p, ct_severity sev, const char *pointer, cons
 void ct_problems_add_path(ct_problems *p, ct_severity sev, const ct_path *path, const char *msg, size_t mlen);
 void ct_problems_addf_path(ct_problems *p, ct_severity sev, const ct_path *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* Appends "N more problems not shown" when some were dropped; call once at the end. */
-void ct_problems_finish(ct_problems *p);
-/* Empties the list for reuse (0 = default max_kept). */
+/* Empties the list for reuse (max_kept 0 = keep all). */
 void ct_problems_clear(ct_problems *p, size_t max_kept);
 /* Stable sort of the kept problems from index `from` on, by pointer (tokens
  * compared bytewise, array indexes numerically): Lua tables are read in hash

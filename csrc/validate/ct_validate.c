@@ -64,7 +64,6 @@ ct_problems *ct_validate_json_opts(const char *endpoint, const char *json, size_
     run(endpoint, json, len, o, a, p, &keep, &known);
     ct_json_release(keep);
     ct_arena_free(a);
-    ct_problems_finish(p);
     return p;
 }
 
@@ -101,7 +100,6 @@ char *ct_encode_json_opts(const char *endpoint, const char *json, size_t len, co
         ct_json_release(keep);
         ct_arena_free(a);
     }
-    ct_problems_finish(p);
     if (problems) *problems = p;
     else ct_problems_free(p);
     return out;

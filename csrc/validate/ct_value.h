@@ -61,6 +61,18 @@ const ct_value *ct_arr_get(const ct_value *v, size_t i);
 size_t ct_len(const ct_value *v); /* items/members; 0 for scalars and EMPTY */
 int ct_is_array(const ct_value *v);  /* CT_V_ARR or CT_V_EMPTY */
 
+/* Numbers: an integral value in int64 is CT_V_INT; every finite double at
+ * or beyond 2^63 in magnitude is integral, and none of them can be written
+ * as JSON integers exactly without an exponent (the contract: integral
+ * numbers have none) nor read back by an int64 parser, so both builders
+ * refuse them, with this message (%s: the number as ct_describe_number
+ * writes it). */
+#define CT_INT64_MIN_D (-9223372036854775808.0)
+#define CT_INT64_END_D 9223372036854775808.0 /* 2^63, first double past INT64_MAX */
+#define CT_BEYOND_INT64_MSG                                                                                   \
+    "expected a number that can be written exactly, got %s: an integral number outside the int64 range "    \
+    "(-9223372036854775808 to 9223372036854775807) cannot be written exactly without an exponent"
+
 /* Sorts members by key (bytewise, shorter first on a common prefix) and
  * returns the index of the first duplicate key + 1, 0 when keys are unique. */
 size_t ct_obj_sort(ct_value *obj);

@@ -68,11 +68,13 @@ static ct_value *walkable(const ct_value *v)
     return (ct_value *)(uintptr_t)v;
 }
 
-/* NUL-terminated name equal to the key bytes (no strlen, no memcmp call) */
+/* NUL-terminated name equal to the key bytes (no strlen, no memcmp call);
+ * stops at the name's end, so a key holding a NUL byte never matches nor
+ * reads past the name */
 static inline int name_eq(const char *name, const char *key, size_t klen)
 {
     size_t i = 0;
-    while (i < klen && name[i] == key[i]) i++;
+    while (i < klen && name[i] && name[i] == key[i]) i++;
     return i == klen && name[klen] == '\0';
 }
 
@@ -335,12 +337,20 @@ static void check_format(walker *w, const ct_schema *s, const ct_value *v)
 
 static void walk_string(walker *w, ct_value *v, const ct_schema *s)
 {
-    int int_ok = s->format == CT_FMT_DATE || s->format == CT_FMT_STAMP12 || s->format == CT_FMT_EPOCH;
-    if (v->type != CT_V_STR && !(int_ok && v->type == CT_V_INT)) {
-        expected(w, ERR, LV_TYPE, s, v, NULL);
+    /* A STRING node takes strings only, dates included: the API reference
+     * types these fields String ("end_by_date" : "20220420") and an integer
+     * would be sent as one. Fields typed Int are INTEGER nodes. */
+    if (v->type != CT_V_STR) {
+        if (v->type == CT_V_INT && s->format == CT_FMT_DATE && !s->expect)
+            report(w, ERR, LV_TYPE,
+                   "expected a string \"YYYYMMDD\", got %lld (an integer: the API reference types this field String, "
+                   "write \"%lld\")",
+                   (long long)v->u.i, (long long)v->u.i);
+        else
+            expected(w, ERR, LV_TYPE, s, v, NULL);
         return;
     }
-    if (v->type == CT_V_STR) {
+    {
         const char *str = v->u.str.s;
         size_t len = v->u.str.len;
         if (s->enums) {
@@ -811,9 +821,73 @@ static void run_rules(walker *w, ct_value *obj, const ct_rule *rules)
     }
 }
 
+/* Is `key` a member some variant of VARIANT s (or of its nested variants)
+ * knows? Then it is documented, only not for the variant at hand. */
+static int variant_knows(const ct_schema *s, const char *key, size_t klen, int depth)
+{
+    if (!s || depth > MAX_CHAIN) return 0;
+    if (find_field(s->fields, key, klen)) return 1;
+    if (s->kind == CT_K_VARIANT && s->discriminator && name_eq(s->discriminator, key, klen)) return 1;
+    if (s->kind != CT_K_VARIANT) return 0;
+    for (const ct_variant *x = s->variants; x && x->value; x++)
+        if (variant_knows(x->schema, key, klen, depth + 1)) return 1;
+    return 0;
+}
+
+/* A member the chosen variants do not know. Documented members are not
+ * "unknown": when the variant could not be chosen (`open`, the VARIANT whose
+ * discriminator is missing or invalid) they are not checked, and when they
+ * belong to other variants they are ignored here; both are said as such. */
+static void report_unknown(walker *w, ct_value *v, const ct_member *m, const ct_schema **chain, size_t nchain,
+                           const ct_schema *open)
+{
+    if (open && variant_knows(open, m->key, m->klen, 0)) {
+        if (open->discriminator) {
+            const ct_value *d = ct_obj_get(v, open->discriminator);
+            report(w, WARN, LV_VALUE, "not checked: %s is %s", open->discriminator,
+                   d && d->type != CT_V_NULL ? "invalid" : "missing");
+        } else {
+            report(w, WARN, LV_VALUE, "not checked: the kind of this object cannot be told (see its error)");
+        }
+        return;
+    }
+    for (size_t c = 0; c + 1 < nchain; c++) {
+        const ct_schema *s = chain[c];
+        if (s->kind != CT_K_VARIANT || !s->discriminator) continue;
+        ct_sb b;
+        ct_sb_init(&b);
+        size_t n = 0;
+        for (const ct_variant *x = s->variants; x && x->value; x++) {
+            if (x->schema == chain[c + 1] || !variant_knows(x->schema, m->key, m->klen, 0)) continue;
+            ct_sb_printf(&b, "%s\"%s\"", n++ ? " or " : "", x->value);
+        }
+        if (n) {
+            const ct_value *d = ct_obj_get(v, s->discriminator);
+            int given = d && d->type == CT_V_STR;
+            const char *chosen = "";
+            for (const ct_variant *x = s->variants; x && x->value; x++)
+                if ((x->schema ? x->schema : &ct_s_empty_object) == chain[c + 1]) chosen = x->value;
+            report(w, WARN, LV_VALUE, "only used when %s is %s (ignored here: %s is \"%s\"%s)", s->discriminator,
+                   ct_sb_cstr(&b), s->discriminator, chosen, given ? "" : ", the default");
+            ct_sb_free(&b);
+            return;
+        }
+        ct_sb_free(&b);
+    }
+    suggest sg;
+    suggest_init(&sg, m->key, m->klen);
+    for (size_t c = 0; c < nchain; c++) {
+        for (const ct_field *g = chain[c]->fields; g && g->name; g++) suggest_try(&sg, g->name);
+        if (chain[c]->kind == CT_K_VARIANT && chain[c]->discriminator) suggest_try(&sg, chain[c]->discriminator);
+    }
+    if (sg.best) report(w, WARN, LV_VALUE, "unknown member (did you mean \"%s\"?)", sg.best);
+    else report(w, WARN, LV_VALUE, "unknown member (not in the API reference)");
+}
+
 /* Members of an OBJECT, or of a VARIANT after the discriminators chose the
- * chain: chain[0] is the outermost node, chain[n-1] the most specific. */
-static void walk_members(walker *w, ct_value *v, const ct_schema **chain, size_t nchain)
+ * chain: chain[0] is the outermost node, chain[n-1] the most specific;
+ * `open` is the VARIANT whose variant could not be chosen, or NULL. */
+static void walk_members(walker *w, ct_value *v, const ct_schema **chain, size_t nchain, const ct_schema *open)
 {
     size_t n = v->type == CT_V_OBJ ? v->u.obj.n : 0;
     const ct_schema *extra = NULL;
@@ -841,15 +915,7 @@ static void walk_members(walker *w, ct_value *v, const ct_schema **chain, size_t
         if (extra) {
             walk(w, m->val, extra);
         } else if (!w->trial) {
-            suggest sg;
-            suggest_init(&sg, m->key, m->klen);
-            for (size_t c = 0; c < nchain; c++) {
-                for (const ct_field *g = chain[c]->fields; g && g->name; g++) suggest_try(&sg, g->name);
-                if (chain[c]->kind == CT_K_VARIANT && chain[c]->discriminator)
-                    suggest_try(&sg, chain[c]->discriminator);
-            }
-            if (sg.best) report(w, WARN, LV_VALUE, "unknown member (did you mean \"%s\"?)", sg.best);
-            else report(w, WARN, LV_VALUE, "unknown member (not in the API reference)");
+            report_unknown(w, v, m, chain, nchain, open);
         }
         ct_path_pop(&w->path);
     }
@@ -966,14 +1032,17 @@ static void walk_object(walker *w, ct_value *v, const ct_schema *s)
     const ct_schema *chain[MAX_CHAIN];
     size_t n = 0;
     chain[n++] = s;
-    const ct_schema *cur = s;
+    const ct_schema *cur = s, *open = NULL;
     while (cur->kind == CT_K_VARIANT && n < MAX_CHAIN) {
         const ct_schema *next = pick_variant(w, v, cur);
-        if (!next) break;
+        if (!next) {
+            open = cur;
+            break;
+        }
         chain[n++] = next;
         cur = next;
     }
-    walk_members(w, v, chain, n);
+    walk_members(w, v, chain, n, open);
 }
 
 static void walk_map(walker *w, ct_value *v, const ct_schema *s)

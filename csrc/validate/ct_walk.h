@@ -19,7 +19,7 @@
 typedef struct ct_vopts {
     long long now;       /* epoch seconds for "in the future" checks; 0 = time(NULL) */
     const char *without; /* top-level member skipped by walker and encoder (e.g. "to"), or NULL */
-    size_t max_problems; /* 0 = CT_MAX_PROBLEMS_DEFAULT */
+    size_t max_problems; /* problems kept, 0 = all (ct_problems_not_shown counts the rest) */
 } ct_vopts;
 
 /* Walks root against s; every problem goes to out. The tree is not const:

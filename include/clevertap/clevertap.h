@@ -23,9 +23,12 @@ extern "C" {
 typedef enum { CT_SEVERITY_ERROR = 0, CT_SEVERITY_WARNING = 1 } ct_severity;
 
 typedef struct ct_problem {
-    const char *pointer; /* RFC 6901 JSON Pointer into the payload, "" = root */
-    const char *message; /* one readable sentence naming the field */
+    const char *pointer; /* RFC 6901 JSON Pointer into the payload, "" = root; NUL-ended, but a
+                            member name may hold a NUL byte (Lua keys can), so use pointer_len */
+    const char *message; /* one readable sentence naming the field (never holds a NUL byte) */
     ct_severity severity;
+    size_t pointer_len;  /* bytes of pointer, NUL bytes of member names included; added last so
+                            code built against the older struct still reads the first three */
 } ct_problem;
 
 typedef struct ct_problems ct_problems;
@@ -35,7 +38,8 @@ typedef struct ct_validate_opts {
     long long now;       /* epoch seconds for "must be in the future" checks; 0 = time(NULL) */
     const char *without; /* top-level member (e.g. "to") treated as present and valid, not
                             walked and left out of ct_encode_json's output; NULL = none */
-    size_t max_problems; /* problems kept in the list (the counts go on); 0 = 1000 */
+    size_t max_problems; /* problems kept in the list, 0 = all (the default: every problem is
+                            reported); with a cap the counts go on, ct_problems_not_shown tells */
 } ct_validate_opts;
 
 /* Validates a JSON text. Returns a problem list (never NULL unless out of
@@ -45,6 +49,8 @@ CT_API ct_problems *ct_validate_json(const char *endpoint, const char *json, siz
                                      const ct_validate_opts *opts);
 CT_API size_t ct_problems_count(const ct_problems *p);
 CT_API size_t ct_problems_errors(const ct_problems *p);
+/* Problems found but not kept (only when opts.max_problems capped the list). */
+CT_API size_t ct_problems_not_shown(const ct_problems *p);
 CT_API const ct_problem *ct_problems_get(const ct_problems *p, size_t i);
 CT_API void ct_problems_free(ct_problems *p);
 

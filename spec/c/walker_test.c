@@ -32,6 +32,7 @@ static void check_pair_order(ct_check *cx, const ct_value *v, const ct_rule *rul
         ct_check_walk(cx, "/lo", a, &(const ct_schema){ .kind = CT_K_STRING });
 }
 
+static const ct_schema date_int = { .kind = CT_K_INTEGER, .format = CT_FMT_DATE };
 static const ct_schema hhmm = { .kind = CT_K_STRING, .format = CT_FMT_TIME };
 static const ct_schema pair = { .kind = CT_K_ARRAY, .items = &hhmm, .min_items = 2, .max_items = 2 };
 
@@ -162,13 +163,12 @@ static const ct_schema root = {
         { "flag", &ct_s_boolean, 0 },
         { "nothing", &(const ct_schema){ .kind = CT_K_NULL }, CT_NULLABLE },
         { "span", &(const ct_schema){ .kind = CT_K_OBJECT,
-              .fields = (const ct_field[]){ { "from", &ct_s_date, 0 }, { "to", &ct_s_date, 0 },
+              .fields = (const ct_field[]){ { "from", &date_int, 0 }, { "to", &date_int, 0 },
                                             { "start", &ct_s_datetime, 0 }, { "end", &ct_s_datetime, 0 },
                                             { "last_day", &ct_s_date, 0 }, { "where", &ct_s_object, 0 },
                                             { "segment", &ct_s_integer, CT_NULLABLE }, CT_FIELDS_END },
               .rules = (const ct_rule[]){
-                  { .kind = CT_R_NOT_BEFORE, .field = "to", .other = "from",
-                    .schema = &(const ct_schema){ .kind = CT_K_INTEGER, .format = CT_FMT_DATE } },
+                  { .kind = CT_R_NOT_BEFORE, .field = "to", .other = "from", .schema = &date_int },
                   CT_NOT_BEFORE("end", "start"),
                   CT_NOT_BEFORE("last_day", "start"),
                   CT_REQUIRED_UNLESS("where", "segment"),
@@ -237,7 +237,6 @@ static result run(const char *json, const char *without)
     }
     ct_json_release(keep);
     ct_arena_free(a);
-    ct_problems_finish(r.p);
     return r;
 }
 
@@ -327,10 +326,15 @@ int main(void)
     EXPECT("{" T ",\"name\":\"ab\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"zzzzzz\":1}",
            "W /zzzzzz|zzzzzz: unknown member (not in the API reference)");
 
+    /* an integral number beyond int64 cannot be written without an exponent: refused */
+    EXPECT("{" T ",\"name\":\"ab\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"zzzzzz\":[1e22,-9.3e18,0.5]}",
+           "W /zzzzzz|unknown member", "E /zzzzzz/0|zzzzzz[0]: expected a number that can be written exactly, got 1e+22",
+           "E /zzzzzz/1|outside the int64 range");
+
     /* discriminator: unknown value with suggestion, wrong type */
     EXPECT("{" T ",\"name\":\"ab\",\"mode\":\"pussh\",\"content\":{}}",
            "E /mode|expected one of \"push\", \"sms\", got \"pussh\" (did you mean \"push\"?)",
-           "W /content|content: unknown member");
+           "W /content|content: not checked: mode is invalid"); /* documented for a mode, not unknown */
     EXPECT("{" T ",\"name\":\"ab\",\"mode\":3}", "E /mode|expected one of \"push\", \"sms\", got 3");
 
     /* strings: length in characters, bytes; types */
@@ -395,9 +399,13 @@ int main(void)
            "E /when/end_by_occurrences|when.end_by_occurrences: cannot be combined with \"end_by_date\"");
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"when\":{\"type\":\"recurring\","
            "\"repeat_type\":\"week\",\"days\":[1,3,1,8],\"end_by_date\":20240229}}",
-           "E /when/days/3|expected an integer from 1 to 7, got 8", "E /when/days/2|duplicate item (same as item 0)");
+           "E /when/days/3|expected an integer from 1 to 7, got 8", "E /when/days/2|duplicate item (same as item 0)",
+           /* a STRING date given an integer: the field is typed String */
+           "E /when/end_by_date|when.end_by_date: expected a string \"YYYYMMDD\", got 20240229 (an integer");
+    VALID("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"when\":{\"type\":\"recurring\","
+          "\"repeat_type\":\"week\",\"days\":[1],\"end_by_date\":\"20240229\"}}");
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"when\":{\"type\":\"now\",\"at\":[]}}",
-           "W /when/at|when.at: unknown member");
+           "W /when/at|when.at: only used when type is \"later\" (ignored here: type is \"now\")");
 
     /* unique over a long array (sorted path) */
     /* CT_S_UNIQUE_WARN: duplicates warned, the items' own range still an error */
@@ -443,13 +451,14 @@ int main(void)
     EXPECT(S "{\"from\":20240105,\"to\":20240104,\"segment\":1}}",
            "E /span/to|span.to: expected a day on or after \"from\" (20240105), got 20240104");
     VALID(S "{\"from\":20240105,\"to\":20240105,\"segment\":1}}");
-    VALID(S "{\"from\":\"20240105\",\"to\":20240104,\"segment\":1}}"); /* a string from: .schema says no */
+    /* a string from: the node and .schema say no, so no comparison */
+    EXPECT(S "{\"from\":\"20240105\",\"to\":20240104,\"segment\":1}}", "E /span/from|span.from: expected a date YYYYMMDD, got \"20240105\"");
     EXPECT(S "{\"start\":\"20240105 10:00\",\"end\":\"20240105 09:59\",\"where\":{}}}",
            "E /span/end|span.end: expected a time on or after \"start\" (20240105 10:00), got 20240105 09:59");
     VALID(S "{\"start\":\"20240105 10:00\",\"end\":\"20240105 10:00\",\"last_day\":\"20240105\",\"where\":{}}}");
-    EXPECT(S "{\"start\":\"20240105 10:00\",\"last_day\":20240104,\"where\":{}}}",
+    EXPECT(S "{\"start\":\"20240105 10:00\",\"last_day\":\"20240104\",\"where\":{}}}",
            "E /span/last_day|span.last_day: expected a day on or after the day of \"start\" (20240105), got 20240104");
-    EXPECT(S "{\"start\":\"20240105 10:00\",\"last_day\":20240230,\"where\":{}}}",
+    EXPECT(S "{\"start\":\"20240105 10:00\",\"last_day\":\"20240230\",\"where\":{}}}",
            "E /span/last_day|span.last_day: expected a date YYYYMMDD");
     EXPECT(S "{}}", "E /span/where|span.where: missing, required unless \"segment\" is given");
     EXPECT(S "{\"segment\":null}}", "E /span/where|span.where: missing, required unless \"segment\" is given");
@@ -479,6 +488,34 @@ int main(void)
     EXPECT("[1,2]", "E |expected an object, got an array of 2 items");
     EXPECT("{\"s\":\"\\ud800\"}", "E |invalid JSON");
     {
+        /* depth limit: 64 levels (the payload is one) anywhere, unknown members included */
+        for (int levels = 63; levels <= 64; levels++) {
+            char deep[600];
+            size_t o = 0;
+            o += (size_t)sprintf(deep + o, "{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"zzzzzz\":");
+            for (int i = 0; i < levels; i++) deep[o++] = '[';
+            for (int i = 0; i < levels; i++) deep[o++] = ']';
+            deep[o++] = '}';
+            deep[o] = 0;
+            result r = run(deep, NULL);
+            checks++;
+            const ct_problem *e = NULL;
+            for (size_t i = 0; i < ct_problems_count(r.p); i++)
+                if (ct_problems_get(r.p, i)->severity == CT_SEVERITY_ERROR) e = ct_problems_get(r.p, i);
+            int ok = levels == 63 ? ct_problems_errors(r.p) == 0
+                                  : ct_problems_errors(r.p) == 1 && e &&
+                                        strstr(e->message, "more than 64 levels (a limit for the whole payload") &&
+                                        e->pointer_len == strlen("/zzzzzz") + 63 * 2;
+            if (!ok) {
+                failures++;
+                fprintf(stderr, "FAIL depth limit at %d levels under an unknown member\n", levels + 1);
+                dump(&r);
+            }
+            free(r.json);
+            ct_problems_free(r.p);
+        }
+    }
+    {
         /* depth limit */
         char deep[600];
         size_t o = 0;
@@ -503,9 +540,9 @@ int main(void)
             "{\"badge\":3,\"content\":{\"body\":\"b\",\"title\":\"t\\u0001\\\"\\\\/\\n\xc3\xa9\"},\"list\":[],\"name\":\"a\","
             "\"obj\":{},\"ratio\":0.1,\"stamp\":202207200000,\"to\":{\"Identity\":[\"a\"]}}");
     ENCODED("{\"to\":{\"Identity\":[\"a\"]},\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},"
-            "\"ratio\":1e-7,\"kv\":{\"x\":-9223372036854775808,\"y\":9223372036854775807,\"z\":1e300}}",
+            "\"ratio\":1e-7,\"kv\":{\"x\":-9223372036854775808,\"y\":9223372036854775807,\"z\":1.5e-300}}",
             "{\"content\":{\"body\":\"b\",\"title\":\"t\"},\"kv\":{\"x\":-9223372036854775808,\"y\":9223372036854775807,"
-            "\"z\":1e+300},\"name\":\"a\",\"ratio\":1e-07,\"to\":{\"Identity\":[\"a\"]}}");
+            "\"z\":1.5e-300},\"name\":\"a\",\"ratio\":1e-07,\"to\":{\"Identity\":[\"a\"]}}");
     /* EMPTY values decided by the schema */
     {
         ct_arena *a = ct_arena_new();
@@ -569,7 +606,40 @@ int main(void)
         free(s);
     }
 
-    /* max problems: kept list is capped, counts are not */
+    /* a member name holding NUL (Lua keys can): the pointer keeps it, with its length */
+    {
+        static const char key[] = "zz\0/y";
+        ct_value str = { .type = CT_V_STR }, one = { .type = CT_V_INT };
+        str.u.str.s = "x";
+        str.u.str.len = 1;
+        one.u.i = 1;
+        ct_member m[2] = { { .key = "name", .klen = 4, .val = &str }, { .key = key, .klen = sizeof key - 1, .val = &one } };
+        ct_value obj = { .type = CT_V_OBJ };
+        obj.u.obj.members = m;
+        obj.u.obj.n = 2;
+        ct_obj_sort(&obj);
+        ct_problems *p = ct_problems_new(0);
+        ct_vopts o = { .now = NOW };
+        ct_walk(&obj, &root, &o, p);
+        int found = 0;
+        for (size_t i = 0; i < ct_problems_count(p); i++) {
+            const ct_problem *q = ct_problems_get(p, i);
+            if (q->pointer_len == 7 && memcmp(q->pointer, "/zz\0~1y", 7) == 0 && strstr(q->message, "unknown member") &&
+                strlen(q->message) > 0 && strstr(q->message, "\\x00"))
+                found = 1;
+            if (q->pointer_len != strlen(q->pointer) && !(q->pointer_len == 7 && q->pointer[3] == '\0')) found = -99;
+        }
+        checks++;
+        if (found != 1) {
+            failures++;
+            fprintf(stderr, "FAIL NUL in a member name: pointer not exact\n");
+            for (size_t i = 0; i < ct_problems_count(p); i++)
+                fprintf(stderr, "    %zu %s\n", ct_problems_get(p, i)->pointer_len, ct_problems_get(p, i)->message);
+        }
+        ct_problems_free(p);
+    }
+
+    /* every problem is kept by default; a cap only when asked, counted apart */
     {
         ct_sb b;
         ct_sb_init(&b);
@@ -578,12 +648,22 @@ int main(void)
         ct_sb_adds(&b, "]},\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"}}");
         result r = run(ct_sb_cstr(&b), NULL);
         checks++;
-        if (ct_problems_errors(r.p) != 1500 || ct_problems_count(r.p) != 1001 ||
-            !strstr(ct_problems_get(r.p, 1000)->message, "500 more problems not shown")) {
+        if (ct_problems_errors(r.p) != 1500 || ct_problems_count(r.p) != 1500 || ct_problems_not_shown(r.p) != 0 ||
+            strcmp(ct_problems_get(r.p, 1499)->pointer, "/to/Identity/1499") != 0) {
             failures++;
-            fprintf(stderr, "FAIL max problems: %zu errors, %zu kept\n", ct_problems_errors(r.p), ct_problems_count(r.p));
+            fprintf(stderr, "FAIL all problems: %zu errors, %zu kept\n", ct_problems_errors(r.p), ct_problems_count(r.p));
         }
         ct_problems_free(r.p);
+        ct_validate_opts capped = { .now = NOW, .max_problems = 10 };
+        ct_problems *p = ct_validate_json("send/push", ct_sb_cstr(&b), b.len, &capped);
+        checks++;
+        if (!p || ct_problems_errors(p) != 1500 || ct_problems_count(p) != 10 || ct_problems_not_shown(p) != 1490 ||
+            strcmp(ct_problems_get(p, 9)->pointer, "/to/Identity/9") != 0) {
+            failures++;
+            fprintf(stderr, "FAIL max problems: %zu errors, %zu kept, %zu not shown\n", ct_problems_errors(p),
+                    ct_problems_count(p), ct_problems_not_shown(p));
+        }
+        ct_problems_free(p);
         ct_sb_free(&b);
     }
 

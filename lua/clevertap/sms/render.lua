@@ -343,9 +343,9 @@ function M.render(c, opts)
   check(opts, OPTS)
   local rs, total = recipients_of(opts)
 
-  local problems, nproblems, more = {}, 0, 0
+  -- every problem is reported (the contract), none made up to summarise
+  local problems, nproblems = {}, 0
   local function problem(pointer, msg)
-    if nproblems >= 20 then more = more + 1 return end
     nproblems = nproblems + 1
     problems[nproblems] = { pointer = pointer, message = msg }
   end
@@ -559,9 +559,6 @@ function M.render(c, opts)
   end
 
   if nproblems > 0 then
-    if more > 0 then
-      problems[#problems + 1] = { pointer = "/", message = "... and " .. more .. " more problems" }
-    end
     return nil, problems
   end
   return requests

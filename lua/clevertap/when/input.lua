@@ -146,6 +146,35 @@ local function check_fields(f, what, v)
   return f
 end
 
+-- Does integer n, read as digits, spell a calendar day (YYYYMMDD) or a
+-- minute of one (YYYYMMDDHHMM)? Month 1-12, day 1-31, hour 0-23, minute 0-59.
+local function date_digits(n)
+  if n >= 10000101 and n <= 99991231 then
+    local mo, d = floor(n / 100) % 100, n % 100
+    if mo >= 1 and mo <= 12 and d >= 1 and d <= 31 then return "date" end
+  elseif n >= 100001010000 and n <= 999912312359 then
+    local mo, d, h, mi = floor(n / 1000000) % 100, floor(n / 10000) % 100, floor(n / 100) % 100, n % 100
+    if mo >= 1 and mo <= 12 and d >= 1 and d <= 31 and h <= 23 and mi <= 59 then return "datetime" end
+  end
+end
+
+-- A number is an os.time() epoch for a date and time, but YYYYMMDD numbers
+-- are dates elsewhere (where.from, end_date): 20350420 as an epoch is
+-- 1970-08-24 and 203504201300 the year 65000, which no schedule means. Such
+-- numbers are refused with the string to write instead.
+local function refuse_date_digits(v, what)
+  if v ~= floor(v) then return end
+  local kind = date_digits(v)
+  if not kind then return end
+  local digits = string.format("%d", toint(v) or v)
+  if kind == "date" then
+    raise('%s: %s looks like a date YYYYMMDD, but a number here is an os.time() epoch (seconds); '
+      .. 'write the date and time as a string, "%s HH:MM"', what, digits, digits)
+  end
+  raise('%s: %s looks like a date and time YYYYMMDDHHMM, but a number here is an os.time() epoch (seconds); '
+    .. 'write it as a string, "%s %s:%s"', what, digits, digits:sub(1, 8), digits:sub(9, 10), digits:sub(11, 12))
+end
+
 local INSTANT_EXPECTED = '"YYYYMMDD HH:MM", "YYYY-MM-DD HH:MM", an os.time() number or an os.date("*t") table'
 
 --- A date and time: the wall-clock fields {year, month, day, hour, min}.
@@ -167,6 +196,7 @@ function input.instant(v, what, clock)
     if v ~= v or v == math.huge or v == -math.huge then
       raise("%s: expected %s, got %s", what, INSTANT_EXPECTED, show(v))
     end
+    refuse_date_digits(v, what)
     f = clock(floor(v), what)
   elseif type(v) == "table" then
     f = from_table(v, what, true)
