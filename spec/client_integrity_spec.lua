@@ -172,3 +172,19 @@ describe("identity tables", function()
     assert.same({ Identity = { "a", "b" } }, sent[1])
   end)
 end)
+
+describe("identity type names", function()
+  it("an unknown type's pointer names the key exactly, NUL, '/' and '~' included", function()
+    local c = assert(clevertap.new { account_id = "ACC", passcode = "PASSCODE-SECRET",
+      base_url = "http://127.0.0.1:9/1", transport = function() error("nothing is sent") end })
+    for key, pointer in pairs { ["Identity\0x"] = "/to/Identity\0x", ["a/b~c"] = "/to/a~1b~0c" } do
+      local _, err = c:send("push", { content = { title = "t", body = "b" }, to = { [key] = { "u" } } })
+      assert.equal("validation", err.kind)
+      local found
+      for _, p in ipairs(err.errors) do if p.pointer == pointer then found = p end end
+      assert.truthy(found, key)
+      assert.matches("unknown identity type", found.message)
+    end
+    c:close()
+  end)
+end)

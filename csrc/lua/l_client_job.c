@@ -159,6 +159,19 @@ void lc_check_not_in_step(lua_State *L, const lclient *cl, const char *what)
 
 /* ---- batch sources ------------------------------------------------------ */
 
+/* A problem whose pointer is the string on top of the stack (popped). */
+static void lc_problem_at(lua_State *L, int list, const char *msg)
+{
+    lua_createtable(L, 0, 3);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, "pointer");
+    lua_pushstring(L, msg);
+    lua_setfield(L, -2, "message");
+    lua_pushliteral(L, "error");
+    lua_setfield(L, -2, "severity");
+    lua_rawseti(L, list, (ct_l_index)lua_rawlen(L, list) + 1);
+}
+
 static void lc_problem(lua_State *L, int list, const char *pointer, const char *msg)
 {
     lua_createtable(L, 0, 3);
@@ -231,13 +244,23 @@ void lc_check_to(lua_State *L, int t, long long *total)
         size_t kl = 0;
         const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &kl) : NULL;
         if (!k || ct_id_type_from_name(k, kl) < 0) {
-            char ptr[96], msg[200];
+            char msg[200];
             lua_pushvalue(L, -2);
-            const char *ks = luaL_tolstring(L, -1, NULL);
-            snprintf(ptr, sizeof ptr, "/to/%.80s", ks);
+            size_t ksl = 0;
+            const char *ks = luaL_tolstring(L, -1, &ksl);
             snprintf(msg, sizeof msg, "to.%.60s: unknown identity type (known: FBID, GPID, Email, Identity, objectId)", ks);
+            /* the pointer names the key exactly, whatever its bytes (RFC 6901) */
+            luaL_Buffer b;
+            luaL_buffinit(L, &b);
+            luaL_addstring(&b, "/to/");
+            for (size_t i = 0; i < ksl; i++) {
+                if (ks[i] == '~') luaL_addstring(&b, "~0");
+                else if (ks[i] == '/') luaL_addstring(&b, "~1");
+                else luaL_addchar(&b, ks[i]);
+            }
+            luaL_pushresult(&b);
+            lc_problem_at(L, list, msg);
             lua_pop(L, 2);
-            lc_problem(L, list, ptr, msg);
         }
         lua_pop(L, 1);
     }
