@@ -6,7 +6,8 @@
 # invariant fails the run and leaves the reproducer in fuzz/corpus-run/; and
 # of response classification, Retry-After parsing and redaction
 # (fuzz/classify_fuzz.c); and of the SMS template encoders
-# (fuzz/render_fuzz.c). Each target gets SECONDS; the last line is
+# (fuzz/render_fuzz.c); and of the Lua binding's value conversion
+# (fuzz/lua_value_fuzz.c). Each target gets SECONDS; the last line is
 # "N passed, N failed" over the targets.
 #   tools/fuzz.sh [SECONDS]      (default: FUZZ_SECONDS or 60)
 set -eu
@@ -112,6 +113,26 @@ line2' '"quoted" \\ back' 'caf\303\251 \360\237\230\200' ''; do
 done
 printf '\001\001\000\000\000\000\000\000\360\077' >"$run/render-corpus/seed-number"
 fuzz render "$rbin" "$run/render-corpus" -max_len=2048
+
+# the Lua binding's value conversion, in a real Lua 5.4 state with the module
+lbin="$run/lua_value_fuzz"
+lsrc=""
+for f in csrc/*/*.c; do lsrc="$lsrc $f"; done
+incs="-Iinclude/clevertap"
+for d in csrc/*/; do incs="$incs -I$d"; done
+# shellcheck disable=SC2046,SC2086
+"$CLANG" -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer \
+  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $incs \
+  $(pkg-config --cflags lua5.4 jansson libcurl 2>/dev/null) fuzz/lua_value_fuzz.c $lsrc \
+  $(pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4) -lcurl -ljansson -lm -o "$lbin"
+mkdir -p "$run/lua-corpus"
+# seeds: a push with content and identities, a nested where, a hole, a cycle
+printf '\005\004\011\004\021\050Hello\005\031\050World\005\005\001\004\041\004\030u-1\006\030u-2\006\005\005' \
+  >"$run/lua-corpus/seed-push"
+printf '\000\004\071\004\121\002\001\000\000\000\000\000\000\000\005\005' >"$run/lua-corpus/seed-create"
+printf '\005\004\001\004\041\004\010a\016\010b\006\005\005' >"$run/lua-corpus/seed-hole"
+printf '\005\004\011\004\017\005' >"$run/lua-corpus/seed-cycle"
+fuzz lua_value "$lbin" "$run/lua-corpus" -max_len=4096
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
