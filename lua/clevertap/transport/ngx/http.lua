@@ -233,9 +233,10 @@ end
 
 -- Connects (or takes a pooled connection) and completes TLS when needed.
 -- Returns conn or nil, err.
-local function connect(u, o, deadline)
+local function connect(u, o, deadline, state)
   local sock, err = ngx.socket.tcp()
   if not sock then return nil, err_table("network", "cannot create a socket: " .. tostring(err), false) end
+  state.sock = sock
   local left = deadline - now_ms()
   sock:settimeout(math.max(1, math.min(opt(o, "connect_timeout"), left)))
   local verify = opt(o, "ssl_verify") and true or false
@@ -249,8 +250,14 @@ local function connect(u, o, deadline)
   if not ok then return nil, io_err("connecting to " .. u.host .. ":" .. u.port, err, false) end
   local reused = (sock:getreusedtimes() or 0) > 0
   if u.scheme == "https" and not reused then
-    -- server_name gives SNI and, with verify, the name checked in the certificate.
-    ok, err = sock:sslhandshake(nil, u.host, verify)
+    -- server_name gives SNI and, with verify, the name checked in the
+    -- certificate. resty.core before 0.1.27 can raise here instead of
+    -- returning an error when a verification failure ends a handshake
+    -- (socket.lua "assertion failed!"); nothing was written yet, so that is
+    -- a failed handshake, not a request sent. (Asking for no session with
+    -- `false` would skip that check and return true: worse.)
+    local hok, hres, herr = pcall(sock.sslhandshake, sock, nil, u.host, verify)
+    if not hok then ok, err = nil, tostring(hres) else ok, err = hres, herr end
     if not ok then
       sock:close()
       return nil, io_err("TLS handshake with " .. u.host, err, false)
@@ -260,15 +267,19 @@ local function connect(u, o, deadline)
 end
 
 -- One exchange on a new or pooled connection.
-local function exchange(u, req, o, deadline)
-  local conn, cerr = connect(u, o, deadline)
+-- state.written turns true once bytes may have gone out; state.sock is the
+-- socket to close if anything raises.
+local function exchange(u, req, o, deadline, state)
+  local conn, cerr = connect(u, o, deadline, state)
   if not conn then return nil, cerr end
   local sock = conn.sock
   if not conn:budget() then
     sock:close()
     return nil, err_table("timeout", "request timed out before it was sent", false)
   end
-  local bytes, err = sock:send(build_request(u, req))
+  local request = build_request(u, req)
+  state.written = true
+  local bytes, err = sock:send(request)
   if not bytes then
     sock:close()
     -- send() fails only when it could not hand over the whole request, and
@@ -305,7 +316,15 @@ function M.request(req, o)
   o = o or {}
   local u, perr = url_mod.parse(req.url)
   if not u then return nil, err_table("network", perr, false) end
-  return exchange(u, req, o, now_ms() + opt(o, "total_timeout"))
+  -- The client counts a transport that raises as "maybe sent". Whatever
+  -- raises here (resty.core, a cosocket API) before the request is handed
+  -- to send() cannot have reached the server: say so, so it is retried.
+  local state = { written = false }
+  local ok, res, err = pcall(exchange, u, req, o, now_ms() + opt(o, "total_timeout"), state)
+  if ok then return res, err end
+  if state.sock then pcall(state.sock.close, state.sock) end
+  return nil, err_table("network", "request to " .. u.host .. ":" .. u.port .. " failed: " .. tostring(res),
+    state.written)
 end
 
 return M
