@@ -115,7 +115,6 @@ build = {
     ["clevertap.transport.function"] = "lua/clevertap/transport/function.lua",
     ["clevertap.transport.ngx"] = "lua/clevertap/transport/ngx.lua",
     ["clevertap.transport.ngx.http"] = "lua/clevertap/transport/ngx/http.lua",
-    ["clevertap.transport.ngx.resty_http"] = "lua/clevertap/transport/ngx/resty_http.lua",
     ["clevertap.transport.ngx.url"] = "lua/clevertap/transport/ngx/url.lua",
     ["clevertap.when"] = "lua/clevertap/when.lua",
     ["clevertap.when.build"] = "lua/clevertap/when/build.lua",

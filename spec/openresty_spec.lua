@@ -125,16 +125,11 @@ function M.origin()
   end
 end
 
--- ?backend=resty.http runs a case on lua-resty-http instead of our client.
-local function backend()
-  return ngx.var.arg_backend or "cosocket"
-end
-
 local function get(path, o, req)
   req = req or {}
   req.url = req.url or ("http://127.0.0.1:" .. P .. "/origin/" .. path)
   req.method = req.method or "GET"
-  local t = assert(transport.new({ backend = backend(), max_body = o and o.max_body }))
+  local t = assert(transport.new({ max_body = o and o.max_body }))
   return t:request(req)
 end
 
@@ -182,8 +177,7 @@ function run.halfdead()
     dropped = ngx.shared.results:get("halfdead_dropped"), connections = ngx.shared.results:get("halfdead") }
 end
 function run.tls()
-  local http = require(backend() == "resty.http" and "clevertap.transport.ngx.resty_http"
-    or "clevertap.transport.ngx.http")
+  local http = require("clevertap.transport.ngx.http")
   local res, err = http.request({ url = ngx.var.arg_url, method = "GET" },
     { resolve = { ["ct.test"] = "127.0.0.1", ["other.test"] = "127.0.0.1" },
       ssl_verify = ngx.var.arg_verify ~= "0" })
@@ -192,14 +186,14 @@ end
 -- The client's verify_tls reaches the handshake (the certificate names
 -- ct.test, not 127.0.0.1).
 function run.tls_verify_option()
-  local t = assert(transport.new({ backend = backend() }))
+  local t = assert(transport.new())
   local url = "https://127.0.0.1:" .. tonumber(ngx.var.arg_port) .. "/"
   local _, strict = t:request({ url = url, method = "GET", verify_tls = true })
   local lax = t:request({ url = url, method = "GET", verify_tls = false })
   return { strict = strict, lax = lax and lax.status }
 end
 function run.parallel()
-  local t = assert(transport.new({ backend = "cosocket", concurrency = 5 }))
+  local t = assert(transport.new({ concurrency = 5 }))
   local start = t:now()
   local threads, results = {}, {}
   for i = 1, 5 do
@@ -248,15 +242,25 @@ end
 function run.phase_result()
   return { value = ngx.shared.results:get(ngx.var.arg_key) }
 end
-function run.badbackend()
-  local t, err = transport.new({ backend = "nope" })
-  local t2, err2 = transport.new({ concurrency = 0 })
-  return { t = t ~= nil, err = err, t2 = t2 ~= nil, err2 = err2 }
+-- Misuse raises, at the line calling new (this file).
+local function raised(opts)
+  local ok, err = pcall(function()
+    local t = transport.new(opts) -- not a tail call: the error names this line
+    return t
+  end)
+  return not ok and tostring(err) or nil
 end
-function run.backend()
-  local _, resty = pcall(require, "resty.http")
-  return { name = assert(transport.new()).backend, available = transport.available(),
-    resty_http = type(resty) == "table" }
+function run.badoptions()
+  return {
+    backend = raised({ backend = "resty.http" }),
+    cosocket = raised({ backend = "cosocket" }),
+    typo = raised({ concurency = 4 }),
+    concurrency = raised({ concurrency = 0 }),
+    keepalive = raised({ keepalive_timeout = -1 }),
+    pool = raised({ keepalive_pool = 1.5 }),
+    fine = raised({ concurrency = 4, keepalive_timeout = 1000, keepalive_pool = 8, max_body = 10 }),
+    module = (pcall(require, "clevertap.transport.ngx.resty_http")),
+  }
 end
 
 -- A CleverTap look-alike served by this same (single) worker: a client that
@@ -389,51 +393,6 @@ describe("ngx transport inside nginx", function()
     assert.are.equal(200, status, (body or "") .. "\n" .. server.log():sub(-3000))
     return json.decode(body)
   end
-
-  it("picks lua-resty-http when installed, else its own cosocket client", function()
-    local r = run("backend")
-    assert.is_true(r.available)
-    assert.are.equal(r.resty_http and "resty.http" or "cosocket", r.name)
-  end)
-
-  -- The same behaviours through lua-resty-http, where it is installed (it
-  -- is neither a Debian package nor part of OpenResty's bundle: opm or
-  -- luarocks install it).
-  describe("on lua-resty-http", function()
-    local function resty(case, query)
-      if not run("backend").resty_http then
-        pending("lua-resty-http is not installed")
-        return nil
-      end
-      return run(case, "backend=resty.http" .. (query and ("&" .. query) or ""))
-    end
-
-    it("sends and reads content-length and chunked answers", function()
-      local r = resty("echo")
-      if not r then return end
-      assert.are.equal(200, r.status)
-      assert.are.equal("payload!", json.decode(r.body).body)
-      assert.are.equal("part1;part2;part3;part4;part5;", resty("chunked").body)
-    end)
-
-    it("tells not-sent from unknown outcomes", function()
-      local refused = resty("refused", "port=" .. ngxh.free_port())
-      if not refused then return end
-      assert.is_false(refused.err.sent)
-      local dropped = resty("drop")
-      assert.is_true(dropped.err.sent)
-      local slow = resty("timeout")
-      assert.are.equal("timeout", slow.err.kind)
-      assert.is_true(slow.err.sent)
-    end)
-
-    it("verifies TLS certificates and host names", function()
-      local ok = resty("tls", "url=https://ct.test:" .. p2 .. "/")
-      if not ok then return end
-      assert.are.equal("ct.test", ok.headers["x-sni"])
-      assert.is_false(resty("tls", "url=https://other.test:" .. p2 .. "/").err.sent)
-    end)
-  end)
 
   it("sends method, Host, headers, Content-Length and body; reads a content-length body", function()
     local r = run("echo")
@@ -622,12 +581,18 @@ describe("ngx transport inside nginx", function()
     assert.is_true(r.elapsed < 1.2, "5 x 0.4 s took " .. r.elapsed .. " s")
   end)
 
-  it("refuses unknown options", function()
-    local r = run("badbackend")
-    assert.is_false(r.t)
-    assert.matches("unknown ngx transport backend", r.err)
-    assert.is_false(r.t2)
-    assert.matches("concurrency", r.err2)
+  it("raises on misuse, and on the removed lua-resty-http backend option", function()
+    local r = run("badoptions")
+    for _, k in ipairs({ "backend", "cosocket" }) do
+      assert.matches("cases.lua:%d+: clevertap.transport.ngx.new: option \"backend\" was removed", r[k])
+      assert.matches("lua-resty-http", r[k], 1, true)
+    end
+    assert.matches("cases.lua:%d+: .*unknown option \"concurency\" %(did you mean \"concurrency\"%?%)", r.typo)
+    assert.matches("cases.lua:%d+: .*concurrency must be a positive integer", r.concurrency)
+    assert.matches("keepalive_timeout must be", r.keepalive, 1, true)
+    assert.matches("keepalive_pool must be", r.pool, 1, true)
+    assert.is_nil(r.fine)
+    assert.is_false(r.module)
   end)
 
   it("is what clevertap.new uses inside nginx when no transport is named", function()

@@ -1,5 +1,5 @@
--- A small HTTP/1.1 client on nginx cosockets, used when lua-resty-http is not
--- installed. It does what the CleverTap API needs: one request per call,
+-- A small HTTP/1.1 client on nginx cosockets, the ngx transport's only
+-- backend (no extra module needed). It does what the CleverTap API needs: one request per call,
 -- keep-alive pooling (setkeepalive), TLS with SNI and certificate
 -- verification (sslhandshake), content-length, chunked and read-to-close
 -- bodies, a connect timeout and a deadline for the whole exchange.
@@ -27,14 +27,12 @@ local DEFAULTS = {
   resolve = nil,             -- { ["host"] = "ip" }: like curl --resolve
 }
 
--- o[k], or its default when not set (lua-resty-http's backend reads its
--- options through this too).
+-- o[k], or its default when not set.
 local function opt(o, k)
   local v = o[k]
   if v == nil then return DEFAULTS[k] end
   return v
 end
-M.opt = opt
 
 local function err_table(kind, message, sent)
   return { kind = kind, message = message, sent = sent and true or false }
