@@ -115,6 +115,7 @@ build = {
     ["clevertap.transport.function"] = "lua/clevertap/transport/function.lua",
     ["clevertap.transport.ngx"] = "lua/clevertap/transport/ngx.lua",
     ["clevertap.transport.ngx.http"] = "lua/clevertap/transport/ngx/http.lua",
+    ["clevertap.transport.ngx.peek"] = "lua/clevertap/transport/ngx/peek.lua",
     ["clevertap.transport.ngx.url"] = "lua/clevertap/transport/ngx/url.lua",
     ["clevertap.when"] = "lua/clevertap/when.lua",
     ["clevertap.when.build"] = "lua/clevertap/when/build.lua",

@@ -11,6 +11,7 @@
 -- may retry it without risking a duplicate send. Nothing is ever re-sent
 -- here: once the request is out, a failure is an unknown outcome.
 local url_mod = require("clevertap.transport.ngx.url")
+local peek = require("clevertap.transport.ngx.peek")
 
 local concat, insert = table.concat, table.insert
 local tonumber, lower, find = tonumber, string.lower, string.find
@@ -20,7 +21,12 @@ local M = {}
 local DEFAULTS = {
   connect_timeout = 10000,   -- ms: TCP connect + TLS handshake
   total_timeout = 30000,     -- ms: the whole exchange, connect included
-  keepalive_timeout = 60000, -- ms a pooled connection may stay idle
+  -- ms a pooled connection may stay idle. Below the keep-alive timeouts
+  -- servers commonly use (Apache and Node.js 5 s, nginx 75 s, cloud load
+  -- balancers 60 s): a connection the server drops while idle races with
+  -- the request written on it, and the loser is a request that never
+  -- arrived. A connection is not reused after this age.
+  keepalive_timeout = 4000,
   keepalive_pool = 32,       -- connections kept per host/port/TLS setting
   max_body = 16 * 1024 * 1024,
   ssl_verify = true,
@@ -244,8 +250,23 @@ local function connect(u, o, deadline, state)
   -- verified for one name is never handed to a request for another.
   local pool = u.scheme .. ":" .. u.host .. ":" .. addr .. ":" .. u.port .. ":" .. tostring(verify)
   local ok
-  ok, err = sock:connect(addr, u.port, { pool = pool, pool_size = opt(o, "keepalive_pool") })
-  if not ok then return nil, io_err("connecting to " .. u.host .. ":" .. u.port, err, false) end
+  -- A pooled connection the server has closed (its FIN waiting, unseen by
+  -- nginx's pool: see peek.lua) is dropped before anything is written on it
+  -- and the next one taken: written, the request's outcome would be unknown
+  -- although the server never saw it. Each dead one leaves the pool, so this
+  -- ends with a live or a new connection.
+  for _ = 1, opt(o, "keepalive_pool") + 1 do
+    ok, err = sock:connect(addr, u.port, { pool = pool, pool_size = opt(o, "keepalive_pool") })
+    if not ok then return nil, io_err("connecting to " .. u.host .. ":" .. u.port, err, false) end
+    if (sock:getreusedtimes() or 0) == 0 or not peek.available() then break end
+    -- A server that closes right after answering may not have closed yet
+    -- (measured: its FIN lands up to a few ms behind the answer under load);
+    -- a millisecond's wait before looking catches most of those, at the
+    -- cost of that millisecond on a reused connection only.
+    ngx.sleep(0.001)
+    if peek.alive(sock) ~= false then break end
+    sock:close()
+  end
   local reused = (sock:getreusedtimes() or 0) > 0
   if u.scheme == "https" and not reused then
     -- server_name gives SNI and, with verify, the name checked in the
@@ -276,13 +297,16 @@ local function exchange(u, req, o, deadline, state)
     return nil, err_table("timeout", "request timed out before it was sent", false)
   end
   local request = build_request(u, req)
+  local size = 0
+  for i = 1, #request do size = size + #request[i] end
   state.written = true
   local bytes, err = sock:send(request)
-  if not bytes then
+  if not bytes or bytes ~= size then
     sock:close()
-    -- send() fails only when it could not hand over the whole request, and
-    -- a server cannot act on a request it did not get whole.
-    return nil, io_err("sending the request", err, false)
+    -- send() fails when it could not hand over the whole request, and a
+    -- server cannot act on a request (a JSON body) it did not get whole.
+    return nil, io_err("sending the request",
+      err or ("only " .. tostring(bytes) .. " of " .. size .. " bytes written"), false)
   end
   -- From here on the server may have the request: any failure leaves the
   -- outcome unknown, and nothing is re-sent here, even when a pooled
