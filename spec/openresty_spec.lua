@@ -215,6 +215,13 @@ function run.tls_name()
   if not ok then return { raised = tostring(res) } end
   return res or { err = err }
 end
+-- Two requests in a row on one transport: the connection ids the server saw.
+function run.tls_reuse()
+  local t = assert(transport.new())
+  local a = assert(t:request({ url = ngx.var.arg_url, method = "GET" }))
+  local b = assert(t:request({ url = ngx.var.arg_url, method = "GET" }))
+  return { first = a.headers["x-conn"], second = b.headers["x-conn"] }
+end
 -- The same through client:send: a handshake that failed is not an unknown
 -- outcome (it is retried, then refused for good).
 function run.tls_name_send()
@@ -351,7 +358,8 @@ local function transport_conf(dir, p1, p2, p3, p4, p5, dns_port)
     "    listen 127.0.0.1:" .. p2 .. " ssl;",
     "    ssl_certificate " .. dir .. "/srv.pem; ssl_certificate_key " .. dir .. "/srv.key;",
     "    location / {",
-    "      content_by_lua_block { ngx.header['X-SNI'] = ngx.var.ssl_server_name or ''; ngx.print('tls ok') }",
+    "      content_by_lua_block { ngx.header['X-SNI'] = ngx.var.ssl_server_name or ''",
+    "        ngx.header['X-Conn'] = ngx.var.connection; ngx.print('tls ok') }",
     "    }",
     "  }",
     "  server {",
@@ -520,6 +528,12 @@ describe("ngx transport inside nginx", function()
       local queried = false
       for _, name in ipairs(dns.queries()) do queried = queried or name == "ct.test" end
       assert.is_true(queried, "nginx did not ask the test resolver")
+    end)
+
+    it("reuses a pooled TLS connection (the check for closed connections keeps live ones)", function()
+      local r = run("tls_reuse", "url=https://ct.test:" .. p2 .. "/")
+      assert.is_string(r.first)
+      assert.are.equal(r.first, r.second)
     end)
 
     it("reports a certificate for another name as not sent, without raising", function()
