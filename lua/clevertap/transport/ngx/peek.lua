@@ -9,11 +9,12 @@
 -- takes nothing and never waits.
 --
 -- The descriptor comes from ngx_lua's FFI export
--- ngx_http_lua_ffi_socket_tcp_hack_fd (present in every ngx_lua with
--- lua-resty-core; it swaps the descriptor and returns the old one, so it is
--- put straight back). Without LuaJIT's FFI, on another OS, or if the export
--- is missing, alive() answers nil and the caller reuses the connection as
--- before.
+-- ngx_http_lua_ffi_socket_tcp_hack_fd (meant for ngx_lua's own tests; it
+-- sets the descriptor and returns the old one, so it is put straight back).
+-- It is looked up at first use: without LuaJIT's FFI, on another OS, or if
+-- the export is missing or answers no descriptor, alive() answers nil and
+-- the caller reuses the connection unchecked, as before. Tested with
+-- Debian's ngx_lua 0.10.23.
 local M = {}
 
 local C, ffi_errno, buf, errbuf, errlen
