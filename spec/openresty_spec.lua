@@ -4,147 +4,13 @@
 -- identities through the sandbox while another location keeps answering.
 local socket = require("socket")
 local files = require("support.files")
-local ngxh = {} -- nginx harness helpers, below
+local ngxh = require("support.nginx")
 
-local ROOT = assert(io.popen("pwd")):read("*l")
--- The module nginx loads: a sanitizer build cannot go into an
--- uninstrumented nginx, so tools/sanitize.sh names a plain one.
-local BUILD = os.getenv("SANDBOX_BUILD") or os.getenv("BUILD") or "build"
-local NGINX = os.getenv("NGINX") or "/usr/sbin/nginx"
-local MODULES = "/usr/share/nginx/modules-available"
-
-local function sh(cmd)
-  local r = os.execute(cmd)
-  return r == true or r == 0
-end
-
+local ROOT = ngxh.ROOT
+local BUILD = ngxh.BUILD
+local sh = ngxh.sh
 local read, write = files.read, files.write
-
-function ngxh.free_port()
-  local s = assert(socket.tcp())
-  assert(s:bind("127.0.0.1", 0))
-  local _, port = s:getsockname()
-  s:close()
-  return tonumber(port)
-end
-
--- nginx run as root hands requests to workers running as "nobody", which
--- could not read the test's private directory.
-function ngxh.user_line()
-  local p = assert(io.popen("id -u"))
-  local uid = p:read("*l")
-  p:close()
-  return uid == "0" and "user root root;" or ""
-end
-
--- load_module lines for the Lua module and its NDK dependency, from the
--- Debian snippets (relative module paths resolved: our prefix differs).
-function ngxh.load_modules()
-  local lines = {}
-  for _, name in ipairs({ "mod-http-ndk.conf", "mod-http-lua.conf" }) do
-    local text = read(MODULES .. "/" .. name)
-    if not text then return nil, MODULES .. "/" .. name .. " missing (libnginx-mod-http-lua)" end
-    for path in text:gmatch("load_module%s+([^;]+);") do
-      if path:sub(1, 1) ~= "/" then path = "/usr/share/nginx/" .. path end
-      lines[#lines + 1] = "load_module " .. path .. ";"
-    end
-  end
-  return table.concat(lines, "\n")
-end
-
--- Raw HTTP/1.1 exchange with 127.0.0.1:port; returns status, body, headers.
-function ngxh.http(port, method, path, body, timeout)
-  local c = assert(socket.tcp())
-  c:settimeout(timeout or 15)
-  local ok, err = c:connect("127.0.0.1", port)
-  if not ok then return nil, err end
-  body = body or ""
-  c:send(("%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s")
-    :format(method, path, #body, body))
-  local line, rerr = c:receive("*l")
-  if not line then c:close(); return nil, rerr end
-  local status = tonumber(line:match("^HTTP/%d%.%d (%d+)"))
-  local headers = {}
-  while true do
-    local h = c:receive("*l")
-    if not h or h == "" then break end
-    local k, v = h:match("^([^:]+):%s*(.*)$")
-    if k then headers[k:lower()] = v end
-  end
-  local data
-  if headers["content-length"] then
-    data = c:receive(tonumber(headers["content-length"]))
-  elseif (headers["transfer-encoding"] or ""):find("chunked") then
-    local parts = {}
-    while true do
-      local size = tonumber(c:receive("*l"), 16)
-      if not size or size == 0 then break end
-      parts[#parts + 1] = c:receive(size)
-      c:receive("*l")
-    end
-    data = table.concat(parts)
-  else
-    data = c:receive("*a")
-  end
-  c:close()
-  return status, data, headers
-end
-
--- Starts nginx with `conf` in `dir`; returns a handle with :stop().
-function ngxh.start(dir, conf, port)
-  assert(sh("mkdir -p " .. dir .. "/logs " .. dir .. "/tmp"))
-  write(dir .. "/nginx.conf", conf)
-  -- A sanitizer runtime preloaded into busted must not reach nginx.
-  local cmd = ("env -u LD_PRELOAD %s -p %s -c %s/nginx.conf -e %s/logs/error.log >%s/logs/start.out 2>&1")
-    :format(NGINX, dir, dir, dir, dir)
-  if not sh(cmd) then
-    error("nginx did not start:\n" .. (read(dir .. "/logs/start.out") or "")
-      .. (read(dir .. "/logs/error.log") or ""))
-  end
-  local h = { dir = dir, port = port }
-  function h.stop()
-    local pid = read(dir .. "/logs/nginx.pid")
-    if not pid then return end
-    pid = pid:match("%d+")
-    sh("kill -QUIT " .. pid .. " 2>/dev/null")
-    for _ = 1, 100 do
-      if not sh("kill -0 " .. pid .. " 2>/dev/null") then return end
-      socket.sleep(0.05)
-    end
-    sh("kill -KILL " .. pid .. " 2>/dev/null")
-  end
-  function h.log() return read(dir .. "/logs/error.log") or "" end
-  -- Ready when a worker answers (the master alone accepts connections).
-  local deadline = socket.gettime() + 10
-  while socket.gettime() < deadline do
-    if ngxh.http(port, "GET", "/", nil, 1) then return h end
-    socket.sleep(0.05)
-  end
-  h.stop()
-  error("nginx did not listen on " .. port .. ":\n" .. h.log())
-end
-
-function ngxh.tmpdir()
-  local p = assert(io.popen("mktemp -d /tmp/ct-openresty.XXXXXX"))
-  local d = p:read("*l")
-  p:close()
-  return d
-end
-
--- Test CA, a server certificate for ct.test signed by it, and a
--- self-signed one nobody trusts.
-local function make_certs(dir)
-  local ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-  local q = " >>" .. dir .. "/openssl.log 2>&1"
-  assert(sh(("cd %s && openssl req -x509 %s -keyout ca.key -out ca.pem -days 2 -subj '/CN=ct test CA'%s")
-    :format(dir, ec, q)), "openssl failed")
-  assert(sh(("cd %s && openssl req %s -keyout srv.key -out srv.csr -subj '/CN=ct.test'%s"):format(dir, ec, q)))
-  write(dir .. "/ext.cnf", "subjectAltName=DNS:ct.test\n")
-  assert(sh(("cd %s && openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
-    .. " -out srv.pem -days 2 -extfile ext.cnf%s"):format(dir, q)))
-  assert(sh(("cd %s && openssl req -x509 %s -keyout self.key -out self.pem -days 2 -subj '/CN=ct.test'"
-    .. " -addext subjectAltName=DNS:ct.test%s"):format(dir, ec, q)))
-end
+local make_certs = ngxh.make_certs
 
 -- Code run inside nginx for the transport tests: origins that behave (and
 -- misbehave) in known ways, and /run/<case> endpoints exercising the
@@ -206,6 +72,7 @@ function M.origin()
   local what = ngx.var.uri:match("^/origin/(.*)$")
   if what ~= "noread" and what ~= "slowread" then ngx.req.read_body() end
   if what == "echo" then
+    ngx.shared.results:incr("echo_seen", 1, 0)
     local h = ngx.req.get_headers()
     ngx.header["Content-Type"] = "application/json"
     local body = cjson.encode({ method = ngx.req.get_method(), host = h.host, len = h["content-length"],
@@ -258,16 +125,11 @@ function M.origin()
   end
 end
 
--- ?backend=resty.http runs a case on lua-resty-http instead of our client.
-local function backend()
-  return ngx.var.arg_backend or "cosocket"
-end
-
 local function get(path, o, req)
   req = req or {}
   req.url = req.url or ("http://127.0.0.1:" .. P .. "/origin/" .. path)
   req.method = req.method or "GET"
-  local t = assert(transport.new({ backend = backend(), max_body = o and o.max_body }))
+  local t = assert(transport.new({ max_body = o and o.max_body }))
   return t:request(req)
 end
 
@@ -315,8 +177,7 @@ function run.halfdead()
     dropped = ngx.shared.results:get("halfdead_dropped"), connections = ngx.shared.results:get("halfdead") }
 end
 function run.tls()
-  local http = require(backend() == "resty.http" and "clevertap.transport.ngx.resty_http"
-    or "clevertap.transport.ngx.http")
+  local http = require("clevertap.transport.ngx.http")
   local res, err = http.request({ url = ngx.var.arg_url, method = "GET" },
     { resolve = { ["ct.test"] = "127.0.0.1", ["other.test"] = "127.0.0.1" },
       ssl_verify = ngx.var.arg_verify ~= "0" })
@@ -325,14 +186,14 @@ end
 -- The client's verify_tls reaches the handshake (the certificate names
 -- ct.test, not 127.0.0.1).
 function run.tls_verify_option()
-  local t = assert(transport.new({ backend = backend() }))
+  local t = assert(transport.new())
   local url = "https://127.0.0.1:" .. tonumber(ngx.var.arg_port) .. "/"
   local _, strict = t:request({ url = url, method = "GET", verify_tls = true })
   local lax = t:request({ url = url, method = "GET", verify_tls = false })
   return { strict = strict, lax = lax and lax.status }
 end
 function run.parallel()
-  local t = assert(transport.new({ backend = "cosocket", concurrency = 5 }))
+  local t = assert(transport.new({ concurrency = 5 }))
   local start = t:now()
   local threads, results = {}, {}
   for i = 1, 5 do
@@ -345,18 +206,68 @@ function run.parallel()
   for i = 1, 5 do if results[i] and results[i].status == 200 then ok = ok + 1 end end
   return { ok = ok, elapsed = t:now() - start }
 end
+-- Through the resolver (no `resolve` table): what users get with
+-- `resolver` in nginx.conf. A raise is reported, not turned into an error.
+function run.tls_name()
+  local t = assert(transport.new())
+  local ok, res, err = pcall(t.request, t, { url = ngx.var.arg_url, method = "GET",
+    verify_tls = ngx.var.arg_verify ~= "0", timeout = 5 })
+  if not ok then return { raised = tostring(res) } end
+  return res or { err = err }
+end
+-- Two requests in a row on one transport: the connection ids the server saw.
+function run.tls_reuse()
+  local t = assert(transport.new())
+  local a = assert(t:request({ url = ngx.var.arg_url, method = "GET" }))
+  local b = assert(t:request({ url = ngx.var.arg_url, method = "GET" }))
+  return { first = a.headers["x-conn"], second = b.headers["x-conn"] }
+end
+-- The same through client:send: a handshake that failed is not an unknown
+-- outcome (it is retried, then refused for good).
+function run.tls_name_send()
+  local clevertap = require("clevertap")
+  local client = assert(clevertap.new({ base_url = ngx.var.arg_url .. "1", account_id = "ACCOUNT",
+    passcode = "PASSCODE", timeout = 3, retry = { attempts = 2, base_delay = 0.01, max_delay = 0.01 } }))
+  local report, err = client:send("push", { to = { Identity = { "a", "b" } }, content = { title = "t", body = "b" } })
+  client:close()
+  if not report then return { err = tostring(err) } end
+  return { accepted = report.accepted, failed = #report.failed, unknown = #report.unknown,
+    requests = report.requests, identities = report.failed[1] and #report.failed[1].to.Identity,
+    message = report.failed[1] and tostring(report.failed[1].error)
+      or report.unknown[1] and tostring(report.unknown[1].error) }
+end
+-- Headers that are not a table make building the request raise, after the
+-- connection is made and before anything is written.
+function run.raise_before_write()
+  local t = assert(transport.new())
+  local before = ngx.shared.results:get("echo_seen") or 0
+  local ok, res, err = pcall(t.request, t, { url = "http://127.0.0.1:" .. P .. "/origin/echo", method = "POST",
+    body = "x", headers = 42 })
+  return { raised = not ok and tostring(res) or nil, res = ok and res or nil, err = ok and err or nil,
+    seen = (ngx.shared.results:get("echo_seen") or 0) - before }
+end
 function run.phase_result()
   return { value = ngx.shared.results:get(ngx.var.arg_key) }
 end
-function run.badbackend()
-  local t, err = transport.new({ backend = "nope" })
-  local t2, err2 = transport.new({ concurrency = 0 })
-  return { t = t ~= nil, err = err, t2 = t2 ~= nil, err2 = err2 }
+-- Misuse raises, at the line calling new (this file).
+local function raised(opts)
+  local ok, err = pcall(function()
+    local t = transport.new(opts) -- not a tail call: the error names this line
+    return t
+  end)
+  return not ok and tostring(err) or nil
 end
-function run.backend()
-  local _, resty = pcall(require, "resty.http")
-  return { name = assert(transport.new()).backend, available = transport.available(),
-    resty_http = type(resty) == "table" }
+function run.badoptions()
+  return {
+    backend = raised({ backend = "resty.http" }),
+    cosocket = raised({ backend = "cosocket" }),
+    typo = raised({ concurency = 4 }),
+    concurrency = raised({ concurrency = 0 }),
+    keepalive = raised({ keepalive_timeout = -1 }),
+    pool = raised({ keepalive_pool = 1.5 }),
+    fine = raised({ concurrency = 4, keepalive_timeout = 1000, keepalive_pool = 8, max_body = 10 }),
+    module = (pcall(require, "clevertap.transport.ngx.resty_http")),
+  }
 end
 
 -- A CleverTap look-alike served by this same (single) worker: a client that
@@ -402,7 +313,7 @@ end
 return M
 ]==]
 
-local function transport_conf(dir, p1, p2, p3, p4)
+local function transport_conf(dir, p1, p2, p3, p4, p5, dns_port)
   return table.concat({
     assert(ngxh.load_modules()),
     ngxh.user_line(),
@@ -422,6 +333,8 @@ local function transport_conf(dir, p1, p2, p3, p4)
     ('  lua_package_cpath "%s/%s/luajit/?.so;/usr/lib/x86_64-linux-gnu/lua/5.1/?.so;;";'):format(ROOT, BUILD),
     "  lua_ssl_trusted_certificate " .. dir .. "/ca.pem;",
     "  lua_ssl_verify_depth 2;",
+    "  resolver 127.0.0.1:" .. dns_port .. " ipv6=off;",
+    "  resolver_timeout 2s;",
     "  lua_shared_dict results 1m;",
     "  init_worker_by_lua_block { require('cases').init_worker() }",
     "  server {",
@@ -445,13 +358,19 @@ local function transport_conf(dir, p1, p2, p3, p4)
     "    listen 127.0.0.1:" .. p2 .. " ssl;",
     "    ssl_certificate " .. dir .. "/srv.pem; ssl_certificate_key " .. dir .. "/srv.key;",
     "    location / {",
-    "      content_by_lua_block { ngx.header['X-SNI'] = ngx.var.ssl_server_name or ''; ngx.print('tls ok') }",
+    "      content_by_lua_block { ngx.header['X-SNI'] = ngx.var.ssl_server_name or ''",
+    "        ngx.header['X-Conn'] = ngx.var.connection; ngx.print('tls ok') }",
     "    }",
     "  }",
     "  server {",
     "    listen 127.0.0.1:" .. p3 .. " ssl;",
     "    ssl_certificate " .. dir .. "/self.pem; ssl_certificate_key " .. dir .. "/self.key;",
     "    location / { return 200 'untrusted'; }",
+    "  }",
+    "  server {",
+    "    listen 127.0.0.1:" .. p5 .. " ssl;",
+    "    ssl_certificate " .. dir .. "/wrong.pem; ssl_certificate_key " .. dir .. "/wrong.key;",
+    "    location / { return 200 'wrong name'; }",
     "  }",
     "}",
   }, "\n")
@@ -460,18 +379,20 @@ end
 local json = require("cjson")
 
 describe("ngx transport inside nginx", function()
-  local dir, server, p1, p2, p3, p4
+  local dir, server, dns, p1, p2, p3, p4, p5
 
   setup(function()
     dir = ngxh.tmpdir()
     make_certs(dir)
     write(dir .. "/cases.lua", CASES)
-    p1, p2, p3, p4 = ngxh.free_port(), ngxh.free_port(), ngxh.free_port(), ngxh.free_port()
-    server = ngxh.start(dir, transport_conf(dir, p1, p2, p3, p4), p1)
+    dns = require("support.dns").start(dir, { ["ct.test"] = "127.0.0.1" })
+    p1, p2, p3, p4, p5 = ngxh.free_port(), ngxh.free_port(), ngxh.free_port(), ngxh.free_port(), ngxh.free_port()
+    server = ngxh.start(dir, transport_conf(dir, p1, p2, p3, p4, p5, dns.port), p1)
   end)
 
   teardown(function()
     if server then server.stop() end
+    if dns then dns.stop() end
     if dir then sh("rm -rf " .. dir) end
   end)
 
@@ -480,51 +401,6 @@ describe("ngx transport inside nginx", function()
     assert.are.equal(200, status, (body or "") .. "\n" .. server.log():sub(-3000))
     return json.decode(body)
   end
-
-  it("picks lua-resty-http when installed, else its own cosocket client", function()
-    local r = run("backend")
-    assert.is_true(r.available)
-    assert.are.equal(r.resty_http and "resty.http" or "cosocket", r.name)
-  end)
-
-  -- The same behaviours through lua-resty-http, where it is installed (it
-  -- is neither a Debian package nor part of OpenResty's bundle: opm or
-  -- luarocks install it).
-  describe("on lua-resty-http", function()
-    local function resty(case, query)
-      if not run("backend").resty_http then
-        pending("lua-resty-http is not installed")
-        return nil
-      end
-      return run(case, "backend=resty.http" .. (query and ("&" .. query) or ""))
-    end
-
-    it("sends and reads content-length and chunked answers", function()
-      local r = resty("echo")
-      if not r then return end
-      assert.are.equal(200, r.status)
-      assert.are.equal("payload!", json.decode(r.body).body)
-      assert.are.equal("part1;part2;part3;part4;part5;", resty("chunked").body)
-    end)
-
-    it("tells not-sent from unknown outcomes", function()
-      local refused = resty("refused", "port=" .. ngxh.free_port())
-      if not refused then return end
-      assert.is_false(refused.err.sent)
-      local dropped = resty("drop")
-      assert.is_true(dropped.err.sent)
-      local slow = resty("timeout")
-      assert.are.equal("timeout", slow.err.kind)
-      assert.is_true(slow.err.sent)
-    end)
-
-    it("verifies TLS certificates and host names", function()
-      local ok = resty("tls", "url=https://ct.test:" .. p2 .. "/")
-      if not ok then return end
-      assert.are.equal("ct.test", ok.headers["x-sni"])
-      assert.is_false(resty("tls", "url=https://other.test:" .. p2 .. "/").err.sent)
-    end)
-  end)
 
   it("sends method, Host, headers, Content-Length and body; reads a content-length body", function()
     local r = run("echo")
@@ -643,6 +519,69 @@ describe("ngx transport inside nginx", function()
     assert.are.equal(200, unverified.status)
   end)
 
+  describe("reaching a server by host name through nginx's resolver", function()
+    it("verifies the certificate and the name", function()
+      local ok = run("tls_name", "url=https://ct.test:" .. p2 .. "/")
+      assert.are.equal(200, ok.status, json.encode(ok))
+      assert.are.equal("tls ok", ok.body)
+      assert.are.equal("ct.test", ok.headers["x-sni"])
+      local queried = false
+      for _, name in ipairs(dns.queries()) do queried = queried or name == "ct.test" end
+      assert.is_true(queried, "nginx did not ask the test resolver")
+    end)
+
+    it("reuses a pooled TLS connection (the check for closed connections keeps live ones)", function()
+      local r = run("tls_reuse", "url=https://ct.test:" .. p2 .. "/")
+      assert.is_string(r.first)
+      assert.are.equal(r.first, r.second)
+    end)
+
+    it("reports a certificate for another name as not sent, without raising", function()
+      local r = run("tls_name", "url=https://ct.test:" .. p5 .. "/")
+      assert.is_nil(r.raised, r.raised)
+      assert.is_table(r.err, json.encode(r))
+      assert.are.equal("network", r.err.kind)
+      assert.is_false(r.err.sent)
+      assert.matches("TLS handshake with ct.test", r.err.message, 1, true)
+      assert.are.equal(200, run("tls_name", "verify=0&url=https://ct.test:" .. p5 .. "/").status)
+    end)
+
+    it("reports an untrusted certificate as not sent, without raising", function()
+      local r = run("tls_name", "url=https://ct.test:" .. p3 .. "/")
+      assert.is_nil(r.raised, r.raised)
+      assert.is_table(r.err, json.encode(r))
+      assert.is_false(r.err.sent)
+      assert.matches("TLS handshake with ct.test", r.err.message, 1, true)
+    end)
+
+    it("reports a name the resolver does not know as not sent", function()
+      local r = run("tls_name", "url=https://nowhere.test:" .. p2 .. "/")
+      assert.is_nil(r.raised, r.raised)
+      assert.is_false(r.err.sent)
+      assert.matches("nowhere.test", r.err.message, 1, true)
+    end)
+
+    it("reports a raise before the request was written as not sent", function()
+      local r = run("raise_before_write")
+      assert.is_nil(r.raised, r.raised)
+      assert.are.equal("network", r.err.kind, json.encode(r))
+      assert.is_false(r.err.sent)
+      assert.are.equal(0, r.seen)
+    end)
+
+    it("makes client:send retry a failed handshake and refuse it, not leave it unknown", function()
+      for _, port in ipairs({ p5, p3 }) do
+        local r = run("tls_name_send", "url=https://ct.test:" .. port .. "/")
+        assert.is_nil(r.err, r.err)
+        assert.are.equal(0, r.unknown, json.encode(r))
+        assert.are.equal(1, r.failed, json.encode(r)) -- one batch of both identities
+        assert.are.equal(2, r.requests, json.encode(r))
+        assert.are.equal(2, r.identities, json.encode(r))
+        assert.matches("TLS handshake", r.message, 1, true)
+      end
+    end)
+  end)
+
   it("follows the client's verify_tls", function()
     local r = run("tls_verify_option", "port=" .. p2)
     assert.is_false(r.strict.sent)
@@ -656,12 +595,18 @@ describe("ngx transport inside nginx", function()
     assert.is_true(r.elapsed < 1.2, "5 x 0.4 s took " .. r.elapsed .. " s")
   end)
 
-  it("refuses unknown options", function()
-    local r = run("badbackend")
-    assert.is_false(r.t)
-    assert.matches("unknown ngx transport backend", r.err)
-    assert.is_false(r.t2)
-    assert.matches("concurrency", r.err2)
+  it("raises on misuse, and on the removed lua-resty-http backend option", function()
+    local r = run("badoptions")
+    for _, k in ipairs({ "backend", "cosocket" }) do
+      assert.matches("cases.lua:%d+: clevertap.transport.ngx.new: option \"backend\" was removed", r[k])
+      assert.matches("lua-resty-http", r[k], 1, true)
+    end
+    assert.matches("cases.lua:%d+: .*unknown option \"concurency\" %(did you mean \"concurrency\"%?%)", r.typo)
+    assert.matches("cases.lua:%d+: .*concurrency must be a positive integer", r.concurrency)
+    assert.matches("keepalive_timeout must be", r.keepalive, 1, true)
+    assert.matches("keepalive_pool must be", r.pool, 1, true)
+    assert.is_nil(r.fine)
+    assert.is_false(r.module)
   end)
 
   it("is what clevertap.new uses inside nginx when no transport is named", function()

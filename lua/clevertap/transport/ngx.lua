@@ -7,6 +7,8 @@
 --
 -- It is a table transport as described in docs/transports.md: request,
 -- concurrency, spawn, join, sleep, now (+ check, called before a job starts).
+local options = require("clevertap.options")
+
 local M = {}
 
 -- Phases in which cosockets, light threads and ngx.sleep all work.
@@ -41,47 +43,54 @@ function M.check_phase(level)
   if problem then error(problem, (level or 1) + 1) end
 end
 
-local function pick_backend(name)
-  if name == "cosocket" then return require("clevertap.transport.ngx.http"), "cosocket" end
-  -- lua-resty-http is preferred when installed (>= 0.16); our small cosocket
-  -- client is the fallback that needs no extra module.
-  local ok, mod = pcall(require, "clevertap.transport.ngx.resty_http")
-  if ok then return mod, "resty.http" end
-  if name == "resty.http" then return nil, "lua-resty-http (>= 0.16) is not usable: " .. tostring(mod) end
-  return require("clevertap.transport.ngx.http"), "cosocket"
-end
-
 local Transport = {}
 Transport.__index = Transport
+
+local OPTIONS = {
+  concurrency = "number", keepalive_timeout = "number", keepalive_pool = "number", max_body = "number",
+  -- Removed: kept in the table so the message says so instead of
+  -- suggesting another name.
+  backend = "any",
+}
+
+local function positive_integer(opts, k)
+  local v = opts[k]
+  if v ~= nil and (v < 1 or v % 1 ~= 0) then
+    error("clevertap.transport.ngx.new: " .. k .. " must be a positive integer", 3)
+  end
+end
 
 -- opts (all optional):
 --   concurrency        light threads running requests at once (default 64,
 --                      the client's default `concurrency`; its caps still apply)
---   backend            "resty.http" | "cosocket" (default: resty.http when installed)
---   keepalive_timeout  ms a pooled connection may stay idle (default 60000)
+--   keepalive_timeout  ms a pooled connection may stay idle (default in
+--                      transport/ngx/http.lua, below servers' keep-alive timeouts)
 --   keepalive_pool     pooled connections per host/port/TLS setting (default 32)
 --   max_body           largest response body accepted (bytes, default 16 MiB)
 -- Timeouts and TLS verification come with each request from the client.
 -- The CA bundle is nginx's lua_ssl_trusted_certificate (cosockets cannot
 -- take one per request), so req.ca_file is not used here.
+-- Misuse (unknown options, bad values) raises at the caller; outside nginx
+-- it returns nil, message.
 function M.new(opts)
-  opts = opts or {}
+  if opts == nil then opts = {} end
+  options.check(opts, OPTIONS, "clevertap.transport.ngx.new")
+  if opts.backend ~= nil then
+    -- The lua-resty-http backend was never tested where this library is
+    -- tested (it is not packaged there); untested code users could pick is
+    -- gone, and naming it must not silently fall back.
+    error('clevertap.transport.ngx.new: option "backend" was removed: the lua-resty-http backend is gone'
+      .. " and the built-in cosocket client is always used; drop the option", 2)
+  end
+  for _, k in ipairs({ "concurrency", "keepalive_timeout", "keepalive_pool", "max_body" }) do
+    positive_integer(opts, k)
+  end
   if not M.available() then
     return nil, "the ngx transport needs nginx with ngx_lua (OpenResty)"
   end
-  if opts.backend ~= nil and opts.backend ~= "cosocket" and opts.backend ~= "resty.http" then
-    return nil, "unknown ngx transport backend: " .. tostring(opts.backend)
-  end
-  local impl, name = pick_backend(opts.backend)
-  if not impl then return nil, name end
-  local concurrency = opts.concurrency or 64
-  if type(concurrency) ~= "number" or concurrency < 1 or concurrency % 1 ~= 0 then
-    return nil, "concurrency must be a positive integer"
-  end
   return setmetatable({
-    concurrency = concurrency,
-    backend = name,
-    impl = impl,
+    concurrency = opts.concurrency or 64,
+    impl = require("clevertap.transport.ngx.http"),
     http_opts = {
       keepalive_timeout = opts.keepalive_timeout,
       keepalive_pool = opts.keepalive_pool,

@@ -1,5 +1,5 @@
--- A small HTTP/1.1 client on nginx cosockets, used when lua-resty-http is not
--- installed. It does what the CleverTap API needs: one request per call,
+-- A small HTTP/1.1 client on nginx cosockets, the ngx transport's only
+-- backend (no extra module needed). It does what the CleverTap API needs: one request per call,
 -- keep-alive pooling (setkeepalive), TLS with SNI and certificate
 -- verification (sslhandshake), content-length, chunked and read-to-close
 -- bodies, a connect timeout and a deadline for the whole exchange.
@@ -11,6 +11,7 @@
 -- may retry it without risking a duplicate send. Nothing is ever re-sent
 -- here: once the request is out, a failure is an unknown outcome.
 local url_mod = require("clevertap.transport.ngx.url")
+local peek = require("clevertap.transport.ngx.peek")
 
 local concat, insert = table.concat, table.insert
 local tonumber, lower, find = tonumber, string.lower, string.find
@@ -20,21 +21,24 @@ local M = {}
 local DEFAULTS = {
   connect_timeout = 10000,   -- ms: TCP connect + TLS handshake
   total_timeout = 30000,     -- ms: the whole exchange, connect included
-  keepalive_timeout = 60000, -- ms a pooled connection may stay idle
+  -- ms a pooled connection may stay idle. Below the keep-alive timeouts
+  -- servers commonly use (Apache and Node.js 5 s, nginx 75 s, cloud load
+  -- balancers 60 s): a connection the server drops while idle races with
+  -- the request written on it, and the loser is a request that never
+  -- arrived. A connection is not reused after this age.
+  keepalive_timeout = 4000,
   keepalive_pool = 32,       -- connections kept per host/port/TLS setting
   max_body = 16 * 1024 * 1024,
   ssl_verify = true,
   resolve = nil,             -- { ["host"] = "ip" }: like curl --resolve
 }
 
--- o[k], or its default when not set (lua-resty-http's backend reads its
--- options through this too).
+-- o[k], or its default when not set.
 local function opt(o, k)
   local v = o[k]
   if v == nil then return DEFAULTS[k] end
   return v
 end
-M.opt = opt
 
 local function err_table(kind, message, sent)
   return { kind = kind, message = message, sent = sent and true or false }
@@ -233,9 +237,10 @@ end
 
 -- Connects (or takes a pooled connection) and completes TLS when needed.
 -- Returns conn or nil, err.
-local function connect(u, o, deadline)
+local function connect(u, o, deadline, state)
   local sock, err = ngx.socket.tcp()
   if not sock then return nil, err_table("network", "cannot create a socket: " .. tostring(err), false) end
+  state.sock = sock
   local left = deadline - now_ms()
   sock:settimeout(math.max(1, math.min(opt(o, "connect_timeout"), left)))
   local verify = opt(o, "ssl_verify") and true or false
@@ -245,12 +250,33 @@ local function connect(u, o, deadline)
   -- verified for one name is never handed to a request for another.
   local pool = u.scheme .. ":" .. u.host .. ":" .. addr .. ":" .. u.port .. ":" .. tostring(verify)
   local ok
-  ok, err = sock:connect(addr, u.port, { pool = pool, pool_size = opt(o, "keepalive_pool") })
-  if not ok then return nil, io_err("connecting to " .. u.host .. ":" .. u.port, err, false) end
+  -- A pooled connection the server has closed (its FIN waiting, unseen by
+  -- nginx's pool: see peek.lua) is dropped before anything is written on it
+  -- and the next one taken: written, the request's outcome would be unknown
+  -- although the server never saw it. Each dead one leaves the pool, so this
+  -- ends with a live or a new connection.
+  for _ = 1, opt(o, "keepalive_pool") + 1 do
+    ok, err = sock:connect(addr, u.port, { pool = pool, pool_size = opt(o, "keepalive_pool") })
+    if not ok then return nil, io_err("connecting to " .. u.host .. ":" .. u.port, err, false) end
+    if (sock:getreusedtimes() or 0) == 0 or not peek.available() then break end
+    -- A server that closes right after answering may not have closed yet
+    -- (measured: its FIN lands up to a few ms behind the answer under load);
+    -- a millisecond's wait before looking catches most of those, at the
+    -- cost of that millisecond on a reused connection only.
+    ngx.sleep(0.001)
+    if peek.alive(sock) ~= false then break end
+    sock:close()
+  end
   local reused = (sock:getreusedtimes() or 0) > 0
   if u.scheme == "https" and not reused then
-    -- server_name gives SNI and, with verify, the name checked in the certificate.
-    ok, err = sock:sslhandshake(nil, u.host, verify)
+    -- server_name gives SNI and, with verify, the name checked in the
+    -- certificate. resty.core before 0.1.27 can raise here instead of
+    -- returning an error when a verification failure ends a handshake
+    -- (socket.lua "assertion failed!"); nothing was written yet, so that is
+    -- a failed handshake, not a request sent. (Asking for no session with
+    -- `false` would skip that check and return true: worse.)
+    local hok, hres, herr = pcall(sock.sslhandshake, sock, nil, u.host, verify)
+    if not hok then ok, err = nil, tostring(hres) else ok, err = hres, herr end
     if not ok then
       sock:close()
       return nil, io_err("TLS handshake with " .. u.host, err, false)
@@ -260,20 +286,27 @@ local function connect(u, o, deadline)
 end
 
 -- One exchange on a new or pooled connection.
-local function exchange(u, req, o, deadline)
-  local conn, cerr = connect(u, o, deadline)
+-- state.written turns true once bytes may have gone out; state.sock is the
+-- socket to close if anything raises.
+local function exchange(u, req, o, deadline, state)
+  local conn, cerr = connect(u, o, deadline, state)
   if not conn then return nil, cerr end
   local sock = conn.sock
   if not conn:budget() then
     sock:close()
     return nil, err_table("timeout", "request timed out before it was sent", false)
   end
-  local bytes, err = sock:send(build_request(u, req))
-  if not bytes then
+  local request = build_request(u, req)
+  local size = 0
+  for i = 1, #request do size = size + #request[i] end
+  state.written = true
+  local bytes, err = sock:send(request)
+  if not bytes or bytes ~= size then
     sock:close()
-    -- send() fails only when it could not hand over the whole request, and
-    -- a server cannot act on a request it did not get whole.
-    return nil, io_err("sending the request", err, false)
+    -- send() fails when it could not hand over the whole request, and a
+    -- server cannot act on a request (a JSON body) it did not get whole.
+    return nil, io_err("sending the request",
+      err or ("only " .. tostring(bytes) .. " of " .. size .. " bytes written"), false)
   end
   -- From here on the server may have the request: any failure leaves the
   -- outcome unknown, and nothing is re-sent here, even when a pooled
@@ -305,7 +338,15 @@ function M.request(req, o)
   o = o or {}
   local u, perr = url_mod.parse(req.url)
   if not u then return nil, err_table("network", perr, false) end
-  return exchange(u, req, o, now_ms() + opt(o, "total_timeout"))
+  -- The client counts a transport that raises as "maybe sent". Whatever
+  -- raises here (resty.core, a cosocket API) before the request is handed
+  -- to send() cannot have reached the server: say so, so it is retried.
+  local state = { written = false }
+  local ok, res, err = pcall(exchange, u, req, o, now_ms() + opt(o, "total_timeout"), state)
+  if ok then return res, err end
+  if state.sock then pcall(state.sock.close, state.sock) end
+  return nil, err_table("network", "request to " .. u.host .. ":" .. u.port .. " failed: " .. tostring(res),
+    state.written)
 end
 
 return M
