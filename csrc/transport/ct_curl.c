@@ -22,6 +22,8 @@ typedef struct xfer {
     ct_sb rhdr;          /* "name\0value\0" pairs of the last response */
     size_t nrhdr;
     int prereqs;         /* times libcurl was about to send this request */
+    int too_large;       /* the answer went over max_body: the transfer was stopped */
+    size_t max_body;     /* copy of the transport's cap, for on_body */
     char errbuf[CURL_ERROR_SIZE];
     struct xfer *next;   /* running list or free pool */
 } xfer;
@@ -139,6 +141,12 @@ ct_curl *ct_curl_new(const ct_curl_opts *o)
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
     xfer *x = ud;
+    /* Chunked or lying answers carry no usable Content-Length, so the cap is
+     * checked on the bytes themselves; returning short stops the transfer. */
+    if (size * n > x->max_body - x->body.len) {
+        x->too_large = 1;
+        return 0;
+    }
     ct_sb_add(&x->body, p, size * n);
     return x->body.oom ? 0 : size * n;
 }
@@ -191,6 +199,7 @@ static void xfer_recycle(ct_curl *c, xfer *x)
     x->hdrs = NULL;
     x->req = NULL;
     x->prereqs = 0;
+    x->too_large = 0;
     x->body.len = 0;
     x->rhdr.len = 0;
     x->nrhdr = 0;
@@ -227,6 +236,8 @@ static int start(ct_curl *c, ct_req *r)
     }
     x->req = r;
     x->prereqs = 0;
+    x->too_large = 0;
+    x->max_body = c->o.max_body > 0 ? c->o.max_body : CT_CURL_MAX_BODY;
     x->errbuf[0] = '\0';
     size_t nh = 0;
     const char *const *h = ct_req_headers(r, &nh);
@@ -259,6 +270,8 @@ static int start(ct_curl *c, ct_req *r)
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
         if (strcmp(method, "POST") != 0) curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
     }
+    /* refuses a declared Content-Length over the cap before any byte of it */
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max_body);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -346,6 +359,9 @@ static void finish(ct_curl *c, ct_engine *e, xfer *x, CURLcode rc, int64_t now)
         snprintf(msg, sizeof msg, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
         ct_err_kind kind = rc == CURLE_OPERATION_TIMEDOUT ? CT_EK_TIMEOUT : CT_EK_NETWORK;
         if (x->body.oom || x->rhdr.oom) snprintf(msg, sizeof msg, "out of memory reading the response");
+        /* the server answered, so it had the request: the outcome is unknown */
+        if (x->too_large || rc == CURLE_FILESIZE_EXCEEDED)
+            snprintf(msg, sizeof msg, "response body too large (over %zu bytes)", x->max_body);
         if (x->prereqs > 1)
             snprintf(msg, sizeof msg, "connection closed without an answer after the request was sent");
         ct_engine_fail(e, r, now, kind, rc == CURLE_OK || x->prereqs > 1 || maybe_sent(x->easy, rc), msg);
