@@ -54,4 +54,64 @@ describe("libcurl transport", function()
       assert.equal(2, report.accepted)
     end)
   end)
+
+  describe("uploads and keep-alive", function()
+    -- 24 MB of message: more than loopback's socket buffers take at once, so
+    -- a server that closes without reading leaves the upload incomplete.
+    local big = { title = "Hello", body = string.rep("x", 24 * 1024 * 1024) }
+
+    it("a body the server never got whole is not sent: retried, not unknown", function()
+      sandbox.faults { { path = PUSH, fault = "reset", count = 1 } }
+      local client = U.client()
+      local report = assert(client:send("push", { to = { Identity = { "a", "b" } }, content = big }))
+      client:close()
+      assert.equal(0, #report.unknown)
+      assert.is_true(report.ok)
+      assert.equal(2, report.requests)
+      assert.equal(1, #sandbox.requests { path = PUSH })
+      assert.equal(1, sandbox.stats().by_status["444"])
+    end)
+
+    it("the same on a reused connection (libcurl's silent re-send refused)", function()
+      local client = U.client()
+      assert.is_true(assert(client:send("push", { to = { Identity = { "warm" } }, content = U.content })).ok)
+      sandbox.faults { { path = PUSH, fault = "reset", count = 1 } }
+      local report = assert(client:send("push", { to = { Identity = { "a" } }, content = big }))
+      client:close()
+      assert.equal(0, #report.unknown)
+      assert.is_true(report.ok)
+      assert.equal(2, report.requests)
+      local logged = sandbox.requests { path = PUSH }
+      assert.equal(2, #logged)
+      -- the retry went on a fresh connection, the warm one was reset
+      assert.are_not.equal(logged[1].connection, logged[2].connection)
+    end)
+
+    it("a request written whole stays unknown: the server may have read it", function()
+      sandbox.faults { { path = PUSH, fault = "reset", count = 1 } }
+      local client = U.client()
+      local report = assert(client:send("push", { to = { Identity = { "a" } }, content = U.content }))
+      client:close()
+      assert.equal(1, #report.unknown)
+      assert.equal(1, report.requests)
+      assert.equal(0, #sandbox.requests { path = PUSH })
+    end)
+
+    it("reuses a connection idle for less than 3 s, not one idle for longer", function()
+      local client = U.client()
+      local function one()
+        assert.is_true(assert(client:send("push", { to = { Identity = { "a" } }, content = U.content })).ok)
+      end
+      one()
+      one()
+      require("socket").sleep(3.2)
+      one()
+      client:close()
+      local logged = sandbox.requests { path = PUSH }
+      assert.equal(3, #logged)
+      assert.equal(logged[1].connection, logged[2].connection)
+      assert.are_not.equal(logged[2].connection, logged[3].connection)
+      assert.equal(1, logged[3].connection_requests)
+    end)
+  end)
 end)

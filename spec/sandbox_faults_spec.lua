@@ -137,6 +137,19 @@ describe("sandbox faults", function()
       assert.is_nil(head:lower():find("content-length", 1, true))
     end)
 
+    it("reset closes before reading the body: nothing logged, counted as dropped", function()
+      local text, err = raw_push("reset")
+      assert.are.equal("", text)
+      assert.is_truthy(err == "closed" or err:find("reset", 1, true), err)
+      assert.are.equal(0, #sandbox.requests { path = PUSH })
+      assert.are.equal(1, sandbox.stats().by_status["444"])
+      -- a normal request is logged with the connection that carried it
+      push()
+      local rec = sandbox.requests { path = PUSH }[1]
+      assert.is_number(rec.connection)
+      assert.are.equal(1, rec.connection_requests)
+    end)
+
     it("refuses an unknown fault", function()
       local status, body = push { fault = "meteor" }
       assert.are.equal(400, status)
