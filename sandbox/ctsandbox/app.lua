@@ -59,10 +59,17 @@ local function record(req, conf, secrets)
   return reqlog.write(rec, body, tonumber(conf.log_body_max))
 end
 
+-- A passcode from the config file is stored as a salted hash; one set at
+-- run time (POST /_sandbox/config, memory only) or the built-in default is
+-- compared as is.
 local function authorized(headers, conf)
   local id = headers["x-clevertap-account-id"]
   local pass = headers["x-clevertap-passcode"]
-  return id == conf.account_id and pass == conf.passcode
+  if id ~= conf.account_id then return false end
+  if type(conf.passcode_hash) == "string" then
+    return require("ctsandbox.secret").check(conf.passcode_hash, pass)
+  end
+  return pass == conf.passcode
 end
 
 -- targets/* share a concurrency budget; the slot is freed before the answer
