@@ -184,6 +184,28 @@ describe("sandbox/ctl", function()
     assert.are_not.equal(h1, h2)
   end)
 
+  it("closes idle keep-alive connections after --keepalive-timeout", function()
+    local dir = newdir()
+    assert.are.equal(0, (start(dir, "--port 0 --keepalive-timeout 300ms")))
+    assert.is_truthy(read(dir .. "/nginx.conf"):find("keepalive_timeout 300ms;", 1, true))
+    local url = read(dir .. "/url"):gsub("%s+$", "")
+    local port = tonumber(url:match(":(%d+)/"))
+    local sock = assert(socket.connect("127.0.0.1", port))
+    sock:settimeout(3)
+    local t0 = socket.gettime()
+    assert(sock:send("GET /_sandbox/health HTTP/1.1\r\nHost: x\r\n\r\n"))
+    -- the answer has a Content-Length, so "*a" reads on until the server closes
+    local got, err, partial = sock:receive("*a")
+    local text = got or partial
+    assert.is_truthy(text:find('"status":"ok"', 1, true), tostring(err))
+    local waited = socket.gettime() - t0
+    assert.is_true(waited >= 0.25 and waited < 2, "closed after " .. waited .. " s")
+    sock:close()
+    local rc, out = start(newdir(), "--port 0 --keepalive-timeout 'x;y'")
+    assert.are_not.equal(0, rc)
+    assert.is_truthy(out:find("bad --keepalive-timeout", 1, true), out)
+  end)
+
   it("turns its flags into settings", function()
     local dir = newdir()
     local rc, out = start(dir, "--port 0 --workers 1 --create-rate 0 --complete-after 0.5 "
