@@ -653,13 +653,14 @@ describe("acceptance: clevertap.sms", function()
         assert.truthy(tostring(report.failed[1].error):find("invalid number", 1, true))
       end)
 
-      it("fails on an HTTP 200 without the success mark", function()
+      it("an HTTP 200 without the success mark is an unknown outcome", function()
         sandbox.provider("nomark", { status = 200, body = { result = "rejected" } })
         local p = assert(sms.provider{ url = url("nomark"), params = { to = "$$To", text = "$$Body" },
           response = { success = '"status"%s*:%s*"success"' } })
         local report = assert(p:send{ to = { "+1" }, body = "x" })
         assert.is_false(report.ok)
-        assert.equal(1, #report.failed)
+        assert.equal(0, #report.failed)
+        assert.equal(1, #report.unknown)
       end)
 
       it("reads regex-style patterns and answer settings given at the top level", function()

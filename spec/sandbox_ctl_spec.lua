@@ -140,6 +140,72 @@ describe("sandbox/ctl", function()
     assert.are.equal(401, (post(url, "targets/list", body, sandbox.account_id, sandbox.passcode)))
   end)
 
+  it("stores a salted hash of the passcode, never the passcode, in config.json", function()
+    local secret = "Pass-" .. tostring(os.time()) .. "-wd9"
+    local dir = newdir()
+    local user = dir .. "/user.json"
+    local f = assert(io.open(user, "w"))
+    f:write('{"passcode": "' .. secret .. '-file", "create_rate_per_sec": 0}')
+    f:close()
+    for _, case in ipairs {
+      { args = "--port 0 --passcode " .. secret, pass = secret },
+      { args = "--port 0 --config " .. user, pass = secret .. "-file" },
+    } do
+      assert.are.equal(0, (start(dir, case.args)))
+      local text = read(dir .. "/config.json")
+      assert.is_nil(text:find("Pass-", 1, true), "config.json holds the passcode")
+      local conf = require("cjson").decode(text)
+      assert.is_nil(conf.passcode)
+      local salt, hex = conf.passcode_hash:match("^sha256:(%x+):(%x+)$")
+      assert.are.equal(32, #salt)
+      assert.are.equal(64, #hex)
+      local url = read(dir .. "/url"):gsub("%s+$", "")
+      local body = '{"from":20250101,"to":20250131}'
+      assert.are.equal(200, (post(url, "targets/list", body, sandbox.account_id, case.pass)))
+      assert.are.equal(401, (post(url, "targets/list", body, sandbox.account_id, case.pass .. "x")))
+      assert.are.equal(401, (post(url, "targets/list", body, sandbox.account_id, sandbox.passcode)))
+      assert.are.equal(401, (post(url, "targets/list", body, sandbox.account_id, "")))
+      -- a runtime passcode replaces the stored one
+      local root = url:gsub("/1$", "")
+      local chunks = {}
+      local cbody = '{"passcode":"runtime-pass"}'
+      http.request { url = root .. "/_sandbox/config", method = "POST", source = require("ltn12").source.string(cbody),
+        headers = { ["Content-Length"] = tostring(#cbody) }, sink = require("ltn12").sink.table(chunks) }
+      assert.are.equal(200, (post(url, "targets/list", body, sandbox.account_id, "runtime-pass")))
+      assert.are.equal(401, (post(url, "targets/list", body, sandbox.account_id, case.pass)))
+      stop(dir)
+    end
+    -- the same passcode hashes differently in two configs (salted)
+    assert.are.equal(0, (start(dir, "--port 0 --passcode " .. secret)))
+    local h1 = require("cjson").decode(read(dir .. "/config.json")).passcode_hash
+    stop(dir)
+    assert.are.equal(0, (start(dir, "--port 0 --passcode " .. secret)))
+    local h2 = require("cjson").decode(read(dir .. "/config.json")).passcode_hash
+    assert.are_not.equal(h1, h2)
+  end)
+
+  it("closes idle keep-alive connections after --keepalive-timeout", function()
+    local dir = newdir()
+    assert.are.equal(0, (start(dir, "--port 0 --keepalive-timeout 300ms")))
+    assert.is_truthy(read(dir .. "/nginx.conf"):find("keepalive_timeout 300ms;", 1, true))
+    local url = read(dir .. "/url"):gsub("%s+$", "")
+    local port = tonumber(url:match(":(%d+)/"))
+    local sock = assert(socket.connect("127.0.0.1", port))
+    sock:settimeout(3)
+    local t0 = socket.gettime()
+    assert(sock:send("GET /_sandbox/health HTTP/1.1\r\nHost: x\r\n\r\n"))
+    -- the answer has a Content-Length, so "*a" reads on until the server closes
+    local got, err, partial = sock:receive("*a")
+    local text = got or partial
+    assert.is_truthy(text:find('"status":"ok"', 1, true), tostring(err))
+    local waited = socket.gettime() - t0
+    assert.is_true(waited >= 0.25 and waited < 2, "closed after " .. waited .. " s")
+    sock:close()
+    local rc, out = start(newdir(), "--port 0 --keepalive-timeout 'x;y'")
+    assert.are_not.equal(0, rc)
+    assert.is_truthy(out:find("bad --keepalive-timeout", 1, true), out)
+  end)
+
   it("turns its flags into settings", function()
     local dir = newdir()
     local rc, out = start(dir, "--port 0 --workers 1 --create-rate 0 --complete-after 0.5 "

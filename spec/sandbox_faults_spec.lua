@@ -124,6 +124,32 @@ describe("sandbox faults", function()
       assert.is_true(elapsed >= 0.12, "took " .. elapsed)
     end)
 
+    it("huge answers 200 with a body of the size asked, streamed", function()
+      local status, _, raw, headers = push { fault = "huge;bytes=300000" }
+      assert.are.equal(200, status)
+      assert.are.equal(300000, #raw)
+      assert.are.equal("300000", headers["content-length"])
+      assert.is_truthy(raw:find('^{"status":"success"'))
+      local text, err = raw_push("huge;bytes=100000;chunked=true")
+      assert.are.equal("closed", err)
+      local head = text:match("^(.-)\r\n\r\n")
+      assert.is_truthy(head:lower():find("transfer-encoding: chunked", 1, true))
+      assert.is_nil(head:lower():find("content-length", 1, true))
+    end)
+
+    it("reset closes before reading the body: nothing logged, counted as dropped", function()
+      local text, err = raw_push("reset")
+      assert.are.equal("", text)
+      assert.is_truthy(err == "closed" or err:find("reset", 1, true), err)
+      assert.are.equal(0, #sandbox.requests { path = PUSH })
+      assert.are.equal(1, sandbox.stats().by_status["444"])
+      -- a normal request is logged with the connection that carried it
+      push()
+      local rec = sandbox.requests { path = PUSH }[1]
+      assert.is_number(rec.connection)
+      assert.are.equal(1, rec.connection_requests)
+    end)
+
     it("refuses an unknown fault", function()
       local status, body = push { fault = "meteor" }
       assert.are.equal(400, status)

@@ -270,13 +270,31 @@ describe("provider:send", function()
       assert.truthy(report.failed[1].error.message:find("invalid number", 1, true))
     end)
 
-    it("fails when the success mark is missing", function()
+    -- The provider took the request and may have sent the message: like a
+    -- CleverTap 200 whose body cannot be read, the outcome is unknown, and
+    -- it is not re-sent.
+    it("a 200 without the success mark is an unknown outcome, not re-sent", function()
       sandbox.provider("nomark", { status = 200, body = { status = "queued?" } })
       local p = provider{ url = url("nomark"), params = { to = "$$To", b = "$$Body" },
         response = { success = '"status"%s*:%s*"success"' } }
       local report = assert(p:send{ to = { "+1" }, body = "x" })
-      assert.equal(1, #report.failed)
-      assert.truthy(report.failed[1].error.message:find("success mark"))
+      assert.is_false(report.ok)
+      assert.equal(0, #report.failed)
+      assert.equal(1, #report.unknown)
+      assert.equal(1, report.requests)
+      assert.equal(1, #captured("nomark"))
+      assert.equal("http", report.unknown[1].error.kind)
+      assert.truthy(report.unknown[1].error.message:find("success mark"))
+    end)
+
+    it("a damaged 200 (success mark cut off) is unknown too", function()
+      sandbox.provider("cut", { status = 200, body = '{"type":"succ' })
+      local p = provider{ url = url("cut"), json = '{"r":[{"to":"$$To"}],"b":"$$Body"}', batch = { key = "r" },
+        response = { success = '"type"%s*:%s*"success"', permfail = '"type"%s*:%s*"error"' } }
+      local report = assert(p:send{ to = nums(3), body = "x" })
+      assert.equal(0, #report.failed)
+      assert.equal(3, #report.unknown)
+      assert.equal(1, report.requests)
     end)
 
     it("retries tempfail answers, then gives up", function()

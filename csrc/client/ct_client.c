@@ -29,6 +29,7 @@ struct ct_client {
     char *hdr[H_N];
     char *ca_file;
     int insecure;
+    size_t max_body; /* response cap handed to the libcurl transport */
     long connect_timeout_ms, timeout_ms;
     ct_retry retry;
     int resend_unknown;
@@ -101,7 +102,7 @@ static const char *env_or(const char *v, const char *name)
 static ct_curl *new_curl(const ct_client *c)
 {
     /* enough idle connections for every lane's cap */
-    ct_curl_opts co = { c->ca_file, !c->insecure, NULL, 0, (long)c->send_concurrency + 16 };
+    ct_curl_opts co = { c->ca_file, !c->insecure, NULL, 0, (long)c->send_concurrency + 16, c->max_body };
     return ct_curl_new(&co);
 }
 
@@ -230,6 +231,7 @@ ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, ch
     c->retry.total_ms = o->retry_total_ms > 0 ? o->retry_total_ms : 120000;
     c->resend_unknown = o->resend_unknown;
     c->insecure = o->insecure;
+    c->max_body = o->max_body > 0 ? (size_t)o->max_body : CT_CURL_MAX_BODY;
     /* 128 in flight sustain the documented 1000 requests/s up to 128 ms per
      * round trip (the rate limit, not the concurrency, is the ceiling) */
     c->send_concurrency = o->send_concurrency > 0 ? o->send_concurrency : 128;

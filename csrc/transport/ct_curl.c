@@ -9,6 +9,17 @@
 #include <string.h>
 #include <time.h>
 
+/* Seconds a connection may sit idle and still be reused (libcurl's
+ * CURLOPT_MAXAGE_CONN: reused while idle < this + 1 s, so under 3 s). Servers
+ * close idle keep-alive connections on their own clock (Apache httpd and
+ * Node.js after 5 s, nginx 75 s, AWS load balancers 60 s); a request written
+ * onto a connection the server is closing is lost in a way the client cannot
+ * always tell from a request the server got, so connections are retired well
+ * before the shortest common timeout. libcurl's default is 118 s. */
+#ifndef CT_CURL_MAX_IDLE_S
+#define CT_CURL_MAX_IDLE_S 2L
+#endif
+
 /* Time poll(0) may spend starting requests (see start_ready). */
 #ifndef CT_CURL_START_BUDGET_US
 #define CT_CURL_START_BUDGET_US 1000
@@ -22,6 +33,10 @@ typedef struct xfer {
     ct_sb rhdr;          /* "name\0value\0" pairs of the last response */
     size_t nrhdr;
     int prereqs;         /* times libcurl was about to send this request */
+    int too_large;       /* the answer went over max_body: the transfer was stopped */
+    size_t max_body;     /* copy of the transport's cap, for on_body */
+    size_t blen;         /* request body length */
+    size_t body_out;     /* request body bytes libcurl wrote to the connection */
     char errbuf[CURL_ERROR_SIZE];
     struct xfer *next;   /* running list or free pool */
 } xfer;
@@ -139,6 +154,12 @@ ct_curl *ct_curl_new(const ct_curl_opts *o)
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
     xfer *x = ud;
+    /* Chunked or lying answers carry no usable Content-Length, so the cap is
+     * checked on the bytes themselves; returning short stops the transfer. */
+    if (size * n > x->max_body - x->body.len) {
+        x->too_large = 1;
+        return 0;
+    }
     ct_sb_add(&x->body, p, size * n);
     return x->body.oom ? 0 : size * n;
 }
@@ -185,12 +206,29 @@ static int on_prereq(void *ud, char *ip, char *local_ip, int port, int local_por
     return ++x->prereqs > 1 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
 }
 
+/* Counts the request body bytes actually written (libcurl reports each
+ * write here after it succeeded). CURLINFO_SIZE_UPLOAD_T would say the same
+ * but libcurl zeroes it when it prepares its silent re-send, which on_prereq
+ * then refuses: by the time the transfer fails, the first attempt's count is
+ * gone. No re-send ever writes (on_prereq stops it first), so this is the
+ * count of the one attempt. */
+static int on_debug(CURL *easy, curl_infotype type, char *data, size_t size, void *ud)
+{
+    (void)easy;
+    (void)data;
+    xfer *x = ud;
+    if (type == CURLINFO_DATA_OUT) x->body_out += size;
+    return 0;
+}
+
 static void xfer_recycle(ct_curl *c, xfer *x)
 {
     curl_slist_free_all(x->hdrs);
     x->hdrs = NULL;
     x->req = NULL;
     x->prereqs = 0;
+    x->too_large = 0;
+    x->blen = x->body_out = 0;
     x->body.len = 0;
     x->rhdr.len = 0;
     x->nrhdr = 0;
@@ -227,6 +265,9 @@ static int start(ct_curl *c, ct_req *r)
     }
     x->req = r;
     x->prereqs = 0;
+    x->too_large = 0;
+    x->max_body = c->o.max_body > 0 ? c->o.max_body : CT_CURL_MAX_BODY;
+    x->body_out = 0;
     x->errbuf[0] = '\0';
     size_t nh = 0;
     const char *const *h = ct_req_headers(r, &nh);
@@ -245,6 +286,7 @@ static int start(ct_curl *c, ct_req *r)
     x->hdrs = sl;
     size_t blen = 0;
     const char *body = ct_req_body(r, &blen);
+    x->blen = strcmp(ct_req_method(r), "GET") == 0 ? 0 : blen;
     CURL *e = x->easy;
     curl_easy_setopt(e, CURLOPT_URL, ct_req_url(r));
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
@@ -259,6 +301,8 @@ static int start(ct_curl *c, ct_req *r)
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
         if (strcmp(method, "POST") != 0) curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
     }
+    /* refuses a declared Content-Length over the cap before any byte of it */
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max_body);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -275,6 +319,12 @@ static int start(ct_curl *c, ct_req *r)
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
     curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
+    curl_easy_setopt(e, CURLOPT_MAXAGE_CONN, CT_CURL_MAX_IDLE_S);
+    /* VERBOSE only routes libcurl's trace to on_debug (nothing is printed):
+     * it is how the bytes written are known, see on_debug */
+    curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
+    curl_easy_setopt(e, CURLOPT_DEBUGDATA, x);
+    curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
     if (curl_multi_add_handle(c->multi, e) != CURLM_OK) goto oom;
     ct_req_set_transport(r, x);
     x->next = c->running;
@@ -346,9 +396,21 @@ static void finish(ct_curl *c, ct_engine *e, xfer *x, CURLcode rc, int64_t now)
         snprintf(msg, sizeof msg, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
         ct_err_kind kind = rc == CURLE_OPERATION_TIMEDOUT ? CT_EK_TIMEOUT : CT_EK_NETWORK;
         if (x->body.oom || x->rhdr.oom) snprintf(msg, sizeof msg, "out of memory reading the response");
+        /* the server answered, so it had the request: the outcome is unknown */
+        if (x->too_large || rc == CURLE_FILESIZE_EXCEEDED)
+            snprintf(msg, sizeof msg, "response body too large (over %zu bytes)", x->max_body);
         if (x->prereqs > 1)
             snprintf(msg, sizeof msg, "connection closed without an answer after the request was sent");
-        ct_engine_fail(e, r, now, kind, rc == CURLE_OK || x->prereqs > 1 || maybe_sent(x->easy, rc), msg);
+        int sent = rc == CURLE_OK || x->prereqs > 1 || maybe_sent(x->easy, rc);
+        /* A server cannot act on a body it did not get whole (Content-Length
+         * frames it): such a request is safe to send again. The count can
+         * only exceed what the server read, never fall short of it. */
+        if (sent && rc != CURLE_OK && x->body_out < x->blen) {
+            sent = 0;
+            snprintf(msg, sizeof msg, "connection lost after %zu of %zu request body bytes were written: %s",
+                     x->body_out, x->blen, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+        }
+        ct_engine_fail(e, r, now, kind, sent, msg);
     }
     xfer_recycle(c, x);
 }

@@ -19,7 +19,12 @@ typedef struct ct_curl_opts {
     const char *user_agent; /* sent as User-Agent */
     long max_connections;   /* per host; 0 = libcurl's default */
     long cache_connections; /* idle connections kept open; 0 = 128 */
+    size_t max_body;        /* largest response body kept (bytes); 0 = CT_CURL_MAX_BODY */
 } ct_curl_opts;
+
+/* The nginx transport's cap (its max_body option), for the same reason: an
+ * answer is held whole in memory, and 128 of them may be in flight. */
+#define CT_CURL_MAX_BODY ((size_t)16 * 1024 * 1024)
 
 ct_curl *ct_curl_new(const ct_curl_opts *o);
 /* Aborts transfers in flight (their requests are failed as unknown). */

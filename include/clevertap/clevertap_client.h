@@ -54,6 +54,8 @@ typedef struct ct_client_opts {
     int resend_unknown;       /* 1: re-send requests whose outcome is unknown (may duplicate) */
     const char *ca_file;      /* CA bundle; NULL = system default */
     int insecure;             /* 1: do not verify TLS certificates (never in production) */
+    long long max_body;       /* largest response body accepted (bytes); default 16 MiB; larger
+                               * answers stop the transfer: an unknown outcome, kind "network" */
 } ct_client_opts;
 
 /* NULL on error, with a message in err (never containing the passcode). */

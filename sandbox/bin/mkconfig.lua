@@ -23,6 +23,31 @@ for i = 3, #arg do
   if raw == ":" or not ok then val = v end
   conf[k] = val
 end
+-- The passcode is not written: only "sha256:SALT:HEX", the SHA-256 of
+-- SALT .. passcode (ctsandbox/secret.lua checks it). openssl reads it from a
+-- private temporary file, not from its command line (visible in ps).
+local function sha256_hex(s)
+  local tmp = os.tmpname() -- mkstemp: mode 0600
+  local t = assert(io.open(tmp, "wb"))
+  t:write(s)
+  t:close()
+  local p = io.popen("openssl dgst -sha256 -r < '" .. tmp .. "'")
+  local line = p and p:read("*l") or ""
+  if p then p:close() end
+  os.remove(tmp)
+  return line:match("^(%x+)")
+end
+
+if type(conf.passcode) == "string" then
+  local r = assert(io.open("/dev/urandom", "rb"))
+  local salt = r:read(16):gsub(".", function(c) return ("%02x"):format(c:byte()) end)
+  r:close()
+  local hex = sha256_hex(salt .. conf.passcode)
+  if not hex or #hex ~= 64 then io.stderr:write("cannot hash the passcode (is openssl installed?)\n"); os.exit(1) end
+  conf.passcode = nil
+  conf.passcode_hash = "sha256:" .. salt .. ":" .. hex
+end
+
 local f = assert(io.open(out, "w"))
 f:write(next(conf) and cjson.encode(conf) or "{}", "\n")
 f:close()

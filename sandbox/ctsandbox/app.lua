@@ -47,6 +47,9 @@ local function record(req, conf, secrets)
     query = ngx.var.args or "",
     args = query_args(),
     headers = reqlog.redact_headers(req.headers, secrets and secrets.headers),
+    -- Which connection carried it: specs check keep-alive reuse with these.
+    connection = tonumber(ngx.var.connection),
+    connection_requests = tonumber(ngx.var.connection_requests),
   }
   local body = req.body
   if secrets then
@@ -56,10 +59,17 @@ local function record(req, conf, secrets)
   return reqlog.write(rec, body, tonumber(conf.log_body_max))
 end
 
+-- A passcode from the config file is stored as a salted hash; one set at
+-- run time (POST /_sandbox/config, memory only) or the built-in default is
+-- compared as is.
 local function authorized(headers, conf)
   local id = headers["x-clevertap-account-id"]
   local pass = headers["x-clevertap-passcode"]
-  return id == conf.account_id and pass == conf.passcode
+  if id ~= conf.account_id then return false end
+  if type(conf.passcode_hash) == "string" then
+    return require("ctsandbox.secret").check(conf.passcode_hash, pass)
+  end
+  return pass == conf.passcode
 end
 
 -- targets/* share a concurrency budget; the slot is freed before the answer
@@ -187,15 +197,24 @@ function M.handle()
     method = ngx.req.get_method(),
     path = path,
     headers = ngx.req.get_headers(0),
-    body = read_body(),
   }
+  ngx.ctx.counted_path = path
+  -- The fault is chosen before the body is read: "reset" closes the
+  -- connection with the body unread (the kernel answers the rest with a
+  -- RST), like a server closing an idle keep-alive connection as a request
+  -- arrives. Such a request was never received whole: it is not logged and
+  -- has no effect.
+  local fault, ferr = pick_fault(req)
+  if fault and fault.kind == "reset" then
+    settle(444)
+    return ngx.exit(444)
+  end
+  req.body = read_body()
   local provider = path:sub(1, 10) == "/provider/" and require("ctsandbox.provider") or nil
   req.seq = record(req, conf, provider and provider.secrets(req, conf))
-  ngx.ctx.counted_path = path
   -- Lets a spec find the log record of exactly this request.
   ngx.header["X-Sandbox-Request-Seq"] = req.seq
 
-  local fault, ferr = pick_fault(req)
   if ferr then return answer(respond.fail(400, "X-Sandbox-Fault: " .. ferr, 400)) end
 
   if path:sub(1, 11) == "/1/targets/" then

@@ -74,6 +74,8 @@ function M.load_file(path)
     error("sandbox config " .. path .. ": " .. tostring(err or "not a JSON object"))
   end
   base = merge(M.defaults, doc)
+  -- A stored hash replaces the built-in passcode, it does not add to it.
+  if type(doc.passcode_hash) == "string" and doc.passcode == nil then base.passcode = nil end
   return base
 end
 
@@ -94,6 +96,8 @@ end
 
 --- Overlays runtime settings (a table) on the current overrides.
 function M.override(tbl)
+  -- A passcode set at run time wins over the stored hash until reset.
+  if tbl.passcode ~= nil then tbl.passcode_hash = false end
   local over = dict():get("config_override")
   local cur = over and json.decode(over) or {}
   dict():set("config_override", json.encode(merge(cur, tbl)))

@@ -65,6 +65,7 @@ end
 local function public_config()
   local conf = config.merge({}, config.get())
   conf.passcode = reqlog.REDACTED
+  if conf.passcode_hash then conf.passcode_hash = reqlog.REDACTED end
   local oauth = config.merge({}, conf.oauth or {})
   oauth.clients = hide_values(oauth.clients)
   conf.oauth = oauth

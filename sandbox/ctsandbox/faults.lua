@@ -10,7 +10,8 @@ local M = {}
 
 M.KINDS = {
   ["429"] = true, ["429-retry-after"] = true, ["500-89"] = true, ["503"] = true,
-  latency = true, drop = true, truncated = true, ["non-json"] = true, trickle = true,
+  latency = true, drop = true, truncated = true, ["non-json"] = true, trickle = true, huge = true,
+  reset = true,
 }
 
 -- Faults that replace the answer: the request has no effect on the state.

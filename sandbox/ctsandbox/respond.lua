@@ -1,5 +1,5 @@
 --- Writes answers, and the output faults that damage them: a dropped
--- connection, a truncated or non-JSON body, a slow trickle.
+-- connection, a truncated or non-JSON body, a slow trickle, a huge body.
 local json = require "ctsandbox.json"
 
 local M = {}
@@ -20,10 +20,37 @@ local function encode(body)
   return json.encode(body)
 end
 
+local HUGE_DEFAULT = 100 * 1024 * 1024
+local HUGE_PIECE = 64 * 1024
+
+-- A success answer padded to `bytes` bytes (default 100 MiB), made and sent
+-- piece by piece so the sandbox itself never holds it; chunked (no
+-- Content-Length) with `chunked=true`. Stops when the client goes away.
+local function huge(status, fault)
+  local head = '{"status":"success","message":"Added to queue for processing","pad":"'
+  local tail = '"}'
+  local total = math.max(fault.bytes or HUGE_DEFAULT, #head + #tail)
+  ngx.status = status
+  ngx.header["Content-Type"] = "application/json"
+  if not (fault.chunked == true or fault.chunked == "true") then ngx.header["Content-Length"] = total end
+  ngx.print(head)
+  local left = total - #head - #tail
+  local piece = string.rep("x", HUGE_PIECE)
+  while left > 0 do
+    local n = math.min(left, HUGE_PIECE)
+    ngx.print(n == HUGE_PIECE and piece or piece:sub(1, n))
+    if not ngx.flush(true) then return ngx.exit(444) end
+    left = left - n
+  end
+  ngx.print(tail)
+  return ngx.exit(status)
+end
+
 --- Sends status/body/headers, damaged as `fault` says (may be nil).
 function M.send(status, body, headers, fault)
   local kind = fault and fault.kind
   if kind == "drop" then return drop() end
+  if kind == "huge" and status == 200 then return huge(status, fault) end
   local text = encode(body)
   ngx.status = status
   if headers then

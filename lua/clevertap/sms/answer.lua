@@ -5,7 +5,9 @@
 --   body matches response.permfail          -> failed for good
 --   body matches response.tempfail          -> retried (the provider did not take it)
 --   status in response.status (default 2xx) -> ok if response.success is absent or matches,
---                                              else failed
+--                                              else unknown: the provider took it and may
+--                                              have sent it (a damaged body looks the same),
+--                                              as the CleverTap client's unreadable 200
 --   429, 503                                -> retried (Retry-After honoured)
 --   500, 502, 504                           -> unknown: the provider may have sent it;
 --                                              never re-sent silently (a send is not idempotent)
@@ -172,8 +174,8 @@ function M.classify(c, res)
   if r.status then good = r.status[st] else good = st >= 200 and st < 300 end
   if good then
     if r.success and not matches(r.success, body) then
-      return "fail", answer_error(c, "api", "answered HTTP " .. st .. " without the success mark (response.success)",
-        res)
+      return "unknown", answer_error(c, "http", "answered HTTP " .. st
+        .. " without the success mark (response.success): the message may have been sent", res)
     end
     local id
     if r.message_id then id = M.message_id(r.message_id, body) end
