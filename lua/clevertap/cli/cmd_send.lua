@@ -91,6 +91,17 @@ local function check_usage(positional, o)
   if not ids.is_type(default_type) then
     return exit.USAGE, "--type must be one of " .. table.concat(ids.TYPES, ", ") .. ", got '" .. default_type .. "'"
   end
+  if o.type and o["type-column"] then
+    return exit.USAGE, "--type and --type-column contradict each other: one type per run, or a column naming it"
+  end
+  if o.format and not ids.FORMATS[o.format] then
+    return exit.USAGE, "--format must be lines, csv, tsv or jsonl, got '" .. o.format .. "'"
+  end
+  if not o.ids then
+    for _, flag in ipairs({ "column", "type-column", "format", "keep-duplicates", "skip-invalid" }) do
+      if o[flag] then return exit.USAGE, "--" .. flag .. " needs --ids" end
+    end
+  end
   if o.progress and o["no-progress"] then return exit.USAGE, "--progress and --no-progress contradict each other" end
   return nil
 end
@@ -122,12 +133,27 @@ end
 local function identity_source(ctx, payload, o, result)
   local source, serr
   if o.ids then
-    source, serr = ids.scan(o.ids, o.type or "Identity")
+    source, serr = ids.scan(o.ids, {
+      type = o.type or "Identity", column = o.column, type_column = o["type-column"], format = o.format,
+      keep_duplicates = o["keep-duplicates"], skip_invalid = o["skip-invalid"],
+    })
   else
     local n = count_to(payload.to)
     source = { total = n, read = n, own = true }
   end
   if not source then return nil, ctx:fail(exit.INVALID, serr .. "; nothing was sent", nil, result) end
+  local where = o.ids == "-" and "stdin" or o.ids
+  if source.invalid and source.invalid > 0 then
+    result.invalid_skipped = source.invalid
+    result.invalid_samples = json.array(source.invalid_samples)
+    ctx:note("clevertap: %s: skipped %s (--skip-invalid), first: %s", where,
+      fmt.plural(source.invalid, "invalid line"), source.invalid_samples[1])
+  end
+  if source.duplicates and source.duplicates > 0 then
+    result.duplicates = source.duplicates
+    ctx:note("clevertap: %s: %s duplicate %s removed (--keep-duplicates sends them)", where,
+      fmt.thousands(source.duplicates), source.duplicates == 1 and "identity" or "identities")
+  end
   if source.total == 0 then
     if not source.own then ids.close(source) end
     return nil, ctx:fail(exit.INVALID, (o.ids == "-" and "stdin" or o.ids) .. ": no identities; nothing was sent",

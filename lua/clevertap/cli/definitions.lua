@@ -75,9 +75,10 @@ M.commands = {
     name = "send", summary = "send FILE's message to the identities in --ids (- = stdin)",
     usage = "CHANNEL FILE --ids FILE|- [--type TYPE] [--failed-ids OUT]",
     description = "Sends the message FILE returns (without `to`) on CHANNEL (push, webpush, email, sms) to "
-      .. "every identity in the ids file, in batches of 1000, streaming the file. One identity per line: "
-      .. "`value` typed by --type, or `Type:value`. Without --ids, a payload with its own `to` is sent to "
-      .. "those identities.",
+      .. "every identity in the ids file, in batches of 1000. The file holds one identity per line "
+      .. "(`value` typed by --type, or `Type:value`), or is CSV, TSV or JSON lines (--column); blank lines "
+      .. "and # comments are skipped, duplicates removed. Every line is checked before anything is sent. "
+      .. "Without --ids, a payload with its own `to` is sent to those identities.",
     args = {
       { "channel", 1, "push, webpush, email or sms", choices = { "push", "webpush", "email", "sms" } },
       { "file", 1, "the message file" },
@@ -86,6 +87,13 @@ M.commands = {
       { "--ids", "FILE", "the identities, one per line (- for stdin)" },
       { "--type", "TYPE", "Identity (default), Email, GPID, FBID or objectId",
         choices = { "Identity", "Email", "GPID", "FBID", "objectId" } },
+      { "--column", "NAME|N", "CSV/TSV: the identity column, by header name or number (default 1); "
+        .. "JSON lines: the key (default: the type's name)" },
+      { "--type-column", "NAME|N", "a column (JSON lines: a key) naming each identity's type; instead of --type" },
+      { "--format", "FORMAT", "lines, csv, tsv or jsonl (default: from the file's extension, else its first line)",
+        choices = { "lines", "csv", "tsv", "jsonl" } },
+      { "--keep-duplicates", nil, "send a repeated identity as often as it appears (default: once)" },
+      { "--skip-invalid", nil, "skip lines that are not valid identities (counted) instead of stopping" },
       { "--failed-ids", "OUT", "write identities that failed or whose outcome is unknown to OUT, one "
         .. "`Type:value` per line (ready for --ids)" },
       { "--resend-unknown", nil, "re-send a batch whose outcome is unknown (the connection was lost after "

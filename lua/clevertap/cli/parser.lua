@@ -8,6 +8,7 @@
 -- own arguments and values and says precisely what it expected ("create
 -- needs exactly one campaign file", "--type must be one of ...").
 local argparse = require "argparse"
+local unpack = table.unpack or unpack  -- LuaJIT has the 5.1 global
 local defs = require "clevertap.cli.definitions"
 local exit = require "clevertap.cli.exit"
 
@@ -58,7 +59,7 @@ function M.build(strict)
   root:usage("Usage: clevertap COMMAND [OPTIONS] [ARGS]")
   root:command_target("command")
   root:require_command(false)
-  root:group("Options for every command", table.unpack(add_common(root, strict)))
+  root:group("Options for every command", unpack(add_common(root, strict)))
   root:epilog("A campaign FILE is a Lua script returning a campaign table or a list of them.\n"
     .. "`clevertap COMMAND --help` shows one command's options.\n\n" .. EPILOG_ENV .. "\n\n" .. exit.help)
   root:handle_options(true)
@@ -79,8 +80,8 @@ function M.build(strict)
     end
     local own = {}
     for _, o in ipairs(c.options) do own[#own + 1] = add_option(cmd, o, strict) end
-    if #own > 0 then cmd:group("Options", table.unpack(own)) end
-    cmd:group("Options for every command", table.unpack(add_common(cmd, strict)))
+    if #own > 0 then cmd:group("Options", unpack(own)) end
+    cmd:group("Options for every command", unpack(add_common(cmd, strict)))
   end
   return root
 end
