@@ -58,6 +58,9 @@ local function run(argv)
   if command == nil then
     return usage_error(ctx, "no command given")
   end
+  if o.verbose and o.quiet then
+    return usage_error(ctx, "-v and -q contradict each other", command)
+  end
   if command == "completion" then
     local shell = parsed.positional[1]
     if #parsed.positional ~= 1 or not (shell == "bash" or shell == "zsh" or shell == "fish") then

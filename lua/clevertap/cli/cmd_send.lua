@@ -103,6 +103,7 @@ local function check_usage(positional, o)
     end
   end
   if o.progress and o["no-progress"] then return exit.USAGE, "--progress and --no-progress contradict each other" end
+  if o.progress and o.quiet then return exit.USAGE, "--progress and -q contradict each other" end
   return nil
 end
 
@@ -146,12 +147,12 @@ local function identity_source(ctx, payload, o, result)
   if source.invalid and source.invalid > 0 then
     result.invalid_skipped = source.invalid
     result.invalid_samples = json.array(source.invalid_samples)
-    ctx:note("clevertap: %s: skipped %s (--skip-invalid), first: %s", where,
+    ctx:notice("clevertap: %s: skipped %s (--skip-invalid), first: %s", where,
       fmt.plural(source.invalid, "invalid line"), source.invalid_samples[1])
   end
   if source.duplicates and source.duplicates > 0 then
     result.duplicates = source.duplicates
-    ctx:note("clevertap: %s: %s duplicate %s removed (--keep-duplicates sends them)", where,
+    ctx:notice("clevertap: %s: %s duplicate %s removed (--keep-duplicates sends them)", where,
       fmt.thousands(source.duplicates), source.duplicates == 1 and "identity" or "identities")
   end
   if source.total == 0 then
@@ -165,7 +166,7 @@ end
 local function progress_bar(ctx, o, total)
   local mode = "off"
   if o.progress then mode = "bar"
-  elseif not o["no-progress"] and not ctx.json and not ctx.dry_run then
+  elseif not o["no-progress"] and not ctx.json and not ctx.dry_run and not ctx.quiet then
     mode = progress.stderr_is_terminal() and "bar" or "lines"
   end
   return progress.new(ctx.stderr, mode, total)
@@ -229,7 +230,9 @@ function M.run(ctx, positional, o, result)
   if not source then return scode end
   local bar = progress_bar(ctx, o, source.total)
 
-  local client, ccode = ctx:client(o["resend-unknown"] and { resend_unknown = true } or nil, result)
+  local extra = { logger = ctx:logger(bar.mode ~= "off" and bar.event or nil) }
+  if o["resend-unknown"] then extra.resend_unknown = true end
+  local client, ccode = ctx:client(extra, result)
   if not client then
     if not source.own then ids.close(source) end
     return ccode

@@ -40,6 +40,8 @@ function Context.new(options, env)
     options = options,
     json = options.json == true,
     dry_run = options["dry-run"] == true,
+    verbose = options.verbose == true,
+    quiet = options.quiet == true,
     account_id = pick("account-id", "CLEVERTAP_ACCOUNT_ID"),
     passcode = pick("passcode", "CLEVERTAP_PASSCODE"),
     region = pick("region", "CLEVERTAP_REGION"),
@@ -66,6 +68,23 @@ end
 function Context:note(fmt, ...)
   local s = select("#", ...) > 0 and string.format(fmt, ...) or fmt
   self.stderr:write(self:redact(s), "\n")
+end
+
+--- A notice (stderr) that -q silences: counts, skipped lines, hints.
+function Context:notice(fmt, ...)
+  if self.quiet then return end
+  self:note(fmt, ...)
+end
+
+--- The client's logger for -v: every retry, give-up and unknown outcome on
+-- stderr (the client keeps the passcode out; redact() is the second guard).
+-- `also` sees every message (the progress display counts retries).
+function Context:logger(also)
+  if not (self.verbose or also) then return nil end
+  return function(level, message)
+    if also then also(message) end
+    if self.verbose then self:note("clevertap: %s: %s", tostring(level), tostring(message)) end
+  end
 end
 
 --- The one JSON document of --json mode.
@@ -167,6 +186,7 @@ function Context:client(extra, result)
     end
     opts.retry = { attempts = tonumber(o.attempts) }
   end
+  opts.logger = self:logger()
   for k, v in pairs(extra or {}) do opts[k] = v end
   if self.dry_run then
     -- Nothing is sent, so the API's pacing of creates does not apply.

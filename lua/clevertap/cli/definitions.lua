@@ -19,6 +19,8 @@ M.common = {
   { "--base-url", "URL", "overrides the region; default: $CLEVERTAP_BASE_URL" },
   { "--timeout", "SECONDS", "per request (default 30)" },
   { "--attempts", "N", "tries per request, retries included (default 5)" },
+  { "-v --verbose", nil, "print each retry, wait and unknown outcome (through the client's logger)" },
+  { "-q --quiet", nil, "print only the summary (and errors)" },
   { "--version", nil, "the library version" },
 }
 
@@ -169,7 +171,9 @@ M.environment = {
 -- apply" message need.
 function M.flags()
   local out = {}
-  for _, o in ipairs(M.common) do out[o[1]] = { takes_value = o[2] ~= nil } end
+  for _, o in ipairs(M.common) do
+    for flag in o[1]:gmatch("%S+") do out[flag] = { takes_value = o[2] ~= nil } end
+  end
   out["--help"] = { takes_value = false }
   out["-h"] = out["--help"]
   for _, c in ipairs(M.commands) do

@@ -23,8 +23,10 @@ do
   EPILOG_ENV = table.concat(lines, "\n")
 end
 
+-- The options table's key: the long name ("-v --verbose" -> "verbose").
 local function target(flag)
-  return (flag:gsub("^%-%-", ""))
+  local long = flag:match("%-%-(%S+)")
+  return long or (flag:gsub("^%-+", ""))
 end
 
 local function add_option(p, o, strict)
@@ -165,8 +167,8 @@ function M.parse(argv)
   end
   local out = { command = res.command, options = {}, positional = res.positional or {} }
   for flag in pairs(flags) do
-    local key = target(flag)
-    if res[key] ~= nil and res[key] ~= false then out.options[key] = res[key] end
+    local key = flag:match("^%-%-") and target(flag)
+    if key and res[key] ~= nil and res[key] ~= false then out.options[key] = res[key] end
   end
   return out
 end
