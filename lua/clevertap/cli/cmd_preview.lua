@@ -102,7 +102,10 @@ function M.run(ctx, files, o, result)
       local body, eerr = clevertap.encode(rep.endpoint, p, eopts)
       rep.body = body
       if body then
-        ctx:say("  body:     %s%s", body, message and "  (plus \"to\" per batch of up to 1000 identities)" or "")
+        local shown = body
+        -- --pretty: indented, each line under the "body:" column.
+        if o.pretty then shown = require("clevertap.cli.json").pretty(body):gsub("\n", "\n            ") end
+        ctx:say("  body:     %s%s", shown, message and "  (plus \"to\" per batch of up to 1000 identities)" or "")
       else
         ctx:say("  body:     cannot encode: %s", tostring(eerr))
         code = exit.INVALID

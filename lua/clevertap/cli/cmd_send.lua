@@ -226,8 +226,28 @@ function M.run(ctx, positional, o, result)
     end
   end
 
+  local report_file
+  if o.report then
+    local ferr
+    report_file, ferr = io.open(o.report, "w")
+    if not report_file then
+      if rest_file then rest_file:close() end
+      return ctx:fail(exit.FAILURE, "cannot write --report file: " .. tostring(ferr) .. "; nothing was sent",
+        nil, result)
+    end
+  end
+
+  -- A run that never reaches the send leaves no report behind.
+  local function drop_report()
+    if report_file then report_file:close(); os.remove(o.report) end
+  end
+
+  local core = require "clevertap.core"
+  local timing = { started_at = os.time(), read_started = core.now() }
   local source, scode = identity_source(ctx, payload, o, result)
-  if not source then return scode end
+  timing.read = core.now() - timing.read_started
+  if not source then drop_report(); return scode end
+  timing.lines = source.lines
   local bar = progress_bar(ctx, o, source.total)
 
   local extra = { logger = ctx:logger(bar.mode ~= "off" and bar.event or nil) }
@@ -235,10 +255,12 @@ function M.run(ctx, positional, o, result)
   local client, ccode = ctx:client(extra, result)
   if not client then
     if not source.own then ids.close(source) end
+    drop_report()
     return ccode
   end
 
   -- Phase 4: the send.
+  local send_started = core.now()
   local message = {}
   for k, v in pairs(payload) do message[k] = v end
   if not source.own then message.to = ids.to(source) end
@@ -251,11 +273,20 @@ function M.run(ctx, positional, o, result)
   if report then bar.finish(source.total, report.accepted, report.requests) else bar.finish() end
   if not report then
     if type(err) == "table" and err.report then report = err.report
-    else return ctx:fail(exit.for_error(err), "send failed", err, result) end
+    else drop_report(); return ctx:fail(exit.for_error(err), "send failed", err, result) end
   end
 
+  timing.send, timing.finished_at = core.now() - send_started, os.time()
   record(result, report, source)
   code = M.code_for(report)
+  if report_file then
+    result.file, result.ids_file = path, o.ids
+    result.exit_code, result.ok = err and exit.for_error(err) or code, (code == exit.OK and not err)
+    local written, werr = require("clevertap.cli.report").write(report_file, o.report,
+      require("clevertap.cli.report").document(result, report, timing, ctx.error_table))
+    result.file, result.ids_file, result.exit_code, result.ok = nil, nil, nil, nil
+    if not written then ctx:note("clevertap: %s", werr) else result.report_file = o.report end
+  end
   if rest_file then
     local n = write_rest(rest_file, report)
     result.failed_ids_file = o["failed-ids"]

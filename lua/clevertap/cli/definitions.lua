@@ -45,7 +45,7 @@ M.commands = {
   },
   {
     name = "preview", summary = "what the campaign would send, and when (no network)",
-    usage = "FILE [--count N] [--timezone TZ] [--user-timezone TZ] [--now EPOCH] [--endpoint E]",
+    usage = "FILE [--count N] [--timezone TZ] [--user-timezone TZ] [--now EPOCH] [--endpoint E] [--pretty]",
     description = "Shows, without sending: each campaign's validation, the exact JSON body, and the "
       .. "concrete send instants of its `when` (DND, cutoff, wrap-around and end conditions applied).",
     args = { { "file", 1, "a campaign file" } },
@@ -56,6 +56,7 @@ M.commands = {
       { "--now", "EPOCH", "the current time for the preview (default: now)" },
       { "--endpoint", "E", "the endpoint to validate against (default: guessed from the table)",
         choices = ENDPOINTS },
+      { "--pretty", nil, "indent the JSON bodies" },
     },
   },
   {
@@ -96,6 +97,8 @@ M.commands = {
         choices = { "lines", "csv", "tsv", "jsonl" } },
       { "--keep-duplicates", nil, "send a repeated identity as often as it appears (default: once)" },
       { "--skip-invalid", nil, "skip lines that are not valid identities (counted) instead of stopping" },
+      { "--report", "FILE", "write what the send did to FILE: JSON (every count, timings, the failed and "
+        .. "unknown batches' errors and identities), or with a .csv name one row per identity not accepted" },
       { "--failed-ids", "OUT", "write identities that failed or whose outcome is unknown to OUT, one "
         .. "`Type:value` per line (ready for --ids)" },
       { "--resend-unknown", nil, "re-send a batch whose outcome is unknown (the connection was lost after "
@@ -120,18 +123,21 @@ M.commands = {
   },
   {
     name = "result", summary = "statistics of a completed campaign (--wait: until it completes)",
-    usage = "ID [--wait SECONDS] [--interval SECONDS]",
+    usage = "ID [--wait SECONDS] [--watch] [--interval SECONDS]",
     description = "Prints the statistics of campaign ID; exits 7 while it has not completed.",
     args = { { "id", 1, "the campaign id (digits)" } },
     options = {
       { "--wait", "SECONDS", "keep asking until it completes, for at most SECONDS" },
       { "--interval", "SECONDS", "time between two asks (default 10)" },
+      { "--watch", nil, "keep asking until it completes (no time limit unless --wait), printing each change of "
+        .. "status" },
     },
   },
   {
     name = "list", summary = "campaigns created between two dates (YYYYMMDD)",
     usage = "--from YYYYMMDD [--to YYYYMMDD]",
-    description = "Lists the campaigns created between the two dates (--to defaults to today).",
+    description = "Lists the campaigns created between the two dates (--to defaults to today), in aligned "
+      .. "columns (--json: the API's data).",
     args = {},
     options = {
       { "--from", "YYYYMMDD", "the first day" },
