@@ -70,8 +70,17 @@ local function run(argv)
     return exit.OK
   end
 
-  local impl = require("clevertap.cli.cmd_" .. command)
   local result = { command = command }
+  local vars, verr, vkind = require("clevertap.cli.vars").collect(o)
+  if not vars then
+    if vkind == "usage" then return usage_error(ctx, verr, command) end
+    local code = ctx:fail(exit.INVALID, verr, nil, result)
+    if ctx.json then result.ok, result.exit_code = false, code; ctx:print_json(result) end
+    return code
+  end
+  ctx.vars = vars
+
+  local impl = require("clevertap.cli.cmd_" .. command)
   local code, message = impl.run(ctx, parsed.positional, o, result)
   if code == exit.USAGE and message then
     return usage_error(ctx, message, command)

@@ -76,7 +76,7 @@ function M.run(ctx, files, o, result)
   local popts = { now = now or os.time(), count = count, timezone = o.timezone,
                   user_timezone = o["user-timezone"] }
 
-  local items, lerr = campaigns.load(files[1])
+  local items, lerr = campaigns.load(files[1], ctx.vars)
   if not items then return ctx:fail(exit.INVALID, lerr, nil, result) end
   local clevertap = require "clevertap"
   local code = exit.OK

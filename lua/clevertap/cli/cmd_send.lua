@@ -72,7 +72,7 @@ end
 
 -- Phase 1: the command line itself. Returns nil when it is usable, else
 -- the usage exit code and message.
-local function check_usage(positional, o)
+local function check_usage(ctx, positional, o)
   local channel, path = positional[1], positional[2]
   if not channel or not path then return exit.USAGE, "send needs CHANNEL and FILE (and --ids FILE|-)" end
   if #positional > 2 then return exit.USAGE, "send takes CHANNEL and FILE, got " .. #positional .. " arguments" end
@@ -82,7 +82,7 @@ local function check_usage(positional, o)
   if not o.ids then
     -- Without --ids only a payload with its own `to` can be sent; anything
     -- else (a message file, a file that does not load) is a usage mistake.
-    local loaded = require("clevertap.cli.campaigns").load(path)
+    local loaded = require("clevertap.cli.campaigns").load(path, ctx.vars)
     if not (loaded and #loaded == 1 and loaded[1].payload.to ~= nil) then
       return exit.USAGE, "send needs --ids FILE (one identity per line, - for stdin), or a 'to' in the message file"
     end
@@ -205,7 +205,7 @@ local function summarize(ctx, path, channel, report, result)
 end
 
 function M.run(ctx, positional, o, result)
-  local ucode, umsg = check_usage(positional, o)
+  local ucode, umsg = check_usage(ctx, positional, o)
   if ucode then return ucode, umsg end
   local channel, path = positional[1], positional[2]
   local endpoint = "send/" .. channel

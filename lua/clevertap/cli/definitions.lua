@@ -25,6 +25,18 @@ M.common = {
 }
 
 local ENDPOINTS = { "targets/create", "targets/trigger", "send/push", "send/webpush", "send/email", "send/sms" }
+-- Commands that run campaign files, and so take their variables.
+local VAR_OPTIONS = {
+  { "--var", "KEY=VALUE", "a variable the campaign file reads as `(...).KEY` (repeatable; a string)",
+    repeatable = true },
+  { "--vars", "FILE", "variables from a Lua file returning a table, or a JSON object (--var wins)" },
+}
+
+local function with_vars(list)
+  for _, o in ipairs(VAR_OPTIONS) do list[#list + 1] = o end
+  return list
+end
+
 local TZ_HELP = "an IANA name such as Asia/Kolkata or an offset such as +05:30"
 
 M.commands = {
@@ -36,7 +48,7 @@ M.commands = {
       .. "(targets/trigger), anything else as a campaign (targets/create); --endpoint picks another "
       .. "(send/push, send/email, ... for send payloads).",
     args = { { "file", "+", "campaign files (Lua scripts)" } },
-    options = {
+    options = with_vars {
       { "--endpoint", "E", "the endpoint to validate against (default: guessed from the table)",
         choices = ENDPOINTS },
       { "--strict", nil, "warnings fail too (exit 3)" },
@@ -49,7 +61,7 @@ M.commands = {
     description = "Shows, without sending: each campaign's validation, the exact JSON body, and the "
       .. "concrete send instants of its `when` (DND, cutoff, wrap-around and end conditions applied).",
     args = { { "file", 1, "a campaign file" } },
-    options = {
+    options = with_vars {
       { "--count", "N", "sends to show per campaign (default 10; dropped slots are shown as well)" },
       { "--timezone", "TZ", "the account's zone: " .. TZ_HELP .. " (default UTC)" },
       { "--user-timezone", "TZ", "one user's zone, for delivery_timezone \"user\" (default: the account's)" },
@@ -64,7 +76,7 @@ M.commands = {
     usage = "FILE",
     description = "Asks the API for the estimated reach of each campaign in FILE (estimate_only); creates nothing.",
     args = { { "file", 1, "a campaign file" } },
-    options = {},
+    options = with_vars {},
   },
   {
     name = "create", summary = "create each campaign in FILE",
@@ -72,7 +84,7 @@ M.commands = {
     description = "Creates each campaign in FILE, in order, and prints its id. Every campaign is validated "
       .. "before the first is sent; the first refusal stops the rest.",
     args = { { "file", 1, "a campaign file" } },
-    options = {},
+    options = with_vars {},
   },
   {
     name = "send", summary = "send FILE's message to the identities in --ids (- = stdin)",
@@ -86,7 +98,7 @@ M.commands = {
       { "channel", 1, "push, webpush, email or sms", choices = { "push", "webpush", "email", "sms" } },
       { "file", 1, "the message file" },
     },
-    options = {
+    options = with_vars {
       { "--ids", "FILE", "the identities, one per line (- for stdin)" },
       { "--type", "TYPE", "Identity (default), Email, GPID, FBID or objectId",
         choices = { "Identity", "Email", "GPID", "FBID", "objectId" } },
@@ -112,7 +124,7 @@ M.commands = {
     usage = "FILE",
     description = "Raises each Bulletin (business event) that FILE returns (targets/trigger).",
     args = { { "file", 1, "a Bulletin file" } },
-    options = {},
+    options = with_vars {},
   },
   {
     name = "stop", summary = "stop a scheduled campaign",

@@ -34,6 +34,7 @@ local function add_option(p, o, strict)
   local el
   if value then
     el = p:option(flag, help):argname(value):target(target(flag))
+    if o.repeatable then el:count("*") end
     if strict and o.choices then el:choices(o.choices) end
   else
     el = p:flag(flag, help):target(target(flag))
