@@ -17,6 +17,8 @@ M.common = {
   { "--region", "REGION", "eu1 (default), in1, sg1, us1, aps3, mec1; default: $CLEVERTAP_REGION",
     choices = { "eu1", "in1", "sg1", "us1", "aps3", "mec1" } },
   { "--base-url", "URL", "overrides the region; default: $CLEVERTAP_BASE_URL" },
+  { "--profile", "NAME", "an account from ~/.config/clevertap/config.lua; default: $CLEVERTAP_PROFILE, "
+    .. "else the file's default" },
   { "--timeout", "SECONDS", "per request (default 30)" },
   { "--attempts", "N", "tries per request, retries included (default 5)" },
   { "-v --verbose", nil, "print each retry, wait and unknown outcome (through the client's logger)" },
@@ -182,6 +184,8 @@ M.environment = {
   { "CLEVERTAP_PASSCODE", "the account passcode (--passcode); never printed" },
   { "CLEVERTAP_REGION", "the region (--region)" },
   { "CLEVERTAP_BASE_URL", "the API's base URL (--base-url), e.g. a local sandbox" },
+  { "CLEVERTAP_PROFILE", "the profile (--profile)" },
+  { "XDG_CONFIG_HOME", "where clevertap/config.lua is (default ~/.config)" },
 }
 
 --- Every option flag -> { takes_value = bool, commands = {name = true} or
