@@ -104,6 +104,9 @@ local function check_usage(ctx, positional, o)
   end
   if o.progress and o["no-progress"] then return exit.USAGE, "--progress and --no-progress contradict each other" end
   if o.progress and o.quiet then return exit.USAGE, "--progress and -q contradict each other" end
+  if o["confirm-above"] and not o["confirm-above"]:match("^%d+$") then
+    return exit.USAGE, "--confirm-above expects a whole number, got '" .. o["confirm-above"] .. "'"
+  end
   return nil
 end
 
@@ -257,6 +260,19 @@ function M.run(ctx, positional, o, result)
     if not source.own then ids.close(source) end
     drop_report()
     return ccode
+  end
+
+  -- The question before a big send to a real account (never without a terminal).
+  local confirm = require "clevertap.cli.confirm"
+  local above = tonumber(o["confirm-above"]) or confirm.DEFAULT_ABOVE
+  if not o.yes and not ctx.dry_run and source.total > above and not confirm.is_local(ctx.target_base_url) then
+    local answer = confirm.ask(string.format("clevertap: send %s to %s on %s?", channel,
+      fmt.identities(source.total), ctx.target_base_url or "the account's region"), progress.stderr_is_terminal())
+    if answer == false then
+      if not source.own then ids.close(source) end
+      drop_report()
+      return ctx:fail(exit.DECLINED, "not confirmed; nothing was sent (--yes skips the question)", nil, result)
+    end
   end
 
   -- Phase 4: the send.

@@ -11,7 +11,8 @@ Context.__index = Context
 local REDACTED = "<redacted>"
 
 -- error.kind in --json output for failures that are not client errors.
-local KIND_OF_CODE = { [exit.USAGE] = "usage", [exit.INVALID] = "invalid", [exit.FAILURE] = "failure" }
+local KIND_OF_CODE = { [exit.USAGE] = "usage", [exit.INVALID] = "invalid", [exit.FAILURE] = "failure",
+                       [exit.DECLINED] = "declined" }
 
 local function plain_replace(s, what, with)
   if what == nil or #what < 4 then return s end  -- too short to tell from text
@@ -268,6 +269,7 @@ function Context:client(extra, result)
         "no passcode: set CLEVERTAP_PASSCODE (or pass --passcode, or use a profile)", nil, result)
     end
   end
+  self.target_base_url = opts.base_url  -- nil: the region's API (for the question before a big send)
   local client, err = clevertap.new(opts)
   if not client then
     return nil, self:fail(exit.USAGE, "cannot set up the client", err, result)

@@ -113,6 +113,9 @@ M.commands = {
       { "--skip-invalid", nil, "skip lines that are not valid identities (counted) instead of stopping" },
       { "--report", "FILE", "write what the send did to FILE: JSON (every count, timings, the failed and "
         .. "unknown batches' errors and identities), or with a .csv name one row per identity not accepted" },
+      { "--confirm-above", "N", "on a terminal, ask before sending to more than N identities of a real "
+        .. "account (not a loopback sandbox); default 10000" },
+      { "--yes", nil, "do not ask (see --confirm-above)" },
       { "--failed-ids", "OUT", "write identities that failed or whose outcome is unknown to OUT, one "
         .. "`Type:value` per line (ready for --ids)" },
       { "--resend-unknown", nil, "re-send a batch whose outcome is unknown (the connection was lost after "
