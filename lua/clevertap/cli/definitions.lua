@@ -59,7 +59,8 @@ M.commands = {
   },
   {
     name = "preview", summary = "what the campaign would send, and when (no network)",
-    usage = "FILE [--count N] [--timezone TZ] [--user-timezone TZ] [--now EPOCH] [--endpoint E] [--pretty]",
+    usage = "FILE [--count N] [--timezone TZ] [--user-timezone TZ] [--now EPOCH] [--endpoint E] [--pretty]\n"
+      .. "                         [--calendar [--weeks N]]",
     description = "Shows, without sending: each campaign's validation, the exact JSON body, and the "
       .. "concrete send instants of its `when` (DND, cutoff, wrap-around and end conditions applied).",
     args = { { "file", 1, "a campaign file" } },
@@ -71,6 +72,9 @@ M.commands = {
       { "--endpoint", "E", "the endpoint to validate against (default: guessed from the table)",
         choices = ENDPOINTS },
       { "--pretty", nil, "indent the JSON bodies" },
+      { "--calendar", nil, "the schedule's next weeks as a month grid: send days marked, and per weekday the "
+        .. "hours with sends, DND and after the cutoff (on the --user-timezone clock if given, else --timezone)" },
+      { "--weeks", "N", "weeks the calendar shows, from this week's Sunday (default 5)" },
     },
   },
   {
