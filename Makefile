@@ -42,7 +42,7 @@ LIB_SO  := $(BUILD)/libclevertap.so
 SONAME  := libclevertap.so.0
 LIB_INT := $(BUILD)/obj/libclevertap_internal.a
 
-.PHONY: all build deps test check check-fast spec lint sanitize valgrind fuzz bench sandbox demo clean install install-rock
+.PHONY: all build deps test check check-fast spec lint sanitize valgrind fuzz bench sandbox demo clean install install-rock man
 
 all build: $(L54_SO) $(JIT_SO) $(LIB_A) $(LIB_SO) $(LIB_INT)
 
@@ -158,6 +158,13 @@ install: $(LIB_A) $(LIB_SO)
 	  'Version: $(VERSION)' 'Requires.private: libcurl jansson' \
 	  'Cflags: -I$${includedir}/clevertap' 'Libs: -L$${libdir} -lclevertap' 'Libs.private: -lm' \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/clevertap.pc
+
+# The clevertap(1) page, generated from the command's definitions
+# (lua/clevertap/cli/definitions.lua); committed, so the rockspec ships it.
+man:
+	lua5.4 -e 'package.path="lua/?.lua;"..package.path' \
+	  -e 'io.write(require("clevertap.cli.man").render())' > man/clevertap.1.tmp
+	mv man/clevertap.1.tmp man/clevertap.1
 
 install-rock:
 	@tools/deps.sh rocks

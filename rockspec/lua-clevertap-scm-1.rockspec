@@ -18,6 +18,7 @@ Bulletin and Generic SMS APIs. Works with Lua 5.4 and LuaJIT 2.1 (OpenResty).
 dependencies = {
   "lua >= 5.1",
   "lua-cjson",
+  "argparse",  -- the clevertap command's parser (Debian: lua-argparse)
 }
 -- Debian puts libcurl's headers under a multiarch directory the default
 -- search does not know; the library check finds it and the compiler the header.
@@ -67,7 +68,7 @@ build = {
     },
     ["clevertap"] = "lua/clevertap/init.lua",
     ["clevertap.cli"] = "lua/clevertap/cli.lua",
-    ["clevertap.cli.args"] = "lua/clevertap/cli/args.lua",
+    ["clevertap.cli.calendar"] = "lua/clevertap/cli/calendar.lua",
     ["clevertap.cli.campaigns"] = "lua/clevertap/cli/campaigns.lua",
     ["clevertap.cli.checks"] = "lua/clevertap/cli/checks.lua",
     ["clevertap.cli.cmd_create"] = "lua/clevertap/cli/cmd_create.lua",
@@ -79,13 +80,20 @@ build = {
     ["clevertap.cli.cmd_stop"] = "lua/clevertap/cli/cmd_stop.lua",
     ["clevertap.cli.cmd_trigger"] = "lua/clevertap/cli/cmd_trigger.lua",
     ["clevertap.cli.cmd_validate"] = "lua/clevertap/cli/cmd_validate.lua",
+    ["clevertap.cli.confirm"] = "lua/clevertap/cli/confirm.lua",
     ["clevertap.cli.context"] = "lua/clevertap/cli/context.lua",
+    ["clevertap.cli.definitions"] = "lua/clevertap/cli/definitions.lua",
     ["clevertap.cli.exit"] = "lua/clevertap/cli/exit.lua",
     ["clevertap.cli.fmt"] = "lua/clevertap/cli/fmt.lua",
     ["clevertap.cli.ids"] = "lua/clevertap/cli/ids.lua",
     ["clevertap.cli.ids_arg"] = "lua/clevertap/cli/ids_arg.lua",
     ["clevertap.cli.json"] = "lua/clevertap/cli/json.lua",
+    ["clevertap.cli.man"] = "lua/clevertap/cli/man.lua",
+    ["clevertap.cli.parser"] = "lua/clevertap/cli/parser.lua",
+    ["clevertap.cli.profile"] = "lua/clevertap/cli/profile.lua",
     ["clevertap.cli.progress"] = "lua/clevertap/cli/progress.lua",
+    ["clevertap.cli.report"] = "lua/clevertap/cli/report.lua",
+    ["clevertap.cli.vars"] = "lua/clevertap/cli/vars.lua",
     ["clevertap.client"] = "lua/clevertap/client.lua",
     ["clevertap.error"] = "lua/clevertap/error.lua",
     ["clevertap.http"] = "lua/clevertap/http.lua",
@@ -131,4 +139,7 @@ build = {
   install = {
     bin = { clevertap = "bin/clevertap" },
   },
+  -- LuaRocks has no man directory of its own: the page goes with the rock
+  -- (luarocks show lua-clevertap names the directory); add it to MANPATH.
+  copy_directories = { "man" },
 }

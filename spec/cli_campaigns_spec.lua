@@ -184,8 +184,11 @@ return { name = "Only estimate", estimate_only = true, target_mode = "push", dev
       local r = cli.run({ "list", "--from", today, "--to", today }, { env = env })
       assert.equal(0, r.code, r.stdout .. r.stderr)
       assert.matches("2 campaigns between " .. today .. " and " .. today, r.stdout, 1, true)
-      assert.matches(a .. '  "Listed A"', r.stdout, 1, true)
-      assert.matches(b .. '  "Listed B"', r.stdout, 1, true)
+      -- aligned columns under a header row
+      assert.matches("\n  ID +NAME", r.stdout)
+      local col = r.stdout:match("\n(  ID +)NAME")
+      assert.matches("\n  " .. a .. string.rep(" ", #col - 2 - #a) .. "Listed A", r.stdout, 1, true)
+      assert.matches("\n  " .. b .. string.rep(" ", #col - 2 - #b) .. "Listed B", r.stdout, 1, true)
       local j = cli.run({ "list", "--json", "--from", "2000-01-01", "--to", "2099-12-31" }, { env = env })
       assert.equal(0, j.code)
       local doc = cjson.decode(j.stdout)

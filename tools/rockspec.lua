@@ -46,6 +46,7 @@ Bulletin and Generic SMS APIs. Works with Lua 5.4 and LuaJIT 2.1 (OpenResty).
 dependencies = {
   "lua >= 5.1",
   "lua-cjson",
+  "argparse",  -- the clevertap command's parser (Debian: lua-argparse)
 }
 -- Debian puts libcurl's headers under a multiarch directory the default
 -- search does not know; the library check finds it and the compiler the header.
@@ -71,6 +72,9 @@ build = {
   install = {
     bin = { clevertap = "bin/clevertap" },
   },
+  -- LuaRocks has no man directory of its own: the page goes with the rock
+  -- (luarocks show lua-clevertap names the directory); add it to MANPATH.
+  copy_directories = { "man" },
 }
 ]]):format(table.concat(src_lines, "\n"), inc_list, table.concat(modules, "\n"))
 

@@ -17,7 +17,7 @@ local quote = files.quote
 M.quote = quote
 
 local CLEARED = {
-  "CLEVERTAP_ACCOUNT_ID", "CLEVERTAP_PASSCODE", "CLEVERTAP_REGION", "CLEVERTAP_BASE_URL",
+  "CLEVERTAP_ACCOUNT_ID", "CLEVERTAP_PASSCODE", "CLEVERTAP_REGION", "CLEVERTAP_BASE_URL", "CLEVERTAP_PROFILE",
 }
 
 --- The shell command running `clevertap ARGS...` with only the variables
@@ -25,6 +25,8 @@ local CLEARED = {
 function M.command(argv, env)
   local parts = { "env" }
   for _, name in ipairs(CLEARED) do parts[#parts + 1] = "-u " .. name end
+  -- The caller's own profiles (~/.config/clevertap) never leak in either.
+  if not (env and env.XDG_CONFIG_HOME) then parts[#parts + 1] = "XDG_CONFIG_HOME=/nonexistent" end
   for k, v in pairs(env or {}) do parts[#parts + 1] = quote(k .. "=" .. v) end
   parts[#parts + 1] = quote(M.lua)
   parts[#parts + 1] = quote(M.bin)

@@ -25,8 +25,10 @@ end
 
 --- Load `path`. Returns an array of { payload = table, label = "file" or
 -- "file[2]", index = i } or nil, message (the message names the file and,
--- for errors raised while building, the line).
-function M.load(path)
+-- for errors raised while building, the line). The file gets `vars` (the
+-- --var/--vars table, empty without them) as its first argument and its
+-- own path as the second: `local vars = ...`.
+function M.load(path, vars)
   local f, oerr = io.open(path, "r")
   if not f then return nil, "cannot read campaign file: " .. tostring(oerr) end
   f:close()
@@ -39,7 +41,7 @@ function M.load(path)
   package.path = dir .. "/?.lua;" .. dir .. "/?/init.lua;" .. saved
   local ok, result = xpcall(chunk, function(e)
     return describe(e)
-  end, path)
+  end, vars or {}, path)
   package.path = saved
   if not ok then return nil, "campaign file failed: " .. result end
 

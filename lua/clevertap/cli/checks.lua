@@ -85,8 +85,8 @@ end
 
 --- Load `path` and validate every table in it for `endpoint` (nil: inferred
 -- per table). Returns items, reports; or nil, load message.
-function M.load_valid(path, endpoint, vopts)
-  local items, err = campaigns.load(path)
+function M.load_valid(path, endpoint, vopts, vars)
+  local items, err = campaigns.load(path, vars)
   if not items then return nil, err end
   local reports, all_ok = {}, true
   for i, item in ipairs(items) do
@@ -102,7 +102,7 @@ end
 -- whose identities are added later.
 function M.load_for_sending(ctx, path, endpoint, result, as_sent)
   local exit = require "clevertap.cli.exit"
-  local items, err = campaigns.load(path)
+  local items, err = campaigns.load(path, ctx.vars)
   if not items then
     return nil, ctx:fail(exit.INVALID, err, nil, result)
   end

@@ -18,15 +18,52 @@ function M.parse_date(flag, s)
   return y * 10000 + m * 100 + d
 end
 
-local function describe(c)
-  if type(c) ~= "table" then return fmt.value(c) end
-  local rest = {}
-  for k, v in pairs(c) do
-    if k ~= "id" and k ~= "name" then rest[k] = v end
-  end
-  local tail = next(rest) and ("  " .. fmt.value(rest)) or ""
-  return string.format("%s  %s%s", fmt.value(c.id), c.name ~= nil and string.format("%q", tostring(c.name)) or "", tail)
+-- The campaigns as aligned columns: id and name first, then every other
+-- key the API returned (sorted), a header row, each column as wide as its
+-- widest cell (in characters, so names with accents line up).
+local function width(s)
+  local n = 0
+  for _ in s:gmatch("[^\128-\191]") do n = n + 1 end
+  return n
 end
+
+local function columns(targets)
+  local keys, seen = { "id", "name" }, { id = true, name = true }
+  local extra = {}
+  for _, c in ipairs(targets) do
+    if type(c) == "table" then
+      for k in pairs(c) do
+        if not seen[k] then seen[k] = true; extra[#extra + 1] = tostring(k) end
+      end
+    end
+  end
+  table.sort(extra)
+  for _, k in ipairs(extra) do keys[#keys + 1] = k end
+  local rows = { {} }
+  for i, k in ipairs(keys) do rows[1][i] = k:upper() end
+  for _, c in ipairs(targets) do
+    local row = {}
+    for i, k in ipairs(keys) do
+      local v = type(c) == "table" and c[k] or (k == "id" and c or nil)
+      row[i] = v == nil and "" or fmt.value(v):gsub("[\r\n\t]", " ")
+    end
+    rows[#rows + 1] = row
+  end
+  local widths = {}
+  for _, row in ipairs(rows) do
+    for i, cell in ipairs(row) do widths[i] = math.max(widths[i] or 0, width(cell)) end
+  end
+  local lines = {}
+  for r, row in ipairs(rows) do
+    local parts = {}
+    for i, cell in ipairs(row) do
+      parts[i] = i < #row and (cell .. string.rep(" ", widths[i] - width(cell))) or cell
+    end
+    lines[r] = (table.concat(parts, "  "):gsub("%s+$", ""))
+  end
+  return lines
+end
+M.columns = columns
 
 function M.run(ctx, positional, o, result)
   if #positional > 0 then return exit.USAGE, "list takes no arguments, only --from and --to" end
@@ -47,7 +84,9 @@ function M.run(ctx, positional, o, result)
   local targets = type(res.targets) == "table" and res.targets or {}
   result.campaigns = json.array(targets)
   ctx:say("%s between %d and %d", fmt.plural(#targets, "campaign"), from, to)
-  for _, c in ipairs(targets) do ctx:say("  %s", describe(c)) end
+  if #targets > 0 then
+    for _, line in ipairs(columns(targets)) do ctx:say("  %s", line) end
+  end
   return exit.OK
 end
 

@@ -25,7 +25,7 @@ end
 
 -- The schedule part: instants for a campaign's `when`; a Bulletin's `when`
 -- is the event time ("now" or epoch seconds), not a schedule.
-local function schedule(ctx, entry, payload, popts)
+local function schedule(ctx, entry, payload, popts, calendar)
   local w = payload.when
   if w == nil then return end
   if entry.endpoint == "targets/trigger" then
@@ -59,6 +59,20 @@ local function schedule(ctx, entry, payload, popts)
     ctx:say("%s", indent(when.format(occ), "    "))
     if #occ < #all then ctx:say("  %d send%s, %d dropped", #occ, #occ == 1 and "" or "s", #all - #occ) end
   end
+  if calendar then
+    -- Enough slots to fill the weeks shown (an hourly schedule has 168 a week).
+    local copts = { now = popts.now, timezone = popts.timezone, user_timezone = popts.user_timezone,
+                    count = math.min(100000, 24 * 7 * calendar.weeks + 10) }
+    local cocc = when.preview(w, copts)
+    local zone = require("clevertap.when.tz").get(popts.user_timezone or popts.timezone or "UTC")
+    local cal = require "clevertap.cli.calendar"
+    local dnd = type(w) == "table" and type(w.dnd) == "table" and w.dnd or nil
+    ctx:say("")
+    ctx:say("%s", indent(cal.render(cocc and (cocc.slots or cocc) or {}, {
+      zone = zone, now = popts.now, weeks = calendar.weeks, utf8 = cal.utf8_locale(),
+      dnd_info = dnd and dnd.dnd_info, cutoff = type(w) == "table" and w.campaign_cutoff or nil,
+    }), "  "))
+  end
   return true
 end
 
@@ -73,10 +87,19 @@ function M.run(ctx, files, o, result)
     end
     count = tonumber(o.count)
   end
+  local weeks = 5
+  if o.weeks then
+    if not o.calendar then return exit.USAGE, "--weeks needs --calendar" end
+    if not o.weeks:match("^%d+$") or tonumber(o.weeks) < 1 or tonumber(o.weeks) > 52 then
+      return exit.USAGE, "--weeks expects a whole number from 1 to 52, got '" .. o.weeks .. "'"
+    end
+    weeks = tonumber(o.weeks)
+  end
   local popts = { now = now or os.time(), count = count, timezone = o.timezone,
                   user_timezone = o["user-timezone"] }
+  local calendar = o.calendar and { weeks = weeks }
 
-  local items, lerr = campaigns.load(files[1])
+  local items, lerr = campaigns.load(files[1], ctx.vars)
   if not items then return ctx:fail(exit.INVALID, lerr, nil, result) end
   local clevertap = require "clevertap"
   local code = exit.OK
@@ -102,13 +125,16 @@ function M.run(ctx, files, o, result)
       local body, eerr = clevertap.encode(rep.endpoint, p, eopts)
       rep.body = body
       if body then
-        ctx:say("  body:     %s%s", body, message and "  (plus \"to\" per batch of up to 1000 identities)" or "")
+        local shown = body
+        -- --pretty: indented, each line under the "body:" column.
+        if o.pretty then shown = require("clevertap.cli.json").pretty(body):gsub("\n", "\n            ") end
+        ctx:say("  body:     %s%s", shown, message and "  (plus \"to\" per batch of up to 1000 identities)" or "")
       else
         ctx:say("  body:     cannot encode: %s", tostring(eerr))
         code = exit.INVALID
       end
     end
-    if schedule(ctx, rep, p, popts) == false then code = exit.INVALID end
+    if schedule(ctx, rep, p, popts, calendar) == false then code = exit.INVALID end
   end
   return code
 end

@@ -24,14 +24,38 @@ function M.run(ctx, positional, o, result)
   local client, ccode = ctx:client(nil, result)
   if not client then return ccode end
   local core = require "clevertap.core"
-  local deadline = core.now() + wait
+  -- --watch: no deadline of its own (--wait still bounds it).
+  local deadline = (o.watch and not o.wait) and math.huge or core.now() + wait
   local res, err = client:result(id)
-  -- --wait: poll until the campaign completes or the time is up.
-  while not res and type(err) == "table" and err.kind == "not_completed" and not ctx.dry_run do
+  -- --watch prints a line whenever the status changes (not completed, a
+  -- network failure, completed), with the time, so a terminal shows progress.
+  local last
+  local function watch_line(text)
+    if not o.watch or text == last then return end
+    last = text
+    ctx:say("%s campaign %s: %s", os.date("%H:%M:%S"), fmt.value(id), text)
+  end
+  local function status_of(r, e)
+    if r then return "completed" end
+    if type(e) == "table" and e.kind == "not_completed" then
+      return "not completed yet (" .. tostring(e.message) .. ")"
+    end
+    return "no answer: " .. tostring(e)
+  end
+  watch_line(status_of(res, err))
+  -- --wait/--watch: poll until the campaign completes or the time is up.
+  -- Watching, a network failure is one more status to show, not the end.
+  local function keep_polling(e)
+    if type(e) ~= "table" then return false end
+    if e.kind == "not_completed" then return true end
+    return o.watch and (e.kind == "network" or e.kind == "timeout" or e.kind == "rate_limited")
+  end
+  while not res and keep_polling(err) and not ctx.dry_run do
     local left = deadline - core.now()
     if left <= 0 then break end
     core.sleep(math.min(interval, left))
     res, err = client:result(id)
+    watch_line(status_of(res, err))
   end
   if not res then
     if type(err) == "table" and err.kind == "not_completed" then

@@ -72,7 +72,7 @@ end
 
 -- Phase 1: the command line itself. Returns nil when it is usable, else
 -- the usage exit code and message.
-local function check_usage(positional, o)
+local function check_usage(ctx, positional, o)
   local channel, path = positional[1], positional[2]
   if not channel or not path then return exit.USAGE, "send needs CHANNEL and FILE (and --ids FILE|-)" end
   if #positional > 2 then return exit.USAGE, "send takes CHANNEL and FILE, got " .. #positional .. " arguments" end
@@ -82,7 +82,7 @@ local function check_usage(positional, o)
   if not o.ids then
     -- Without --ids only a payload with its own `to` can be sent; anything
     -- else (a message file, a file that does not load) is a usage mistake.
-    local loaded = require("clevertap.cli.campaigns").load(path)
+    local loaded = require("clevertap.cli.campaigns").load(path, ctx.vars)
     if not (loaded and #loaded == 1 and loaded[1].payload.to ~= nil) then
       return exit.USAGE, "send needs --ids FILE (one identity per line, - for stdin), or a 'to' in the message file"
     end
@@ -91,7 +91,22 @@ local function check_usage(positional, o)
   if not ids.is_type(default_type) then
     return exit.USAGE, "--type must be one of " .. table.concat(ids.TYPES, ", ") .. ", got '" .. default_type .. "'"
   end
+  if o.type and o["type-column"] then
+    return exit.USAGE, "--type and --type-column contradict each other: one type per run, or a column naming it"
+  end
+  if o.format and not ids.FORMATS[o.format] then
+    return exit.USAGE, "--format must be lines, csv, tsv or jsonl, got '" .. o.format .. "'"
+  end
+  if not o.ids then
+    for _, flag in ipairs({ "column", "type-column", "format", "keep-duplicates", "skip-invalid" }) do
+      if o[flag] then return exit.USAGE, "--" .. flag .. " needs --ids" end
+    end
+  end
   if o.progress and o["no-progress"] then return exit.USAGE, "--progress and --no-progress contradict each other" end
+  if o.progress and o.quiet then return exit.USAGE, "--progress and -q contradict each other" end
+  if o["confirm-above"] and not o["confirm-above"]:match("^%d+$") then
+    return exit.USAGE, "--confirm-above expects a whole number, got '" .. o["confirm-above"] .. "'"
+  end
   return nil
 end
 
@@ -122,12 +137,27 @@ end
 local function identity_source(ctx, payload, o, result)
   local source, serr
   if o.ids then
-    source, serr = ids.scan(o.ids, o.type or "Identity")
+    source, serr = ids.scan(o.ids, {
+      type = o.type or "Identity", column = o.column, type_column = o["type-column"], format = o.format,
+      keep_duplicates = o["keep-duplicates"], skip_invalid = o["skip-invalid"],
+    })
   else
     local n = count_to(payload.to)
     source = { total = n, read = n, own = true }
   end
   if not source then return nil, ctx:fail(exit.INVALID, serr .. "; nothing was sent", nil, result) end
+  local where = o.ids == "-" and "stdin" or o.ids
+  if source.invalid and source.invalid > 0 then
+    result.invalid_skipped = source.invalid
+    result.invalid_samples = json.array(source.invalid_samples)
+    ctx:notice("clevertap: %s: skipped %s (--skip-invalid), first: %s", where,
+      fmt.plural(source.invalid, "invalid line"), source.invalid_samples[1])
+  end
+  if source.duplicates and source.duplicates > 0 then
+    result.duplicates = source.duplicates
+    ctx:notice("clevertap: %s: %s duplicate %s removed (--keep-duplicates sends them)", where,
+      fmt.thousands(source.duplicates), source.duplicates == 1 and "identity" or "identities")
+  end
   if source.total == 0 then
     if not source.own then ids.close(source) end
     return nil, ctx:fail(exit.INVALID, (o.ids == "-" and "stdin" or o.ids) .. ": no identities; nothing was sent",
@@ -139,7 +169,7 @@ end
 local function progress_bar(ctx, o, total)
   local mode = "off"
   if o.progress then mode = "bar"
-  elseif not o["no-progress"] and not ctx.json and not ctx.dry_run then
+  elseif not o["no-progress"] and not ctx.json and not ctx.dry_run and not ctx.quiet then
     mode = progress.stderr_is_terminal() and "bar" or "lines"
   end
   return progress.new(ctx.stderr, mode, total)
@@ -178,7 +208,7 @@ local function summarize(ctx, path, channel, report, result)
 end
 
 function M.run(ctx, positional, o, result)
-  local ucode, umsg = check_usage(positional, o)
+  local ucode, umsg = check_usage(ctx, positional, o)
   if ucode then return ucode, umsg end
   local channel, path = positional[1], positional[2]
   local endpoint = "send/" .. channel
@@ -199,17 +229,54 @@ function M.run(ctx, positional, o, result)
     end
   end
 
+  local report_file
+  if o.report then
+    local ferr
+    report_file, ferr = io.open(o.report, "w")
+    if not report_file then
+      if rest_file then rest_file:close() end
+      return ctx:fail(exit.FAILURE, "cannot write --report file: " .. tostring(ferr) .. "; nothing was sent",
+        nil, result)
+    end
+  end
+
+  -- A run that never reaches the send leaves no report behind.
+  local function drop_report()
+    if report_file then report_file:close(); os.remove(o.report) end
+  end
+
+  local core = require "clevertap.core"
+  local timing = { started_at = os.time(), read_started = core.now() }
   local source, scode = identity_source(ctx, payload, o, result)
-  if not source then return scode end
+  timing.read = core.now() - timing.read_started
+  if not source then drop_report(); return scode end
+  timing.lines = source.lines
   local bar = progress_bar(ctx, o, source.total)
 
-  local client, ccode = ctx:client(o["resend-unknown"] and { resend_unknown = true } or nil, result)
+  local extra = { logger = ctx:logger(bar.mode ~= "off" and bar.event or nil) }
+  if o["resend-unknown"] then extra.resend_unknown = true end
+  local client, ccode = ctx:client(extra, result)
   if not client then
     if not source.own then ids.close(source) end
+    drop_report()
     return ccode
   end
 
+  -- The question before a big send to a real account (never without a terminal).
+  local confirm = require "clevertap.cli.confirm"
+  local above = tonumber(o["confirm-above"]) or confirm.DEFAULT_ABOVE
+  if not o.yes and not ctx.dry_run and source.total > above and not confirm.is_local(ctx.target_base_url) then
+    local answer = confirm.ask(string.format("clevertap: send %s to %s on %s?", channel,
+      fmt.identities(source.total), ctx.target_base_url or "the account's region"), progress.stderr_is_terminal())
+    if answer == false then
+      if not source.own then ids.close(source) end
+      drop_report()
+      return ctx:fail(exit.DECLINED, "not confirmed; nothing was sent (--yes skips the question)", nil, result)
+    end
+  end
+
   -- Phase 4: the send.
+  local send_started = core.now()
   local message = {}
   for k, v in pairs(payload) do message[k] = v end
   if not source.own then message.to = ids.to(source) end
@@ -222,11 +289,20 @@ function M.run(ctx, positional, o, result)
   if report then bar.finish(source.total, report.accepted, report.requests) else bar.finish() end
   if not report then
     if type(err) == "table" and err.report then report = err.report
-    else return ctx:fail(exit.for_error(err), "send failed", err, result) end
+    else drop_report(); return ctx:fail(exit.for_error(err), "send failed", err, result) end
   end
 
+  timing.send, timing.finished_at = core.now() - send_started, os.time()
   record(result, report, source)
   code = M.code_for(report)
+  if report_file then
+    result.file, result.ids_file = path, o.ids
+    result.exit_code, result.ok = err and exit.for_error(err) or code, (code == exit.OK and not err)
+    local written, werr = require("clevertap.cli.report").write(report_file, o.report,
+      require("clevertap.cli.report").document(result, report, timing, ctx.error_table))
+    result.file, result.ids_file, result.exit_code, result.ok = nil, nil, nil, nil
+    if not written then ctx:note("clevertap: %s", werr) else result.report_file = o.report end
+  end
   if rest_file then
     local n = write_rest(rest_file, report)
     result.failed_ids_file = o["failed-ids"]

@@ -14,7 +14,7 @@ function M.run(ctx, files, o, result)
   local code = exit.OK
   result.files = json.array()
   for _, path in ipairs(files) do
-    local items, reports = checks.load_valid(path, o.endpoint, vopts)
+    local items, reports = checks.load_valid(path, o.endpoint, vopts, ctx.vars)
     local entry = { file = path, campaigns = json.array() }
     result.files[#result.files + 1] = entry
     if not items then

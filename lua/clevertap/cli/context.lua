@@ -11,7 +11,8 @@ Context.__index = Context
 local REDACTED = "<redacted>"
 
 -- error.kind in --json output for failures that are not client errors.
-local KIND_OF_CODE = { [exit.USAGE] = "usage", [exit.INVALID] = "invalid", [exit.FAILURE] = "failure" }
+local KIND_OF_CODE = { [exit.USAGE] = "usage", [exit.INVALID] = "invalid", [exit.FAILURE] = "failure",
+                       [exit.DECLINED] = "declined" }
 
 local function plain_replace(s, what, with)
   if what == nil or #what < 4 then return s end  -- too short to tell from text
@@ -40,10 +41,12 @@ function Context.new(options, env)
     options = options,
     json = options.json == true,
     dry_run = options["dry-run"] == true,
-    account_id = pick("account-id", "CLEVERTAP_ACCOUNT_ID"),
+    verbose = options.verbose == true,
+    quiet = options.quiet == true,
+    -- Known this early so that anything printed has it redacted; a
+    -- profile's passcode joins it when the client is made (settings()).
     passcode = pick("passcode", "CLEVERTAP_PASSCODE"),
-    region = pick("region", "CLEVERTAP_REGION"),
-    base_url = pick("base-url", "CLEVERTAP_BASE_URL"),
+    env = env,
     requests = json.array(),   -- dry-run: what would have been sent
     stdout = io.stdout,
     stderr = io.stderr,
@@ -66,6 +69,23 @@ end
 function Context:note(fmt, ...)
   local s = select("#", ...) > 0 and string.format(fmt, ...) or fmt
   self.stderr:write(self:redact(s), "\n")
+end
+
+--- A notice (stderr) that -q silences: counts, skipped lines, hints.
+function Context:notice(fmt, ...)
+  if self.quiet then return end
+  self:note(fmt, ...)
+end
+
+--- The client's logger for -v: every retry, give-up and unknown outcome on
+-- stderr (the client keeps the passcode out; redact() is the second guard).
+-- `also` sees every message (the progress display counts retries).
+function Context:logger(also)
+  if not (self.verbose or also) then return nil end
+  return function(level, message)
+    if also then also(message) end
+    if self.verbose then self:note("clevertap: %s: %s", tostring(level), tostring(message)) end
+  end
 end
 
 --- The one JSON document of --json mode.
@@ -143,14 +163,76 @@ function Context:dry_transport()
   end
 end
 
+-- Credentials and settings from a profile (cli/profile.lua). Precedence:
+-- a flag; then a profile named by --profile or $CLEVERTAP_PROFILE (asking
+-- for an account means that account, not whatever the environment holds);
+-- then the CLEVERTAP_* variables; then the config's default profile.
+-- Returns the client options it decided, or nil, message.
+function Context:settings()
+  local profile = require "clevertap.cli.profile"
+  local o, env = self.options, self.env
+  local name = o.profile
+  if name == nil or name == "" then name = env("CLEVERTAP_PROFILE") end
+  if name == "" then name = nil end
+  local path = profile.path(env)
+  local config, cerr = profile.load(path)
+  if config == nil then return nil, cerr end
+  local p, pname, perr = profile.pick(config, name, path)
+  if perr then return nil, perr end
+  local explicit = p and name ~= nil
+  local flags = { ["account-id"] = "account_id", region = "region", ["base-url"] = "base_url" }
+  local vars = { account_id = "CLEVERTAP_ACCOUNT_ID", region = "CLEVERTAP_REGION", base_url = "CLEVERTAP_BASE_URL" }
+  local out = {}
+  local function nonempty(v) if v ~= nil and v ~= "" then return v end end
+  for flag, key in pairs(flags) do
+    out[key] = nonempty(o[flag]) or (explicit and p[key]) or nonempty(env(vars[key])) or (p and p[key]) or nil
+  end
+  -- The passcode: a profile's command runs only when it is the source, and
+  -- not at all for a dry run (nothing is sent).
+  local passcode = nonempty(o.passcode)
+  local function from_profile()
+    if self.dry_run then return nil end
+    local v, err = profile.passcode(p, pname, env)
+    if err then return nil, err end
+    return v
+  end
+  if not passcode and explicit then
+    local err
+    passcode, err = from_profile()
+    if err then return nil, err end
+  end
+  passcode = passcode or nonempty(env("CLEVERTAP_PASSCODE"))
+  if not passcode and p and not explicit then
+    local err
+    passcode, err = from_profile()
+    if err then return nil, err end
+  end
+  out.passcode = passcode
+  if p then
+    out.profile = pname
+    out.timeout, out.attempts = p.timeout, p.attempts
+    for k in pairs(profile.LIMITS) do out[k] = p.limits and p.limits[k] end
+  end
+  return out
+end
+
 --- A client for this run (real, or a dry-run one), or nil, exit code.
 -- extra: client options the command adds (progress callback, ...).
 function Context:client(extra, result)
   local clevertap = require "clevertap"
+  local s, serr = self:settings()
+  if not s then return nil, self:fail(exit.USAGE, serr, nil, result) end
+  -- Everything printed from here on has this passcode redacted too.
+  if s.passcode then self.passcode = s.passcode end
   local opts = {
-    account_id = self.account_id, passcode = self.passcode,
-    region = self.region, base_url = self.base_url,
+    account_id = s.account_id, passcode = s.passcode,
+    region = s.region, base_url = s.base_url,
+    timeout = s.timeout, retry = s.attempts and { attempts = s.attempts } or nil,
   }
+  for k in pairs(require("clevertap.cli.profile").LIMITS) do
+    if s[k] ~= nil then opts[k] = s[k] end
+  end
+  if s.retry then opts.retry = s.retry end
   local o = self.options
   if o.timeout then
     local t = tonumber(o.timeout)
@@ -167,6 +249,7 @@ function Context:client(extra, result)
     end
     opts.retry = { attempts = tonumber(o.attempts) }
   end
+  opts.logger = self:logger()
   for k, v in pairs(extra or {}) do opts[k] = v end
   if self.dry_run then
     -- Nothing is sent, so the API's pacing of creates does not apply.
@@ -179,13 +262,14 @@ function Context:client(extra, result)
   else
     if not opts.account_id then
       return nil, self:fail(exit.USAGE,
-        "no account id: set CLEVERTAP_ACCOUNT_ID or pass --account-id", nil, result)
+        "no account id: set CLEVERTAP_ACCOUNT_ID, pass --account-id or use a profile (--profile)", nil, result)
     end
     if not opts.passcode then
       return nil, self:fail(exit.USAGE,
-        "no passcode: set CLEVERTAP_PASSCODE (or pass --passcode)", nil, result)
+        "no passcode: set CLEVERTAP_PASSCODE (or pass --passcode, or use a profile)", nil, result)
     end
   end
+  self.target_base_url = opts.base_url  -- nil: the region's API (for the question before a big send)
   local client, err = clevertap.new(opts)
   if not client then
     return nil, self:fail(exit.USAGE, "cannot set up the client", err, result)

@@ -9,6 +9,7 @@ local M = {
   PARTIAL = 5,        -- send: some identities accepted, others failed or have an unknown outcome
   NETWORK = 6,        -- network failure or timeout: nothing known to be accepted
   NOT_COMPLETED = 7,  -- result: the campaign has not completed yet (try again later)
+  DECLINED = 8,       -- send: the question before a big send was not answered yes; nothing sent
 }
 
 local by_kind = {
@@ -35,6 +36,7 @@ Exit codes:
   4  API refusal (status "fail", HTTP error, rate limited after retries)
   5  partial delivery (send: some identities accepted, some failed or unknown)
   6  network failure or timeout (nothing known to be accepted)
-  7  not completed (result: the campaign is still running)]]
+  7  not completed (result: the campaign is still running)
+  8  not confirmed (send: the question before a big send was not answered yes)]]
 
 return M

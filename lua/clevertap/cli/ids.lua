@@ -1,71 +1,350 @@
---- Identities for `clevertap send`, one per line, streamed: a 10-million-line
--- file is read as the client builds batches, never held in memory.
--- A line is `value` (typed by --type) or `Type:value` with Type one of the
--- API's identity kinds. Blank lines are skipped; a trailing CR is dropped.
+--- Identities for `clevertap send --ids`: plain lines, CSV, TSV or JSON
+-- lines, checked, de-duplicated and streamed to the client.
 --
--- The client takes one iterator per identity type and drains them in a fixed
--- order, so a file mixing types is read once per type present, each pass
--- keeping its own type. Standard input cannot be read twice: it is copied to
--- a temporary file first (checked on the way), then read like a file.
+-- scan() reads the user's file once, checks every record (the run stops
+-- before sending on a bad one, unless skip_invalid) and writes each
+-- identity as a `Type:value` line to a temporary file. Duplicates are then
+-- removed by sort(1) (`LC_ALL=C sort -u -S 16M`): an external merge sort
+-- whose buffer is bounded, so a 10-million-line file costs this process a
+-- line at a time and sort at most its buffer plus temporary files on disk,
+-- where a Lua table of 10 million strings would take about a gigabyte. The
+-- price is that identities are sent in byte order, not file order.
+--
+-- The client takes one iterator per identity type and drains them in a
+-- fixed order; to() reads the temporary file once per type present.
+local escape = require "clevertap.sms.escape"
+
 local M = {}
+local find = string.find
 
 M.TYPES = { "FBID", "GPID", "Email", "Identity", "objectId" }
-local known = {}
-for _, t in ipairs(M.TYPES) do known[t] = true end
+local known, by_lower = {}, {}
+for _, t in ipairs(M.TYPES) do known[t] = true; by_lower[t:lower()] = t end
 
 function M.is_type(t) return known[t] == true end
 
---- Parse one line. Returns type, value; nil for a blank line; or
--- false, message for a line that cannot be an identity.
+M.FORMATS = { lines = true, csv = true, tsv = true, jsonl = true }
+
+-- Buffer of sort(1): the bound on its memory whatever the file's size.
+M.SORT_BUFFER = "16M"
+
+-- Most lines have nothing to trim: check the two ends before matching.
+local function trim(s)
+  local b, e = s:byte(1), s:byte(-1)
+  if b and b > 32 and e > 32 then return s end
+  return s:match("^%s*(.*%S)") or ""
+end
+
+--- Why `value` cannot be an identity of type `ty`, or nil when it can.
+-- The validator only asks for non-empty UTF-8; these are the shapes the
+-- API's identifiers have, so a column mix-up fails here, not at the API.
+function M.invalid(ty, value)
+  if value == "" then return "empty " .. ty .. " identity" end
+  if find(value, "[^ -~]") then  -- anything but printable ASCII (one range: the fast test)
+    if find(value, "%c") then return ty .. " identity with a control character" end
+    if not escape.valid_utf8(value) then return ty .. " identity that is not valid UTF-8" end
+  end
+  if ty == "Email" then
+    if not value:match("^[^%s@]+@[^%s@]+$") then return "'" .. value .. "' is not an email address" end
+  elseif ty == "FBID" or ty == "GPID" then
+    if not value:match("^%d+$") then return ty .. " '" .. value .. "' is not a number" end
+  elseif ty == "objectId" then
+    if value:find("%s") then return "objectId '" .. value .. "' contains a space" end
+  end
+  return nil
+end
+
+--- Parse one plain line. Returns type, value; nil for a blank line or a
+-- comment; or false, message for a line that cannot be an identity.
 function M.parse_line(line, default_type)
-  line = line:gsub("\r$", ""):match("^%s*(.-)%s*$")
-  if line == "" then return nil end
+  line = trim(line)  -- a trailing CR is white space too
+  if line == "" or line:byte(1) == 35 then return nil end  -- 35: "#"
   local ty, value = line:match("^(%a+):(.*)$")
   if ty and known[ty] then
-    value = value:match("^%s*(.-)$")
+    value = trim(value)
     if value == "" then return false, "empty " .. ty .. " identity" end
     return ty, value
   end
   return default_type, line
 end
 
---- Check every line of `path` ("-": standard input, copied to a temporary
--- file on the way). Returns a source { path =, total =, counts = {type = n},
--- temp = bool } or nil, "NAME:LINE: message".
-function M.scan(path, default_type)
-  local f, err, copy, copy_path
+--- The fields of one CSV/TSV record (RFC 4180 quoting: "a ""b""", a
+-- separator or line break inside quotes). `more` returns the next physical
+-- line for a quoted field that spans lines. Returns fields or nil, message.
+function M.split(line, sep, more)
+  local fields, i, n = {}, 1, #line
+  while true do
+    if line:sub(i, i) == '"' then
+      local buf = {}
+      i = i + 1
+      while true do
+        local q = line:find('"', i, true)
+        if not q then
+          local nextline = more and more()
+          if not nextline then return nil, "unterminated quoted field" end
+          buf[#buf + 1] = line:sub(i) .. "\n"
+          line, i, n = nextline, 1, #nextline
+        elseif line:sub(q + 1, q + 1) == '"' then
+          buf[#buf + 1] = line:sub(i, q)
+          i = q + 2
+        else
+          buf[#buf + 1] = line:sub(i, q - 1)
+          i = q + 1
+          break
+        end
+      end
+      fields[#fields + 1] = table.concat(buf)
+      local c = line:sub(i, i)
+      if c == sep then i = i + 1
+      elseif i > n then return fields
+      else return nil, "text after a closing quote" end
+    else
+      local s = line:find(sep, i, true)
+      if not s then
+        fields[#fields + 1] = line:sub(i)
+        return fields
+      end
+      fields[#fields + 1] = line:sub(i, s - 1)
+      i = s + 1
+    end
+  end
+end
+
+local HEADER_WORDS = { id = true, ids = true, identity = true, identities = true, email = true, emails = true,
+  user = true, users = true, user_id = true, userid = true, value = true, type = true, fbid = true, gpid = true,
+  objectid = true }
+
+local function format_of(path, first)
+  local ext = path:lower():match("%.(%w+)$")
+  if ext == "csv" then return "csv" end
+  if ext == "tsv" or ext == "tab" then return "tsv" end
+  if ext == "jsonl" or ext == "ndjson" then return "jsonl" end
+  if first then
+    if first:match("^%s*{") then return "jsonl" end
+    if first:find("\t", 1, true) then return "tsv" end
+    if first:find(",", 1, true) then return "csv" end
+  end
+  return "lines"
+end
+
+-- A column given as a name or a 1-based number.
+local function column_spec(s)
+  if s == nil then return nil end
+  local n = s:match("^%d+$") and tonumber(s)
+  return { index = n, name = not n and s or nil }
+end
+
+local function to_type(s)
+  return by_lower[trim(tostring(s)):lower()]
+end
+
+--- Read, check and de-duplicate `path` ("-": standard input).
+-- opts (or a type name, as before): type, column, type_column, format,
+-- keep_duplicates, skip_invalid. Returns a source { path, total, counts =
+-- {type = n}, read = 0, lines, duplicates, invalid = n, invalid_samples =
+-- {"NAME:LINE: message", ...}, format } or nil, "NAME:LINE: message".
+function M.scan(path, opts)
+  if type(opts) ~= "table" then opts = { type = opts } end
+  local default_type = opts.type or "Identity"
+  local f, err
   local name = path
   if path == "-" then
     f, name = io.stdin, "stdin"
-    copy_path = os.tmpname()
-    copy, err = io.open(copy_path, "w")
-    if not copy then return nil, "cannot create a temporary file for stdin: " .. tostring(err) end
   else
     f, err = io.open(path, "r")
     if not f then return nil, "cannot read identities: " .. tostring(err) end
   end
-  local counts, total, n = {}, 0, 0
-  local problem
-  for line in f:lines() do
+  local copy_path = os.tmpname()
+  local copy, cerr = io.open(copy_path, "w")
+  if not copy then
+    if f ~= io.stdin then f:close() end
+    return nil, "cannot create a temporary file: " .. tostring(cerr)
+  end
+
+  local n = 0
+  local pending  -- a line read ahead by format sniffing
+  local function next_line()
+    local line
+    if pending then line, pending = pending, nil else line = f:read("l") end
+    if line == nil then return nil end
     n = n + 1
-    local ty, value = M.parse_line(line, default_type)
-    if ty then
-      counts[ty] = (counts[ty] or 0) + 1
-      total = total + 1
-      if copy then copy:write(ty, ":", value, "\n") end
-    elseif ty == false then
-      problem = string.format("%s:%d: %s", name, n, value)
-      break
+    if n == 1 and line:sub(1, 3) == "\239\187\191" then line = line:sub(4) end  -- UTF-8 BOM
+    if line:byte(-1) == 13 then line = line:sub(1, -2) end                       -- CRLF
+    return line
+  end
+
+  -- The first line that carries data tells the format when the name does not.
+  local fmt = opts.format
+  if not fmt then
+    local first
+    while true do
+      local line = next_line()
+      if line == nil then break end
+      local t = trim(line)
+      if t ~= "" and t:sub(1, 1) ~= "#" then first = line; break end
+    end
+    fmt = format_of(path == "-" and "" or path, first)
+    -- Replay: blank and comment lines are skipped by every format anyway.
+    if first then pending = first; n = n - 1 end
+  end
+
+  local counts, total, invalid, samples = {}, 0, 0, {}
+  local problem
+  local column = column_spec(opts.column)
+  local type_column = column_spec(opts.type_column)
+
+  local function bad(line_no, message)
+    local where = string.format("%s:%d: %s", name, line_no, message)
+    if not opts.skip_invalid then problem = where; return false end
+    invalid = invalid + 1
+    if #samples < 10 then samples[#samples + 1] = where end
+    return true
+  end
+
+  local function accept(line_no, ty, value)
+    local why = M.invalid(ty, value)
+    if why then return bad(line_no, why) end
+    counts[ty] = (counts[ty] or 0) + 1
+    total = total + 1
+    copy:write(ty, ":", value, "\n")
+    return true
+  end
+
+  local cjson = fmt == "jsonl" and require "cjson"
+  local header_done = false
+  local col_index, type_index  -- resolved CSV/TSV columns
+  local sep = fmt == "tsv" and "\t" or ","
+
+  local function resolve(fields, line_no)
+    -- The header: needed for a column named; guessed otherwise (a first
+    -- record whose identity cell is a header word or not an identity).
+    local named = (column and column.name) or (type_column and type_column.name)
+    local is_header = named ~= nil
+    col_index = column and column.index or 1
+    type_index = type_column and type_column.index
+    if not is_header then
+      local cell = trim(fields[col_index] or "")
+      local ty = type_index and to_type(fields[type_index] or "") or default_type
+      is_header = HEADER_WORDS[cell:lower()] or (type_index and not ty) or (M.invalid(ty, cell) ~= nil)
+    end
+    if not is_header then return false end
+    local index = {}
+    for i, h in ipairs(fields) do
+      local k = trim(h):lower()
+      if index[k] == nil then index[k] = i end
+    end
+    local names = {}
+    for i, h in ipairs(fields) do names[i] = trim(h) end
+    for _, spec in ipairs({ { column, "column" }, { type_column, "type_column" } }) do
+      local c = spec[1]
+      if c and c.name then
+        local i = index[c.name:lower()]
+        if not i then
+          problem = string.format("%s:%d: no column '%s' in the header (columns: %s)", name, line_no, c.name,
+            table.concat(names, ", "))
+          return true
+        end
+        if spec[2] == "column" then col_index = i else type_index = i end
+      end
+    end
+    return true
+  end
+
+  while not problem do
+    local line = next_line()
+    if line == nil then break end
+    local t = trim(line)
+    if t ~= "" and t:byte(1) ~= 35 then
+      local line_no = n
+      if fmt == "lines" then
+        local ty, value = M.parse_line(t, default_type)
+        if ty == false then bad(line_no, value)
+        elseif ty then accept(line_no, ty, value) end
+      elseif fmt == "jsonl" then
+        local ok, obj = pcall(cjson.decode, line)
+        if not ok or type(obj) ~= "table" then
+          bad(line_no, "not a JSON object")
+        else
+          local key = opts.column or (obj[default_type] == nil and default_type:lower()) or default_type
+          local v = obj[key]
+          local ty = default_type
+          if opts.type_column then
+            ty = to_type(obj[opts.type_column] or "")
+            if not ty then bad(line_no, "'" .. opts.type_column .. "' is not an identity type") end
+          end
+          if ty then
+            if type(v) == "number" and v == math.floor(v) then v = string.format("%.0f", v) end
+            if type(v) ~= "string" then
+              bad(line_no, v == nil and ("no key '" .. key .. "'") or ("'" .. key .. "' is not a string"))
+            else
+              accept(line_no, ty, trim(v))
+            end
+          end
+        end
+      else
+        local fields, ferr = M.split(line, sep, next_line)
+        local is_header = false
+        if fields and not header_done then
+          header_done = true
+          is_header = resolve(fields, line_no)  -- a problem in it is recorded by resolve()
+        end
+        if not fields then
+          bad(line_no, ferr)
+        elseif not is_header then
+          local ty = default_type
+          if type_index then
+            ty = to_type(fields[type_index] or "")
+            if not ty then bad(line_no, "column " .. type_index .. " is not an identity type") end
+          end
+          if ty then
+            local cell = fields[col_index]
+            if cell == nil then bad(line_no, "no column " .. col_index)
+            else accept(line_no, ty, trim(cell)) end
+          end
+        end
+      end
     end
   end
   if f ~= io.stdin then f:close() end
-  if copy then copy:close() end
+  copy:close()
   if problem then
-    if copy_path then os.remove(copy_path) end
+    os.remove(copy_path)
     return nil, problem
   end
-  return { path = copy_path or path, total = total, counts = counts, temp = copy_path ~= nil,
-           default_type = default_type, read = 0 }
+
+  local source = { path = copy_path, total = total, counts = counts, temp = true, read = 0, lines = n,
+                   duplicates = 0, invalid = invalid, invalid_samples = samples, format = fmt }
+  if not opts.keep_duplicates and total > 1 then
+    local ok, derr = M.dedup(source)
+    if not ok then os.remove(copy_path); return nil, derr end
+  end
+  return source
+end
+
+local function quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
+
+--- Remove duplicate lines of source.path with sort(1) and recount.
+function M.dedup(source)
+  local out = os.tmpname()
+  local dir = out:match("^(.*)/[^/]*$") or "/tmp"
+  local cmd = string.format("LC_ALL=C sort -u -S %s -T %s -o %s %s", M.SORT_BUFFER, quote(dir), quote(out),
+    quote(source.path))
+  local r = os.execute(cmd)
+  if not (r == true or r == 0) then
+    os.remove(out)
+    return nil, "cannot remove duplicate identities (sort failed)"
+  end
+  os.remove(source.path)
+  source.path = out
+  local counts, total = {}, 0
+  for line in io.lines(out) do
+    local ty = line:match("^(%a+):")
+    counts[ty] = (counts[ty] or 0) + 1
+    total = total + 1
+  end
+  source.duplicates = source.total - total
+  source.total, source.counts = total, counts
+  return true
 end
 
 --- The client's `to`: one iterator per type present in the source, each a
@@ -77,14 +356,15 @@ function M.to(source)
     if source.counts[ty] then
       local f
       local done = false
+      local prefix = ty .. ":"
+      local plen = #prefix
       to[ty] = function()
         if done then return nil end
         if not f then f = assert(io.open(source.path, "r")) end
         for line in f:lines() do
-          local t, value = M.parse_line(line, source.default_type)
-          if t == ty then
+          if line:sub(1, plen) == prefix then
             source.read = source.read + 1
-            return value
+            return line:sub(plen + 1)
           end
         end
         f:close()
@@ -96,7 +376,7 @@ function M.to(source)
   return to
 end
 
---- Remove the temporary copy of standard input, if any.
+--- Remove the temporary files, if any.
 function M.close(source)
   if source and source.temp then os.remove(source.path) end
 end

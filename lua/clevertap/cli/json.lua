@@ -69,4 +69,57 @@ end
 
 M.encode = function(v) return encode(v, 0) end
 
+--- JSON text re-indented by `indent` (default two spaces) per level. It
+-- works on the text, not a decoded table, so every value keeps the exact
+-- bytes that are sent (key order, 202207200000 as written).
+function M.pretty(text, indent)
+  indent = indent or "  "
+  local out, depth, i, n = {}, 0, 1, #text
+  local function newline() out[#out + 1] = "\n" .. string.rep(indent, depth) end
+  while i <= n do
+    local c = text:sub(i, i)
+    if c == '"' then
+      local j = i + 1
+      while true do
+        local q = text:find('["\\]', j)
+        if not q then j = n; break end
+        if text:sub(q, q) == "\\" then j = q + 2 else j = q; break end
+      end
+      out[#out + 1] = text:sub(i, j)
+      i = j + 1
+    elseif c == "{" or c == "[" then
+      local close = c == "{" and "}" or "]"
+      local after = text:match("^%s*(.)", i + 1)
+      if after == close then
+        out[#out + 1] = c .. close
+        i = text:find(close, i + 1, true) + 1
+      else
+        out[#out + 1] = c
+        depth = depth + 1
+        newline()
+        i = i + 1
+      end
+    elseif c == "}" or c == "]" then
+      depth = depth - 1
+      newline()
+      out[#out + 1] = c
+      i = i + 1
+    elseif c == "," then
+      out[#out + 1] = ","
+      newline()
+      i = i + 1
+    elseif c == ":" then
+      out[#out + 1] = ": "
+      i = i + 1
+    elseif c:match("%s") then
+      i = i + 1
+    else
+      local j = text:find('[,:{}%[%]"%s]', i) or (n + 1)
+      out[#out + 1] = text:sub(i, j - 1)
+      i = j
+    end
+  end
+  return table.concat(out)
+end
+
 return M
