@@ -53,6 +53,16 @@ describe("libcurl transport", function()
       assert.is_true(report.ok)
       assert.equal(2, report.accepted)
     end)
+
+    it("max_body sets the cap from Lua; it must be > 0", function()
+      sandbox.faults { { path = PUSH, fault = "huge", bytes = 64 * 1024 } }
+      local client = U.client { max_body = 32 * 1024 }
+      local report = assert(client:send("push", { to = { Identity = { "a" } }, content = U.content }))
+      client:close()
+      assert.equal(1, #report.unknown)
+      assert.matches("over 32768 bytes", report.unknown[1].error.message, 1, true)
+      assert.has_error(function() U.client { max_body = 0 } end, "clevertap.new: option 'max_body' must be > 0")
+    end)
   end)
 
   describe("uploads and keep-alive", function()

@@ -31,6 +31,7 @@ static int l_client_new(lua_State *L)
     o.region = lc_opt_str(L, 1, "region");
     o.base_url = lc_opt_str(L, 1, "base_url");
     o.ca_file = lc_opt_str(L, 1, "ca_file");
+    o.max_body = (long long)lc_opt_num(L, 1, "max_body", 0);
     o.connect_timeout_ms = (long)lc_opt_num(L, 1, "connect_timeout_ms", 0);
     o.timeout_ms = (long)lc_opt_num(L, 1, "timeout_ms", 0);
     o.send_concurrency = (int)lc_opt_num(L, 1, "send_concurrency", 0);

@@ -33,6 +33,7 @@ local OPTIONS = {
   on_progress = "function",
   logger = "function",
   estimate_timeout = "number",
+  max_body = "number",
   seed = "number",
 }
 local RETRY_OPTIONS = { attempts = true, base_delay = true, max_delay = true, max_total = true, quota = true }
@@ -56,6 +57,7 @@ function M.new(opts)
   positive(opts.timeout, "timeout")
   positive(opts.connect_timeout, "connect_timeout")
   positive(opts.concurrency, "concurrency")
+  positive(opts.max_body, "max_body")
   positive(opts.targets_concurrency, "targets_concurrency")
   if type(opts.send_rate) == "number" then positive(opts.send_rate, "send_rate") end
   if type(opts.create_rate) == "number" then positive(opts.create_rate, "create_rate") end
@@ -97,6 +99,7 @@ function M.new(opts)
     retry_quota = retry.quota and (retry.quota == 0 and -1 or retry.quota) or nil,
     resend_unknown = opts.resend_unknown,
     ca_file = opts.ca_file, insecure = opts.verify_tls == false,
+    max_body = opts.max_body,
     lua_transport = transport ~= nil,
     ua_extra = transport ~= nil and "(lua)" or nil,
     seed = opts.seed,
