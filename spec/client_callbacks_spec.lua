@@ -210,3 +210,33 @@ describe("resend_unknown", function()
     c:close()
   end)
 end)
+
+describe("a large report", function()
+  it("is built across polls in the poll's budget, complete and in order", function()
+    local clevertap = require "clevertap"
+    local core = require "clevertap.core"
+    -- every request is lost after sending: 100 batches, 100k identities unknown
+    local c = assert(clevertap.new { account_id = "ACC", passcode = "PASSCODE-SECRET",
+      base_url = "http://127.0.0.1:9/1", retry = { attempts = 1 },
+      transport = function() return nil, { kind = "network", sent = true, message = "connection reset" } end })
+    local job = c:start_send("push", { content = U.content, to = { Identity = U.ids(100000) } })
+    local polls, slowest = 0, 0
+    while not job:is_done() do
+      local t0 = core.now()
+      c:poll(0)
+      slowest = math.max(slowest, core.now() - t0)
+      polls = polls + 1
+      assert(polls < 100000, "never done")
+    end
+    local report = job:result()
+    assert.equal(100, #report.unknown)
+    local n = 0
+    for i, u in ipairs(report.unknown) do
+      assert.equal(1000, #u.to.Identity)
+      assert.equal("user-" .. ((i - 1) * 1000 + 1), u.to.Identity[1])
+      n = n + #u.to.Identity
+    end
+    assert.equal(100000, n)
+    c:close()
+  end)
+end)

@@ -24,7 +24,8 @@ describe("options: one checker, one wording", function()
     assert.matches(THIS .. line .. ': clevertap.new: unknown option "regoin" %(did you mean "region"%?%)', err)
     assert.matches('clevertap.new: option "timeout" must be a number, got string',
       raised(clevertap.new, { account_id = "a", passcode = "p", timeout = "10" }), 1, true)
-    assert.matches('clevertap.new retry: unknown option "tries" (known: attempts, base_delay, max_delay, max_total, quota)',
+    assert.matches(
+      'clevertap.new retry: unknown option "tries" (known: attempts, base_delay, max_delay, max_total, quota)',
       raised(clevertap.new, { account_id = "a", passcode = "p", retry = { tries = 3 } }), 1, true)
   end)
 

@@ -151,13 +151,15 @@ local function decode_to(json)
 end
 
 -- `box` is keep_causes's: present when identities came from iterators.
-local function send_results(cj, box)
+-- `pause` is called after each batch converted (the poll's time budget).
+local function send_results(cj, box, pause)
   local r = cj:report()
   local lists = {}
   for _, which in ipairs { "failed", "unknown", "not_sent" } do
     local list = {}
     for i, f in ipairs(r[which]) do
       list[i] = { to = decode_to(f.to), count = f.count, error = errors.from_core(f.error) }
+      pause()
     end
     lists[which] = list
   end
@@ -279,14 +281,29 @@ end
 
 POLL_HOOKS = {
   progress = function(job, note) note(job, "on_progress", pcall(report_progress, job)) end,
-  finish = function(job, cj, note)
-    job.results = pack(job.finish(cj))
+  -- Builds the results in a coroutine that yields once the poll's deadline
+  -- passed (a large report spans several polls); true once they are ready.
+  finish = function(job, cj, note, deadline)
+    job.deadline = deadline
+    if not job.builder then
+      job.builder = coroutine.create(function()
+        return pack(job.finish(cj, function()
+          if core.now() > job.deadline then coroutine.yield() end
+        end))
+      end)
+    end
+    local ok, results = coroutine.resume(job.builder)
+    if not ok then error(results, 0) end
+    if coroutine.status(job.builder) ~= "dead" then return false end
+    job.builder = nil
+    job.results = results
     job.done = true
     note(job, "on_progress", pcall(report_progress, job))
     -- on_done sees the errors so far; its own are added to the same list
     shared.attach_callback_errors(job, job.results[1], job.results[2])
     if job.on_done then note(job, "on_done", pcall(job.on_done, unpack(job.results, 1, job.results.n))) end
     shared.attach_callback_errors(job, job.results[1], job.results[2])
+    return true
   end,
 }
 
@@ -379,7 +396,7 @@ local function start_send(self, channel, payload, opts, level)
   local to, box = keep_causes(payload.to)
   local cj, problems = self.engine:send(endpoint, rest, to)
   if not cj then return nil, errors.validation(problems, endpoint .. ": invalid payload") end
-  local job = new_job(self, cj, function(c) return send_results(c, box) end, opts)
+  local job = new_job(self, cj, function(c, pause) return send_results(c, box, pause) end, opts)
   job.reports = true -- its report carries callback_errors
   return job
 end

@@ -247,6 +247,7 @@ local POLL_HOOKS = {
     shared.attach_callback_errors(job, job.result, job.err)
     if job.on_done then note(job, "on_done", pcall(job.on_done, job.result, job.err)) end
     shared.attach_callback_errors(job, job.result, job.err)
+    return true
   end,
 }
 

@@ -55,11 +55,13 @@ function M.attach_callback_errors(job, report, err)
   end
 end
 
--- Jobs of a closed owner end with the report the engine completed at close.
+-- Jobs of a closed owner end with the report the engine completed at close
+-- (a report being built is finished at once: no deadline).
 local function finish_closed(owner, hooks, note)
+  owner.finishing = {}
   for cj, job in pairs(owner.jobs) do
     owner.jobs[cj] = nil
-    local ok, e = pcall(hooks.finish, job, cj, note)
+    local ok, e = pcall(hooks.finish, job, cj, note, math.huge)
     if not ok and not job.done then
       job.done = true
       job.results = { n = 2, nil, errors.new { kind = "network", message = "the client was closed: " ..
@@ -68,10 +70,18 @@ local function finish_closed(owner, hooks, note)
   end
 end
 
+-- A poll spends at most this long (seconds) building finished jobs' results:
+-- a report of 100k unknown identities takes tens of ms to convert, more than
+-- a frame has. The rest is built by the next polls.
+local FINISH_BUDGET = 0.002
+
 --- One bounded work step for `owner` ({ engine, transport, logger, jobs }):
--- waits at most `timeout` seconds (default 0) for network activity, delivers
--- the engine's log to the logger, then calls hooks.progress(job, note) for
--- every running job and hooks.finish(job, cj, note) for every finished one.
+-- waits at most `timeout` seconds (default 0) for network activity (none while
+-- results are being built), delivers the engine's log to the logger, then
+-- calls hooks.progress(job, note) for every running job and
+-- hooks.finish(job, cj, note, deadline) for finished ones, in the order they
+-- finished, until the deadline: it returns false when the job's results are
+-- not complete yet (its job stays running and is resumed by the next poll).
 -- Hooks report protected calls through note(job, name, pcall(...)); every
 -- error is kept by its job, and unless `quiet` the first one is re-raised
 -- once every finished job was handled. A callback may close the owner: its
@@ -79,6 +89,9 @@ end
 -- Returns the number of jobs still running.
 function M.poll(owner, timeout, extra, hooks, quiet)
   timeout = timeout or 0
+  local finishing = owner.finishing or {}
+  owner.finishing = finishing
+  if #finishing > 0 then timeout = 0 end
   local engine = owner.engine
   if owner.transport then
     ftransport.pump(engine, owner.transport, timeout, extra)
@@ -107,11 +120,15 @@ function M.poll(owner, timeout, extra, hooks, quiet)
     for _, job in pairs(owner.jobs) do hooks.progress(job, note) end
     if not owner.closed then
       for _, cj in ipairs(engine:finished()) do
+        if owner.jobs[cj] then finishing[#finishing + 1] = cj end
+      end
+      local deadline = core.now() + FINISH_BUDGET
+      while finishing[1] and not owner.closed do
+        local cj = finishing[1]
         local job = owner.jobs[cj]
-        if job then
-          owner.jobs[cj] = nil
-          hooks.finish(job, cj, note)
-        end
+        if job and not hooks.finish(job, cj, note, deadline) then break end
+        table.remove(finishing, 1)
+        owner.jobs[cj] = nil
       end
     end
     if owner.closed then finish_closed(owner, hooks, note) end
