@@ -52,7 +52,7 @@ LIB_SO  := $(BUILD)/libclevertap.so
 SONAME  := libclevertap.so.0
 LIB_INT := $(BUILD)/obj/libclevertap_internal.a
 
-.PHONY: all all-lua lua5.1 lua5.2 lua5.3 lua5.4 luajit build deps test check check-fast spec lint sanitize valgrind fuzz bench sandbox demo clean install install-rock
+.PHONY: all all-lua lua5.1 lua5.2 lua5.3 lua5.4 luajit rock rock-install build deps test check check-fast spec lint sanitize valgrind fuzz bench sandbox demo clean install install-rock
 
 all build: $(L54_SO) $(JIT_SO) $(LIB_A) $(LIB_SO) $(LIB_INT)
 
@@ -205,5 +205,48 @@ install-rock:
 	@tools/deps.sh rocks
 	luarocks --lua-version=5.4 make --deps-mode=none rockspec/lua-clevertap-scm-1.rockspec
 
+# What the rockspec's make build runs: LuaRocks passes CC, CFLAGS, LIBFLAG,
+# LUA_INCDIR and the external dependencies' directories; `rock` builds
+# clevertap/core.so in ROCK_BUILD (not next to the sources), `rock-install`
+# copies it to INST_LIBDIR and removes ROCK_BUILD: a `luarocks make` leaves
+# the checkout as it found it. No -Werror here: a user's newer compiler may
+# warn about what ours does not. The module exports luaopen_* only
+# (-fvisibility=hidden; CT_EXPORT in csrc/lua).
+ROCK_BUILD   ?= build/rock
+LIBFLAG      ?= -shared
+LUA_INCDIR   ?= /usr/include/lua5.4
+CURL_LIBDIR  ?= /usr/lib
+JANSSON_INCDIR ?= /usr/include
+JANSSON_LIBDIR ?= /usr/lib
+INST_LIBDIR  ?=
+# The C API inside the module is visible by design (CT_API): the linker keeps
+# it local, as for the Makefile's own modules (macOS ld64 has its own flag).
+comma        := ,
+ROCK_EXPORTS := $(if $(filter Darwin,$(shell uname -s)),-Wl$(comma)-exported_symbol$(comma)_luaopen_*,-Wl$(comma)--version-script=$(LUA_EXPORTS))
+ROCK_OBJ     := $(patsubst csrc/%.c,$(ROCK_BUILD)/%.o,$(CORE_SRC) $(LUA_SRC))
+ROCK_SO      := $(ROCK_BUILD)/clevertap/core.so
+
+rock: $(ROCK_SO)
+
+$(ROCK_BUILD)/%.o: csrc/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -Wall -fPIC -fvisibility=hidden $(INCS) -I$(LUA_INCDIR) -I$(JANSSON_INCDIR) $(CFLAGS) -c $< -o $@
+
+$(ROCK_SO): $(ROCK_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBFLAG) $(ROCK_EXPORTS) -o $@ $(ROCK_OBJ) -L$(CURL_LIBDIR) -L$(JANSSON_LIBDIR) -lcurl -ljansson -lm $(LDFLAGS)
+
+rock-install: $(ROCK_SO)
+	@test -n "$(INST_LIBDIR)" || { echo "usage: make rock-install INST_LIBDIR=..." >&2; exit 2; }
+	install -d $(INST_LIBDIR)/clevertap
+	install -m 755 $(ROCK_SO) $(INST_LIBDIR)/clevertap/core.so
+	rm -rf $(ROCK_BUILD)
+	rmdir build 2>/dev/null || true
+
+# Everything a build, a test run or an older `luarocks make` (objects next to
+# the sources, ./clevertap/core.so) leaves: the tree is as git has it.
 clean:
-	rm -rf build
+	rm -rf build fuzz/corpus-run sandbox/run
+	rm -f luacov.*.out clevertap/core.so
+	find csrc -name '*.o' -delete
+	if [ -d clevertap ]; then rmdir clevertap; fi
