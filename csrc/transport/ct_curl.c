@@ -15,8 +15,10 @@
 #ifndef CT_CURL_VERSION_NUM
 #define CT_CURL_VERSION_NUM LIBCURL_VERSION_NUM
 #endif
-/* 7.62.0 brought the URL API (curl_url) the client checks base URLs with. */
-#if CT_CURL_VERSION_NUM < 0x073e00
+/* 7.62.0 brought the URL API (curl_url) the client checks base URLs with.
+ * (LIBCURL_VERSION_NUM is unknown only to analysers that skip curl's headers,
+ * as tools/unused.sh's cppcheck: they read the file, the build checks it.) */
+#if defined(LIBCURL_VERSION_NUM) && CT_CURL_VERSION_NUM < 0x073e00
 #error "lua-clevertap needs libcurl >= 7.62.0 (see README.md, Installing): this libcurl is older"
 #endif
 /* CURLOPT_PROTOCOLS_STR (7.85) replaces the bitmask, deprecated since. */
