@@ -2,7 +2,10 @@
 # The LuaJIT rock builds from LuaJIT's own headers alone: with every
 # lua-compat53 copy hidden (/usr/include/lua5.1 and lua5.2 covered by empty
 # directories in a private mount namespace), `luarocks --lua-version=5.1 make
-# LUA_INCDIR=<luajit headers>` builds, installs and loads under luajit.
+# LUA_INCDIR=<luajit headers>` builds, installs and loads under luajit; and
+# so does the README's openresty.org line, `luarocks --lua-dir=<openresty>/luajit
+# make`, on a directory laid out as openresty.org's (bin/luajit,
+# include/luajit-2.1), whose installed command runs under that luajit.
 set -eu
 cd "$(dirname "$0")/../.."
 if [ "${CT_ROCK_HIDDEN:-}" != 1 ]; then
@@ -36,3 +39,17 @@ TREE="$tree" luajit -e '
   c:close()
   print(jit.version .. ": ok")
 '
+# openresty.org's layout: /usr/local/openresty/luajit/{bin/luajit,include/luajit-2.1}
+or="$tree/openresty/luajit"
+mkdir -p "$or/bin" "$or/include"
+ln -s "$(command -v luajit)" "$or/bin/luajit"
+cp -r "$jitinc" "$or/include/luajit-2.1"
+cd "$src"
+luarocks --lua-dir="$or" --tree "$tree/ortree" make --deps-mode=none rockspec/lua-clevertap-scm-1.rockspec \
+  >"$tree/or.log" 2>&1 || { tail -n 30 "$tree/or.log"; exit 1; }
+grep -q -- "-I$or/include/luajit-2.1" "$tree/or.log" || { echo "FAIL: --lua-dir did not use $or's headers"; exit 1; }
+grep -q "exec '$or/bin/luajit'" "$tree/ortree/bin/clevertap" || { echo "FAIL: the command does not run under $or/bin/luajit"; exit 1; }
+cd /
+printf 'return { name = "x", target_mode = "push", where = {}, when = "now",\n  devices = { "android" }, content = { title = "t", body = "b" } }\n' >"$tree/c.lua"
+"$tree/ortree/bin/clevertap" validate "$tree/c.lua" >"$tree/out" 2>&1 || { echo "FAIL: clevertap under $or:"; cat "$tree/out"; exit 1; }
+echo "openresty layout: ok"
