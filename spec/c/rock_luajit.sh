@@ -9,6 +9,7 @@
 set -eu
 cd "$(dirname "$0")/../.."
 if [ "${CT_ROCK_HIDDEN:-}" != 1 ]; then
+  [ "$(id -u)" -eq 0 ] || { echo "FAIL: needs root for the mount namespace that hides lua-compat53"; exit 1; }
   # Needs root for the mount namespace (CI runs as root).
   exec unshare -m sh -c 'for d in /usr/include/lua5.1 /usr/include/lua5.2; do
       [ -d "$d" ] && mount -t tmpfs none "$d"; done; CT_ROCK_HIDDEN=1 exec sh "$0"' "$0"
