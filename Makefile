@@ -1,4 +1,5 @@
-# lua-clevertap: one C source tree, built for Lua 5.4 and LuaJIT 2.1.
+# lua-clevertap: one C source tree, built for Lua 5.4 and LuaJIT 2.1 (`make`)
+# and for Lua 5.1, 5.2 and 5.3 (`make all-lua`).
 # Each variant lands in $(BUILD)/<variant>/clevertap/core.so, so several
 # builds (helpers, sanitizers) can live side by side: make BUILD=build/asan ...
 
@@ -13,10 +14,13 @@ CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(SAN) -MMD -MP -fPIC -fvisibility=hidden $(
 DEPS_CFLAGS := $(shell pkg-config --cflags libcurl jansson 2>/dev/null)
 DEPS_LIBS   := $(shell pkg-config --libs libcurl jansson 2>/dev/null || echo -lcurl -ljansson) -lm
 
+# Each variant's own headers and nothing else (csrc/lua/l_compat.h covers the
+# 5.1 API); headers elsewhere: make JIT_CFLAGS=-I/opt/luajit/include/luajit-2.1
 LUA54_CFLAGS := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
-# lua-compat53 ships its shim under lua5.1; LuaJIT's own headers must win
-# (-I comes before -isystem), and the shim's own warnings are not ours.
-JIT_CFLAGS   := $(shell pkg-config --cflags luajit 2>/dev/null || echo -I/usr/include/luajit-2.1) -isystem /usr/include/lua5.1
+LUA53_CFLAGS := $(shell pkg-config --cflags lua5.3 2>/dev/null || echo -I/usr/include/lua5.3)
+LUA52_CFLAGS := $(shell pkg-config --cflags lua5.2 2>/dev/null || echo -I/usr/include/lua5.2)
+LUA51_CFLAGS := $(shell pkg-config --cflags lua5.1 2>/dev/null || echo -I/usr/include/lua5.1)
+JIT_CFLAGS   := $(shell pkg-config --cflags luajit 2>/dev/null || echo -I/usr/include/luajit-2.1)
 
 # One folder per layer (see DEVELOPERS.md); csrc/lua is the Lua binding, the
 # rest is the Lua-free core that also makes libclevertap.a.
@@ -27,24 +31,38 @@ INCS     := -Iinclude/clevertap $(foreach d,$(CORE_DIRS) lua,-Icsrc/$(d))
 
 CORE_OBJ  := $(patsubst csrc/%.c,$(BUILD)/obj/core/%.o,$(CORE_SRC))
 L54_OBJ   := $(patsubst csrc/%.c,$(BUILD)/obj/lua5.4/%.o,$(LUA_SRC))
+L53_OBJ   := $(patsubst csrc/%.c,$(BUILD)/obj/lua5.3/%.o,$(LUA_SRC))
+L52_OBJ   := $(patsubst csrc/%.c,$(BUILD)/obj/lua5.2/%.o,$(LUA_SRC))
+L51_OBJ   := $(patsubst csrc/%.c,$(BUILD)/obj/lua5.1/%.o,$(LUA_SRC))
 JIT_OBJ   := $(patsubst csrc/%.c,$(BUILD)/obj/luajit/%.o,$(LUA_SRC))
 
 # The .d files included below hold rules: `make` alone must still build everything.
 .DEFAULT_GOAL := all
 
 # Each object's header dependencies, as the compiler saw them (-MMD -MP).
--include $(CORE_OBJ:.o=.d) $(L54_OBJ:.o=.d) $(JIT_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(L54_OBJ:.o=.d) $(L53_OBJ:.o=.d) $(L52_OBJ:.o=.d) $(L51_OBJ:.o=.d) $(JIT_OBJ:.o=.d)
 
 L54_SO  := $(BUILD)/lua5.4/clevertap/core.so
+L53_SO  := $(BUILD)/lua5.3/clevertap/core.so
+L52_SO  := $(BUILD)/lua5.2/clevertap/core.so
+L51_SO  := $(BUILD)/lua5.1/clevertap/core.so
 JIT_SO  := $(BUILD)/luajit/clevertap/core.so
 LIB_A   := $(BUILD)/libclevertap.a
 LIB_SO  := $(BUILD)/libclevertap.so
 SONAME  := libclevertap.so.0
 LIB_INT := $(BUILD)/obj/libclevertap_internal.a
 
-.PHONY: all build deps test check check-fast spec lint sanitize valgrind fuzz bench sandbox demo clean install install-rock man
+.PHONY: all all-lua lua5.1 lua5.2 lua5.3 lua5.4 luajit rock rock-install build deps test check check-fast spec lint sanitize valgrind fuzz bench sandbox demo clean install install-rock man
 
 all build: $(L54_SO) $(JIT_SO) $(LIB_A) $(LIB_SO) $(LIB_INT)
+
+# Every Lua the library supports (.ci/run tests each one).
+all-lua: all $(L53_SO) $(L52_SO) $(L51_SO)
+lua5.4: $(L54_SO)
+lua5.3: $(L53_SO)
+lua5.2: $(L52_SO)
+lua5.1: $(L51_SO)
+luajit: $(JIT_SO)
 
 deps:
 	@tools/deps.sh build
@@ -56,6 +74,18 @@ $(BUILD)/obj/core/%.o: csrc/%.c
 $(BUILD)/obj/lua5.4/%.o: csrc/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(DEPS_CFLAGS) $(LUA54_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/lua5.3/%.o: csrc/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(DEPS_CFLAGS) $(LUA53_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/lua5.2/%.o: csrc/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(DEPS_CFLAGS) $(LUA52_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/lua5.1/%.o: csrc/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(DEPS_CFLAGS) $(LUA51_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/luajit/%.o: csrc/%.c
 	@mkdir -p $(dir $@)
@@ -71,6 +101,18 @@ $(L54_SO): $(L54_OBJ) $(CORE_OBJ) $(LUA_EXPORTS)
 $(JIT_SO): $(JIT_OBJ) $(CORE_OBJ) $(LUA_EXPORTS)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -shared -Wl,--version-script=$(LUA_EXPORTS) -o $@ $(JIT_OBJ) $(CORE_OBJ) $(DEPS_LIBS) $(LDFLAGS)
+
+$(L53_SO): $(L53_OBJ) $(CORE_OBJ) $(LUA_EXPORTS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -shared -Wl,--version-script=$(LUA_EXPORTS) -o $@ $(L53_OBJ) $(CORE_OBJ) $(DEPS_LIBS) $(LDFLAGS)
+
+$(L52_SO): $(L52_OBJ) $(CORE_OBJ) $(LUA_EXPORTS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -shared -Wl,--version-script=$(LUA_EXPORTS) -o $@ $(L52_OBJ) $(CORE_OBJ) $(DEPS_LIBS) $(LDFLAGS)
+
+$(L51_SO): $(L51_OBJ) $(CORE_OBJ) $(LUA_EXPORTS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -shared -Wl,--version-script=$(LUA_EXPORTS) -o $@ $(L51_OBJ) $(CORE_OBJ) $(DEPS_LIBS) $(LDFLAGS)
 
 # libclevertap.a exports the public API only (CT_API in include/clevertap):
 # the core is one relocatable object whose hidden symbols are made local.
@@ -170,5 +212,48 @@ install-rock:
 	@tools/deps.sh rocks
 	luarocks --lua-version=5.4 make --deps-mode=none rockspec/lua-clevertap-scm-1.rockspec
 
+# What the rockspec's make build runs: LuaRocks passes CC, CFLAGS, LIBFLAG,
+# LUA_INCDIR and the external dependencies' directories; `rock` builds
+# clevertap/core.so in ROCK_BUILD (not next to the sources), `rock-install`
+# copies it to INST_LIBDIR and removes ROCK_BUILD: a `luarocks make` leaves
+# the checkout as it found it. No -Werror here: a user's newer compiler may
+# warn about what ours does not. The module exports luaopen_* only
+# (-fvisibility=hidden; CT_EXPORT in csrc/lua).
+ROCK_BUILD   ?= build/rock
+LIBFLAG      ?= -shared
+LUA_INCDIR   ?= /usr/include/lua5.4
+CURL_LIBDIR  ?= /usr/lib
+JANSSON_INCDIR ?= /usr/include
+JANSSON_LIBDIR ?= /usr/lib
+INST_LIBDIR  ?=
+# The C API inside the module is visible by design (CT_API): the linker keeps
+# it local, as for the Makefile's own modules (macOS ld64 has its own flag).
+comma        := ,
+ROCK_EXPORTS := $(if $(filter Darwin,$(shell uname -s)),-Wl$(comma)-exported_symbol$(comma)_luaopen_*,-Wl$(comma)--version-script=$(LUA_EXPORTS))
+ROCK_OBJ     := $(patsubst csrc/%.c,$(ROCK_BUILD)/%.o,$(CORE_SRC) $(LUA_SRC))
+ROCK_SO      := $(ROCK_BUILD)/clevertap/core.so
+
+rock: $(ROCK_SO)
+
+$(ROCK_BUILD)/%.o: csrc/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -Wall -fPIC -fvisibility=hidden $(INCS) -I$(LUA_INCDIR) -I$(JANSSON_INCDIR) $(CFLAGS) -c $< -o $@
+
+$(ROCK_SO): $(ROCK_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LIBFLAG) $(ROCK_EXPORTS) -o $@ $(ROCK_OBJ) -L$(CURL_LIBDIR) -L$(JANSSON_LIBDIR) -lcurl -ljansson -lm $(LDFLAGS)
+
+rock-install: $(ROCK_SO)
+	@test -n "$(INST_LIBDIR)" || { echo "usage: make rock-install INST_LIBDIR=..." >&2; exit 2; }
+	install -d $(INST_LIBDIR)/clevertap
+	install -m 755 $(ROCK_SO) $(INST_LIBDIR)/clevertap/core.so
+	rm -rf $(ROCK_BUILD)
+	rmdir build 2>/dev/null || true
+
+# Everything a build, a test run or an older `luarocks make` (objects next to
+# the sources, ./clevertap/core.so) leaves: the tree is as git has it.
 clean:
-	rm -rf build
+	rm -rf build fuzz/corpus-run sandbox/run
+	rm -f luacov.*.out clevertap/core.so
+	find csrc -name '*.o' -delete
+	if [ -d clevertap ]; then rmdir clevertap; fi

@@ -9,6 +9,22 @@
 #include <string.h>
 #include <time.h>
 
+/* The libcurl this is built for. The build takes it from curl/curlver.h; a
+ * test may set it lower to compile an older libcurl's fallbacks against the
+ * installed headers (spec/c/curl_fallback.sh). */
+#ifndef CT_CURL_VERSION_NUM
+#define CT_CURL_VERSION_NUM LIBCURL_VERSION_NUM
+#endif
+/* 7.62.0 brought the URL API (curl_url) the client checks base URLs with.
+ * (LIBCURL_VERSION_NUM is unknown only to analysers that skip curl's headers,
+ * as tools/unused.sh's cppcheck: they read the file, the build checks it.) */
+#if defined(LIBCURL_VERSION_NUM) && CT_CURL_VERSION_NUM < 0x073e00
+#error "lua-clevertap needs libcurl >= 7.62.0 (see README.md, Installing): this libcurl is older"
+#endif
+/* CURLOPT_PROTOCOLS_STR (7.85) replaces the bitmask, deprecated since. */
+#define CT_CURL_HAS_PROTOCOLS_STR (CT_CURL_VERSION_NUM >= 0x075500)
+/* CURLOPT_PREREQFUNCTION: 7.80. */
+#define CT_CURL_HAS_PREREQ (CT_CURL_VERSION_NUM >= 0x075000)
 /* Seconds a connection may sit idle and still be reused (libcurl's
  * CURLOPT_MAXAGE_CONN: reused while idle < this + 1 s, so under 3 s). Servers
  * close idle keep-alive connections on their own clock (Apache httpd and
@@ -196,6 +212,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
  * would break "an unknown outcome is never re-sent": refuse the second send;
  * the transfer then fails and the engine decides (unknown, or a retry it
  * counts when the caller allowed re-sending). */
+#if CT_CURL_HAS_PREREQ
 static int on_prereq(void *ud, char *ip, char *local_ip, int port, int local_port)
 {
     (void)ip;
@@ -205,6 +222,7 @@ static int on_prereq(void *ud, char *ip, char *local_ip, int port, int local_por
     xfer *x = ud;
     return ++x->prereqs > 1 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
 }
+#endif
 
 /* Counts the request body bytes actually written (libcurl reports each
  * write here after it succeeded). CURLINFO_SIZE_UPLOAD_T would say the same
@@ -315,11 +333,25 @@ static int start(ct_curl *c, ct_req *r)
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, c->o.verify_tls ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, c->o.verify_tls ? 2L : 0L);
     if (c->ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+#if CT_CURL_HAS_PROTOCOLS_STR
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+#if CT_CURL_HAS_PREREQ
     curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
     curl_easy_setopt(e, CURLOPT_PREREQDATA, x);
+#else
+    /* No way to refuse libcurl's silent second send before 7.80, and it only
+     * re-sends on a reused connection: so reuse none. Each request gets a
+     * connection of its own, closed after it (slower: a handshake each). */
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+#endif
+#if CT_CURL_VERSION_NUM >= 0x074100 /* CURLOPT_MAXAGE_CONN: 7.65 */
     curl_easy_setopt(e, CURLOPT_MAXAGE_CONN, CT_CURL_MAX_IDLE_S);
+#endif
     /* VERBOSE only routes libcurl's trace to on_debug (nothing is printed):
      * it is how the bytes written are known, see on_debug */
     curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);

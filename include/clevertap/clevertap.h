@@ -10,7 +10,7 @@
 extern "C" {
 #endif
 
-#define CT_VERSION "0.1.0"
+#define CT_VERSION "0.2.0"
 
 #if defined(__GNUC__)
 #define CT_API __attribute__((visibility("default")))
