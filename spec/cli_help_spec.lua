@@ -92,7 +92,7 @@ describe("clevertap help, completion and man page", function()
       assert.matches(".SS clevertap " .. c.name, committed, 1, true)
     end
     local rock = files.read(cli.root .. "/rockspec/lua-clevertap-scm-1.rockspec")
-    assert.matches('copy_directories = { "man" }', rock, 1, true)
+    assert.matches('copy_directories = { "docs", "examples", "man" }', rock, 1, true)
     if sh("command -v man"):match("man") then
       local text = sh("MANWIDTH=80 man -l " .. cli.quote(cli.root .. "/man/clevertap.1"))
       assert.matches("EXIT STATUS", text, 1, true)

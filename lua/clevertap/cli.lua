@@ -98,7 +98,8 @@ function M.main(argv)
   local list = {}
   for i = 1, #(argv or {}) do list[i] = argv[i] end
   current = nil
-  local ok, code = xpcall(run, debug.traceback, list)
+  -- a closure: Lua 5.1's xpcall passes no arguments to the function
+  local ok, code = xpcall(function() return run(list) end, debug.traceback)
   if not ok then
     local text = tostring(code)
     if current then text = current:redact(text) end

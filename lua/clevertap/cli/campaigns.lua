@@ -39,9 +39,10 @@ function M.load(path, vars)
   local saved = package.path
   local dir = dirname(path)
   package.path = dir .. "/?.lua;" .. dir .. "/?/init.lua;" .. saved
-  local ok, result = xpcall(chunk, function(e)
+  -- a closure: Lua 5.1's xpcall passes no arguments to the function
+  local ok, result = xpcall(function() return chunk(vars or {}, path) end, function(e)
     return describe(e)
-  end, vars or {}, path)
+  end)
   package.path = saved
   if not ok then return nil, "campaign file failed: " .. result end
 

@@ -25,7 +25,7 @@ function M.ask(question, stderr_is_terminal)
   if not tty then return nil end
   tty:write(question, " [y/N] ")
   tty:flush()
-  local answer = tty:read("l")
+  local answer = tty:read("*l")
   tty:close()
   answer = (answer or ""):match("^%s*(.-)%s*$"):lower()
   return answer == "y" or answer == "yes"

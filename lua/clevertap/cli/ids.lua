@@ -165,7 +165,7 @@ function M.scan(path, opts)
   local pending  -- a line read ahead by format sniffing
   local function next_line()
     local line
-    if pending then line, pending = pending, nil else line = f:read("l") end
+    if pending then line, pending = pending, nil else line = f:read("*l") end
     if line == nil then return nil end
     n = n + 1
     if n == 1 and line:sub(1, 3) == "\239\187\191" then line = line:sub(4) end  -- UTF-8 BOM

@@ -39,7 +39,7 @@ end
 -- file does not exist. Plain Lua cannot stat: stat(1) can.
 local function mode_of(path)
   local p = io.popen("stat -c %a " .. quote(path) .. " 2>/dev/null")
-  local out = p and p:read("a") or ""
+  local out = p and p:read("*a") or ""
   if p then p:close() end
   local octal = out:match("^(%d+)")
   return octal and tonumber(octal, 8) or nil
@@ -105,7 +105,7 @@ end
 function M.passcode(p, name, env)
   if p.passcode_command then
     local cmd = io.popen(p.passcode_command)
-    local out = cmd and cmd:read("a") or ""
+    local out = cmd and cmd:read("*a") or ""
     local ok, _, code = true, nil, 0
     if cmd then ok, _, code = cmd:close() end
     local first = out:match("^([^\r\n]*)")

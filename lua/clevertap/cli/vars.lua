@@ -9,7 +9,7 @@ local KEY = "^[%a_][%w_%.%-]*$"
 local function load_file(path)
   local f, oerr = io.open(path, "r")
   if not f then return nil, "cannot read --vars file: " .. tostring(oerr) end
-  local text = f:read("a")
+  local text = f:read("*a")
   f:close()
   local t
   if path:lower():match("%.json$") then
@@ -18,7 +18,7 @@ local function load_file(path)
     t = decoded
   else
     -- A Lua vars file is the user's code, like a campaign file.
-    local chunk, lerr = load(text, "@" .. path, "t")
+    local chunk, lerr = loadfile(path) -- load(text) takes no string on Lua 5.1
     if not chunk then return nil, "--vars file does not load: " .. tostring(lerr) end
     local ok, res = pcall(chunk)
     if not ok then return nil, "--vars file failed: " .. tostring(res) end
