@@ -105,6 +105,11 @@ describe("clevertap send identity files", function()
   end)
 
   it("de-duplicates 1,000,000 lines under a memory bound", function()
+    -- ASan's shadow memory and quarantine are not the command's own
+    if os.getenv("CT_SANITIZE") then
+      pending("memory bounds are measured without a sanitizer (make test runs this)")
+      return
+    end
     local path = os.tmpname()
     local f = assert(io.open(path, "w"))
     for i = 1, 1000000 do f:write("user-", i % 500000, "-", string.rep("x", 24), "\n") end
