@@ -24,6 +24,7 @@ dependencies = {
 external_dependencies = {
   CURL = { library = "curl" },
   JANSSON = { header = "jansson.h" },
+  HIREDIS = { header = "hiredis/hiredis.h" },
 }
 build = {
   type = "builtin",
@@ -36,6 +37,8 @@ build = {
         "csrc/engine/ct_engine.c",
         "csrc/engine/ct_error.c",
         "csrc/engine/ct_redact.c",
+        "csrc/limit/ct_limit_local.c",
+        "csrc/limit/ct_limit_redis.c",
         "csrc/lua/l_client.c",
         "csrc/lua/l_client_job.c",
         "csrc/lua/l_compat.c",
@@ -61,9 +64,9 @@ build = {
       },
       defines = { "_POSIX_C_SOURCE=200809L", "_DEFAULT_SOURCE" },
       -- lua5.1 holds Debian's lua-compat53 shim, used by the LuaJIT build only.
-      incdirs = { "csrc/client", "csrc/engine", "csrc/lua", "csrc/schema", "csrc/sms", "csrc/transport", "csrc/util", "csrc/validate", "include/clevertap", "$(JANSSON_INCDIR)", "/usr/include/lua5.1" },
+      incdirs = { "csrc/client", "csrc/engine", "csrc/limit", "csrc/lua", "csrc/schema", "csrc/sms", "csrc/transport", "csrc/util", "csrc/validate", "include/clevertap", "$(JANSSON_INCDIR)", "$(HIREDIS_INCDIR)/hiredis", "/usr/include/lua5.1" },
       libdirs = { "$(CURL_LIBDIR)" },
-      libraries = { "curl", "jansson", "m" },
+      libraries = { "curl", "jansson", "hiredis", "m" },
     },
     ["clevertap"] = "lua/clevertap/init.lua",
     ["clevertap.cli"] = "lua/clevertap/cli.lua",

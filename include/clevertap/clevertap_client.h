@@ -54,6 +54,16 @@ typedef struct ct_client_opts {
     int resend_unknown;       /* 1: re-send requests whose outcome is unknown (may duplicate) */
     const char *ca_file;      /* CA bundle; NULL = system default */
     int insecure;             /* 1: do not verify TLS certificates (never in production) */
+    /* Account-wide limits shared with every process and host using the same
+     * store (docs/limits.md): "local" (default: this client alone) or
+     * "redis://[user:pass@]host:port[/db]"; NULL: env CLEVERTAP_LIMITER.
+     * With a shared limiter send_rate, create_rate and targets_concurrency
+     * are the account's limits. */
+    const char *limiter;
+    const char *fail_mode;    /* store unusable: "closed" (default: wait for it) or "local"
+                                 (this process's limits divided by the members seen) */
+    int limiter_members;      /* fail_mode local divides by at least this many; default 1 */
+    long limiter_lease_ms;    /* targets/... slots are leases renewed while held; default 10000 */
 } ct_client_opts;
 
 /* NULL on error, with a message in err (never containing the passcode). */

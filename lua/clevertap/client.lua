@@ -34,6 +34,7 @@ local OPTIONS = {
   logger = "function",
   estimate_timeout = "number",
   seed = "number",
+  limiter = "string", fail_mode = "string", limiter_members = "number", limiter_lease = "number",
 }
 local RETRY_OPTIONS = { attempts = true, base_delay = true, max_delay = true, max_total = true, quota = true }
 
@@ -59,6 +60,11 @@ function M.new(opts)
   positive(opts.targets_concurrency, "targets_concurrency")
   if type(opts.send_rate) == "number" then positive(opts.send_rate, "send_rate") end
   if type(opts.create_rate) == "number" then positive(opts.create_rate, "create_rate") end
+  positive(opts.limiter_members, "limiter_members")
+  positive(opts.limiter_lease, "limiter_lease")
+  if opts.fail_mode ~= nil and opts.fail_mode ~= "closed" and opts.fail_mode ~= "local" then
+    error('clevertap.new: option "fail_mode" must be "closed" or "local"', 2)
+  end
   if opts.send_rate == true or opts.create_rate == true then
     error("clevertap.new: rates are a number (per second) or false (no limit)", 2)
   end
@@ -74,7 +80,7 @@ function M.new(opts)
   if transport ~= nil then ftransport.check(transport) end
 
   -- C strings end at the first NUL: a credential holding one would be sent cut short.
-  for _, name in ipairs { "account_id", "passcode", "region", "base_url", "ca_file" } do
+  for _, name in ipairs { "account_id", "passcode", "region", "base_url", "ca_file", "limiter" } do
     local v = opts[name]
     if type(v) == "string" and v:find("\0", 1, true) then
       return nil, errors.new { kind = "validation",
@@ -100,6 +106,9 @@ function M.new(opts)
     lua_transport = transport ~= nil,
     ua_extra = transport ~= nil and "(lua)" or nil,
     seed = opts.seed,
+    -- nil: CLEVERTAP_LIMITER, else this client alone
+    limiter = opts.limiter, fail_mode = opts.fail_mode,
+    limiter_members = opts.limiter_members, limiter_lease_ms = ms(opts.limiter_lease),
   }
   if not engine then
     return nil, errors.new { kind = "validation", message = "clevertap.new: " .. msg }
