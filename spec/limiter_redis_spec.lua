@@ -91,6 +91,18 @@ describe("redis limiter", function()
       total = total + r.accepted
     end
     assert.equal(4500, total)
+    -- while all three send, each gets about a third of the ceiling: no member starved
+    local share = {}
+    local reqs = U.logged("/1/send/push.json")
+    table.sort(reqs, function(x, y) return x.time < y.time end)
+    for i = 500, 3000 do
+      local who = reqs[i].json.to.Identity[1]:match("^(m%d)-")
+      share[who] = (share[who] or 0) + 1
+    end
+    for i = 1, 3 do
+      local f = (share["m" .. i] or 0) / 2501
+      assert.is_true(f > 0.25 and f < 0.42, ("member %d had %.0f%% of the requests"):format(i, f * 100))
+    end
     local stats = sandbox.stats()
     assert.is_nil(stats.by_status["429"], "the sandbox answered 429")
     local sends = times("/1/send/push.json")
@@ -176,6 +188,21 @@ describe("redis limiter", function()
     local text = table.concat(r.logs, "\n")
     assert.matches("fail_mode local", text, 1, true)
     assert.matches("answers again", text, 1, true)
+  end)
+
+  it("a 429 seen by one member holds every member off for its Retry-After", function()
+    sandbox.faults { { path = "/1/send/*", fault = "429-retry-after", retry_after = 1, every = 40, count = 1 } }
+    local a = spawn { CT_LIMITER = store.url, CT_NAME = "a", CT_SENDS = 150, CT_SEND_RATE = 100, CT_ATTEMPTS = 3,
+      CT_WARM = 1 }
+    local b = spawn { CT_LIMITER = store.url, CT_NAME = "b", CT_SENDS = 150, CT_SEND_RATE = 100, CT_ATTEMPTS = 3,
+      CT_WARM = 1 }
+    assert.equal(150, finished(a).accepted)
+    assert.equal(150, finished(b).accepted)
+    assert.equal(1, sandbox.stats().by_status["429"])
+    local t, gap = times("/1/send/push.json"), 0
+    for i = 2, #t do gap = math.max(gap, t[i] - t[i - 1]) end
+    assert.equal(301, #t)
+    assert.is_true(gap >= 0.95, ("the longest pause was %.2f s"):format(gap))
   end)
 
   it("members configured differently: a warning, and the strictest value applies to both", function()

@@ -68,6 +68,14 @@ function M.new(opts)
   if opts.send_rate == true or opts.create_rate == true then
     error("clevertap.new: rates are a number (per second) or false (no limit)", 2)
   end
+  local limiter = opts.limiter or os.getenv("CLEVERTAP_LIMITER")
+  if limiter == "" then limiter = nil end
+  if ftransport.in_nginx() and limiter and limiter ~= "local" then
+    -- hiredis waits on a blocking socket: inside nginx it would stall the
+    -- worker and every request it serves
+    error("clevertap.new: limiter " .. (limiter:match("^(%a+):") or "?") .. " cannot be used inside nginx in "
+      .. "this version (a blocking socket); use limiter = \"local\"", 2)
+  end
   local retry = opts.retry or {}
   check_options(retry, RETRY_OPTIONS, "clevertap.new retry")
   for k, v in pairs(retry) do
@@ -106,8 +114,7 @@ function M.new(opts)
     lua_transport = transport ~= nil,
     ua_extra = transport ~= nil and "(lua)" or nil,
     seed = opts.seed,
-    -- nil: CLEVERTAP_LIMITER, else this client alone
-    limiter = opts.limiter, fail_mode = opts.fail_mode,
+    limiter = limiter, fail_mode = opts.fail_mode,
     limiter_members = opts.limiter_members, limiter_lease_ms = ms(opts.limiter_lease),
   }
   if not engine then
