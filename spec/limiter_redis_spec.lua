@@ -11,13 +11,15 @@ local U = require "support.client_util"
 local quote = files.quote
 local LUA = jit and "luajit" or "lua5.4" -- luacheck: ignore 113
 
-local function spawn(env)
+-- a member process (a Lua one, or the program `bin`) with env; its summary in env.CT_OUT
+local function spawn(env, bin)
   local out = os.tmpname()
   env.CT_OUT, env.CT_URL = out, sandbox.url()
   local parts = {}
   for k, v in pairs(env) do parts[#parts + 1] = k .. "=" .. quote(tostring(v)) end
   local cmd = "env " .. table.concat(parts, " ") .. " LUA_PATH=" .. quote(package.path)
-    .. " LUA_CPATH=" .. quote(package.cpath) .. " " .. LUA .. " spec/support/limiter_member.lua >"
+    .. " LUA_CPATH=" .. quote(package.cpath) .. " "
+    .. (bin and quote(bin) or (LUA .. " spec/support/limiter_member.lua")) .. " >"
     .. quote(out .. ".log") .. " 2>&1 & echo $!"
   local p = assert(io.popen(cmd, "r"))
   local pid = tonumber(p:read("*a"))
@@ -119,6 +121,31 @@ describe("redis limiter", function()
     assert.equal(6, #creates)
     for i = 2, #creates do assert.is_true(creates[i] - creates[i - 1] >= 0.99) end
     assert.matches("create_rate", store:cli("KEYS", "clevertap:{SANDBOX-ACCOUNT-ID}:*"))
+  end)
+
+  it("a C host (CLEVERTAP_LIMITER) and two Lua processes share the send ceiling", function()
+    local build = os.getenv("BUILD") or "build"
+    local bin = files.temp_dir() .. "/limiter_host"
+    local cc = (os.getenv("CC") or "cc") .. " -std=c99 -O2 " .. (os.getenv("SAN") or "")
+    assert(os.execute(cc .. " -Iinclude/clevertap spec/c/limiter_host.c " .. quote(build .. "/libclevertap.a")
+      .. " -ljansson -lcurl -lhiredis -lm -o " .. quote(bin)))
+    sandbox.faults { { path = "/1/send/*", fault = "latency", ms = 50 } }
+    local host = spawn({ CLEVERTAP_LIMITER = store.url, CLEVERTAP_ACCOUNT_ID = sandbox.account_id,
+      CLEVERTAP_PASSCODE = sandbox.passcode, CLEVERTAP_BASE_URL = sandbox.url(), CT_NAME = "c", CT_SENDS = 1500 }, bin)
+    local lua = {}
+    for i = 1, 2 do lua[i] = spawn { CT_LIMITER = store.url, CT_NAME = "m" .. i, CT_SENDS = 1500, CT_WARM = 1 } end
+    assert.same({ accepted = 1500, failed = 0, unknown = 0, not_sent = 0 }, finished(host))
+    for i = 1, 2 do assert.equal(1500, finished(lua[i]).accepted) end
+    assert.is_nil(sandbox.stats().by_status["429"])
+    local sends = times("/1/send/push.json")
+    assert.equal(4501, #sends)
+    assert.is_true(max_per_second(sends) <= 1000, "a sliding second saw " .. max_per_second(sends))
+    local share = 0
+    for _, r in ipairs(U.logged("/1/send/push.json")) do
+      if r.json.to.Identity[1]:match("^c%-") then share = share + 1 end
+    end
+    assert.equal(1500, share)
+    os.remove(bin)
   end)
 
   it("a slow request keeps its slots (renewed); a member killed with -9 frees them within the lease", function()
