@@ -232,6 +232,24 @@ describe("redis limiter", function()
     assert.is_true(gap >= 0.95, ("the longest pause was %.2f s"):format(gap))
   end)
 
+  it("shared_concurrency: the send concurrency is the account's too", function()
+    sandbox.faults { { path = "/1/send/*", fault = "latency", ms = 200 } }
+    local m = {}
+    for i = 1, 2 do
+      m[i] = spawn { CT_LIMITER = store.url, CT_NAME = "m" .. i, CT_SENDS = 40, CT_CONCURRENCY = 4,
+        CT_SHARED_CONCURRENCY = 1, CT_WARM = 1 }
+    end
+    for i = 1, 2 do assert.equal(40, finished(m[i]).accepted) end
+    -- a slot is taken again only after its answer: 200 ms apart at least
+    local t, most, j = times("/1/send/push.json"), 0, 1
+    for i = 1, #t do
+      while t[i] - t[j] >= 0.19 do j = j + 1 end
+      most = math.max(most, i - j + 1)
+    end
+    assert.is_true(most <= 4, most .. " send requests started within 190 ms")
+    assert.is_true(most >= 3, "the members did not overlap")
+  end)
+
   it("members configured differently: a warning, and the strictest value applies to both", function()
     local logs = {}
     local loose = U.client { limiter = store.url, send_rate = 1000,

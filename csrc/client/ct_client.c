@@ -247,6 +247,10 @@ static int setup_limiter(ct_client *c, const ct_client_opts *o, const char *acco
         ct_limit_def send = { "send_rate", CT_LIMIT_BUCKET, sr, sburst, 0, 0.95 };
         if (ct_engine_lane_share(c->e, c->lane_send, &send) < 0) goto oom;
     }
+    if (o->limiter_send_concurrency) {
+        ct_limit_def conc = { "send_concurrency", CT_LIMIT_SEM, 0, 1, c->send_concurrency, 1 };
+        if (ct_engine_lane_share(c->e, c->lane_send, &conc) < 0) goto oom;
+    }
     return 1;
 oom:
     seterr(err, errlen, "out of memory");

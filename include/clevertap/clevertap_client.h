@@ -64,6 +64,7 @@ typedef struct ct_client_opts {
                                  (this process's limits divided by the members seen) */
     int limiter_members;      /* fail_mode local divides by at least this many; default 1 */
     long limiter_lease_ms;    /* targets/... slots are leases renewed while held; default 10000 */
+    int limiter_send_concurrency; /* 1: send_concurrency is the account's too (a lease a send request) */
 } ct_client_opts;
 
 /* NULL on error, with a message in err (never containing the passcode). */

@@ -35,6 +35,7 @@ local OPTIONS = {
   estimate_timeout = "number",
   seed = "number",
   limiter = "string", fail_mode = "string", limiter_members = "number", limiter_lease = "number",
+  shared_concurrency = "boolean",
 }
 local RETRY_OPTIONS = { attempts = true, base_delay = true, max_delay = true, max_total = true, quota = true }
 
@@ -80,6 +81,9 @@ local function shdict_limiter(name, opts)
   if opts.send_rate ~= false then
     local r = opts.send_rate or 1000
     limits.send_rate = { kind = "bucket", rate = r, burst = math.max(1, r / 100), pace = 0.95 }
+  end
+  if opts.shared_concurrency then
+    limits.send_concurrency = { kind = "sem", max = opts.concurrency or 128 }
   end
   if opts.create_rate ~= false then
     limits.create_rate = { kind = "bucket", rate = opts.create_rate or 1, burst = 1, pace = 1 / 1.1 }
@@ -161,6 +165,7 @@ function M.new(opts)
     seed = opts.seed,
     limiter = limiter, fail_mode = opts.fail_mode,
     limiter_members = opts.limiter_members, limiter_lease_ms = ms(opts.limiter_lease),
+    limiter_send_concurrency = opts.shared_concurrency,
   }
   if not engine then
     return nil, errors.new { kind = "validation", message = "clevertap.new: " .. msg }

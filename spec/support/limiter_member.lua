@@ -15,6 +15,7 @@ local client = assert(clevertap.new {
   base_url = os.getenv("CT_URL"), limiter = os.getenv("CT_LIMITER"),
   fail_mode = os.getenv("CT_FAIL_MODE"), limiter_lease = num("CT_LEASE", nil),
   limiter_members = num("CT_MEMBERS", nil), send_rate = num("CT_SEND_RATE", nil),
+  concurrency = num("CT_CONCURRENCY", nil), shared_concurrency = os.getenv("CT_SHARED_CONCURRENCY") ~= nil,
   retry = { base_delay = 0.01, max_delay = 0.05, attempts = num("CT_ATTEMPTS", 1) },
   logger = function(level, msg) logs[#logs + 1] = level .. ": " .. msg end,
 })

@@ -49,11 +49,12 @@ function M.new(dict_name, account, limits, opts)
     account = account }, L)
 end
 
---- The limits a request URL takes: targets/create also holds a targets slot.
+--- The limits a request URL takes: targets/create also holds a targets slot
+-- (names not configured are skipped: send_concurrency only when shared).
 function M.names_for(url)
   if url:find("/targets/create.json", 1, true) then return { "create_rate", "targets_concurrency" } end
   if url:find("/targets/", 1, true) then return { "targets_concurrency" } end
-  if url:find("/send/", 1, true) then return { "send_rate" } end
+  if url:find("/send/", 1, true) then return { "send_rate", "send_concurrency" } end
   return {}
 end
 
