@@ -12,7 +12,7 @@ function M.start()
     local clevertap = require "clevertap"
     local wid = ngx.worker.id()
     local client, err = clevertap.new { account_id = "SANDBOX-ACCOUNT-ID", passcode = "SANDBOX-PASSCODE",
-      base_url = os.getenv("CT_URL"), retry = { attempts = 1 } }
+      base_url = os.getenv("CT_URL"), retry = { attempts = 1 }, limiter_lease = tonumber(os.getenv("CT_LEASE") or "") }
     if not client then
       ngx.shared.results:set("w" .. wid, cjson.encode { error = tostring(err) })
       return
@@ -42,6 +42,16 @@ function M.start()
     client:close()
     ngx.shared.results:set("w" .. wid, cjson.encode(out))
   end)
+end
+
+-- The worker pids holding targets/* slots, with their counts.
+function M.held()
+  local out = {}
+  local d = ngx.shared.clevertap_limits
+  for pid in (d:get("ct:SANDBOX-ACCOUNT-ID:pids:targets_concurrency") or ""):gmatch("%d+") do
+    out[pid] = d:get("ct:SANDBOX-ACCOUNT-ID:held:targets_concurrency:" .. pid)
+  end
+  ngx.say(cjson.encode(out))
 end
 
 function M.results()
