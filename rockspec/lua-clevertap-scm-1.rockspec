@@ -92,6 +92,7 @@ build = {
     ["clevertap.client"] = "lua/clevertap/client.lua",
     ["clevertap.error"] = "lua/clevertap/error.lua",
     ["clevertap.http"] = "lua/clevertap/http.lua",
+    ["clevertap.limit.shdict"] = "lua/clevertap/limit/shdict.lua",
     ["clevertap.options"] = "lua/clevertap/options.lua",
     ["clevertap.runner"] = "lua/clevertap/runner.lua",
     ["clevertap.sms"] = "lua/clevertap/sms.lua",
