@@ -58,11 +58,13 @@ local function nginx_limiter(limiter)
   local ngx = rawget(_G, "ngx")
   local shdict = require "clevertap.limit.shdict"
   if limiter == nil then
-    if ngx.shared[shdict.DEFAULT_DICT] then return "shdict:" .. shdict.DEFAULT_DICT end
+    if ngx.shared and ngx.shared[shdict.DEFAULT_DICT] then return "shdict:" .. shdict.DEFAULT_DICT end
     if not noticed then
       noticed = true
-      ngx.log(ngx.NOTICE, "clevertap: the limits are this worker's own; for the account's, shared by every ",
-        "worker, add `lua_shared_dict ", shdict.DEFAULT_DICT, " 1m;` to nginx.conf (docs/limits.md)")
+      if ngx.log then
+        ngx.log(ngx.NOTICE, "clevertap: the limits are this worker's own; for the account's, shared by every ",
+          "worker, add `lua_shared_dict ", shdict.DEFAULT_DICT, " 1m;` to nginx.conf (docs/limits.md)")
+      end
     end
     return "local"
   end
