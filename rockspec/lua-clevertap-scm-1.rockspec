@@ -27,6 +27,7 @@ dependencies = {
 external_dependencies = {
   CURL = { library = "curl" },
   JANSSON = { header = "jansson.h", library = "jansson" },
+  HIREDIS = { header = "hiredis/hiredis.h", library = "hiredis" },
 }
 build = {
   -- The Makefile's rock and rock-install targets build clevertap.core outside
@@ -42,6 +43,8 @@ build = {
     CURL_LIBDIR = "$(CURL_LIBDIR)",
     JANSSON_INCDIR = "$(JANSSON_INCDIR)",
     JANSSON_LIBDIR = "$(JANSSON_LIBDIR)",
+    HIREDIS_INCDIR = "$(HIREDIS_INCDIR)",
+    HIREDIS_LIBDIR = "$(HIREDIS_LIBDIR)",
   },
   install_target = "rock-install",
   install_variables = {
@@ -80,6 +83,7 @@ build = {
       ["clevertap.client"] = "lua/clevertap/client.lua",
       ["clevertap.error"] = "lua/clevertap/error.lua",
       ["clevertap.http"] = "lua/clevertap/http.lua",
+      ["clevertap.limit.shdict"] = "lua/clevertap/limit/shdict.lua",
       ["clevertap.options"] = "lua/clevertap/options.lua",
       ["clevertap.runner"] = "lua/clevertap/runner.lua",
       ["clevertap.sms"] = "lua/clevertap/sms.lua",

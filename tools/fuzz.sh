@@ -82,8 +82,8 @@ cbin="$run/classify_fuzz"
 # shellcheck disable=SC2046
 "$CLANG" -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -Iinclude/clevertap -Icsrc/util -Icsrc/engine \
-  $(pkg-config --cflags jansson 2>/dev/null) fuzz/classify_fuzz.c csrc/engine/*.c csrc/util/*.c -ljansson -lm -o "$cbin"
+  -Iinclude/clevertap -Icsrc/util -Icsrc/engine -Icsrc/limit \
+  $(pkg-config --cflags jansson 2>/dev/null) fuzz/classify_fuzz.c csrc/engine/*.c csrc/limit/ct_limit_local.c csrc/util/*.c -ljansson -lm -o "$cbin"
 mkdir -p "$run/classify-corpus"
 i=0
 for seed in '{"status":"success"}' '{"status":"fail","error":"bad PASSCODE-SECRET","code":1}' \

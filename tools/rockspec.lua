@@ -61,6 +61,7 @@ dependencies = {
 external_dependencies = {
   CURL = { library = "curl" },
   JANSSON = { header = "jansson.h", library = "jansson" },
+  HIREDIS = { header = "hiredis/hiredis.h", library = "hiredis" },
 }
 build = {
   -- The Makefile's rock and rock-install targets build clevertap.core outside
@@ -76,6 +77,8 @@ build = {
     CURL_LIBDIR = "$(CURL_LIBDIR)",
     JANSSON_INCDIR = "$(JANSSON_INCDIR)",
     JANSSON_LIBDIR = "$(JANSSON_LIBDIR)",
+    HIREDIS_INCDIR = "$(HIREDIS_INCDIR)",
+    HIREDIS_LIBDIR = "$(HIREDIS_LIBDIR)",
   },
   install_target = "rock-install",
   install_variables = {

@@ -122,11 +122,13 @@ void ct_client_free(ct_client *c)
     detach_calls(c);
     /* send jobs the caller still holds end with their reports complete and
      * outlive the client, until ct_client_job_free */
+    /* a client refused before its engine existed (an unreadable ca_file)
+     * has nothing to end */
     if (c->e) {
         ct_client_shutdown(c, "the client was freed");
         ct_engine_detach_jobs(c->e);
     } else {
-        ct_curl_free(c->curl, NULL); /* a client whose construction failed */
+        ct_curl_free(c->curl, NULL);
     }
     ct_engine_free(c->e);
     for (int i = 0; i < H_N; i++) free(c->hdr[i]);
@@ -206,6 +208,60 @@ char *ct_client_url(const ct_client *c, const char *endpoint)
     char *url = malloc(n);
     if (url) snprintf(url, n, "%s/%s.json", c->base_url, endpoint);
     return url;
+}
+
+/* The shared limiter of o->limiter (or CLEVERTAP_LIMITER): the lanes'
+ * limits become the account's. 0 with err set when the options are wrong
+ * (a redis URL's password never appears in err). */
+static int setup_limiter(ct_client *c, const ct_client_opts *o, const char *account, double sr, double cr, uint64_t seed, char *err, size_t errlen)
+{
+    const char *url = env_or(o->limiter, "CLEVERTAP_LIMITER");
+    int fail = CT_FAIL_CLOSED;
+    if (o->fail_mode && strcmp(o->fail_mode, "local") == 0) fail = CT_FAIL_LOCAL;
+    else if (o->fail_mode && strcmp(o->fail_mode, "closed") != 0) {
+        seterr(err, errlen, "fail_mode: must be \"closed\" or \"local\"");
+        return 0;
+    }
+    if (!url || strcmp(url, "local") == 0) return 1;
+    if (strncmp(url, "shdict:", 7) == 0) {
+        seterr(err, errlen, "limiter: shdict:NAME works inside nginx (OpenResty's ngx.shared) only");
+        return 0;
+    }
+    if (strncmp(url, "redis://", 8) != 0) {
+        /* not echoed: it may be a mistyped URL holding a password */
+        seterr(err, errlen, "limiter: unknown limiter (known: \"local\", \"shdict:NAME\", "
+                            "\"redis://[user:pass@]host:port[/db]\")");
+        return 0;
+    }
+    ct_limiter_cfg lc = { url, account, fail, o->limiter_lease_ms, o->limiter_members, seed };
+    ct_limiter *lim = ct_limiter_redis_new(&lc, err, errlen);
+    if (!lim) return 0;
+    ct_engine_set_limiter(c->e, lim);
+    ct_limit_def targets = { "targets_concurrency", CT_LIMIT_SEM, 0, 1,
+                             o->targets_concurrency > 0 ? o->targets_concurrency : 3, 1 };
+    if (ct_engine_lane_share(c->e, c->lane_targets, &targets) < 0) goto oom;
+    if (cr > 0) {
+        /* paced 10% below, as the local lane */
+        ct_limit_def create = { "create_rate", CT_LIMIT_BUCKET, cr, 1, 0, 1 / 1.1 };
+        if (ct_engine_lane_share(c->e, c->lane_create, &create) < 0) goto oom;
+    }
+    if (sr > 0) {
+        /* paced 5% below the account's rate, with 10 ms worth of burst:
+         * the server counts arrivals, and requests from several hosts
+         * reach it with some jitter, so a grant window exactly at the
+         * rate would let a sliding second see a little more */
+        double sburst = sr / 100.0 < 1 ? 1 : sr / 100.0;
+        ct_limit_def send = { "send_rate", CT_LIMIT_BUCKET, sr, sburst, 0, 0.95 };
+        if (ct_engine_lane_share(c->e, c->lane_send, &send) < 0) goto oom;
+    }
+    if (o->limiter_send_concurrency) {
+        ct_limit_def conc = { "send_concurrency", CT_LIMIT_SEM, 0, 1, c->send_concurrency, 1 };
+        if (ct_engine_lane_share(c->e, c->lane_send, &conc) < 0) goto oom;
+    }
+    return 1;
+oom:
+    seterr(err, errlen, "out of memory");
+    return 0;
 }
 
 ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, char *err, size_t errlen)
@@ -328,6 +384,7 @@ ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, ch
         if (!(c->hdr[H_ACCOUNT] = header_line("X-CleverTap-Account-Id", account))) goto oom;
         if (!(c->hdr[H_PASSCODE] = header_line("X-CleverTap-Passcode", pass))) goto oom;
         if (!(c->hdr[H_CTYPE] = header_line("Content-Type", "application/json; charset=utf-8"))) goto oom;
+        if (!setup_limiter(c, o, account, sr, cr, seed, err, errlen)) goto fail;
     }
     return c;
 oom:

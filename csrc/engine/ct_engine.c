@@ -46,8 +46,20 @@ int ct_engine_lane(ct_engine *e, const ct_lane_opts *o)
     if (!l) return -1;
     e->lanes = l;
     memset(&l[e->nlanes], 0, sizeof *l);
+    l[e->nlanes].shared[0] = l[e->nlanes].shared[1] = -1;
     ct_engine_lane_set(e, e->nlanes, o);
     return e->nlanes++;
+}
+
+/* The fallback lanes while the shared store is unusable: this member's
+ * share of the account's limits, the local ones divided by the members. */
+static void lane_set_fallback(ct_engine *e, lane *l)
+{
+    int m = e->limiter ? e->limiter->ops->members(e->limiter->self) : 1;
+    if (m < 1) m = 1;
+    int cap = l->o.max_inflight > 0 ? l->o.max_inflight / m : 0;
+    if (l->o.max_inflight > 0 && cap < 1) cap = 1;
+    ct_llane_set(&l->fb, cap, l->o.rate / m, l->o.burst / m);
 }
 
 void ct_engine_lane_set(ct_engine *e, int i, const ct_lane_opts *o)
@@ -55,92 +67,170 @@ void ct_engine_lane_set(ct_engine *e, int i, const ct_lane_opts *o)
     lane *l = &e->lanes[i];
     l->o = *o;
     if (l->o.burst < 1) l->o.burst = 1;
-    l->tokens = l->o.burst;
-    l->started = 0;
-    free(l->win);
-    l->win = NULL;
-    l->win_cap = l->win_head = l->win_n = 0;
-    if (l->o.rate > 0) {
-        double cap = l->o.rate < 1 ? 1 : l->o.rate;
-        if (cap > CT_WINDOW_MAX) cap = CT_WINDOW_MAX;
-        l->win = calloc((size_t)cap, sizeof *l->win);
-        if (l->win) l->win_cap = (size_t)cap; /* out of memory: the bucket alone */
-    }
+    ct_llane_set(&l->loc, l->o.max_inflight, l->o.rate, l->o.burst);
+    lane_set_fallback(e, l);
 }
 
-int ct_engine_lane_inflight(const ct_engine *e, int i) { return e->lanes[i].inflight; }
-int ct_engine_lane_peak(const ct_engine *e, int i) { return e->lanes[i].peak; }
+int ct_engine_lane_inflight(const ct_engine *e, int i) { return e->lanes[i].loc.inflight; }
+int ct_engine_lane_peak(const ct_engine *e, int i) { return e->lanes[i].loc.peak; }
 
-static void lane_refill(lane *l, int64_t now)
+void ct_engine_set_limiter(ct_engine *e, ct_limiter *lim)
 {
-    if (l->o.rate <= 0) return;
-    if (!l->started) {
-        l->started = 1;
-        l->last_ms = now;
-        return;
-    }
-    if (now > l->last_ms) {
-        l->tokens += (double)(now - l->last_ms) * l->o.rate / 1000.0;
-        if (l->tokens > l->o.burst) l->tokens = l->o.burst;
-        l->last_ms = now;
-    }
+    ct_limiter_free(e->limiter);
+    e->limiter = lim;
+    e->fallback = 0;
 }
 
-/* ms until lane i (and its parent) may start one request; -1 = needs a completion. */
+int ct_engine_lane_share(ct_engine *e, int i, const ct_limit_def *d)
+{
+    lane *l = &e->lanes[i];
+    int slot = l->shared[0] < 0 ? 0 : (l->shared[1] < 0 ? 1 : -1);
+    if (!e->limiter || slot < 0) return -1;
+    int k = e->limiter->ops->define(e->limiter->self, d);
+    if (k >= 0) l->shared[slot] = k;
+    return k;
+}
+
+/* ms until lane i (and its parent) may start one request; -1 = needs a
+ * completion. Never asks the shared store: that is lane_acquire's, once a
+ * request is ready. */
 static int64_t lane_wait(ct_engine *e, int i, int64_t now)
 {
     int64_t w = 0;
     for (int depth = 0; i >= 0 && depth < 4; depth++) {
         lane *l = &e->lanes[i];
-        if (l->o.max_inflight > 0 && l->inflight >= l->o.max_inflight) return -1;
-        if (l->win_n == l->win_cap && l->win_cap > 0) {
-            /* the oldest of the last floor(rate) starts must be 1 s old */
-            int64_t t = l->win[l->win_head] + 1000 - now;
-            if (t > w) w = t;
-        }
-        if (l->o.rate > 0) {
-            lane_refill(l, now);
-            if (l->tokens < 1.0) {
-                /* at high rates wait for a few tokens (5 ms worth) rather than
-                 * waking the transport for every single one */
-                double need = l->o.rate / 200.0;
-                if (need > l->o.burst) need = l->o.burst;
-                if (need < 1.0) need = 1.0;
-                int64_t t = (int64_t)((need - l->tokens) * 1000.0 / l->o.rate) + 1;
+        int64_t t = ct_llane_wait(&l->loc, now);
+        if (t < 0) return -1;
+        if (t > w) w = t;
+        if (e->limiter) {
+            if (e->fallback) {
+                t = ct_llane_wait(&l->fb, now);
+                if (t < 0) return -1;
                 if (t > w) w = t;
             }
+            if (l->hold_until - now > w) w = l->hold_until - now;
         }
         i = l->o.parent;
     }
     return w;
 }
 
-static void lane_take(ct_engine *e, int i, int64_t now)
+/* The account's limits of lane i and its parents, at most CT_LIMITS_MAX. */
+static int lane_limits(ct_engine *e, int i, int *out)
+{
+    int n = 0;
+    for (int depth = 0; i >= 0 && depth < 4; depth++) {
+        lane *l = &e->lanes[i];
+        for (int k = 0; k < 2; k++)
+            if (l->shared[k] >= 0 && n < CT_LIMITS_MAX) out[n++] = l->shared[k];
+        i = l->o.parent;
+    }
+    return n;
+}
+
+static void log_event(ct_engine *e, int warn, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* The shared limiter's log lines become the engine's events. */
+static void limiter_notices(ct_engine *e)
+{
+    char msg[300];
+    int warn = 0;
+    while (e->limiter->ops->notice(e->limiter->self, msg, sizeof msg, &warn)) log_event(e, warn, "%s", msg);
+}
+
+static void lane_hold(ct_engine *e, int i, int64_t until)
 {
     for (int depth = 0; i >= 0 && depth < 4; depth++) {
         lane *l = &e->lanes[i];
-        l->inflight++;
-        if (l->inflight > l->peak) l->peak = l->inflight;
-        if (l->o.rate > 0) l->tokens -= 1.0;
-        if (l->win_cap > 0) {
-            if (l->win_n == l->win_cap) {
-                l->win[l->win_head] = now; /* the oldest is replaced */
-                l->win_head = (l->win_head + 1) % l->win_cap;
-            } else {
-                l->win[(l->win_head + l->win_n) % l->win_cap] = now;
-                l->win_n++;
-            }
-        }
+        if (l->hold_until < until) l->hold_until = until;
         i = l->o.parent;
     }
 }
 
-static void lane_release(ct_engine *e, int i)
+/* Asks the shared limiter for one start of lane i for r: 1 = r may start,
+ * 0 = the lane is held (the store said wait, or the fallback lanes are
+ * full). Local lanes have allowed it already. One store round trip. */
+static int lane_acquire(ct_engine *e, int i, ct_req *r, int64_t now)
+{
+    int limits[CT_LIMITS_MAX];
+    int n = e->limiter ? lane_limits(e, i, limits) : 0;
+    if (n == 0) return 1;
+    /* a transport starts what it got only after its loop of next() calls
+     * (all with one `now`): grants piled up there would reach the server
+     * together, so a few per millisecond, the rest in the next round */
+    if (now != e->grant_ms) {
+        e->grant_ms = now;
+        e->grants = 0;
+    }
+    if (e->grants >= CT_GRANTS_PER_MS) {
+        lane_hold(e, i, now + 1);
+        return 0;
+    }
+    uint64_t lease = 0;
+    int64_t wait = 0;
+    int rc = e->limiter->ops->acquire(e->limiter->self, limits, n, now, &lease, &wait);
+    limiter_notices(e);
+    if (rc == CT_LIMIT_GRANTED) {
+        if (e->fallback) { /* the store is back: shared limits again */
+            e->fallback = 0;
+        }
+        r->lease = lease;
+        e->grants++;
+        return 1;
+    }
+    if (rc == CT_LIMIT_FALLBACK) {
+        if (!e->fallback) {
+            e->fallback = 1;
+            for (int k = 0; k < e->nlanes; k++) lane_set_fallback(e, &e->lanes[k]);
+        }
+        int64_t w = lane_wait(e, i, now);
+        if (w == 0) {
+            r->fallback = 1;
+            return 1;
+        }
+        if (w > 0) lane_hold(e, i, now + w);
+        return 0;
+    }
+    lane_hold(e, i, now + (wait > 0 ? wait : 1));
+    return 0;
+}
+
+static void lane_take(ct_engine *e, int i, ct_req *r, int64_t now)
 {
     for (int depth = 0; i >= 0 && depth < 4; depth++) {
-        e->lanes[i].inflight--;
+        lane *l = &e->lanes[i];
+        ct_llane_take(&l->loc, now);
+        if (r->fallback) ct_llane_take(&l->fb, now);
+        i = l->o.parent;
+    }
+}
+
+static void lane_release(ct_engine *e, int i, ct_req *r)
+{
+    for (int depth = 0; i >= 0 && depth < 4; depth++) {
+        ct_llane_release(&e->lanes[i].loc);
+        if (r->fallback) ct_llane_release(&e->lanes[i].fb);
         i = e->lanes[i].o.parent;
     }
+    r->fallback = 0;
+    if (r->lease && e->limiter) e->limiter->ops->release(e->limiter->self, r->lease);
+    r->lease = 0;
+}
+
+/* A 429 seen on lane i: with a shared limiter every member holds off the
+ * lane's account limits for the Retry-After (1 s without one). */
+static void lane_rate_limited(ct_engine *e, int i, int64_t now, int64_t retry_after_ms)
+{
+    int limits[CT_LIMITS_MAX];
+    int n = e->limiter ? lane_limits(e, i, limits) : 0;
+    if (n == 0) return;
+    int64_t ms = retry_after_ms >= 0 ? retry_after_ms : 1000;
+    for (int k = 0; k < n; k++) e->limiter->ops->backoff(e->limiter->self, limits[k], ms);
+    lane_hold(e, i, now + ms);
 }
 
 /* ---- jobs -------------------------------------------------------------- */
@@ -334,8 +424,12 @@ void ct_engine_free(ct_engine *e)
         e->jobs->n_inflight = 0;
         job_free(e->jobs);
     }
-    for (int i = 0; i < e->nlanes; i++) free(e->lanes[i].win);
+    for (int i = 0; i < e->nlanes; i++) {
+        ct_llane_free(&e->lanes[i].loc);
+        ct_llane_free(&e->lanes[i].fb);
+    }
     free(e->lanes);
+    ct_limiter_free(e->limiter);
     ct_engine_set_secret(e, NULL);
     free(e);
 }
@@ -541,7 +635,25 @@ static ct_req *take_ready(ct_job *j, int64_t now)
     return NULL;
 }
 
+/* Lease renewals and releases no acquire carried (idle: none will soon). */
+static void limiter_tick(ct_engine *e, int64_t now, int idle)
+{
+    if (!e->limiter) return;
+    e->limiter->ops->tick(e->limiter->self, now, idle);
+    limiter_notices(e);
+}
+
+static ct_req *engine_next(ct_engine *e, int64_t now);
+
 ct_req *ct_engine_next(ct_engine *e, int64_t now)
+{
+    limiter_tick(e, now, 0);
+    ct_req *r = engine_next(e, now);
+    if (!r) limiter_tick(e, now, 1);
+    return r;
+}
+
+static ct_req *engine_next(ct_engine *e, int64_t now)
 {
     if (!e->jobs) return NULL;
     size_t njobs = 0;
@@ -568,8 +680,16 @@ ct_req *ct_engine_next(ct_engine *e, int64_t now)
                 }
             }
             following = j->next ? j->next : e->jobs;
+            if (r && !lane_acquire(e, j->o.lane, r, now)) {
+                /* the account's limits say not yet: back to the front */
+                r->next = j->queue;
+                j->queue = r;
+                r = NULL;
+                j = following;
+                continue;
+            }
             if (r) {
-                lane_take(e, j->o.lane, now);
+                lane_take(e, j->o.lane, r, now);
                 r->id = e->next_id++;
                 r->attempts++;
                 r->next = e->inflight;
@@ -605,6 +725,10 @@ int64_t ct_engine_wait(ct_engine *e, int64_t now)
             if (t < 0 || d < t) t = d;
         }
         if (t >= 0 && (best < 0 || t < best)) best = t;
+    }
+    if (e->limiter) { /* a lease to renew wakes the transport too */
+        int64_t d = e->limiter->ops->due(e->limiter->self, now);
+        if (d >= 0 && (best < 0 || d < best)) best = d;
     }
     return best;
 }
@@ -642,7 +766,7 @@ static void unlink_inflight(ct_engine *e, ct_req *r)
     r->transport = NULL;
     ct_job *j = r->job;
     j->n_inflight--;
-    lane_release(e, j->o.lane);
+    lane_release(e, j->o.lane, r);
 }
 
 /* Schedules a retry; 0 when attempts, the time budget or the client's
@@ -791,6 +915,7 @@ void ct_engine_complete(ct_engine *e, ct_req *r, int64_t now, const ct_resp *res
     } else {
         out = ct_classify_clevertap(resp, j->o.result_call, e->secret, &err, &ra);
     }
+    if (err.kind == CT_EK_RATE_LIMITED) lane_rate_limited(e, j->o.lane, now, ra);
     settle(e, r, now, out, &err, ra, resp);
 }
 

@@ -17,6 +17,7 @@
 
 #include "ct_classify.h"
 #include "ct_error.h"
+#include "ct_limit.h"
 
 typedef struct ct_engine ct_engine;
 /* declared by the engine and the public client header alike */
@@ -133,6 +134,15 @@ int ct_engine_lane(ct_engine *e, const ct_lane_opts *o);
 void ct_engine_lane_set(ct_engine *e, int lane, const ct_lane_opts *o);
 int ct_engine_lane_inflight(const ct_engine *e, int lane);
 int ct_engine_lane_peak(const ct_engine *e, int lane);
+/* A shared limiter (owned by the engine from now on; NULL = local only):
+ * lanes given account limits with ct_engine_lane_share then also need
+ * its grant to start a request (one store round trip), hold off every
+ * member after a 429, and fall back to their local limits divided by the
+ * members seen while the store is unusable and its fail mode says so. */
+void ct_engine_set_limiter(ct_engine *e, ct_limiter *lim);
+/* Adds an account limit to a lane (at most 2 a lane; its parent's apply
+ * too); returns the limit's index or -1. */
+int ct_engine_lane_share(ct_engine *e, int lane, const ct_limit_def *d);
 
 /* Jobs. Each returns NULL on allocation failure. The engine owns jobs until
  * ct_job_release() (after done, or to cancel: queued work is dropped and

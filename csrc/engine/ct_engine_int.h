@@ -6,6 +6,7 @@
 
 #include "ct_engine.h"
 #include "ct_sb.h"
+#include "ct_limit.h"
 
 #define CT_BATCH_MAX 1000
 #define CT_EVENTS_MAX 256
@@ -15,8 +16,8 @@
 #define CT_RETRY_COST_TIMEOUT 10.0
 /* jitter above a Retry-After: at least this spread (ms) */
 #define CT_RETRY_AFTER_JITTER_MIN 100
-/* the sliding-second window holds at most this many starts */
-#define CT_WINDOW_MAX 100000.0
+/* shared-limiter grants in one engine step (one `now`) */
+#define CT_GRANTS_PER_MS 5
 
 typedef enum { JOB_SINGLE, JOB_BATCH, JOB_GENERIC } job_kind;
 
@@ -36,19 +37,20 @@ struct ct_req {
     double retry_cost;       /* quota spent on this request's retries */
     int64_t first_ms, ready_ms;
     void *transport;
+    uint64_t lease;          /* shared limiter lease held while in flight, 0 = none */
+    int fallback;            /* started on the fallback lanes */
     ct_req *next;            /* job queue or engine in-flight list */
 };
 
 typedef struct lane {
     ct_lane_opts o;
-    int inflight, peak;
-    double tokens;
-    int64_t last_ms;
-    int started;
-    /* the last starts, a ring of floor(rate) entries: the token bucket's
-     * burst alone would let rate + burst start in one sliding second */
-    int64_t *win;
-    size_t win_cap, win_head, win_n;
+    ct_llane loc;            /* this process's limits (ct_limit_local.c) */
+    /* with a shared limiter: the account's limits this lane also takes
+     * (-1 = none), the fallback lanes used while the store is unusable
+     * (fail_mode local), and a hold after a wait or a 429 */
+    int shared[2];
+    ct_llane fb;
+    int64_t hold_until;
 } lane;
 
 struct ct_job {
@@ -101,6 +103,10 @@ struct ct_engine {
     /* client-wide retry quota (tokens; capacity 0 = none): retries spend,
      * successes refund, so an outage costs few requests */
     double retry_tokens, retry_capacity;
+    ct_limiter *limiter;     /* shared account limits, NULL = local only (owned) */
+    int fallback;            /* the store is unusable: fallback lanes apply */
+    int64_t grant_ms;        /* the `now` of the last shared grants, and how many */
+    int grants;
     ct_event events[CT_EVENTS_MAX];
     size_t ev_head, ev_count;
 };

@@ -45,6 +45,11 @@ static int l_client_new(lua_State *L)
     o.retry_quota = lc_opt_num(L, 1, "retry_quota", 0);
     o.resend_unknown = lc_opt_bool(L, 1, "resend_unknown");
     o.insecure = lc_opt_bool(L, 1, "insecure");
+    o.limiter = lc_opt_str(L, 1, "limiter");
+    o.fail_mode = lc_opt_str(L, 1, "fail_mode");
+    o.limiter_members = (int)lc_opt_num(L, 1, "limiter_members", 0);
+    o.limiter_lease_ms = (long)lc_opt_num(L, 1, "limiter_lease_ms", 0);
+    o.limiter_send_concurrency = lc_opt_bool(L, 1, "limiter_send_concurrency");
     x.generic = lc_opt_bool(L, 1, "generic");
     x.lua_transport = lc_opt_bool(L, 1, "lua_transport");
     x.ua_extra = lc_opt_str(L, 1, "ua_extra");

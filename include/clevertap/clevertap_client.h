@@ -56,6 +56,17 @@ typedef struct ct_client_opts {
     int insecure;             /* 1: do not verify TLS certificates (never in production) */
     long long max_body;       /* largest response body accepted (bytes); default 16 MiB; larger
                                * answers stop the transfer: an unknown outcome, kind "network" */
+    /* Account-wide limits shared with every process and host using the same
+     * store (docs/limits.md): "local" (default: this client alone) or
+     * "redis://[user:pass@]host:port[/db]"; NULL: env CLEVERTAP_LIMITER.
+     * With a shared limiter send_rate, create_rate and targets_concurrency
+     * are the account's limits. */
+    const char *limiter;
+    const char *fail_mode;    /* store unusable: "closed" (default: wait for it) or "local"
+                                 (this process's limits divided by the members seen) */
+    int limiter_members;      /* fail_mode local divides by at least this many; default 1 */
+    long limiter_lease_ms;    /* targets/... slots are leases renewed while held; default 10000 */
+    int limiter_send_concurrency; /* 1: send_concurrency is the account's too (a lease a send request) */
 } ct_client_opts;
 
 /* NULL on error, with a message in err (never containing the passcode). */

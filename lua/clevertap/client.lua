@@ -35,6 +35,8 @@ local OPTIONS = {
   estimate_timeout = "number",
   max_body = "number",
   seed = "number",
+  limiter = "string", fail_mode = "string", limiter_members = "number", limiter_lease = "number",
+  shared_concurrency = "boolean",
 }
 local RETRY_OPTIONS = { attempts = true, base_delay = true, max_delay = true, max_total = true, quota = true }
 
@@ -49,6 +51,49 @@ end
 
 local function ms(seconds) return seconds and math.floor(seconds * 1000 + 0.5) or nil end
 
+-- Inside nginx: redis:// is refused (hiredis would block the worker); no
+-- limiter given means shdict:clevertap_limits when nginx.conf has that
+-- lua_shared_dict, else this worker's own limits, said once in the error log.
+local noticed = false
+local function nginx_limiter(limiter)
+  local ngx = rawget(_G, "ngx")
+  local shdict = require "clevertap.limit.shdict"
+  if limiter == nil then
+    if ngx.shared and ngx.shared[shdict.DEFAULT_DICT] then return "shdict:" .. shdict.DEFAULT_DICT end
+    if not noticed then
+      noticed = true
+      if ngx.log then
+        ngx.log(ngx.NOTICE, "clevertap: the limits are this worker's own; for the account's, shared by every ",
+          "worker, add `lua_shared_dict ", shdict.DEFAULT_DICT, " 1m;` to nginx.conf (docs/limits.md)")
+      end
+    end
+    return "local"
+  end
+  if limiter:match("^redis:") then
+    error("clevertap.new: limiter redis:// cannot be used inside nginx in this version (hiredis would block "
+      .. "the worker); use shdict:NAME", 3)
+  end
+  return limiter
+end
+
+-- The limits of opts as the shdict limiter keeps them (defaults as the C client's).
+local function shdict_limiter(name, opts)
+  local shdict = require "clevertap.limit.shdict"
+  local account = opts.account_id or os.getenv("CLEVERTAP_ACCOUNT_ID") or ""
+  local limits = { targets_concurrency = { kind = "sem", max = opts.targets_concurrency or 3 } }
+  if opts.send_rate ~= false then
+    local r = opts.send_rate or 1000
+    limits.send_rate = { kind = "bucket", rate = r, burst = math.max(1, r / 100), pace = 0.95 }
+  end
+  if opts.shared_concurrency then
+    limits.send_concurrency = { kind = "sem", max = opts.concurrency or 128 }
+  end
+  if opts.create_rate ~= false then
+    limits.create_rate = { kind = "bucket", rate = opts.create_rate or 1, burst = 1, pace = 1 / 1.1 }
+  end
+  return shdict.new(name, account, limits, { lease = opts.limiter_lease })
+end
+
 --- clevertap.new{...} -> client | nil, err
 function M.new(opts)
   opts = opts or {}
@@ -61,9 +106,18 @@ function M.new(opts)
   positive(opts.targets_concurrency, "targets_concurrency")
   if type(opts.send_rate) == "number" then positive(opts.send_rate, "send_rate") end
   if type(opts.create_rate) == "number" then positive(opts.create_rate, "create_rate") end
+  positive(opts.limiter_members, "limiter_members")
+  positive(opts.limiter_lease, "limiter_lease")
+  if opts.fail_mode ~= nil and opts.fail_mode ~= "closed" and opts.fail_mode ~= "local" then
+    error('clevertap.new: option "fail_mode" must be "closed" or "local"', 2)
+  end
   if opts.send_rate == true or opts.create_rate == true then
     error("clevertap.new: rates are a number (per second) or false (no limit)", 2)
   end
+  local limiter = opts.limiter or os.getenv("CLEVERTAP_LIMITER")
+  if limiter == "" then limiter = nil end
+  local in_nginx = ftransport.in_nginx()
+  if in_nginx then limiter = nginx_limiter(limiter) end
   local retry = opts.retry or {}
   check_options(retry, RETRY_OPTIONS, "clevertap.new retry")
   for k, v in pairs(retry) do
@@ -74,9 +128,20 @@ function M.new(opts)
   if transport == nil then transport = ftransport.default(opts) end
   transport = shared.transport(transport, "clevertap.new")
   if transport ~= nil then ftransport.check(transport) end
+  if in_nginx and limiter and limiter:match("^shdict:") then
+    local lim, lerr = shdict_limiter(limiter:sub(8), opts)
+    if not lim then return nil, errors.new { kind = "validation", message = "clevertap.new: " .. lerr } end
+    local ngxt = require "clevertap.transport.ngx"
+    if type(transport) ~= "table" or getmetatable(transport) ~= ngxt.Transport then
+      error("clevertap.new: limiter shdict:NAME needs the ngx transport (leave transport unset)", 2)
+    end
+    -- this client's view of the transport, with the limiter
+    transport = setmetatable({ limiter = lim }, { __index = transport })
+    limiter = "local" -- the engine's own lanes stay this worker's upper bounds
+  end
 
   -- C strings end at the first NUL: a credential holding one would be sent cut short.
-  for _, name in ipairs { "account_id", "passcode", "region", "base_url", "ca_file" } do
+  for _, name in ipairs { "account_id", "passcode", "region", "base_url", "ca_file", "limiter" } do
     local v = opts[name]
     if type(v) == "string" and v:find("\0", 1, true) then
       return nil, errors.new { kind = "validation",
@@ -103,6 +168,9 @@ function M.new(opts)
     lua_transport = transport ~= nil,
     ua_extra = transport ~= nil and "(lua)" or nil,
     seed = opts.seed,
+    limiter = limiter, fail_mode = opts.fail_mode,
+    limiter_members = opts.limiter_members, limiter_lease_ms = ms(opts.limiter_lease),
+    limiter_send_concurrency = opts.shared_concurrency,
   }
   if not engine then
     return nil, errors.new { kind = "validation", message = "clevertap.new: " .. msg }

@@ -40,7 +40,7 @@ int main(void)
 }
 C
 # shellcheck disable=SC2046
-$CC -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -g ${SAN:-} -Icsrc/engine \
+$CC -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -g ${SAN:-} -Icsrc/engine -Icsrc/limit \
   "$out/t.c" "$obj/ct_classify.o" "$obj/ct_error.o" "$obj/ct_redact.o" $(pkg-config --libs jansson 2>/dev/null || echo -ljansson) \
   -o "$out/t"
 "$out/t"

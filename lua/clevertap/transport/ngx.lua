@@ -116,7 +116,18 @@ function Transport:request(req)
   }
   if req.connect_timeout then o.connect_timeout = req.connect_timeout * 1000 end
   if req.timeout then o.total_timeout = req.timeout * 1000 end
-  return self.impl.request(req, o)
+  local lim = self.limiter
+  if not lim then return self.impl.request(req, o) end
+  -- a shared limiter (clevertap.limit.shdict): the account's limits first
+  local names = lim.names_for(req.url)
+  lim:acquire(names)
+  local res, err = self.impl.request(req, o)
+  lim:release(names)
+  if res and res.status == 429 then
+    local ra = tonumber(res.headers and (res.headers["retry-after"] or res.headers["Retry-After"]) or "")
+    lim:backoff(names, ra or 1)
+  end
+  return res, err
 end
 
 function Transport.spawn(_, fn)
