@@ -10,8 +10,8 @@ CSTD     = -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter \
            -Wconversion -Wsign-conversion -Wmissing-prototypes -Wcast-qual
 CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(SAN) -MMD -MP -fPIC -fvisibility=hidden $(INCS) $(CFLAGS)
-DEPS_CFLAGS := $(shell pkg-config --cflags libcurl jansson 2>/dev/null)
-DEPS_LIBS   := $(shell pkg-config --libs libcurl jansson 2>/dev/null || echo -lcurl -ljansson) -lm
+DEPS_CFLAGS := $(shell pkg-config --cflags libcurl jansson sqlite3 2>/dev/null)
+DEPS_LIBS   := $(shell pkg-config --libs libcurl jansson sqlite3 2>/dev/null || echo -lcurl -ljansson -lsqlite3) -lm
 
 LUA54_CFLAGS := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
 # lua-compat53 ships its shim under lua5.1; LuaJIT's own headers must win
@@ -20,7 +20,7 @@ JIT_CFLAGS   := $(shell pkg-config --cflags luajit 2>/dev/null || echo -I/usr/in
 
 # One folder per layer (see DEVELOPERS.md); csrc/lua is the Lua binding, the
 # rest is the Lua-free core that also makes libclevertap.a.
-CORE_DIRS := util validate schema engine transport client sms
+CORE_DIRS := util validate schema engine journal transport client sms
 CORE_SRC := $(sort $(foreach d,$(CORE_DIRS),$(wildcard csrc/$(d)/*.c)))
 LUA_SRC  := $(sort $(wildcard csrc/lua/*.c))
 INCS     := -Iinclude/clevertap $(foreach d,$(CORE_DIRS) lua,-Icsrc/$(d))
@@ -155,7 +155,7 @@ install: $(LIB_A) $(LIB_SO)
 	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libclevertap.so
 	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
 	  'Name: clevertap' 'Description: CleverTap campaign API: validation, batching, sending' \
-	  'Version: $(VERSION)' 'Requires.private: libcurl jansson' \
+	  'Version: $(VERSION)' 'Requires.private: libcurl jansson sqlite3' \
 	  'Cflags: -I$${includedir}/clevertap' 'Libs: -L$${libdir} -lclevertap' 'Libs.private: -lm' \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/clevertap.pc
 

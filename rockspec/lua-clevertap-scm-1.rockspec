@@ -24,6 +24,7 @@ dependencies = {
 external_dependencies = {
   CURL = { library = "curl" },
   JANSSON = { header = "jansson.h" },
+  SQLITE3 = { header = "sqlite3.h", library = "sqlite3" },
 }
 build = {
   type = "builtin",
@@ -36,6 +37,7 @@ build = {
         "csrc/engine/ct_engine.c",
         "csrc/engine/ct_error.c",
         "csrc/engine/ct_redact.c",
+        "csrc/journal/ct_journal.c",
         "csrc/lua/l_client.c",
         "csrc/lua/l_client_job.c",
         "csrc/lua/l_compat.c",
@@ -61,9 +63,9 @@ build = {
       },
       defines = { "_POSIX_C_SOURCE=200809L", "_DEFAULT_SOURCE" },
       -- lua5.1 holds Debian's lua-compat53 shim, used by the LuaJIT build only.
-      incdirs = { "csrc/client", "csrc/engine", "csrc/lua", "csrc/schema", "csrc/sms", "csrc/transport", "csrc/util", "csrc/validate", "include/clevertap", "$(JANSSON_INCDIR)", "/usr/include/lua5.1" },
-      libdirs = { "$(CURL_LIBDIR)" },
-      libraries = { "curl", "jansson", "m" },
+      incdirs = { "csrc/client", "csrc/engine", "csrc/journal", "csrc/lua", "csrc/schema", "csrc/sms", "csrc/transport", "csrc/util", "csrc/validate", "include/clevertap", "$(JANSSON_INCDIR)", "$(SQLITE3_INCDIR)", "/usr/include/lua5.1" },
+      libdirs = { "$(CURL_LIBDIR)", "$(SQLITE3_LIBDIR)" },
+      libraries = { "curl", "jansson", "sqlite3", "m" },
     },
     ["clevertap"] = "lua/clevertap/init.lua",
     ["clevertap.cli"] = "lua/clevertap/cli.lua",

@@ -4,9 +4,9 @@
 # As root it runs apt-get; otherwise it names the packages and fails.
 set -eu
 
-build="gcc make pkg-config lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev lua-compat53-dev libcurl4-openssl-dev libjansson-dev lua-cjson"
+build="gcc make pkg-config lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev lua-compat53-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev lua-cjson"
 sandbox="nginx libnginx-mod-http-lua lua-cjson lua-socket"
-test="$build $sandbox lua-busted lua-check lua-socket curl tzdata luarocks git openssl cppcheck"
+test="$build $sandbox sqlite3 lua-busted lua-check lua-socket curl tzdata luarocks git openssl cppcheck"
 bench="$test wrk"
 fuzz="$build clang libclang-rt-14-dev libfuzzer-14-dev"
 sanitize="$test clang libclang-rt-14-dev valgrind"

@@ -52,6 +52,7 @@ dependencies = {
 external_dependencies = {
   CURL = { library = "curl" },
   JANSSON = { header = "jansson.h" },
+  SQLITE3 = { header = "sqlite3.h", library = "sqlite3" },
 }
 build = {
   type = "builtin",
@@ -62,9 +63,9 @@ build = {
       },
       defines = { "_POSIX_C_SOURCE=200809L", "_DEFAULT_SOURCE" },
       -- lua5.1 holds Debian's lua-compat53 shim, used by the LuaJIT build only.
-      incdirs = { %s, "$(JANSSON_INCDIR)", "/usr/include/lua5.1" },
-      libdirs = { "$(CURL_LIBDIR)" },
-      libraries = { "curl", "jansson", "m" },
+      incdirs = { %s, "$(JANSSON_INCDIR)", "$(SQLITE3_INCDIR)", "/usr/include/lua5.1" },
+      libdirs = { "$(CURL_LIBDIR)", "$(SQLITE3_LIBDIR)" },
+      libraries = { "curl", "jansson", "sqlite3", "m" },
     },
 %s
   },
