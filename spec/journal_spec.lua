@@ -173,8 +173,18 @@ describe("send journal", function()
     client:close()
   end)
 
-  it("refuses a path that already holds a send", function()
+  it("refuses a path that already holds a send, or a file that is not a journal", function()
     local client = U.client()
+    local text = files.write(dir .. "/notes.txt", ("not a database\n"):rep(100))
+    for _, call in ipairs {
+      function() return client:send("push", { to = { Identity = ids(5) }, content = U.content }, { journal = text }) end,
+      function() return client:resume(text) end,
+    } do
+      local r, err = call()
+      assert.is_nil(r)
+      assert.matches("not a send journal", err.message, 1, true)
+    end
+    assert.equal(("not a database\n"):rep(100), files.read(text))
     local db = dir .. "/once.db"
     assert(client:send("push", { to = { Identity = ids(5) }, content = U.content }, { journal = db }))
     local report, err = client:send("push", { to = { Identity = ids(5) }, content = U.content }, { journal = db })

@@ -253,13 +253,18 @@ static ct_journal *jr_open(const char *path, int create, char *err, size_t errle
      * system calls. Only a new file takes it. */
     sqlite3_exec(jr->db, "PRAGMA page_size=16384", NULL, NULL, NULL);
     sqlite3_stmt *s = NULL;
-    int wal = 0;
-    if (sqlite3_prepare_v2(jr->db, "PRAGMA journal_mode=WAL", -1, &s, NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW) {
+    int wal = 0, rc = sqlite3_prepare_v2(jr->db, "PRAGMA journal_mode=WAL", -1, &s, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         const unsigned char *m = sqlite3_column_text(s, 0);
         wal = m && strcmp((const char *)m, "wal") == 0;
     }
     sqlite3_finalize(s);
+    if (rc == SQLITE_NOTADB) {
+        seterr(err, errlen, "journal %s: the file exists and is not a send journal (not an SQLite database)", path);
+        jr_free(jr);
+        free(jr);
+        return NULL;
+    }
     if (!wal || sqlite3_exec(jr->db,
                              "PRAGMA synchronous=NORMAL; PRAGMA secure_delete=OFF; PRAGMA wal_autocheckpoint=2048;"
                              "PRAGMA cache_size=-16384; PRAGMA mmap_size=67108864;"
