@@ -177,7 +177,9 @@ describe("send journal", function()
     local client = U.client()
     local text = files.write(dir .. "/notes.txt", ("not a database\n"):rep(100))
     for _, call in ipairs {
-      function() return client:send("push", { to = { Identity = ids(5) }, content = U.content }, { journal = text }) end,
+      function()
+        return client:send("push", { to = { Identity = ids(5) }, content = U.content }, { journal = text })
+      end,
       function() return client:resume(text) end,
     } do
       local r, err = call()
