@@ -121,9 +121,12 @@ void ct_client_free(ct_client *c)
     if (!c) return;
     detach_calls(c);
     /* send jobs the caller still holds end with their reports complete and
-     * outlive the client, until ct_client_job_free */
-    ct_client_shutdown(c, "the client was freed");
-    ct_engine_detach_jobs(c->e);
+     * outlive the client, until ct_client_job_free; a client whose
+     * construction failed before its engine existed has none */
+    if (c->e) {
+        ct_client_shutdown(c, "the client was freed");
+        ct_engine_detach_jobs(c->e);
+    }
     ct_engine_free(c->e);
     for (int i = 0; i < H_N; i++) free(c->hdr[i]);
     free(c->base_url);
