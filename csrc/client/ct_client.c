@@ -570,7 +570,10 @@ ct_job *ct_client_journaled_batch(ct_client *c, const char *channel, const char 
     ct_journal_hooks h;
     ct_journal_hooks_of(jr, &h);
     ct_job_set_journal(j, &h);
-    if (resume) ct_journal_prior(jr, add_prior, j);
+    if (resume) {
+        ct_job_set_read(j, ct_journal_skipped(jr));
+        ct_journal_prior(jr, add_prior, j);
+    }
     *jr_out = jr;
     return j;
 fail:

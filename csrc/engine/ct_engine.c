@@ -506,6 +506,11 @@ void ct_job_add_prior(ct_job *j, int outcome, const ct_err *err, const char *to,
 
 int ct_job_cancelled(const ct_job *j) { return j->cancelled; }
 
+void ct_job_set_read(ct_job *j, const long long read[CT_ID_NTYPES])
+{
+    for (int t = 0; t < CT_ID_NTYPES; t++) j->id_index[t] = read[t];
+}
+
 ct_req *ct_eng_req_new(ct_job *j)
 {
     ct_req *r = calloc(1, sizeof *r);

@@ -177,6 +177,9 @@ void ct_job_add_prior(ct_job *j, int outcome, const ct_err *err, const char *to,
  * function, when that returns. */
 void ct_job_cancel(ct_job *j, const char *why);
 int ct_job_cancelled(const ct_job *j);
+/* A resumed send: identities of each type read (and skipped) before the job
+ * started, so its problems point at the same /to/<type>/<index> as the first run's. */
+void ct_job_set_read(ct_job *j, const long long read[CT_ID_NTYPES]);
 
 /* Ends every job now, for a client being closed. No retry starts any more;
  * a request still in flight (the transport must have dropped it, or be a

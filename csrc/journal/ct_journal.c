@@ -44,7 +44,8 @@ static const char *const sql_of[S_N] = {
     "UPDATE batches SET state = 'accepted' WHERE id = ?1",
     "DELETE FROM identities WHERE batch = ?1",
     "UPDATE batches SET state = ?2, err_kind = ?3, err_message = ?4, err_status = ?5, err_code = ?6 WHERE id = ?1",
-    "INSERT INTO batches(state, n, end_pos, end_hash, err_kind, err_message) VALUES('failed', ?1, ?2, ?3, ?4, ?5)",
+    "INSERT INTO batches(state, n, end_pos, end_hash, err_kind, err_message, err_pointer)"
+    " VALUES('failed', ?1, ?2, ?3, ?4, ?5, ?6)",
     "SELECT i.ids, b.n FROM batches b JOIN identities i ON i.batch = b.id WHERE b.id = ?1",
 };
 
@@ -65,6 +66,7 @@ struct ct_journal {
     long long row_pos;      /* pos when the last row was written */
     long long end_pos;      /* pos where the source ended, -1 = not yet */
     long long resume_pos;   /* resume: where the earlier run stopped reading */
+    long long skipped[CT_ID_NTYPES]; /* resume: what was read again, by type */
     uint64_t resume_hash;
     /* resume: planned batches to send first */
     int64_t *planned;
@@ -271,7 +273,8 @@ static ct_journal *jr_open(const char *path, int create, char *err, size_t errle
                              "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value);"
                              "CREATE TABLE IF NOT EXISTS batches(id INTEGER PRIMARY KEY, state TEXT NOT NULL,"
                              " n INTEGER NOT NULL, end_pos INTEGER, end_hash INTEGER,"
-                             " err_kind TEXT, err_message TEXT, err_status INTEGER, err_code INTEGER);"
+                             " err_kind TEXT, err_message TEXT, err_status INTEGER, err_code INTEGER,"
+                             " err_pointer TEXT);"
                              "CREATE TABLE IF NOT EXISTS identities(batch INTEGER PRIMARY KEY, ids TEXT NOT NULL);"
                              "",
                              NULL, NULL, NULL) != SQLITE_OK) {
@@ -439,6 +442,7 @@ void ct_journal_wrap_source(ct_journal *jr, const ct_source *inner, ct_source *o
 
 int ct_journal_skip_read(ct_journal *jr, char *err, size_t errlen)
 {
+    memset(jr->skipped, 0, sizeof jr->skipped);
     jr->pos = 0;
     jr->hash = HASH_INIT;
     if (jr->meta.arrays && jr->inner.total >= 0 && jr->meta.total >= 0 && jr->inner.total != jr->meta.total) {
@@ -463,6 +467,7 @@ int ct_journal_skip_read(ct_journal *jr, char *err, size_t errlen)
         }
         jr->pos++;
         jr->hash = hash_id(jr->hash, type, s ? s : "", s ? len : 0);
+        if (type >= 0 && type < CT_ID_NTYPES) jr->skipped[type]++;
     }
     if (jr->hash != jr->resume_hash) {
         seterr(err, errlen,
@@ -474,13 +479,16 @@ int ct_journal_skip_read(ct_journal *jr, char *err, size_t errlen)
     return 1;
 }
 
+const long long *ct_journal_skipped(const ct_journal *jr) { return jr->skipped; }
+
 void ct_journal_prior(ct_journal *jr, void (*fn)(void *ud, int outcome, const ct_err *err, const char *to,
                                                  size_t to_len, size_t n),
                       void *ud)
 {
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(jr->db,
-                           "SELECT b.state, b.n, i.ids, b.err_kind, b.err_message, b.err_status, b.err_code"
+                           "SELECT b.state, b.n, i.ids, b.err_kind, b.err_message, b.err_status, b.err_code,"
+                           " b.err_pointer"
                            " FROM batches b LEFT JOIN identities i ON i.batch = b.id"
                            " WHERE b.state IN ('accepted', 'failed', 'unknown') ORDER BY b.id",
                            -1, &s, NULL) != SQLITE_OK)
@@ -505,6 +513,8 @@ void ct_journal_prior(ct_journal *jr, void (*fn)(void *ud, int outcome, const ct
             e.has_code = 1;
             e.code = (long)sqlite3_column_int64(s, 6);
         }
+        const char *ptr = (const char *)sqlite3_column_text(s, 7);
+        if (ptr) snprintf(e.pointer, sizeof e.pointer, "%s", ptr);
         const char *ids = (const char *)sqlite3_column_text(s, 2);
         size_t ilen = (size_t)sqlite3_column_bytes(s, 2);
         fn(ud, out, &e, ids, ids ? ilen : 0, n);
@@ -558,6 +568,7 @@ static void h_outcome(void *ud, int64_t batch, int outcome, const ct_err *err, c
         sqlite3_bind_int64(s, 3, (sqlite3_int64)jr->hash);
         sqlite3_bind_text(s, 4, ct_err_kind_name(err->kind), -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 5, err->message, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 6, err->pointer, -1, SQLITE_STATIC);
         if (!step_done(jr, s)) return;
         jr->row_pos = jr->pos;
         if (to) {

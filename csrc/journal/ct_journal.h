@@ -49,6 +49,8 @@ void ct_journal_wrap_source(ct_journal *jr, const ct_source *inner, ct_source *o
  * comparing its fingerprint; 0 with err when the source differs (nothing
  * sent then). */
 int ct_journal_skip_read(ct_journal *jr, char *err, size_t errlen);
+/* After ct_journal_skip_read: how many identities of each type it skipped. */
+const long long *ct_journal_skipped(const ct_journal *jr);
 /* Resume: calls fn for each outcome recorded earlier (accepted batches as
  * counts), for the report of the whole send. */
 void ct_journal_prior(ct_journal *jr, void (*fn)(void *ud, int outcome, const ct_err *err, const char *to,
