@@ -12,9 +12,9 @@ WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parame
            -Wconversion -Wsign-conversion -Wmissing-prototypes -Wcast-qual
 CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) $(SAN) -MMD -MP -fPIC -fvisibility=hidden $(INCS) $(CFLAGS)
 # hiredis's headers do not pass our warnings: -isystem, as for lua-compat53
-DEPS_CFLAGS := $(shell pkg-config --cflags libcurl jansson 2>/dev/null) \
+DEPS_CFLAGS := $(shell pkg-config --cflags libcurl jansson sqlite3 2>/dev/null) \
                $(patsubst -I%,-isystem %,$(shell pkg-config --cflags hiredis 2>/dev/null || echo -I/usr/include/hiredis))
-DEPS_LIBS   := $(shell pkg-config --libs libcurl jansson hiredis 2>/dev/null || echo -lcurl -ljansson -lhiredis) -lm
+DEPS_LIBS   := $(shell pkg-config --libs libcurl jansson hiredis sqlite3 2>/dev/null || echo -lcurl -ljansson -lhiredis -lsqlite3) -lm
 
 # Each variant's own headers and nothing else (csrc/lua/l_compat.h covers the
 # 5.1 API); headers elsewhere: make JIT_CFLAGS=-I/opt/luajit/include/luajit-2.1
@@ -26,7 +26,7 @@ JIT_CFLAGS   := $(shell pkg-config --cflags luajit 2>/dev/null || echo -I/usr/in
 
 # One folder per layer (see DEVELOPERS.md); csrc/lua is the Lua binding, the
 # rest is the Lua-free core that also makes libclevertap.a.
-CORE_DIRS := util validate schema limit engine transport client sms
+CORE_DIRS := util validate schema limit engine journal transport client sms
 CORE_SRC := $(sort $(foreach d,$(CORE_DIRS),$(wildcard csrc/$(d)/*.c)))
 LUA_SRC  := $(sort $(wildcard csrc/lua/*.c))
 INCS     := -Iinclude/clevertap $(foreach d,$(CORE_DIRS) lua,-Icsrc/$(d))
@@ -199,7 +199,7 @@ install: $(LIB_A) $(LIB_SO)
 	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libclevertap.so
 	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
 	  'Name: clevertap' 'Description: CleverTap campaign API: validation, batching, sending' \
-	  'Version: $(VERSION)' 'Requires.private: libcurl jansson hiredis' \
+	  'Version: $(VERSION)' 'Requires.private: libcurl jansson hiredis sqlite3' \
 	  'Cflags: -I$${includedir}/clevertap' 'Libs: -L$${libdir} -lclevertap' 'Libs.private: -lm' \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/clevertap.pc
 
@@ -229,6 +229,8 @@ JANSSON_INCDIR ?= /usr/include
 JANSSON_LIBDIR ?= /usr/lib
 HIREDIS_INCDIR ?= /usr/include
 HIREDIS_LIBDIR ?= /usr/lib
+SQLITE3_INCDIR ?= /usr/include
+SQLITE3_LIBDIR ?= /usr/lib
 INST_LIBDIR  ?=
 # The C API inside the module is visible by design (CT_API): the linker keeps
 # it local, as for the Makefile's own modules (macOS ld64 has its own flag).
@@ -241,11 +243,11 @@ rock: $(ROCK_SO)
 
 $(ROCK_BUILD)/%.o: csrc/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) -Wall -fPIC -fvisibility=hidden $(INCS) -I$(LUA_INCDIR) -I$(JANSSON_INCDIR) -isystem $(HIREDIS_INCDIR)/hiredis $(CFLAGS) -c $< -o $@
+	$(CC) $(CSTD) -Wall -fPIC -fvisibility=hidden $(INCS) -I$(LUA_INCDIR) -I$(JANSSON_INCDIR) -isystem $(HIREDIS_INCDIR)/hiredis -I$(SQLITE3_INCDIR) $(CFLAGS) -c $< -o $@
 
 $(ROCK_SO): $(ROCK_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LIBFLAG) $(ROCK_EXPORTS) -o $@ $(ROCK_OBJ) -L$(CURL_LIBDIR) -L$(JANSSON_LIBDIR) -L$(HIREDIS_LIBDIR) -lcurl -ljansson -lhiredis -lm $(LDFLAGS)
+	$(CC) $(LIBFLAG) $(ROCK_EXPORTS) -o $@ $(ROCK_OBJ) -L$(CURL_LIBDIR) -L$(JANSSON_LIBDIR) -L$(HIREDIS_LIBDIR) -L$(SQLITE3_LIBDIR) -lcurl -ljansson -lhiredis -lsqlite3 -lm $(LDFLAGS)
 
 rock-install: $(ROCK_SO)
 	@test -n "$(INST_LIBDIR)" || { echo "usage: make rock-install INST_LIBDIR=..." >&2; exit 2; }

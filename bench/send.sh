@@ -11,7 +11,9 @@
 #       The baseline needs 50 s per million there: it sends BASELINE_B_IDS
 #       (default 100,000) and its rate is compared.
 # Prints requests/s, identities/s, client CPU seconds per million identities,
-# peak memory above the Lua table of identities, and the ratios.
+# peak memory above the Lua table of identities, and the ratios; then the same
+# client with a send journal (docs/journal.md) in (a) and (b): its throughput
+# ratio with/without, and the journal's size.
 #   bench/send.sh [IDS]          BENCH_LUA=lua5.4|luajit  BUILD=build
 set -eu
 cd "$(dirname "$0")/.."
@@ -76,10 +78,14 @@ run() { # name script args...
 # warm both servers up (nginx workers, the sandbox's JIT) before measuring
 "$LUA" bench/send_client.lua "$sink" 100000 default none >/dev/null
 "$LUA" bench/send_client.lua "$sb" 100000 default default >/dev/null
+# the journal (docs/journal.md) beside the same send without it, alternated
+# so that drift on a shared machine hits both
 {
   run a_client bench/send_client.lua "$sink" "$N" default none
+  run a_journal bench/send_client.lua "$sink" "$N" default none "$work/a.db"
   run a_base bench/send_baseline.lua "$sink" "$N"
   run b_client bench/send_client.lua "$sb" "$N" default default
+  run b_journal bench/send_client.lua "$sb" "$N" default default "$work/b.db"
   run b_base bench/send_baseline.lua "$sb" "$NB"
 } >"$work/results"
 
@@ -90,7 +96,8 @@ function field(line, k,   i, n, parts, kv) {
   return 0
 }
 { name = $1; ids[name] = field($0, "ids"); req[name] = field($0, "requests"); wall[name] = field($0, "wall")
-  cpu[name] = field($0, "cpu"); mem[name] = (field($0, "peak_kb") - field($0, "rss_ids_kb")) / 1024 }
+  cpu[name] = field($0, "cpu"); mem[name] = (field($0, "peak_kb") - field($0, "rss_ids_kb")) / 1024
+  field_kb[name] = field($0, "journal_kb") }
 END {
   printf "send/push on loopback, %s, %d identities (baseline in (b): %d)\n\n", lua, ids["a_client"], ids["b_base"]
   printf "%-36s %10s %14s %14s %16s\n", "setting / implementation", "requests/s", "identities/s", "CPU s/M ids", "peak MB over ids"
@@ -106,4 +113,15 @@ END {
   printf "\n(a) identities/s: %.2fx the baseline (goal >= 1.5x); CPU per identity: %.2fx (goal <= 0.5x)\n", ra, ca
   printf "(b) identities/s: %.1fx the baseline (goal >= 20x); %.0f%% of the 1000 requests/s ceiling (goal >= 90%%)\n", rb, ceil
   printf "peak memory above the identity table: %.1f MB (a), %.1f MB (b) (goal <= 64 MB)\n", mem["a_client"], mem["b_client"]
+  ja = (ids["a_journal"] / wall["a_journal"]) / (ids["a_client"] / wall["a_client"])
+  jb = (ids["b_journal"] / wall["b_journal"]) / (ids["b_client"] / wall["b_client"])
+  printf "journal: identities/s with/without %.2fx (a) sink, %.2fx (b) API ceiling (goal >= 0.90x); CPU %.2fx (a)\n", ja, jb, (cpu["a_journal"] / ids["a_journal"]) / (cpu["a_client"] / ids["a_client"])
+  printf "journal size after %d identities: %.0f kB (a), %.0f kB (b)\n", ids["a_journal"], field_kb["a_journal"], field_kb["b_journal"]
 }' "$work/results"
+
+# the journal of a 10M-identity send (an iterator: no 10M-string table), at the sink
+JN=${JOURNAL_IDS:-10000000}
+"$LUA" bench/journal_size.lua "$sink" "$JN" "$work/size.db" | awk '{
+  for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+  printf "journal of a %d-identity send: %.1f MB at the end, %.1f MB at most while sending (WAL %.1f MB); %.1f s\n",
+    v["ids"], v["final_kb"] / 1024, v["peak_kb"] / 1024, v["peak_wal_kb"] / 1024, v["wall"] }'

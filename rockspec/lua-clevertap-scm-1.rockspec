@@ -28,6 +28,7 @@ external_dependencies = {
   CURL = { library = "curl" },
   JANSSON = { header = "jansson.h", library = "jansson" },
   HIREDIS = { header = "hiredis/hiredis.h", library = "hiredis" },
+  SQLITE3 = { header = "sqlite3.h", library = "sqlite3" },
 }
 build = {
   -- The Makefile's rock and rock-install targets build clevertap.core outside
@@ -45,6 +46,8 @@ build = {
     JANSSON_LIBDIR = "$(JANSSON_LIBDIR)",
     HIREDIS_INCDIR = "$(HIREDIS_INCDIR)",
     HIREDIS_LIBDIR = "$(HIREDIS_LIBDIR)",
+    SQLITE3_INCDIR = "$(SQLITE3_INCDIR)",
+    SQLITE3_LIBDIR = "$(SQLITE3_LIBDIR)",
   },
   install_target = "rock-install",
   install_variables = {

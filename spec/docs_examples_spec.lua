@@ -42,7 +42,7 @@ describe("examples/c-validate/README.md", function()
     local cc = (os.getenv("CC") or "cc") .. " -std=c99 -O2 " .. (os.getenv("SAN") or "")
     local rc, out = sh(cc .. " -I" .. quote(root .. "/include/clevertap") .. " "
       .. quote(root .. "/examples/c-validate/validate.c") .. " " .. quote(build .. "/libclevertap.a")
-      .. " -ljansson -lcurl -lhiredis -lm -o " .. quote(work .. "/examples/c-validate/validate"))
+      .. " -ljansson -lcurl -lhiredis -lsqlite3 -lm -o " .. quote(work .. "/examples/c-validate/validate"))
     assert(rc == 0, out)
   end)
 

@@ -4,11 +4,11 @@
 # As root it runs apt-get; otherwise it names the packages and fails.
 set -eu
 
-build="gcc make pkg-config lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev libcurl4-openssl-dev libjansson-dev libhiredis-dev lua-cjson lua-argparse"
+build="gcc make pkg-config lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev libcurl4-openssl-dev libjansson-dev libhiredis-dev libsqlite3-dev lua-cjson lua-argparse"
 # The older Lua versions the rockspec claims: spec/c/lua_versions.sh and .ci/run.
 older="lua5.1 liblua5.1-0-dev lua5.2 liblua5.2-dev lua5.3 liblua5.3-dev"
 sandbox="nginx libnginx-mod-http-lua lua-cjson lua-socket lua-nginx-redis"
-test="$build $older $sandbox redis-server lua-busted lua-check lua-socket curl tzdata luarocks git openssl cppcheck"
+test="$build $older $sandbox redis-server sqlite3 lua-busted lua-check lua-socket curl tzdata luarocks git openssl cppcheck"
 bench="$test wrk"
 fuzz="$build clang libclang-rt-14-dev libfuzzer-14-dev"
 sanitize="$test clang libclang-rt-14-dev valgrind"

@@ -7,6 +7,7 @@
 #include "ct_validate.h"
 #include "ct_walk.h"
 #include "ct_redact.h"
+#include "ct_journal.h"
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -121,9 +122,8 @@ void ct_client_free(ct_client *c)
     if (!c) return;
     detach_calls(c);
     /* send jobs the caller still holds end with their reports complete and
-     * outlive the client, until ct_client_job_free */
-    /* a client refused before its engine existed (an unreadable ca_file)
-     * has nothing to end */
+     * outlive the client, until ct_client_job_free; a client whose
+     * construction failed before its engine existed has none */
     if (c->e) {
         ct_client_shutdown(c, "the client was freed");
         ct_engine_detach_jobs(c->e);
@@ -467,6 +467,7 @@ typedef struct arr_src {
     int *types;
     ct_identity_fn fn;
     void *ud;
+    ct_journal *jr; /* the job's journal, closed with the job */
 } arr_src;
 
 static int arr_next(void *ud, int *type, const char **s, size_t *len, ct_err *err)
@@ -549,16 +550,119 @@ static char *encode_payload(const char *endpoint, const char *json, const char *
     return out;
 }
 
+/* ---- journals ------------------------------------------------------------ */
+
+static void add_prior(void *ud, int outcome, const ct_err *err, const char *to, size_t to_len, size_t n)
+{
+    ct_job_add_prior(ud, outcome, err, to, to_len, n);
+}
+
+static const char *client_account(const ct_client *c)
+{
+    return c->hdr[H_ACCOUNT] ? c->hdr[H_ACCOUNT] + strlen("X-CleverTap-Account-Id: ") : "";
+}
+
+ct_job *ct_client_journaled_batch(ct_client *c, const char *channel, const char *rest, size_t rest_len,
+                                  const ct_source *src, const char *path, int resume, const ct_send_opts *o,
+                                  ct_journal **jr_out, char *err, size_t errlen)
+{
+    *jr_out = NULL;
+    if (c->generic) {
+        seterr(err, errlen, "journal: not available on a client without CleverTap credentials");
+        return NULL;
+    }
+    if (!path || !*path) {
+        seterr(err, errlen, "journal: a file path is required");
+        return NULL;
+    }
+    const char *account = client_account(c);
+    ct_journal *jr;
+    if (resume) {
+        jr = ct_journal_resume(path, o && o->resend_unknown, err, errlen);
+    } else {
+        ct_journal_meta m = { channel, account, rest, rest_len, src->checked && src->total >= 0, src->total,
+                              o && o->keep_ids };
+        jr = ct_journal_create(path, &m, err, errlen);
+    }
+    if (!jr) return NULL;
+    const ct_journal_meta *m = ct_journal_get_meta(jr);
+    ct_job *j = NULL;
+    char *url = NULL;
+    if (resume) {
+        channel = m->channel;
+        rest = m->rest;
+        rest_len = m->rest_len;
+        if (strcmp(m->account_id ? m->account_id : "", account) != 0) {
+            seterr(err, errlen, "journal %s: its send is for another account (%.40s)", path, m->account_id);
+            goto fail;
+        }
+    }
+    char endpoint[32];
+    snprintf(endpoint, sizeof endpoint, "send/%.20s", channel);
+    ct_job_opts jo;
+    if (!ct_client_job_opts(c, endpoint, &jo)) {
+        seterr(err, errlen, "journal %s: unknown channel '%.20s'", path, channel);
+        goto fail;
+    }
+    ct_source inner = *src, wrapped;
+    ct_journal_wrap_source(jr, &inner, &wrapped);
+    if (resume) {
+        wrapped.total = -1; /* the batches left are not known in advance */
+        if (src->next) {
+            if (!ct_journal_skip_read(jr, err, errlen)) goto fail;
+        } else if (!ct_journal_source_read(jr)) {
+            seterr(err, errlen,
+                   "journal %s: the earlier run had not read all its identities: give them again (the same "
+                   "lists or iterator)",
+                   path);
+            goto fail;
+        }
+    }
+    url = ct_client_url(c, endpoint);
+    jo.url = url;
+    j = url ? ct_job_batch(c->e, &jo, rest, rest_len, &wrapped) : NULL;
+    free(url);
+    if (!j) {
+        seterr(err, errlen, "out of memory");
+        goto fail;
+    }
+    ct_journal_hooks h;
+    ct_journal_hooks_of(jr, &h);
+    ct_job_set_journal(j, &h);
+    if (resume) {
+        ct_job_set_read(j, ct_journal_skipped(jr));
+        ct_journal_prior(jr, add_prior, j);
+    }
+    *jr_out = jr;
+    return j;
+fail:
+    ct_journal_close(jr);
+    return NULL;
+}
+
+void ct_client_journal_end(ct_job *j, ct_journal *jr)
+{
+    if (!jr) return;
+    if (j) ct_job_set_journal(j, NULL);
+    ct_journal_close(jr);
+}
+
+static void free_src(arr_src *a)
+{
+    if (!a) return;
+    free(a->lists);
+    free(a->types);
+    free(a);
+}
+
 static ct_job *start_send(ct_client *c, const char *channel, const char *payload_json, arr_src *src,
-                          long long total, char *err, size_t errlen)
+                          long long total, const ct_send_opts *so, char *err, size_t errlen)
 {
     char endpoint[32];
     if (!channel || (strcmp(channel, "push") && strcmp(channel, "webpush") && strcmp(channel, "email") &&
                      strcmp(channel, "sms"))) {
         seterr(err, errlen, "channel: must be push, webpush, email or sms");
-        free(src->types);
-        free(src->lists);
-        free(src);
+        free_src(src);
         return NULL;
     }
     snprintf(endpoint, sizeof endpoint, "send/%s", channel);
@@ -570,32 +674,40 @@ static ct_job *start_send(ct_client *c, const char *channel, const char *payload
         char *url = ct_client_url(c, endpoint);
         o.url = url;
         ct_source s = { src->fn ? fn_next : arr_next, src, total, !src->fn };
-        j = url ? ct_job_batch(c->e, &o, rest, rest_len, &s) : NULL;
+        if (so && so->journal) {
+            j = ct_client_journaled_batch(c, channel, rest, rest_len, &s, so->journal, 0, so, &src->jr, err, errlen);
+        } else {
+            j = url ? ct_job_batch(c->e, &o, rest, rest_len, &s) : NULL;
+            if (!j) seterr(err, errlen, "out of memory");
+        }
         free(url); /* the engine keeps its own copy */
-        if (!j) seterr(err, errlen, "out of memory");
     }
     free(rest);
     if (!j) {
-        free(src->types);
-        free(src->lists);
-        free(src);
+        free_src(src);
         return NULL;
     }
     ct_job_set_user(j, src);
     return j;
 }
 
-ct_job *ct_client_send(ct_client *c, const char *channel, const char *payload_json, const ct_identity_list *lists,
-                       size_t nlists, char *err, size_t errlen)
+/* The source of lists (checked whole first) or of next; NULL with err. */
+static arr_src *make_src(const ct_identity_list *lists, size_t nlists, ct_identity_fn next, void *ud,
+                         long long *total_out, char *err, size_t errlen)
 {
     arr_src *a = calloc(1, sizeof *a);
-    if (!a) return NULL;
-    a->lists = calloc(nlists ? nlists : 1, sizeof *a->lists);
-    a->types = calloc(nlists ? nlists : 1, sizeof *a->types);
-    if (!a->lists || !a->types) {
-        free(a->lists);
-        free(a->types);
-        free(a);
+    if (a && !lists) {
+        a->fn = next;
+        a->ud = ud;
+        *total_out = -1;
+        return a;
+    }
+    if (a) {
+        a->lists = calloc(nlists ? nlists : 1, sizeof *a->lists);
+        a->types = calloc(nlists ? nlists : 1, sizeof *a->types);
+    }
+    if (!a || !a->lists || !a->types) {
+        free_src(a);
         seterr(err, errlen, "out of memory");
         return NULL;
     }
@@ -624,26 +736,64 @@ ct_job *ct_client_send(ct_client *c, const char *channel, const char *payload_js
         seterr(err, errlen, "/to: at least one identity is required");
         goto bad;
     }
-    return start_send(c, channel, payload_json, a, total, err, errlen);
+    *total_out = total;
+    return a;
 bad:
-    free(a->lists);
-    free(a->types);
-    free(a);
+    free_src(a);
     return NULL;
+}
+
+ct_job *ct_client_send_opts(ct_client *c, const char *channel, const char *payload_json,
+                            const ct_identity_list *lists, size_t nlists, ct_identity_fn next, void *ud,
+                            const ct_send_opts *o, char *err, size_t errlen)
+{
+    if (!lists && !next) {
+        seterr(err, errlen, "/to: identity lists or an identity function are required");
+        return NULL;
+    }
+    long long total = 0;
+    arr_src *a = make_src(lists, nlists, next, ud, &total, err, errlen);
+    if (!a) return NULL;
+    return start_send(c, channel, payload_json, a, total, o, err, errlen);
+}
+
+ct_job *ct_client_send(ct_client *c, const char *channel, const char *payload_json, const ct_identity_list *lists,
+                       size_t nlists, char *err, size_t errlen)
+{
+    static const ct_identity_list none = { NULL, NULL, 0 };
+    return ct_client_send_opts(c, channel, payload_json, lists ? lists : &none, nlists, NULL, NULL, NULL, err,
+                               errlen);
 }
 
 ct_job *ct_client_send_stream(ct_client *c, const char *channel, const char *payload_json, ct_identity_fn next,
                               void *ud, char *err, size_t errlen)
 {
-    arr_src *a = calloc(1, sizeof *a);
-    if (!a || !next) {
-        free(a);
-        seterr(err, errlen, next ? "out of memory" : "next: an identity function is required");
+    if (!next) {
+        seterr(err, errlen, "next: an identity function is required");
         return NULL;
     }
-    a->fn = next;
-    a->ud = ud;
-    return start_send(c, channel, payload_json, a, -1, err, errlen);
+    return ct_client_send_opts(c, channel, payload_json, NULL, 0, next, ud, NULL, err, errlen);
+}
+
+ct_job *ct_client_resume(ct_client *c, const char *journal, const ct_identity_list *lists, size_t nlists,
+                         ct_identity_fn next, void *ud, const ct_send_opts *o, char *err, size_t errlen)
+{
+    long long total = -1;
+    arr_src *a = (lists || next) ? make_src(lists, nlists, next, ud, &total, err, errlen) : calloc(1, sizeof *a);
+    if (!a) return NULL;
+    ct_source s = { (lists || next) ? (a->fn ? fn_next : arr_next) : NULL, a, total, lists != NULL };
+    ct_job *j = ct_client_journaled_batch(c, NULL, NULL, 0, &s, journal, 1, o, &a->jr, err, errlen);
+    if (!j) {
+        free_src(a);
+        return NULL;
+    }
+    ct_job_set_user(j, a);
+    return j;
+}
+
+void ct_client_job_cancel(ct_job *j)
+{
+    if (j) ct_job_cancel(j, "the job was cancelled");
 }
 
 static void call_advance(ct_call *k);
@@ -680,6 +830,7 @@ void ct_client_job_summary(const ct_job *j, ct_send_summary *out)
     out->batches_done = r->batches_done;
     out->batches_total = r->batches_total;
     out->not_sent = r->not_sent_ids;
+    out->cancelled = ct_job_cancelled(j);
 }
 
 size_t ct_client_job_outcomes(const ct_job *j) { return ct_job_outrec_count(j); }
@@ -705,12 +856,9 @@ void ct_client_job_free(ct_job *j)
 {
     if (!j) return;
     arr_src *a = ct_job_user(j);
+    if (a) ct_client_journal_end(j, a->jr);
     ct_job_release(j);
-    if (a) {
-        free(a->lists);
-        free(a->types);
-        free(a);
-    }
+    free_src(a);
 }
 
 /* ---- public C API: campaign calls ---------------------------------------- *

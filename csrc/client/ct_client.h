@@ -32,6 +32,18 @@ const char *ct_client_user_agent(const ct_client *c);
 const char *ct_client_base_url(const ct_client *c);
 /* base_url + "/" + endpoint + ".json", malloc'd (the caller frees); NULL when out of memory */
 char *ct_client_url(const ct_client *c, const char *endpoint);
+/* A batch job with a journal, shared with the Lua binding. A new journal
+ * at path (resume = 0) or the journal's send resumed (resume = 1: channel
+ * and rest are then taken from it and may be NULL; src->next NULL = no
+ * source given). *jr_out receives the journal, which the caller closes
+ * (ct_client_journal_end) once it lets the job go. NULL with err on error:
+ * nothing is sent then. */
+struct ct_journal;
+ct_job *ct_client_journaled_batch(ct_client *c, const char *channel, const char *rest, size_t rest_len,
+                                  const ct_source *src, const char *path, int resume, const ct_send_opts *o,
+                                  struct ct_journal **jr_out, char *err, size_t errlen);
+/* Detaches the journal from its job (if still alive) and closes it. */
+void ct_client_journal_end(ct_job *j, struct ct_journal *jr);
 /* Header value check shared with Lua: 0 when value may be sent. */
 const char *ct_header_value_problem(const char *v);
 /* Replaces every occurrence of the client's passcode in s (in place) with ***. */

@@ -56,14 +56,59 @@ static void bad_identity(ct_job *j, int type, const char *s, size_t len, const c
     }
     ct_sb_adds(&b, "]}");
     ct_eng_add_rec(j, NULL, 0, &err, b.oom ? NULL : b.p, b.len, 1);
+    ct_eng_journal_outcome(j, 0, CT_JO_FAILED, &err, b.oom ? NULL : b.p, b.len, 1);
     ct_sb_free(&b);
+}
+
+/* The request {"to":<to>, + the job's rest; NULL when out of memory (the
+ * batch is then failed here). */
+static ct_req *batch_request(ct_job *j, const char *to, size_t to_len, size_t n, int64_t jbatch)
+{
+    ct_sb body;
+    ct_sb_init(&body);
+    ct_sb_reserve(&body, 16 + j->rest_len + to_len);
+    ct_sb_adds(&body, "{\"to\":");
+    size_t to_off = body.len;
+    ct_sb_add(&body, to, to_len);
+    if (j->rest_empty) ct_sb_addc(&body, '}');
+    else {
+        ct_sb_addc(&body, ',');
+        ct_sb_add(&body, j->rest, j->rest_len);
+    }
+    ct_req *r = ct_eng_req_new(j);
+    size_t blen = 0;
+    char *p = ct_sb_take(&body, &blen);
+    if (!r || !p) {
+        free(r);
+        free(p);
+        ct_err err;
+        ct_err_set(&err, CT_EK_NETWORK, 0, 1, "out of memory building a request");
+        ct_eng_add_rec(j, NULL, 0, &err, NULL, 0, n);
+        if (jbatch > 0) ct_eng_journal_outcome(j, jbatch, CT_JO_NOT_SENT, &err, NULL, 0, n);
+        return NULL;
+    }
+    r->body = p;
+    r->body_len = blen;
+    r->to_off = to_off;
+    r->to_len = to_len;
+    r->n_ids = n;
+    r->jbatch = jbatch;
+    return r;
 }
 
 ct_req *ct_batch_produce(ct_job *j)
 {
+    /* a resumed send: the batches its journal had planned go first, as
+     * they were recorded */
+    if (j->jh.ud && j->jh.next_planned && !j->released) {
+        int64_t id = 0;
+        const char *to = NULL;
+        size_t to_len = 0, n = 0;
+        if (j->jh.next_planned(j->jh.ud, &id, &to, &to_len, &n) == 1) return batch_request(j, to, to_len, n, id);
+    }
     size_t n = 0;
     for (int t = 0; t < CT_ID_NTYPES; t++) j->types[t].len = 0;
-    while (n < CT_BATCH_MAX && !j->src_done && !j->released) {
+    while (n < CT_BATCH_MAX && !j->src_done && !j->released && !j->cancel_pending) {
         int type = -1;
         const char *s = NULL;
         size_t len = 0;
@@ -90,47 +135,42 @@ ct_req *ct_batch_produce(ct_job *j)
         j->id_index[type]++;
     }
     if (n == 0) return NULL;
-    ct_sb body;
-    ct_sb_init(&body);
-    size_t est = 16 + j->rest_len;
-    for (int t = 0; t < CT_ID_NTYPES; t++) est += j->types[t].len + 16;
-    ct_sb_reserve(&body, est);
-    ct_sb_adds(&body, "{\"to\":");
-    size_t to_off = body.len;
-    ct_sb_addc(&body, '{');
+    ct_sb to;
+    ct_sb_init(&to);
+    ct_sb_addc(&to, '{');
     int first = 1;
     for (int t = 0; t < CT_ID_NTYPES; t++) {
         if (!j->types[t].len) continue;
-        if (!first) ct_sb_addc(&body, ',');
+        if (!first) ct_sb_addc(&to, ',');
         first = 0;
-        ct_sb_addc(&body, '"');
-        ct_sb_adds(&body, ct_id_type_names[t]);
-        ct_sb_adds(&body, "\":[");
-        ct_sb_add(&body, j->types[t].p, j->types[t].len);
-        ct_sb_addc(&body, ']');
+        ct_sb_addc(&to, '"');
+        ct_sb_adds(&to, ct_id_type_names[t]);
+        ct_sb_adds(&to, "\":[");
+        ct_sb_add(&to, j->types[t].p, j->types[t].len);
+        ct_sb_addc(&to, ']');
     }
-    ct_sb_addc(&body, '}');
-    size_t to_len = body.len - to_off;
-    if (j->rest_empty) ct_sb_addc(&body, '}');
-    else {
-        ct_sb_addc(&body, ',');
-        ct_sb_add(&body, j->rest, j->rest_len);
+    ct_sb_addc(&to, '}');
+    int64_t id = 0;
+    /* batches built only to be listed as never sent (a cancel, a shutdown)
+     * are not journaled: the journal's source position stays before them */
+    if (j->jh.ud && !to.oom && !j->cancelled && !(j->e && j->e->stopping)) {
+        id = j->jh.on_batch_planned(j->jh.ud, to.p, to.len, n);
+        if (id < 0) {
+            ct_err err;
+            ct_err_set(&err, CT_EK_NETWORK, 0, 1, "the journal could not record the batch: not sent");
+            if (j->src_err.kind == CT_EK_NONE) j->src_err = err;
+            j->src_done = 1;
+            ct_eng_add_rec(j, NULL, CT_REC_NOT_SENT, &err, to.p, to.len, n);
+            ct_sb_free(&to);
+            return NULL;
+        }
     }
-    ct_req *r = ct_eng_req_new(j);
-    size_t blen = 0;
-    char *p = ct_sb_take(&body, &blen);
-    if (!r || !p) {
-        free(r);
-        free(p);
+    ct_req *r = to.oom ? NULL : batch_request(j, to.p, to.len, n, id);
+    if (to.oom) {
         ct_err err;
         ct_err_set(&err, CT_EK_NETWORK, 0, 1, "out of memory building a request");
         ct_eng_add_rec(j, NULL, 0, &err, NULL, 0, n);
-        return NULL;
     }
-    r->body = p;
-    r->body_len = blen;
-    r->to_off = to_off;
-    r->to_len = to_len;
-    r->n_ids = n;
+    ct_sb_free(&to);
     return r;
 }

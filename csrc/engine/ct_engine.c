@@ -398,6 +398,7 @@ static void job_free(ct_job *j)
 void ct_job_release(ct_job *j)
 {
     if (!j) return;
+    memset(&j->jh, 0, sizeof j->jh); /* its owner closes the journal */
     if (!j->e || (j->n_inflight == 0 && !j->busy)) {
         job_free(j);
         return;
@@ -452,8 +453,9 @@ const char *ct_job_body(const ct_job *j, size_t *len)
 
 static void check_done(ct_job *j)
 {
-    if (j->done || !j->src_done || j->queue || j->n_inflight) return;
+    if (j->done || !j->src_done || j->queue || j->n_inflight > j->n_abandoned) return;
     j->done = 1;
+    if (j->jh.ud && j->jh.on_done) j->jh.on_done(j->jh.ud, j->cancelled || (j->e && j->e->stopping));
     if (j->released || j->finished_listed) return;
     ct_engine *e = j->e;
     j->finished_listed = 1;
@@ -563,6 +565,46 @@ void ct_eng_add_rec(ct_job *j, ct_req *r, int which, const ct_err *err, const ch
 
 /* ---- producing requests ------------------------------------------------ */
 
+void ct_eng_journal_outcome(ct_job *j, int64_t batch, int outcome, const ct_err *err, const char *to,
+                            size_t to_len, size_t n)
+{
+    if (!j->jh.ud || !j->jh.on_outcome || batch < 0) return;
+    /* the journal is a file: what the passcode must not reach */
+    ct_err copy = *err;
+    ct_redact(copy.message, j->e ? j->e->secret : j->secret);
+    j->jh.on_outcome(j->jh.ud, batch, outcome, &copy, to, to_len, n);
+}
+
+/* A request's outcome for its journal: only batches the journal planned. */
+static void journal_req(ct_job *j, const ct_req *r, int outcome, const ct_err *err)
+{
+    if (r->jbatch > 0)
+        ct_eng_journal_outcome(j, r->jbatch, outcome, err, r->body + r->to_off, r->to_len, r->n_ids);
+}
+
+void ct_job_set_journal(ct_job *j, const ct_journal_hooks *h)
+{
+    if (h) j->jh = *h;
+    else memset(&j->jh, 0, sizeof j->jh);
+}
+
+void ct_job_add_prior(ct_job *j, int outcome, const ct_err *err, const char *to, size_t to_len, size_t n)
+{
+    if (outcome == CT_JO_ACCEPTED) {
+        j->rep.accepted += (long long)n;
+        return;
+    }
+    int which = outcome == CT_JO_FAILED ? CT_REC_FAILED : outcome == CT_JO_UNKNOWN ? CT_REC_UNKNOWN : CT_REC_NOT_SENT;
+    ct_eng_add_rec(j, NULL, which, err, to, to_len, n);
+}
+
+int ct_job_cancelled(const ct_job *j) { return j->cancelled; }
+
+void ct_job_set_read(ct_job *j, const long long read[CT_ID_NTYPES])
+{
+    for (int t = 0; t < CT_ID_NTYPES; t++) j->id_index[t] = read[t];
+}
+
 ct_req *ct_eng_req_new(ct_job *j)
 {
     ct_req *r = calloc(1, sizeof *r);
@@ -645,6 +687,28 @@ static void limiter_tick(ct_engine *e, int64_t now, int idle)
 
 static ct_req *engine_next(ct_engine *e, int64_t now);
 
+static void settle_stopped(ct_job *j, ct_req *r, const ct_err *err, int unknown);
+static void interrupt_job(ct_job *j, const char *why);
+static void cancel_now(ct_job *j, const char *why);
+
+/* A journaled batch's first try: its journal must hold it as in flight
+ * before a byte is sent. 0 when it could not: the batch is not sent and the
+ * job stops (its journal is no longer a true account). */
+static int journal_first_send(ct_job *j, ct_req *r)
+{
+    if (r->attempts > 0 || r->jbatch <= 0 || !j->jh.before_first_send) return 1;
+    if (j->jh.before_first_send(j->jh.ud, r->jbatch)) return 1;
+    ct_err err;
+    ct_err_set(&err, CT_EK_NETWORK, 0, 1, "the journal could not record the batch as in flight: not sent");
+    /* the account's limiter granted it a slot it will not use */
+    if (r->lease && j->e->limiter) j->e->limiter->ops->release(j->e->limiter->self, r->lease);
+    r->lease = 0;
+    if (j->src_err.kind == CT_EK_NONE) j->src_err = err;
+    settle_stopped(j, r, &err, 0);
+    interrupt_job(j, "the journal failed");
+    return 0;
+}
+
 ct_req *ct_engine_next(ct_engine *e, int64_t now)
 {
     limiter_tick(e, now, 0);
@@ -670,6 +734,17 @@ static ct_req *engine_next(ct_engine *e, int64_t now)
                 r = produce(j);
                 j->busy--;
                 if (r) r->first_ms = now;
+                if (j->cancel_pending && !j->released) { /* cancelled by its own source */
+                    if (r) {
+                        ct_err err;
+                        ct_err_set(&err, CT_EK_NETWORK, 0, 1, "the job was cancelled before the request was sent");
+                        settle_stopped(j, r, &err, 0);
+                    }
+                    following = j->next ? j->next : e->jobs;
+                    cancel_now(j, "the job was cancelled");
+                    j = following;
+                    continue;
+                }
                 if (j->released) { /* released by its own source */
                     if (r) req_free(r);
                     following = j->next ? j->next : e->jobs;
@@ -685,6 +760,12 @@ static ct_req *engine_next(ct_engine *e, int64_t now)
                 r->next = j->queue;
                 j->queue = r;
                 r = NULL;
+                j = following;
+                continue;
+            }
+            /* recorded in flight last, once nothing else can hold it back */
+            if (r && !journal_first_send(j, r)) {
+                check_done(j);
                 j = following;
                 continue;
             }
@@ -766,6 +847,7 @@ static void unlink_inflight(ct_engine *e, ct_req *r)
     r->transport = NULL;
     ct_job *j = r->job;
     j->n_inflight--;
+    if (r->abandoned) j->n_abandoned--;
     lane_release(e, j->o.lane, r);
 }
 
@@ -833,9 +915,11 @@ static void finish_req(ct_job *j, ct_req *r, ct_outcome out, const ct_err *err, 
         }
     } else if (out == CT_OUT_OK) {
         j->rep.accepted += (long long)r->n_ids;
+        journal_req(j, r, CT_JO_ACCEPTED, err);
     } else {
         const char *to = j->kind == JOB_BATCH ? r->body + r->to_off : NULL;
         ct_eng_add_rec(j, r, out == CT_OUT_UNKNOWN ? CT_REC_UNKNOWN : CT_REC_FAILED, err, to, r->to_len, r->n_ids);
+        journal_req(j, r, out == CT_OUT_UNKNOWN ? CT_JO_UNKNOWN : CT_JO_FAILED, err);
     }
     req_free(r);
     check_done(j);
@@ -855,6 +939,11 @@ static void settle(ct_engine *e, ct_req *r, int64_t now, ct_outcome out, ct_err 
     if (j->released) {
         req_free(r);
         if (j->n_inflight == 0) job_free(j);
+        return;
+    }
+    if (r->abandoned) { /* its job was cancelled: already unknown in its report */
+        req_free(r);
+        check_done(j);
         return;
     }
     (void)e;
@@ -904,7 +993,7 @@ void ct_engine_complete(ct_engine *e, ct_req *r, int64_t now, const ct_resp *res
     memset(&err, 0, sizeof err);
     int64_t ra = -1;
     ct_outcome out;
-    if (j->released) {
+    if (j->released || r->abandoned) {
         settle(e, r, now, CT_OUT_OK, &err, -1, resp);
         return;
     }
@@ -916,7 +1005,9 @@ void ct_engine_complete(ct_engine *e, ct_req *r, int64_t now, const ct_resp *res
         out = ct_classify_clevertap(resp, j->o.result_call, e->secret, &err, &ra);
     }
     if (err.kind == CT_EK_RATE_LIMITED) lane_rate_limited(e, j->o.lane, now, ra);
+    int cancel = j->cancel_pending && !j->released; /* cancelled by its own classify function */
     settle(e, r, now, out, &err, ra, resp);
+    if (cancel) cancel_now(j, "the job was cancelled");
 }
 
 void ct_engine_fail(ct_engine *e, ct_req *r, int64_t now, ct_err_kind kind, int sent, const char *message)
@@ -948,6 +1039,7 @@ static void settle_stopped(ct_job *j, ct_req *r, const ct_err *err, int unknown)
     } else {
         const char *to = j->kind == JOB_BATCH ? r->body + r->to_off : NULL;
         ct_eng_add_rec(j, r, unknown ? CT_REC_UNKNOWN : CT_REC_NOT_SENT, err, to, r->to_len, r->n_ids);
+        journal_req(j, r, unknown ? CT_JO_UNKNOWN : CT_JO_NOT_SENT, err);
     }
     req_free(r);
 }
@@ -973,6 +1065,43 @@ static void interrupt_job(ct_job *j, const char *why)
     }
     j->src_done = 1;
     check_done(j);
+}
+
+/* ct_job_cancel's work, outside the job's own callbacks. */
+static void cancel_now(ct_job *j, const char *why)
+{
+    j->cancel_pending = 0;
+    if (j->done || j->released) return;
+    j->cancelled = 1;
+    ct_err unknown;
+    ct_err_set(&unknown, CT_EK_NETWORK, 0, 0, "%s while the request was in flight: its outcome is unknown", why);
+    /* in flight: the transport still owns them; their answers will be ignored */
+    for (ct_req *r = j->e ? j->e->inflight : NULL; r; r = r->next) {
+        if (r->job != j || r->abandoned) continue;
+        r->abandoned = 1;
+        j->n_abandoned++;
+        j->rep.batches_done++;
+        if (j->kind == JOB_SINGLE) {
+            j->err = unknown;
+            redact(j->e, &j->err);
+        } else {
+            const char *to = j->kind == JOB_BATCH ? r->body + r->to_off : NULL;
+            ct_eng_add_rec(j, r, CT_REC_UNKNOWN, &unknown, to, r->to_len, r->n_ids);
+            journal_req(j, r, CT_JO_UNKNOWN, &unknown);
+        }
+    }
+    interrupt_job(j, why);
+}
+
+void ct_job_cancel(ct_job *j, const char *why)
+{
+    if (j->done || j->released || !j->e) return;
+    if (j->busy) {
+        /* inside its own source or classify: the engine is using the job */
+        j->cancel_pending = 1;
+        return;
+    }
+    cancel_now(j, why ? why : "the job was cancelled");
 }
 
 void ct_engine_shutdown(ct_engine *e, int64_t now, const char *why)

@@ -154,6 +154,43 @@ ct_job *ct_job_batch(ct_engine *e, const ct_job_opts *o, const char *rest, size_
 ct_job *ct_job_generic(ct_engine *e, const ct_job_opts *o, const ct_reqsource *src);
 void ct_job_release(ct_job *j);
 
+/* A batch job's journal (csrc/journal/): the engine stays free of I/O and
+ * tells it, through these calls, what happens to each batch. `batch` is the
+ * id the journal gave the batch (> 0). */
+enum { CT_JO_ACCEPTED, CT_JO_FAILED, CT_JO_UNKNOWN, CT_JO_NOT_SENT };
+typedef struct ct_journal_hooks {
+    void *ud;
+    /* A batch was built from the source: its "to" object and size. Returns
+     * its id, or -1 when it could not be recorded (it is not sent then). */
+    int64_t (*on_batch_planned)(void *ud, const char *to, size_t to_len, size_t n);
+    /* The batch is about to be sent for the first time: 1 once that is
+     * durable, 0 when it could not be recorded (it is not sent then). */
+    int (*before_first_send)(void *ud, int64_t batch);
+    /* Its final outcome (batch 0: a bad identity of the source, failed). */
+    void (*on_outcome)(void *ud, int64_t batch, int outcome, const ct_err *err, const char *to, size_t to_len,
+                       size_t n);
+    /* A batch recorded earlier to be sent first (a resumed send): 1 with its
+     * id and "to" (valid until the next call), 0 when there is none left. */
+    int (*next_planned)(void *ud, int64_t *batch, const char **to, size_t *to_len, size_t *n);
+    /* The job is done (cancelled = it was cancelled or shut down). */
+    void (*on_done)(void *ud, int cancelled);
+} ct_journal_hooks;
+/* Attaches a journal to a batch job before its first request. */
+void ct_job_set_journal(ct_job *j, const ct_journal_hooks *h);
+/* Adds outcomes of an earlier run (a resumed send) to the report:
+ * CT_JO_ACCEPTED counts n identities, the others list `to` like this run's. */
+void ct_job_add_prior(ct_job *j, int outcome, const ct_err *err, const char *to, size_t to_len, size_t n);
+/* Cancels a job keeping its report: queued batches and an array's unread
+ * identities become not_sent (an iterator's rest stays unread), requests in
+ * flight unknown (their answers are ignored when they land). The job is
+ * done at once, or, called from inside its own source or classify
+ * function, when that returns. */
+void ct_job_cancel(ct_job *j, const char *why);
+int ct_job_cancelled(const ct_job *j);
+/* A resumed send: identities of each type read (and skipped) before the job
+ * started, so its problems point at the same /to/<type>/<index> as the first run's. */
+void ct_job_set_read(ct_job *j, const long long read[CT_ID_NTYPES]);
+
 /* Ends every job now, for a client being closed. No retry starts any more;
  * a request still in flight (the transport must have dropped it, or be a
  * Lua transport that will not complete it) is unknown; a queued request

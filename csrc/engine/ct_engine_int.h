@@ -36,6 +36,8 @@ struct ct_req {
     int maybe_delivered;     /* an attempt may have reached the server */
     double retry_cost;       /* quota spent on this request's retries */
     int64_t first_ms, ready_ms;
+    int64_t jbatch;          /* the batch's id in the job's journal, 0 = none */
+    int abandoned;           /* its job was cancelled: the answer is ignored */
     void *transport;
     uint64_t lease;          /* shared limiter lease held while in flight, 0 = none */
     int fallback;            /* started on the fallback lanes */
@@ -83,6 +85,9 @@ struct ct_job {
     int done, released, finished_listed;
     int busy;                /* inside a source or classify callback */
     char *secret;            /* detached jobs: the engine's, for redaction */
+    ct_journal_hooks jh;     /* jh.ud != NULL: the job has a journal */
+    int cancelled, cancel_pending;
+    size_t n_abandoned;      /* requests in flight left behind by a cancel */
     void *user;
     ct_job *next, *fin_next;
 };
@@ -118,5 +123,9 @@ void ct_eng_add_rec(ct_job *j, ct_req *r, int which, const ct_err *err, const ch
 ct_req *ct_eng_req_new(ct_job *j);
 /* The next request of a batch job, or NULL when the source has no more. */
 ct_req *ct_batch_produce(ct_job *j);
+/* Tells the job's journal of an outcome (no-op without a journal); batch 0:
+ * a bad identity of the source. The error is redacted first. */
+void ct_eng_journal_outcome(ct_job *j, int64_t batch, int outcome, const ct_err *err, const char *to,
+                            size_t to_len, size_t n);
 
 #endif

@@ -16,6 +16,7 @@
 #include "ct_curl.h"
 #include "ct_engine.h"
 #include "l_client.h"
+#include "ct_journal.h"
 
 /* ---- client ------------------------------------------------------------ */
 
@@ -203,7 +204,18 @@ static int l_check_identities(lua_State *L)
     return 1;
 }
 
-/* client:send(endpoint, rest_json, to) -> job | nil, problems */
+/* Send options of the core: { journal = path, keep_ids = bool, resend_unknown = bool } at index i. */
+static const char *send_opts(lua_State *L, int i, ct_send_opts *so)
+{
+    memset(so, 0, sizeof *so);
+    if (!lua_istable(L, i)) return NULL;
+    so->journal = lc_opt_str(L, i, "journal");
+    so->keep_ids = lc_opt_bool(L, i, "keep_ids");
+    so->resend_unknown = lc_opt_bool(L, i, "resend_unknown");
+    return so->journal;
+}
+
+/* client:send(endpoint, rest_json, to [, opts]) -> job | nil, problems | nil, journal error text */
 static int l_client_send(lua_State *L)
 {
     lclient *cl = lc_check_client(L, 1);
@@ -229,10 +241,100 @@ static int l_client_send(lua_State *L)
     lj->hold_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     /* arrays were checked above; iterators are checked as they are read */
     ct_source src = { lc_batch_next, lj, total, total >= 0 };
-    lj->j = ct_job_batch(ct_client_engine(cl->c), &o, rest, rest_len, &src);
+    ct_send_opts so;
+    if (send_opts(L, 5, &so)) {
+        char err[512];
+        lj->j = ct_client_journaled_batch(cl->c, endpoint + strlen("send/"), rest, rest_len, &src, so.journal, 0,
+                                          &so, &lj->jr, err, sizeof err);
+        if (!lj->j) {
+            lc_job_unbind(lj, L);
+            lua_pushnil(L);
+            lua_pushstring(L, err);
+            return 2;
+        }
+    } else {
+        lj->j = ct_job_batch(ct_client_engine(cl->c), &o, rest, rest_len, &src);
+    }
     if (!lj->j) return luaL_error(L, "out of memory");
     track(L, lj, 1, job_idx);
     lua_pushvalue(L, job_idx);
+    return 1;
+}
+
+/* client:resume(path, to | nil [, opts]) -> job | nil, problems | nil, error text */
+static int l_client_resume(lua_State *L)
+{
+    lclient *cl = lc_check_client(L, 1);
+    lc_check_not_in_step(L, cl, "resume");
+    const char *path = luaL_checkstring(L, 2);
+    long long total = -1;
+    int has_to = !lua_isnoneornil(L, 3);
+    if (has_to) {
+        lc_check_to(L, 3, &total);
+        if (lua_rawlen(L, -1) > 0) {
+            lua_pushnil(L);
+            lua_insert(L, -2);
+            return 2;
+        }
+        lua_pop(L, 1);
+    }
+    ct_send_opts so;
+    send_opts(L, 4, &so);
+    ljob *lj = new_job(L, cl, 1, J_BATCH);
+    int job_idx = lua_gettop(L);
+    if (has_to) {
+        lua_pushvalue(L, 3);
+        lj->to_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+    lua_pushboolean(L, 0);
+    lj->hold_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    ct_source src = { has_to ? lc_batch_next : NULL, lj, total, total >= 0 };
+    char err[512];
+    /* the part read before is read again here: iterators run */
+    step_begin(L, cl, "resume");
+    lj->j = ct_client_journaled_batch(cl->c, NULL, NULL, 0, &src, path, 1, &so, &lj->jr, err, sizeof err);
+    if (!lj->j) {
+        lc_job_unbind(lj, L);
+        step_end(L, cl);
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    track(L, lj, 1, job_idx);
+    step_end(L, cl);
+    lua_pushvalue(L, job_idx);
+    return 1;
+}
+
+/* core.journal_report(path) -> { accepted, failed, unknown, in_flight, planned, batches, source_read, state }
+ * | nil, err: a journal read by any process, without its lock */
+static int l_journal_report(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    ct_journal_summary sm;
+    char err[512];
+    if (!ct_journal_read_summary(path, &sm, err, sizeof err)) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    lua_createtable(L, 0, 8);
+    lua_pushinteger(L, (lua_Integer)sm.accepted);
+    lua_setfield(L, -2, "accepted");
+    lua_pushinteger(L, (lua_Integer)sm.failed);
+    lua_setfield(L, -2, "failed");
+    lua_pushinteger(L, (lua_Integer)sm.unknown);
+    lua_setfield(L, -2, "unknown");
+    lua_pushinteger(L, (lua_Integer)sm.in_flight);
+    lua_setfield(L, -2, "in_flight");
+    lua_pushinteger(L, (lua_Integer)sm.planned);
+    lua_setfield(L, -2, "planned");
+    lua_pushinteger(L, (lua_Integer)sm.batches);
+    lua_setfield(L, -2, "batches");
+    lua_pushboolean(L, sm.source_read);
+    lua_setfield(L, -2, "source_read");
+    lua_pushstring(L, sm.state);
+    lua_setfield(L, -2, "state");
     return 1;
 }
 
@@ -528,6 +630,7 @@ static int l_header_problem(lua_State *L)
 static const luaL_Reg client_methods[] = {
     { "call", l_client_call },
     { "send", l_client_send },
+    { "resume", l_client_resume },
     { "generic", l_client_generic },
     { "poll", l_client_poll },
     { "finished", l_client_finished },
@@ -565,6 +668,8 @@ void ct_l_open_client(lua_State *L)
     lua_setfield(L, -2, "sleep");
     lua_pushcfunction(L, l_header_problem);
     lua_setfield(L, -2, "header_problem");
+    lua_pushcfunction(L, l_journal_report);
+    lua_setfield(L, -2, "journal_report");
     lua_pushcfunction(L, l_check_identities);
     lua_setfield(L, -2, "check_identities");
     lua_pushstring(L, ct_curl_version());

@@ -35,6 +35,7 @@ struct ljob {
     /* generic source and classifier */
     int next_ref, classify_ref;
     const char *hdrs[CT_MAX_REQ_HEADERS];
+    struct ct_journal *jr; /* a journaled send's journal, closed with the job */
     int listed;        /* in cl->jobs */
     ljob *prev, *next;
 };
@@ -52,6 +53,8 @@ void lc_push_uv_field(lua_State *L, int client_idx, const char *field);
 /* Moves finished jobs from the engine to the client's `finished` list. */
 void lc_drain_finished(lua_State *L, lclient *cl, int client_idx);
 void lc_job_unbind(ljob *lj, lua_State *L);
+/* Closes a job's journal (before the job itself is let go). */
+void lc_job_end_journal(ljob *lj);
 /* At close: the job keeps its (now complete) report, detached from the engine. */
 void lc_job_orphan(ljob *lj, lua_State *L);
 /* Raises when called from inside one of the client's own callbacks. */

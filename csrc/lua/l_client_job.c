@@ -136,8 +136,16 @@ static void unref_sources(ljob *lj, lua_State *L)
     lj->to_ref = lj->hold_ref = lj->next_ref = lj->classify_ref = LUA_NOREF;
 }
 
+void lc_job_end_journal(ljob *lj)
+{
+    if (!lj->jr) return;
+    ct_client_journal_end(lj->j, lj->jr);
+    lj->jr = NULL;
+}
+
 void lc_job_unbind(ljob *lj, lua_State *L)
 {
+    lc_job_end_journal(lj);
     unlist(lj);
     unref_sources(lj, L);
     lj->j = NULL;
@@ -145,6 +153,7 @@ void lc_job_unbind(ljob *lj, lua_State *L)
 
 void lc_job_orphan(ljob *lj, lua_State *L)
 {
+    lc_job_end_journal(lj); /* the shutdown ended the send: its journal is complete */
     unlist(lj);
     unref_sources(lj, L);
     if (!ct_job_detach(lj->j)) lj->j = NULL; /* still the engine's: freed with it */
@@ -492,6 +501,12 @@ static void push_report_counts(lua_State *L, const ct_report *r)
     lua_setfield(L, -2, "not_sent_count");
 }
 
+static void push_cancelled(lua_State *L, const ct_job *j)
+{
+    lua_pushboolean(L, ct_job_cancelled(j));
+    lua_setfield(L, -2, "cancelled");
+}
+
 /* job:progress() -> { accepted, requests, batches_done, batches_total, ... } */
 static int l_job_progress(lua_State *L)
 {
@@ -534,6 +549,7 @@ static int l_job_report(lua_State *L)
     lua_setfield(L, report, "not_sent");
     lua_setfield(L, report, "unknown");
     lua_setfield(L, report, "failed");
+    push_cancelled(L, lj->j);
     const ct_err *se = ct_job_source_error(lj->j);
     if (se->kind != CT_EK_NONE) {
         lc_push_err(L, se);
@@ -568,12 +584,20 @@ static int l_job_response(lua_State *L)
     return 3;
 }
 
-/* job:cancel(): queued requests are dropped; in-flight ones are forgotten */
+/* job:cancel(): a send keeps its report (queued batches and an array's
+ * rest not_sent, requests in flight unknown) and is done, at once or, from
+ * inside its own iterator, when that returns: true when done now. Other
+ * jobs: queued requests are dropped, in-flight ones forgotten. */
 static int l_job_cancel(lua_State *L)
 {
     ljob *lj = luaL_checkudata(L, 1, JOB_MT);
     if (!lj->j) return 0;
     lj->cl->L = L;
+    if (lj->kind == J_BATCH && lj->cl->c) {
+        ct_job_cancel(lj->j, "the job was cancelled");
+        lua_pushboolean(L, ct_job_done(lj->j));
+        return 1;
+    }
     ct_job_release(lj->j);
     lc_job_unbind(lj, L);
     return 0;
@@ -582,6 +606,7 @@ static int l_job_cancel(lua_State *L)
 static int l_job_gc(lua_State *L)
 {
     ljob *lj = luaL_checkudata(L, 1, JOB_MT);
+    lc_job_end_journal(lj);
     if (lj->j) {
         ct_job_release(lj->j);
         lc_job_unbind(lj, L);

@@ -102,6 +102,34 @@ CT_API ct_job *ct_client_send(ct_client *c, const char *channel, const char *pay
 CT_API ct_job *ct_client_send_stream(ct_client *c, const char *channel, const char *payload_json,
                                      ct_identity_fn next, void *ud, char *err, size_t errlen);
 
+/* Send options (zero = the default for each). */
+typedef struct ct_send_opts {
+    const char *journal;  /* path of an SQLite journal (docs/journal.md): the send survives a crash
+                             and ct_client_resume finishes it; NULL = none. Created: a path that
+                             already holds a send is refused. */
+    int keep_ids;         /* 1: accepted batches keep their identities in the journal (audit) */
+    int resend_unknown;   /* ct_client_resume: batches whose outcome is unknown are sent again
+                             (may message them twice) */
+} ct_send_opts;
+
+/* ct_client_send (lists) or ct_client_send_stream (next, when lists is NULL)
+ * with options. A journal that cannot be created, written or locked is an
+ * error here (NULL, err says why) and nothing is sent. */
+CT_API ct_job *ct_client_send_opts(ct_client *c, const char *channel, const char *payload_json,
+                                   const ct_identity_list *lists, size_t nlists, ct_identity_fn next,
+                                   void *ud, const ct_send_opts *o, char *err, size_t errlen);
+/* Finishes the send a journal records (after a crash, a cancel or a freed
+ * client): its channel and message come from the journal; accepted batches
+ * are never sent again, batches in flight at the crash are unknown (sent
+ * again only with o->resend_unknown), planned batches are sent, then the part
+ * of the source the earlier run had not read. The source is the same lists
+ * or stream again (NULL and NULL when the journal says it was read to its
+ * end): the part read before is read again and must match (a fingerprint),
+ * else NULL with err. The job's report is the whole send's: earlier outcomes
+ * included. A journal another process is driving is refused. */
+CT_API ct_job *ct_client_resume(ct_client *c, const char *journal, const ct_identity_list *lists, size_t nlists,
+                                ct_identity_fn next, void *ud, const ct_send_opts *o, char *err, size_t errlen);
+
 /* Does a bounded amount of work, waiting at most timeout_ms (0 = never
  * blocks): starting requests stops once timeout_ms (about 1 ms for 0) is
  * spent, the rest start in later calls. Returns requests still queued or in
@@ -115,7 +143,8 @@ typedef struct ct_send_summary {
     long long requests;      /* HTTP requests made, retries included */
     long long batches_done;
     long long batches_total; /* -1 when not known in advance (streams) */
-    long long not_sent;      /* identities never sent (the client was freed first) */
+    long long not_sent;      /* identities never sent (the client was freed first, or a cancel) */
+    int cancelled;           /* 1: ct_client_job_cancel ended it */
 } ct_send_summary;
 
 CT_API int ct_client_job_done(const ct_job *j);
@@ -137,6 +166,10 @@ typedef struct ct_send_outcome {
 
 CT_API size_t ct_client_job_outcomes(const ct_job *j);
 CT_API int ct_client_job_outcome(const ct_job *j, size_t i, ct_send_outcome *out);
+/* Cancels a send job keeping its report: queued batches and the unread
+ * part of lists become not_sent (a stream's rest stays unread), requests in
+ * flight unknown; the job is done at once. No-op on a done job. */
+CT_API void ct_client_job_cancel(ct_job *j);
 /* Frees a job (cancels it when not done: queued batches are dropped). */
 CT_API void ct_client_job_free(ct_job *j);
 

@@ -233,7 +233,8 @@ local function send_results(cj, box, pause)
   end
   local failed, unknown, not_sent = lists.failed, lists.unknown, lists.not_sent
   local report = {
-    ok = #failed == 0 and #unknown == 0 and #not_sent == 0 and r.source_error == nil,
+    ok = #failed == 0 and #unknown == 0 and #not_sent == 0 and r.source_error == nil and not r.cancelled,
+    cancelled = r.cancelled or nil,
     accepted = r.accepted,
     failed = failed,
     unknown = unknown,
@@ -248,7 +249,8 @@ local function send_results(cj, box, pause)
     if box and box.cause ~= nil then err.cause = box.cause end
     return nil, err
   end
-  if box and r.requests == 0 and #failed == 0 and #unknown == 0 and #not_sent == 0 then
+  if box and r.requests == 0 and r.accepted == 0 and not r.cancelled and #failed == 0 and #unknown == 0
+    and #not_sent == 0 then
     return nil, errors.validation { { pointer = "/to", message = "at least one identity is required",
       severity = "error" } }
   end
@@ -326,9 +328,20 @@ function Job:wait(timeout)
   return self:result()
 end
 
---- Stops the job: queued requests are dropped, in-flight ones are forgotten.
+--- Stops the job. A send keeps its report: job:result() returns it with
+-- report.cancelled = true, queued batches (and an array's unread part) in
+-- report.not_sent, requests in flight in report.unknown. From inside the
+-- send's own iterator the job ends when the iterator returns. Other calls
+-- end with err.kind "network", "job cancelled".
 function Job:cancel()
-  if self.done then return end
+  if self.done or not self.core then return end
+  if self.reports then
+    if not self.core:cancel() then return end -- done once its iterator returns (see poll)
+    self.client.jobs[self.core] = nil
+    self.results = pack(self.finish(self.core))
+    self.done = true
+    return
+  end
   self.client.jobs[self.core] = nil
   self.core:cancel()
   self.done = true
@@ -409,7 +422,15 @@ local function start_call(self, endpoint, payload, flags, opts, raw, level)
   return new_job(self, cj, call_results, opts)
 end
 
-local SEND_OPTS = { on_done = "function", on_progress = "function" }
+local SEND_OPTS = { on_done = "function", on_progress = "function", journal = "string",
+  journal_keep_ids = "boolean" }
+local RESUME_OPTS = { on_done = "function", on_progress = "function", to = "table",
+  resend_unknown = "boolean" }
+
+-- A journal the core refused (path, lock, a different list): nil, err.
+local function journal_error(msg, path)
+  return nil, errors.new { kind = "validation", message = msg, journal = path }
+end
 
 -- Identity iterators run inside the engine, which keeps only a line of
 -- text when one raises. Each runs under a wrapper that keeps the raised
@@ -462,7 +483,10 @@ local function start_send(self, channel, payload, opts, level)
     return nil, err
   end
   local to, box = keep_causes(payload.to)
-  local cj, problems = self.engine:send(endpoint, rest, to)
+  local journal = opts and opts.journal
+  local cj, problems = self.engine:send(endpoint, rest, to,
+    journal and { journal = journal, keep_ids = opts.journal_keep_ids } or nil)
+  if not cj and type(problems) == "string" then return journal_error(problems, journal) end
   if not cj then return nil, errors.validation(problems, endpoint .. ": invalid payload") end
   local job = new_job(self, cj, function(c, pause) return send_results(c, box, pause) end, opts)
   job.reports = true -- its report carries callback_errors
@@ -478,6 +502,36 @@ end
 --- report, err = client:send(channel, payload [, opts])
 function Client:send(channel, payload, opts)
   local job, err = start_send(self, channel, payload, opts, 3)
+  if not job then return nil, err end
+  return job:wait()
+end
+
+local function start_resume(self, path, opts, level)
+  check_open(self, level)
+  if type(path) ~= "string" then
+    error("bad argument #1 to 'resume' (journal path must be a string, got " .. type(path) .. ")", level)
+  end
+  if opts ~= nil then options.check(opts, RESUME_OPTS, "resume", level) end
+  local to, box
+  if opts and opts.to ~= nil then to, box = keep_causes(opts.to) end
+  local cj, problems = self.engine:resume(path, to, { resend_unknown = opts and opts.resend_unknown })
+  if not cj and type(problems) == "string" then return journal_error(problems, path) end
+  if not cj then return nil, errors.validation(problems, "resume: invalid opts.to") end
+  local job = new_job(self, cj, function(c) return send_results(c, box) end, opts)
+  job.reports = true
+  return job
+end
+
+--- client:start_resume(path [, opts]) -> job | nil, err: the non-blocking resume.
+function Client:start_resume(path, opts)
+  local job, err = start_resume(self, path, opts, 3)
+  return job, err
+end
+
+--- report, err = client:resume(path [, opts]): finishes a journaled send
+-- (docs/journal.md); opts.to is payload.to again for Lua sources.
+function Client:resume(path, opts)
+  local job, err = start_resume(self, path, opts, 3)
   if not job then return nil, err end
   return job:wait()
 end

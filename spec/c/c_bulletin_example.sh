@@ -22,7 +22,7 @@ if [ -z "$url" ] && [ -n "${CLEVERTAP_SANDBOX_DIR:-}" ]; then url=$(cat "$CLEVER
 root=${url%/1}
 
 $CC -std=c99 -Wall -Wextra -Werror -O2 ${SAN:-} -Iinclude/clevertap examples/c-bulletin/bulletin.c \
-  "$BUILD/libclevertap.a" -ljansson -lcurl -lhiredis -lm -o "$work/bulletin"
+  "$BUILD/libclevertap.a" -ljansson -lcurl -lhiredis -lsqlite3 -lm -o "$work/bulletin"
 b="$work/bulletin"
 export CLEVERTAP_ACCOUNT_ID=SANDBOX-ACCOUNT-ID CLEVERTAP_PASSCODE=SANDBOX-PASSCODE CLEVERTAP_BASE_URL="$url"
 unset CLEVERTAP_REGION || true

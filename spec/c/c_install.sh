@@ -24,7 +24,7 @@ $CC -std=c99 -Wall -Wextra -Werror ${SAN:-} examples/c-validate/validate.c \
 # shellcheck disable=SC2046
 $CC -std=c99 -Wall -Wextra -Werror ${SAN:-} examples/c-validate/validate.c \
   $(pkg-config --cflags clevertap) "$prefix/lib/libclevertap.a" \
-  $(pkg-config --libs libcurl jansson hiredis) -lm -o "$work/validate_static"
+  $(pkg-config --libs libcurl jansson hiredis sqlite3) -lm -o "$work/validate_static"
 readelf -d "$work/validate_shared" | grep -q 'NEEDED.*libclevertap.so.0' ||
   { echo "FAIL: the shared build does not need libclevertap.so.0"; exit 1; }
 printf '%s' '{"name":"x","estimate_only":true,"target_mode":"sms","where":{"event_name":"Charged","from":20171001,"to":20171220},"respect_frequency_caps":false,"content":{"body":"Sms body"},"when":"now"}' > "$work/ok.json"

@@ -19,7 +19,7 @@ if [ -z "$url" ] && [ -n "${CLEVERTAP_SANDBOX_DIR:-}" ]; then url=$(cat "$CLEVER
 root=${url%/1}
 
 $CC -std=c99 -Wall -Wextra -Werror -O2 ${SAN:-} -Iinclude/clevertap examples/c-send/send.c "$BUILD/libclevertap.a" \
-  -ljansson -lcurl -lhiredis -lm -o "$work/send"
+  -ljansson -lcurl -lhiredis -lsqlite3 -lm -o "$work/send"
 s="$work/send"
 export CLEVERTAP_ACCOUNT_ID=SANDBOX-ACCOUNT-ID CLEVERTAP_PASSCODE=SANDBOX-PASSCODE CLEVERTAP_BASE_URL="$url"
 unset CLEVERTAP_REGION || true

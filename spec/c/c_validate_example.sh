@@ -10,7 +10,7 @@ CC=${CC:-cc}
 work=$(mktemp -d "${TMPDIR:-/tmp}/c_validate.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 $CC -std=c99 -Wall -Wextra -Werror -O2 ${SAN:-} -Iinclude/clevertap examples/c-validate/validate.c "$BUILD/libclevertap.a" \
-  -ljansson -lcurl -lhiredis -lm -o "$work/validate"
+  -ljansson -lcurl -lhiredis -lsqlite3 -lm -o "$work/validate"
 v="$work/validate"
 fail() { echo "FAIL: $*"; exit 1; }
 

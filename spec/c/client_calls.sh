@@ -13,7 +13,7 @@ if [ -z "$url" ] && [ -n "${CLEVERTAP_SANDBOX_DIR:-}" ]; then url=$(cat "$CLEVER
 [ -n "$url" ] || { echo "FAIL: no sandbox (CLEVERTAP_SANDBOX_URL)"; exit 1; }
 root=${url%/1}
 $CC -std=c99 -Wall -Wextra -Werror -g ${SAN:-} -Iinclude/clevertap spec/c/client_calls_test.c \
-  "$BUILD/libclevertap.a" -ljansson -lcurl -lhiredis -lm -o "$work/client_calls"
+  "$BUILD/libclevertap.a" -ljansson -lcurl -lhiredis -lsqlite3 -lm -o "$work/client_calls"
 curl -fsS -X POST "$root/_sandbox/reset" >/dev/null
 # the sandbox's own limits (3 targets in flight, creates 0.9 s apart) and a
 # 200 ms answer, so calls overlap as they would against the service

@@ -568,8 +568,176 @@ static void test_sliding_second(void)
     ct_engine_free(e);
 }
 
+/* A fake journal: what the engine told it, in order. */
+typedef struct fake_journal {
+    char log[2048];
+    int64_t next_id;
+    int64_t fail_send_of;  /* before_first_send of this batch fails */
+    int replay_left;       /* next_planned gives this many batches */
+    int done_calls, done_cancelled;
+    char last_err[320];
+} fake_journal;
+
+static void jlog(fake_journal *f, const char *fmt, long long a, long long b)
+{
+    size_t n = strlen(f->log);
+    snprintf(f->log + n, sizeof f->log - n, fmt, a, b);
+}
+
+static int64_t fj_planned(void *ud, const char *to, size_t to_len, size_t n)
+{
+    fake_journal *f = ud;
+    (void)to;
+    (void)to_len;
+    int64_t id = ++f->next_id;
+    jlog(f, "P%lld:%lld ", (long long)id, (long long)n);
+    return id;
+}
+
+static int fj_first_send(void *ud, int64_t batch)
+{
+    fake_journal *f = ud;
+    jlog(f, "S%lld ", (long long)batch, 0);
+    if (batch == f->fail_send_of) {
+        size_t n = strlen(f->log);
+        f->log[n - 1] = '!';
+        strcat(f->log, " ");
+        return 0;
+    }
+    return 1;
+}
+
+static void fj_outcome(void *ud, int64_t batch, int outcome, const ct_err *err, const char *to, size_t to_len, size_t n)
+{
+    fake_journal *f = ud;
+    (void)to;
+    (void)to_len;
+    (void)n;
+    jlog(f, "O%lld=%lld ", (long long)batch, (long long)outcome);
+    snprintf(f->last_err, sizeof f->last_err, "%s", err->message);
+}
+
+static int fj_next_planned(void *ud, int64_t *batch, const char **to, size_t *to_len, size_t *n)
+{
+    fake_journal *f = ud;
+    if (f->replay_left <= 0) return 0;
+    f->replay_left--;
+    *batch = 100 + f->replay_left;
+    *to = "{\"Email\":[\"a@x\",\"b@x\"]}";
+    *to_len = strlen(*to);
+    *n = 2;
+    return 1;
+}
+
+static void fj_done(void *ud, int cancelled)
+{
+    fake_journal *f = ud;
+    f->done_calls++;
+    f->done_cancelled = cancelled;
+}
+
+static ct_journal_hooks fj_hooks(fake_journal *f)
+{
+    ct_journal_hooks h = { f, fj_planned, fj_first_send, fj_outcome, fj_next_planned, fj_done };
+    return h;
+}
+
+static void test_journal_hooks(void)
+{
+    ct_engine *e = ct_engine_new(1);
+    ct_engine_set_secret(e, "PASS-7");
+    ct_lane_opts lo = { 0, 0, 1, -1 };
+    int lane = ct_engine_lane(e, &lo);
+    src s = { 3500, 0, CT_ID_IDENTITY, NULL, 0, { 0 } };
+    ct_source so = { next_id, &s, 3500, 1 };
+    ct_job_opts o = opts(lane);
+    o.retry.attempts = 1;
+    ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
+    fake_journal f;
+    memset(&f, 0, sizeof f);
+    f.fail_send_of = 3;
+    f.replay_left = 1;
+    ct_journal_hooks h = fj_hooks(&f);
+    ct_job_set_journal(j, &h);
+    /* a replayed batch first, as recorded; then batches built from the source,
+     * each recorded in flight before ct_engine_next hands it out */
+    ct_req *a = ct_engine_next(e, 0);
+    size_t len;
+    CHECK(a && strcmp(ct_req_body(a, &len), "{\"to\":{\"Email\":[\"a@x\",\"b@x\"]}}") == 0);
+    CHECK(strcmp(f.log, "S100 ") == 0);
+    ct_req *b = ct_engine_next(e, 0);
+    CHECK(b && strcmp(f.log, "S100 P1:1000 S1 ") == 0);
+    ct_req *c = ct_engine_next(e, 0);
+    CHECK(c && strcmp(f.log, "S100 P1:1000 S1 P2:1000 S2 ") == 0);
+    /* the journal cannot record batch 3: it is not sent, the job stops */
+    CHECK(ct_engine_next(e, 0) == NULL);
+    CHECK(strstr(f.log, "P3:1000 S3! O3=3 ") != NULL);
+    CHECK(ct_job_source_error(j)->kind != CT_EK_NONE);
+    ct_resp ok = ok_resp();
+    ct_engine_complete(e, a, 0, &ok);
+    static const char bad[] = "{\"status\":\"fail\",\"error\":\"bad PASS-7\",\"code\":84}";
+    ct_resp refused = { 400, NULL, 0, bad, sizeof bad - 1 };
+    ct_engine_complete(e, b, 0, &refused);
+    ct_engine_fail(e, c, 0, CT_EK_NETWORK, 1, "reset after sending");
+    CHECK(strstr(f.log, "O100=0 O1=1 O2=2 ") != NULL);
+    CHECK(strstr(f.last_err, "PASS-7") == NULL);
+    CHECK(ct_job_done(j));
+    CHECK(f.done_calls == 1);
+    const ct_report *r = ct_job_report(j);
+    /* not_sent: batch 3 and the 500 identities the array still held */
+    CHECK(r->accepted == 2 && r->failed_ids == 1000 && r->unknown_ids == 1000 && r->not_sent_ids == 1500);
+    /* earlier runs' outcomes join the report */
+    ct_err prior;
+    ct_err_set(&prior, CT_EK_HTTP, 400, 0, "refused earlier");
+    ct_job_add_prior(j, CT_JO_ACCEPTED, &prior, NULL, 0, 5000);
+    ct_job_add_prior(j, CT_JO_FAILED, &prior, "{\"Identity\":[\"x\"]}", 16, 1);
+    CHECK(r->accepted == 5002 && r->failed_ids == 1001);
+    ct_job_release(j);
+    ct_engine_free(e);
+}
+
+static void test_cancel(void)
+{
+    ct_engine *e = ct_engine_new(1);
+    ct_lane_opts lo = { 2, 0, 2, -1 };
+    int lane = ct_engine_lane(e, &lo);
+    src s = { 5500, 0, CT_ID_IDENTITY, NULL, 0, { 0 } };
+    ct_source so = { next_id, &s, 5500, 1 };
+    ct_job_opts o = opts(lane);
+    ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
+    fake_journal f;
+    memset(&f, 0, sizeof f);
+    ct_journal_hooks h = fj_hooks(&f);
+    ct_job_set_journal(j, &h);
+    ct_req *a = ct_engine_next(e, 0);
+    ct_req *b = ct_engine_next(e, 0);
+    CHECK(a && b);
+    ct_resp ok = ok_resp();
+    ct_engine_complete(e, a, 0, &ok);
+    ct_job_cancel(j, "stopped");
+    /* done at once, the report complete: b unknown, the rest never sent (and
+     * not journaled: the journal's position stays before it) */
+    CHECK(ct_job_done(j) && ct_job_cancelled(j));
+    const ct_report *r = ct_job_report(j);
+    CHECK(r->accepted == 1000 && r->unknown_ids == 1000 && r->not_sent_ids == 3500);
+    CHECK(r->accepted + r->failed_ids + r->unknown_ids + r->not_sent_ids == 5500);
+    CHECK(strcmp(f.log, "P1:1000 S1 P2:1000 S2 O1=0 O2=2 ") == 0);
+    CHECK(f.done_calls == 1 && f.done_cancelled == 1);
+    /* b still belongs to the transport; its answer is ignored */
+    CHECK(ct_engine_inflight(e) == 1);
+    ct_engine_complete(e, b, 0, &ok);
+    CHECK(r->accepted == 1000 && ct_engine_inflight(e) == 0);
+    CHECK(ct_engine_next(e, 0) == NULL);
+    ct_job_cancel(j, "again"); /* a no-op */
+    CHECK(f.done_calls == 1);
+    ct_job_release(j);
+    ct_engine_free(e);
+}
+
 int main(void)
 {
+    test_journal_hooks();
+    test_cancel();
     test_retry_quota();
     test_sliding_second();
     test_shutdown();

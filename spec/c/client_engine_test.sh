@@ -11,5 +11,5 @@ trap 'rm -rf "$out"' EXIT
 # shellcheck disable=SC2046
 $CC -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -g ${SAN:-} -Iinclude/clevertap -Icsrc/util -Icsrc/engine -Icsrc/limit \
   $(pkg-config --cflags jansson 2>/dev/null) \
-  spec/c/client_engine_test.c "$BUILD/obj/libclevertap_internal.a" -ljansson -lcurl -lhiredis -lm -o "$out/engine_test"
+  spec/c/client_engine_test.c "$BUILD/obj/libclevertap_internal.a" -ljansson -lcurl -lhiredis -lsqlite3 -lm -o "$out/engine_test"
 "$out/engine_test"

@@ -11,5 +11,5 @@ trap 'rm -rf "$out"' EXIT
 # shellcheck disable=SC2046
 $CC -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -Wno-unused-parameter -g ${SAN:-} \
   -Iinclude/clevertap -Icsrc/util -Icsrc/validate -Icsrc/schema $(pkg-config --cflags jansson 2>/dev/null) \
-  spec/c/walker_test.c "$BUILD/obj/libclevertap_internal.a" -ljansson -lcurl -lhiredis -lm -o "$out/walker_test"
+  spec/c/walker_test.c "$BUILD/obj/libclevertap_internal.a" -ljansson -lcurl -lhiredis -lsqlite3 -lm -o "$out/walker_test"
 "$out/walker_test"
