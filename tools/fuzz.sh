@@ -123,8 +123,9 @@ for d in csrc/*/; do incs="$incs -I$d"; done
 # shellcheck disable=SC2046,SC2086
 "$CLANG" -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -fno-omit-frame-pointer \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined $incs \
-  $(pkg-config --cflags lua5.4 jansson libcurl 2>/dev/null) fuzz/lua_value_fuzz.c $lsrc \
-  $(pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4) -lcurl -ljansson -lm -o "$lbin"
+  $(pkg-config --cflags lua5.4 jansson libcurl sqlite3 2>/dev/null) -isystem /usr/include/hiredis \
+  fuzz/lua_value_fuzz.c $lsrc \
+  $(pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4) -lcurl -ljansson -lhiredis -lsqlite3 -lm -o "$lbin"
 mkdir -p "$run/lua-corpus"
 # seeds: a push with content and identities, a nested where, a hole, a cycle
 printf '\005\004\011\004\021\050Hello\005\031\050World\005\005\001\004\041\004\030u-1\006\030u-2\006\005\005' \
