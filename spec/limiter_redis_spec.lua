@@ -128,7 +128,7 @@ describe("redis limiter", function()
     local bin = files.temp_dir() .. "/limiter_host"
     local cc = (os.getenv("CC") or "cc") .. " -std=c99 -O2 " .. (os.getenv("SAN") or "")
     assert(os.execute(cc .. " -Iinclude/clevertap spec/c/limiter_host.c " .. quote(build .. "/libclevertap.a")
-      .. " -ljansson -lcurl -lhiredis -lm -o " .. quote(bin)))
+      .. " -ljansson -lcurl -lhiredis -lsqlite3 -lm -o " .. quote(bin)))
     sandbox.faults { { path = "/1/send/*", fault = "latency", ms = 50 } }
     local host = spawn({ CLEVERTAP_LIMITER = store.url, CLEVERTAP_ACCOUNT_ID = sandbox.account_id,
       CLEVERTAP_PASSCODE = sandbox.passcode, CLEVERTAP_BASE_URL = sandbox.url(), CT_NAME = "c", CT_SENDS = 1500 }, bin)

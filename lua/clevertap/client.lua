@@ -221,6 +221,7 @@ end
 -- `box` is keep_causes's: present when identities came from iterators.
 -- `pause` is called after each batch converted (the poll's time budget).
 local function send_results(cj, box, pause)
+  pause = pause or function() end
   local r = cj:report()
   local lists = {}
   for _, which in ipairs { "failed", "unknown", "not_sent" } do
@@ -517,7 +518,7 @@ local function start_resume(self, path, opts, level)
   local cj, problems = self.engine:resume(path, to, { resend_unknown = opts and opts.resend_unknown })
   if not cj and type(problems) == "string" then return journal_error(problems, path) end
   if not cj then return nil, errors.validation(problems, "resume: invalid opts.to") end
-  local job = new_job(self, cj, function(c) return send_results(c, box) end, opts)
+  local job = new_job(self, cj, function(c, pause) return send_results(c, box, pause) end, opts)
   job.reports = true
   return job
 end

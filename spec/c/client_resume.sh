@@ -15,7 +15,7 @@ if [ -z "$url" ] && [ -n "${CLEVERTAP_SANDBOX_DIR:-}" ]; then url=$(cat "$CLEVER
 root=${url%/1}
 # shellcheck disable=SC2046
 $CC -std=c99 -Wall -Wextra -Werror -g ${SAN:-} -Iinclude/clevertap $(pkg-config --cflags jansson 2>/dev/null) \
-  spec/c/client_resume_test.c "$BUILD/libclevertap.a" -ljansson -lcurl -lsqlite3 -lm -o "$work/client_resume"
+  spec/c/client_resume_test.c "$BUILD/libclevertap.a" -ljansson -lcurl -lhiredis -lsqlite3 -lm -o "$work/client_resume"
 CLEVERTAP_ACCOUNT_ID=SANDBOX-ACCOUNT-ID CLEVERTAP_PASSCODE=SANDBOX-PASSCODE CLEVERTAP_BASE_URL="$url" \
   "$work/client_resume" "$root" "$work"
 curl -fsS -X POST "$root/_sandbox/reset" >/dev/null

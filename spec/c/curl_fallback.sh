@@ -13,7 +13,7 @@ sb=""
 cleanup() { [ -n "$sb" ] && sandbox/ctl stop --dir "$work/sandbox" >/dev/null 2>&1; rm -rf "$work"; }
 trap cleanup EXIT
 # shellcheck disable=SC2046
-if $CC -std=c99 -fsyntax-only -DCT_CURL_VERSION_NUM=0x073d00 -Iinclude/clevertap -Icsrc/util -Icsrc/engine \
+if $CC -std=c99 -fsyntax-only -DCT_CURL_VERSION_NUM=0x073d00 -Iinclude/clevertap -Icsrc/util -Icsrc/engine -Icsrc/limit -Icsrc/journal \
      -Icsrc/transport $(pkg-config --cflags libcurl) csrc/transport/ct_curl.c >"$work/err" 2>&1; then
   echo "FAIL: ct_curl.c compiles for libcurl 7.61"; exit 1
 fi

@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 }
 C
 $CC -std=c99 -Wall -Wextra -Werror -O2 ${SAN:-} -Iinclude/clevertap "$work/t.c" "$BUILD/libclevertap.a" \
-  -ljansson -lcurl -lm -o "$work/t"
+  -ljansson -lcurl -lhiredis -lsqlite3 -lm -o "$work/t"
 
 check() { # bytes chunked max_body expected-line
   ctl POST reset

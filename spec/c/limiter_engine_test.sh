@@ -9,6 +9,6 @@ CC=${CC:-cc}
 out=$(mktemp -d "${TMPDIR:-/tmp}/limiter_engine.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 $CC -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -g ${SAN:-} -Iinclude/clevertap -Icsrc/util -Icsrc/engine \
-  -Icsrc/limit spec/c/limiter_engine_test.c "$BUILD/obj/libclevertap_internal.a" -ljansson -lcurl -lhiredis -lm \
+  -Icsrc/limit spec/c/limiter_engine_test.c "$BUILD/obj/libclevertap_internal.a" -ljansson -lcurl -lhiredis -lsqlite3 -lm \
   -o "$out/limiter_engine_test"
 "$out/limiter_engine_test"
