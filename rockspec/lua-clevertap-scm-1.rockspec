@@ -43,6 +43,7 @@ build = {
         "csrc/lua/l_core.c",
         "csrc/lua/l_sms.c",
         "csrc/lua/l_validate.c",
+        "csrc/lua/l_value.c",
         "csrc/schema/ct_schema_common.c",
         "csrc/schema/ct_schema_create.c",
         "csrc/schema/ct_schema_send.c",
