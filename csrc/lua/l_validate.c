@@ -1,13 +1,9 @@
-/* clevertap.core.validate / clevertap.core.encode: Lua tables -> ct_value,
- * then the engine (ct_walk) and the encoder (ct_encode). */
-#include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
+/* clevertap.core.validate / clevertap.core.encode: Lua tables -> ct_value
+ * (l_value.c), then the walker (ct_walk) and the encoder (ct_encode). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ct_encode.h"
-#include "ct_format.h"
 #include "ct_problems.h"
 #include "ct_validate.h"
 #include "ct_walk.h"
@@ -16,6 +12,15 @@
 
 #define CTX_MT "clevertap.core.validate_ctx"
 #define PROBLEMS_MT "clevertap.problems"
+
+/* Per-state working memory, reused across calls (arena, scratch vectors). */
+typedef struct lctx {
+    ct_arena *arena;
+    ct_problems *problems; /* held here so an error while building results cannot leak it */
+    ct_sb out;
+    ct_l_members members; /* the conversion's stack of object members */
+    int busy;
+} lctx;
 
 /* Drops the problems of the last call (the list itself is kept for reuse). */
 static void ctx_release(lctx *c)
@@ -31,8 +36,8 @@ static int ctx_gc(lua_State *L)
     ct_arena_free(c->arena);
     c->arena = NULL;
     ct_sb_free(&c->out);
-    free(c->scratch);
-    c->scratch = NULL;
+    free(c->members.v);
+    c->members.v = NULL;
     return 0;
 }
 
@@ -60,7 +65,7 @@ static lctx *ctx_acquire(lua_State *L)
     }
     ctx_release(c);
     ct_arena_reset(c->arena);
-    c->nscratch = 0;
+    c->members.n = 0;
     c->out.len = 0;
     c->busy = 1;
     return c;
@@ -201,7 +206,7 @@ static ct_value *run(lua_State *L, lctx **out_ctx, ct_vopts *o)
         ctx->busy = 0;
         luaL_error(L, "out of memory");
     }
-    ct_value *v = lua_to_value(L, ctx, 2, ctx->problems, o->without);
+    ct_value *v = ct_lua_to_value(L, 2, ctx->arena, &ctx->members, ctx->problems, o->without);
     if (!v) {
         ctx->busy = 0;
         luaL_error(L, "out of memory");

@@ -1,4 +1,4 @@
-/* Lua values -> ct_value, for clevertap.core.validate and encode.
+/* Lua values -> ct_value (l_value.h), for clevertap.core.validate and encode.
  *
  * Conversion rules (docs/validation.md): a table with keys 1..n is an array,
  * one with string keys an object, an empty one is whatever the schema expects;
@@ -17,11 +17,9 @@
 #include "ct_walk.h"
 #include "l_value.h"
 
-/* ---- Lua -> ct_value ---------------------------------------------------------- */
-
 typedef struct conv {
     lua_State *L;
-    lctx *ctx;
+    ct_l_members *scratch;              /* members of the objects being converted, as a stack */
     ct_arena *a;
     ct_problems *p;
     ct_path path;
@@ -60,18 +58,18 @@ static ct_value *new_value(conv *c, ct_vtype t)
 
 static int push_scratch(conv *c, const char *k, size_t kl, ct_value *val)
 {
-    lctx *x = c->ctx;
-    if (x->nscratch == x->capscratch) {
-        size_t cap = x->capscratch ? x->capscratch * 2 : 64;
-        ct_member *m = realloc(x->scratch, cap * sizeof *m);
+    ct_l_members *x = c->scratch;
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 64;
+        ct_member *m = realloc(x->v, cap * sizeof *m);
         if (!m) {
             c->oom = 1;
             return 0;
         }
-        x->scratch = m;
-        x->capscratch = cap;
+        x->v = m;
+        x->cap = cap;
     }
-    ct_member *m = &x->scratch[x->nscratch++];
+    ct_member *m = &x->v[x->n++];
     m->key = k;
     m->klen = kl;
     m->val = val;
@@ -139,7 +137,7 @@ static ct_value *conv_table(conv *c, int idx)
         }
         memset(items, 0, hint * sizeof *items);
     }
-    size_t base = c->ctx->nscratch;
+    size_t base = c->scratch->n;
     size_t nint = 0, nstr = 0, outside = 0;
     const char *badkey = NULL;
     int failed = 0;
@@ -230,7 +228,7 @@ static ct_value *conv_table(conv *c, int idx)
         failed = 1;
     }
     if (failed) {
-        c->ctx->nscratch = base;
+        c->scratch->n = base;
         return new_value(c, CT_V_BAD);
     }
     if (nint) {
@@ -246,8 +244,8 @@ static ct_value *conv_table(conv *c, int idx)
             c->oom = 1;
             return NULL;
         }
-        memcpy(m, c->ctx->scratch + base, nstr * sizeof *m);
-        c->ctx->nscratch = base;
+        memcpy(m, c->scratch->v + base, nstr * sizeof *m);
+        c->scratch->n = base;
         v->u.obj.members = m;
         v->u.obj.n = nstr;
         ct_obj_sort(v);
@@ -332,16 +330,16 @@ static ct_value *conv_value(conv *c, int idx)
     }
 }
 
-/* Converts the table at idx. Returns NULL only when memory ran out. */
-ct_value *lua_to_value(lua_State *L, lctx *ctx, int idx, ct_problems *p, const char *without)
+ct_value *ct_lua_to_value(lua_State *L, int idx, ct_arena *a, ct_l_members *scratch, ct_problems *p,
+                          const char *without)
 {
     conv c;
     memset(&c, 0, sizeof c);
     c.without = without;
     c.without_len = without ? strlen(without) : 0;
     c.L = L;
-    c.ctx = ctx;
-    c.a = ctx->arena;
+    c.scratch = scratch;
+    c.a = a;
     c.p = p;
     ct_path_init(&c.path);
     int top = lua_gettop(L);

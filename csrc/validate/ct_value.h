@@ -1,5 +1,5 @@
 /* The payload as the validator and encoder see it: a JSON tree in an arena.
- * Built from a Lua table (l_validate.c) or from JSON text (ct_json.c, jansson),
+ * Built from a Lua table (l_value.c) or from JSON text (ct_json.c, jansson),
  * so that one walker and one encoder serve both the Lua module and the C API.
  * Object members are sorted by key (bytewise) by both builders: walks, problem
  * lists and encoded JSON are deterministic. */
