@@ -102,7 +102,20 @@ static const char *key_type_name(lua_State *L, int idx)
     return luaL_typename(L, idx);
 }
 
-static ct_value *conv_table(conv *c, int idx)
+/* What the keys of one table turned out to be, gathered by table_entries. */
+typedef struct tshape {
+    ct_value **items;   /* items 1..hint by index (the border lua_rawlen gives) */
+    size_t hint;
+    size_t base;        /* c->scratch->n when the table began: its members are above */
+    size_t nint, nstr;  /* integer keys >= 1, string keys converted */
+    size_t outside;     /* integer keys beyond hint */
+    const char *badkey; /* the first key of no JSON meaning, as "a boolean" etc. */
+    int failed;         /* a problem already reported: the table is CT_V_BAD */
+} tshape;
+
+/* Marks the table open (cycles are told by this stack); 0 when it is one of
+ * its own ancestors or too deep, reported here. */
+static int table_enter(conv *c, int idx)
 {
     lua_State *L = c->L;
     const void *self = lua_topointer(L, idx);
@@ -117,137 +130,153 @@ static ct_value *conv_table(conv *c, int idx)
             cerr(c, "this table contains itself (a cycle back to %s): JSON cannot express it",
                  ct_sb_cstr(&where));
             ct_sb_free(&where);
-            return new_value(c, CT_V_BAD);
+            return 0;
         }
     }
     if (c->depth >= CT_MAX_DEPTH || !lua_checkstack(L, 6)) {
         cerr(c, "%s", CT_DEPTH_MSG);
-        return new_value(c, CT_V_BAD);
+        return 0;
     }
     c->open[c->depth++] = self;
+    return 1;
+}
 
-    size_t hint = lua_rawlen(L, idx);
-    ct_value **items = NULL;
-    if (hint) {
-        items = ct_arena_alloc(c->a, hint * sizeof *items);
-        if (!items) {
-            c->oom = 1;
-            c->depth--;
-            return NULL;
-        }
-        memset(items, 0, hint * sizeof *items);
+/* The member whose name is at -2 and value at vidx. 0 when memory ran out. */
+static int table_string_key(conv *c, int vidx, tshape *sh)
+{
+    lua_State *L = c->L;
+    size_t kl;
+    const char *k = lua_tolstring(L, -2, &kl);
+    size_t bad;
+    if (!ct_utf8_valid(k, kl, &bad)) {
+        ct_value shown = { .type = CT_V_STR };
+        char buf[96];
+        shown.u.str.s = k;
+        shown.u.str.len = bad; /* the valid part */
+        ct_value_describe(&shown, buf, sizeof buf);
+        cerr(c, "member name starting %s is not valid UTF-8 (bad byte 0x%02x at offset %zu)", buf,
+             (unsigned char)k[bad], bad);
+        sh->failed = 1;
+        return 1;
     }
-    size_t base = c->scratch->n;
-    size_t nint = 0, nstr = 0, outside = 0;
-    const char *badkey = NULL;
-    int failed = 0;
+    if (c->depth == 1 && c->without && kl == c->without_len && memcmp(k, c->without, kl) == 0)
+        return 1; /* left to the caller (batching): not converted, not walked, not encoded */
+    ct_path_push_key(&c->path, k, kl);
+    ct_value *v = conv_value(c, vidx);
+    ct_path_pop(&c->path);
+    if (!v || !push_scratch(c, k, kl, v)) return 0;
+    sh->nstr++;
+    return 1;
+}
 
+/* The item whose number key is at -2 and value at vidx: an array index when
+ * it is an integer >= 1, else a bad key. 0 when memory ran out. */
+static int table_number_key(conv *c, int vidx, tshape *sh)
+{
+    lua_State *L = c->L;
+    lua_Number d = lua_tonumber(L, -2);
+    long long k;
+    int integral;
+#if LUA_VERSION_NUM >= 503
+    if (lua_isinteger(L, -2)) {
+        k = (long long)lua_tointeger(L, -2);
+        integral = 1;
+    } else
+#endif
+    {
+        integral = d == floor(d) && d >= 1 && d < 9.2e18;
+        k = integral ? (long long)d : 0;
+    }
+    if (!integral || k < 1) {
+        if (!sh->badkey) sh->badkey = key_type_name(L, -2);
+        if (integral) sh->badkey = "a zero or negative integer";
+        return 1;
+    }
+    ct_path_push_index(&c->path, (size_t)(k - 1));
+    ct_value *v = conv_value(c, vidx);
+    ct_path_pop(&c->path);
+    if (!v) return 0;
+    if ((unsigned long long)k <= sh->hint) sh->items[k - 1] = v;
+    else sh->outside++;
+    sh->nint++;
+    return 1;
+}
+
+/* Converts every key and value of the open table at idx into sh. 0 when
+ * memory ran out (the table is still open then; the caller closes it). */
+static int table_entries(conv *c, int idx, tshape *sh)
+{
+    lua_State *L = c->L;
+    sh->hint = lua_rawlen(L, idx);
+    if (sh->hint) {
+        sh->items = ct_arena_alloc(c->a, sh->hint * sizeof *sh->items);
+        if (!sh->items) {
+            c->oom = 1;
+            return 0;
+        }
+        memset(sh->items, 0, sh->hint * sizeof *sh->items);
+    }
+    sh->base = c->scratch->n;
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         int kt = lua_type(L, -2);
         int vidx = lua_gettop(L);
-        if (kt == LUA_TSTRING) {
-            size_t kl;
-            const char *k = lua_tolstring(L, -2, &kl);
-            size_t bad;
-            if (!ct_utf8_valid(k, kl, &bad)) {
-                ct_value shown = { .type = CT_V_STR };
-                char buf[96];
-                shown.u.str.s = k;
-                shown.u.str.len = bad; /* the valid part */
-                ct_value_describe(&shown, buf, sizeof buf);
-                cerr(c, "member name starting %s is not valid UTF-8 (bad byte 0x%02x at offset %zu)", buf,
-                     (unsigned char)k[bad], bad);
-                failed = 1;
-                lua_pop(L, 1);
-                continue;
-            }
-            if (c->depth == 1 && c->without && kl == c->without_len && memcmp(k, c->without, kl) == 0) {
-                lua_pop(L, 1); /* left to the caller (batching): not converted, not walked, not encoded */
-                continue;
-            }
-            ct_path_push_key(&c->path, k, kl);
-            ct_value *v = conv_value(c, vidx);
-            ct_path_pop(&c->path);
-            if (!v || !push_scratch(c, k, kl, v)) {
-                lua_pop(L, 2);
-                c->depth--;
-                return NULL;
-            }
-            nstr++;
-        } else if (kt == LUA_TNUMBER) {
-            lua_Number d = lua_tonumber(L, -2);
-            long long k;
-            int integral;
-#if LUA_VERSION_NUM >= 503
-            if (lua_isinteger(L, -2)) {
-                k = (long long)lua_tointeger(L, -2);
-                integral = 1;
-            } else
-#endif
-            {
-                integral = d == floor(d) && d >= 1 && d < 9.2e18;
-                k = integral ? (long long)d : 0;
-            }
-            if (!integral || k < 1) {
-                if (!badkey) badkey = key_type_name(L, -2);
-                if (integral) badkey = "a zero or negative integer";
-            } else {
-                ct_path_push_index(&c->path, (size_t)(k - 1));
-                ct_value *v = conv_value(c, vidx);
-                ct_path_pop(&c->path);
-                if (!v) {
-                    lua_pop(L, 2);
-                    c->depth--;
-                    return NULL;
-                }
-                if ((unsigned long long)k <= hint) items[k - 1] = v;
-                else outside++;
-                nint++;
-            }
-        } else {
-            if (!badkey) badkey = key_type_name(L, -2);
+        int ok = 1;
+        if (kt == LUA_TSTRING) ok = table_string_key(c, vidx, sh);
+        else if (kt == LUA_TNUMBER) ok = table_number_key(c, vidx, sh);
+        else if (!sh->badkey) sh->badkey = key_type_name(L, -2);
+        if (!ok) {
+            lua_pop(L, 2);
+            return 0;
         }
         lua_pop(L, 1);
     }
-    c->depth--;
+    return 1;
+}
 
-    ct_value *v;
-    if (badkey) {
-        cerr(c, "table has %s key: keys must be strings (objects) or 1..n (arrays)", badkey);
-        failed = 1;
+/* Reports what makes the keys gathered in sh no JSON array or object;
+ * 1 when they are one. */
+static int table_shape_ok(conv *c, const tshape *sh)
+{
+    int ok = !sh->failed;
+    if (sh->badkey) {
+        cerr(c, "table has %s key: keys must be strings (objects) or 1..n (arrays)", sh->badkey);
+        ok = 0;
     }
-    if (nint && nstr) {
-        cerr(c, "table mixes array items (1..%zu) and named members: use one or the other", nint);
-        failed = 1;
-    } else if (nint && (outside || nint != hint)) {
+    if (sh->nint && sh->nstr) {
+        cerr(c, "table mixes array items (1..%zu) and named members: use one or the other", sh->nint);
+        ok = 0;
+    } else if (sh->nint && (sh->outside || sh->nint != sh->hint)) {
         size_t first_hole = 0;
-        while (first_hole < hint && items[first_hole]) first_hole++;
+        while (first_hole < sh->hint && sh->items[first_hole]) first_hole++;
         cerr(c, "array has holes: item %zu (index %zu here) is nil; arrays need items 1..n without nil",
              first_hole + 1, first_hole);
-        failed = 1;
+        ok = 0;
     }
-    if (failed) {
-        c->scratch->n = base;
-        return new_value(c, CT_V_BAD);
-    }
-    if (nint) {
+    return ok;
+}
+
+/* The array, object or empty value of a well-shaped table. */
+static ct_value *table_value(conv *c, int idx, const tshape *sh)
+{
+    ct_value *v;
+    if (sh->nint) {
         v = new_value(c, CT_V_ARR);
         if (!v) return NULL;
-        v->u.arr.items = items;
-        v->u.arr.n = nint;
-    } else if (nstr) {
+        v->u.arr.items = sh->items;
+        v->u.arr.n = sh->nint;
+    } else if (sh->nstr) {
         v = new_value(c, CT_V_OBJ);
         if (!v) return NULL;
-        ct_member *m = ct_arena_alloc(c->a, nstr * sizeof *m);
+        ct_member *m = ct_arena_alloc(c->a, sh->nstr * sizeof *m);
         if (!m) {
             c->oom = 1;
             return NULL;
         }
-        memcpy(m, c->scratch->v + base, nstr * sizeof *m);
-        c->scratch->n = base;
+        memcpy(m, c->scratch->v + sh->base, sh->nstr * sizeof *m);
+        c->scratch->n = sh->base;
         v->u.obj.members = m;
-        v->u.obj.n = nstr;
+        v->u.obj.n = sh->nstr;
         ct_obj_sort(v);
     } else if (is_array_mt(c, idx)) {
         v = new_value(c, CT_V_ARR);
@@ -258,6 +287,22 @@ static ct_value *conv_table(conv *c, int idx)
         v = new_value(c, CT_V_EMPTY);
     }
     return v;
+}
+
+/* A table: open it, convert its entries, close it, then judge its shape. */
+static ct_value *conv_table(conv *c, int idx)
+{
+    if (!table_enter(c, idx)) return new_value(c, CT_V_BAD);
+    tshape sh;
+    memset(&sh, 0, sizeof sh);
+    int ok = table_entries(c, idx, &sh);
+    c->depth--;
+    if (!ok) return NULL;
+    if (!table_shape_ok(c, &sh)) {
+        c->scratch->n = sh.base;
+        return new_value(c, CT_V_BAD);
+    }
+    return table_value(c, idx, &sh);
 }
 
 static ct_value *conv_value(conv *c, int idx)
