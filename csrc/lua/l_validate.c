@@ -80,9 +80,10 @@ static const ct_schema *check_endpoint(lua_State *L, int arg)
     if (!s) {
         luaL_Buffer b;
         luaL_buffinit(L, &b);
-        for (size_t i = 0; ct_endpoint_names[i]; i++) {
+        const char *name;
+        for (size_t i = 0; (name = ct_schema_endpoint(i)) != NULL; i++) {
             if (i) luaL_addstring(&b, ", ");
-            luaL_addstring(&b, ct_endpoint_names[i]);
+            luaL_addstring(&b, name);
         }
         luaL_pushresult(&b);
         luaL_argerror(L, arg, lua_pushfstring(L, "unknown endpoint '%s' (expected one of %s)", e, lua_tostring(L, -1)));
@@ -287,9 +288,10 @@ void ct_l_open_validate(lua_State *L)
     lua_pushcfunction(L, l_endpoint_known);
     lua_setfield(L, mod, "endpoint_known");
     lua_newtable(L);
-    for (int i = 0; ct_endpoint_names[i]; i++) {
-        lua_pushstring(L, ct_endpoint_names[i]);
-        lua_rawseti(L, -2, i + 1);
+    const char *name;
+    for (size_t i = 0; (name = ct_schema_endpoint(i)) != NULL; i++) {
+        lua_pushstring(L, name);
+        lua_rawseti(L, -2, (ct_l_index)(i + 1));
     }
     lua_setfield(L, mod, "endpoints");
     lua_settop(L, mod);

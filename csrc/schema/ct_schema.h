@@ -294,10 +294,13 @@ extern const ct_schema ct_s_date;         /* "YYYYMMDD", a string (ct_sc_date_in
 extern const ct_schema ct_s_datetime;     /* "YYYYMMDD HH:MM" */
 extern const ct_schema ct_s_time;         /* "HH:MM" */
 
-/* ---- registry: DEFINED by the schemas helper in csrc/ct_schemas.c -------- */
+/* ---- registry: csrc/schema/ct_schemas.c ---------------------------------- */
 /* The root schema of an endpoint ("targets/create", "send/push", ...), NULL
  * when the endpoint is unknown. */
 const ct_schema *ct_schema_for(const char *endpoint);
+/* The registry's i-th endpoint name (in SPEC.md's order), NULL past the
+ * last: the list messages show. */
+const char *ct_schema_endpoint(size_t i);
 
 /* ---- CHECK callbacks: the context API ------------------------------------
  * `rel` is an RFC 6901 pointer RELATIVE to the value the rule runs on, already

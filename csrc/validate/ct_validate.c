@@ -8,11 +8,6 @@
 #include "ct_validate.h"
 #include "ct_walk.h"
 
-const char *const ct_endpoint_names[] = { "targets/create", "targets/list", "targets/stop",
-                                          "targets/result", "targets/trigger", "send/push",
-                                          "send/webpush",   "send/email",   "send/sms",
-                                          NULL };
-
 int ct_endpoint_known(const char *endpoint)
 {
     return endpoint && ct_schema_for(endpoint) != NULL;
@@ -22,7 +17,8 @@ static ct_problems *unknown_endpoint(const char *endpoint, ct_problems *p)
 {
     ct_sb b;
     ct_sb_init(&b);
-    for (size_t i = 0; ct_endpoint_names[i]; i++) ct_sb_printf(&b, "%s\"%s\"", i ? ", " : "", ct_endpoint_names[i]);
+    const char *e;
+    for (size_t i = 0; (e = ct_schema_endpoint(i)) != NULL; i++) ct_sb_printf(&b, "%s\"%s\"", i ? ", " : "", e);
     ct_problems_addf(p, CT_SEVERITY_ERROR, "", "unknown endpoint \"%s\" (expected one of %s)",
                      endpoint ? endpoint : "(null)", ct_sb_cstr(&b));
     ct_sb_free(&b);
