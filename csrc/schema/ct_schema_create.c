@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ct_sb.h"
 #include "ct_schema_parts.h"
 
 /* ---- push ----------------------------------------------------------------- */
@@ -357,15 +358,21 @@ static const ct_schema mode_whatsapp = {
 /* ---- the campaign --------------------------------------------------------- */
 
 
-/* The legacy doc's push campaign has no target_mode; the newer doc always sends one. */
+/* The legacy doc's push campaign has no target_mode; the newer doc always
+ * sends one. The modes named are the campaign schema's variants, so a mode
+ * added there is named here too. */
 static void check_target_mode_given(ct_check *cx, const ct_value *v, const ct_rule *rule)
 {
     const ct_value *mode = ct_obj_get(v, "target_mode");
     (void)rule;
-    if (mode == NULL || mode->type == CT_V_NULL)
-        ct_check_warning(cx, "/target_mode", "missing, taken as \"push\" "
-                                             "(legacy campaigns); one of push, webpush, email, "
-                                             "sms, webhook, notificationinbox, whatsapp");
+    if (mode != NULL && mode->type != CT_V_NULL) return;
+    ct_sb modes;
+    ct_sb_init(&modes);
+    for (const ct_variant *m = ct_sc_targets_create.variants; m->value; m++)
+        ct_sb_printf(&modes, "%s%s", m == ct_sc_targets_create.variants ? "" : ", ", m->value);
+    ct_check_warning(cx, "/target_mode", "missing, taken as \"%s\" (legacy campaigns); one of %s",
+                     ct_sc_targets_create.default_variant, ct_sb_cstr(&modes));
+    ct_sb_free(&modes);
 }
 
 /* "(Minimum value is 100)" */
