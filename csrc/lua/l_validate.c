@@ -91,6 +91,11 @@ static const ct_schema *check_endpoint(lua_State *L, int arg)
     return s;
 }
 
+/* The options validate and encode take; the unknown-option error lists
+ * these names, so an option added here is listed there too. */
+enum { OPT_NOW, OPT_WITHOUT, OPT_MAX_PROBLEMS };
+static const char *const opt_names[] = { "now", "without", "max_problems", NULL };
+
 static void check_opts(lua_State *L, int arg, ct_vopts *o)
 {
     memset(o, 0, sizeof *o);
@@ -99,16 +104,19 @@ static void check_opts(lua_State *L, int arg, ct_vopts *o)
     lua_pushnil(L);
     while (lua_next(L, arg)) {
         const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
-        if (k && strcmp(k, "now") == 0) {
+        int which = -1;
+        for (int i = 0; k && opt_names[i]; i++)
+            if (strcmp(k, opt_names[i]) == 0) which = i;
+        if (which == OPT_NOW) {
             if (lua_type(L, -1) != LUA_TNUMBER)
                 luaL_argerror(L, arg, "opts.now must be a number (epoch seconds)");
             lua_Number n = lua_tonumber(L, -1);
             if (!(n >= 1 && n < 253402300800.0)) luaL_argerror(L, arg, "opts.now must be epoch seconds > 0");
             o->now = (long long)n;
-        } else if (k && strcmp(k, "without") == 0) {
+        } else if (which == OPT_WITHOUT) {
             if (lua_type(L, -1) != LUA_TSTRING) luaL_argerror(L, arg, "opts.without must be a member name (\"to\")");
             o->without = lua_tostring(L, -1); /* anchored by the opts table */
-        } else if (k && strcmp(k, "max_problems") == 0) {
+        } else if (which == OPT_MAX_PROBLEMS) {
             if (lua_type(L, -1) != LUA_TNUMBER || lua_tonumber(L, -1) < 1)
                 luaL_argerror(L, arg, "opts.max_problems must be a positive number");
             lua_Number n = lua_tonumber(L, -1);
@@ -116,8 +124,15 @@ static void check_opts(lua_State *L, int arg, ct_vopts *o)
         } else {
             lua_pushvalue(L, -2);
             const char *shown = luaL_tolstring(L, -1, NULL);
+            luaL_Buffer b;
+            luaL_buffinit(L, &b);
+            for (int i = 0; opt_names[i]; i++) {
+                if (i) luaL_addstring(&b, ", ");
+                luaL_addstring(&b, opt_names[i]);
+            }
+            luaL_pushresult(&b);
             luaL_argerror(L, arg,
-                          lua_pushfstring(L, "unknown option '%s' (known: now, without, max_problems)", shown));
+                          lua_pushfstring(L, "unknown option '%s' (known: %s)", shown, lua_tostring(L, -1)));
         }
         lua_pop(L, 1);
     }
