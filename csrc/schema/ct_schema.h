@@ -1,9 +1,9 @@
 /* ct_schema.h: the data contract between the schema TABLES (csrc/ct_schema_*.c,
- * csrc/ct_schemas.c) and the validation ENGINE (csrc/ct_walk.c).
+ * csrc/ct_schemas.c) and the WALKER that validates with them (csrc/ct_walk.c).
  *
  * A schema is a static, constant tree of `ct_schema` nodes. One API field is one
  * line of data: a `ct_field` row `{ "name", &schema, flags }` in its object's
- * field table. The engine walks a payload (ct_value, see ct_value.h) against the
+ * field table. The walker walks a payload (ct_value, see ct_value.h) against the
  * schema, reports EVERY problem with an RFC 6901 pointer and never stops early.
  * No per-field C code: the few rules that are not data are CHECK callbacks.
  *
@@ -268,7 +268,7 @@ struct ct_schema {
     /* VARIANT: the value must be an object; .discriminator names the member
      * that selects one of .variants; absent -> .default_variant (NULL: the
      * discriminator is required). The discriminator need not be listed in
-     * .fields; the engine checks it against the variant values. */
+     * .fields; the walker checks it against the variant values. */
     const char *discriminator;
     const char *default_variant;
     const ct_variant *variants;
@@ -280,7 +280,7 @@ struct ct_schema {
 #define CT_ENUM(...) ((const char *const[]){ __VA_ARGS__, NULL })
 #define CT_S_ENUM(...) ((const ct_schema){ .kind = CT_K_STRING, .enums = CT_ENUM(__VA_ARGS__) })
 
-/* Shared leaves defined by the engine (ct_walk.c). */
+/* Shared leaves defined by the walker (ct_walk.c). */
 extern const ct_schema ct_s_any;          /* anything */
 extern const ct_schema ct_s_string;       /* any string */
 extern const ct_schema ct_s_nonempty;     /* string with a non-blank character */
@@ -313,7 +313,7 @@ void ct_check_error(ct_check *cx, const char *rel, const char *fmt, ...)
 void ct_check_warning(ct_check *cx, const char *rel, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 long long ct_check_now(const ct_check *cx); /* opts.now (epoch seconds) */
-/* Runs the engine on `v` against schema `s` with problems reported under
+/* Runs the walker on `v` against schema `s` with problems reported under
  * `rel` (e.g. to apply a schema conditionally). */
 void ct_check_walk(ct_check *cx, const char *rel, const ct_value *v, const ct_schema *s);
 

@@ -1,5 +1,5 @@
 /* Schema pieces shared between the table files (ct_schema_*.c) and the
- * registry (ct_schemas.c). Tables only: the engine never includes this. */
+ * registry (ct_schemas.c). Tables only: the walker never includes this. */
 #ifndef CT_SCHEMA_PARTS_H
 #define CT_SCHEMA_PARTS_H
 

@@ -1,4 +1,4 @@
-/* The validation engine: one walker for every endpoint. It checks a ct_value
+/* The validator's walker: one for every endpoint. It checks a ct_value
  * tree against a schema (ct_schema.h) and reports EVERY problem with an
  * RFC 6901 pointer; it never stops at the first one.
  *
