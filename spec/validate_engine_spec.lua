@@ -359,7 +359,7 @@ describe("opts", function()
     assert.matches("unknown endpoint 'send/fax'", err)
   end)
 
-  it("knows the endpoints of SPEC.md", function()
+  it("knows the endpoints of docs/contract.md", function()
     for _, e in ipairs({ "targets/create", "targets/list", "targets/stop", "targets/result", "targets/trigger",
                          "send/push", "send/webpush", "send/email", "send/sms" }) do
       assert.is_true(core.endpoint_known(e), e)

@@ -1,5 +1,6 @@
-/* ct_schema.h: the data contract between the schema TABLES (csrc/ct_schema_*.c,
- * csrc/ct_schemas.c) and the WALKER that validates with them (csrc/ct_walk.c).
+/* ct_schema.h: the data contract between the schema TABLES (ct_schema_*.c, the
+ * registry ct_schemas.c, here in csrc/schema) and the WALKER that validates
+ * with them (csrc/validate/ct_walk.c).
  *
  * A schema is a static, constant tree of `ct_schema` nodes. One API field is one
  * line of data: a `ct_field` row `{ "name", &schema, flags }` in its object's
@@ -60,7 +61,7 @@
  *       &(const ct_schema){ .kind = CT_K_STRING, .format = CT_FMT_DATETIME, .flags = CT_S_FUTURE },
  *       &when_obj, NULL } };
  *
- *   // registry (csrc/ct_schemas.c)
+ *   // registry (csrc/schema/ct_schemas.c)
  *   const ct_schema *ct_schema_for(const char *endpoint) { ... NULL when unknown ... }
  *
  * ---- Conventions ------------------------------------------------------------
@@ -298,7 +299,7 @@ extern const ct_schema ct_s_time;         /* "HH:MM" */
 /* The root schema of an endpoint ("targets/create", "send/push", ...), NULL
  * when the endpoint is unknown. */
 const ct_schema *ct_schema_for(const char *endpoint);
-/* The registry's i-th endpoint name (in SPEC.md's order), NULL past the
+/* The registry's i-th endpoint name (in docs/contract.md's order), NULL past the
  * last: the list messages show. */
 const char *ct_schema_endpoint(size_t i);
 

@@ -61,7 +61,7 @@ static const ct_schema profile_field_named = {
     .rules = (const ct_rule[]){ CT_VALUE_RULES("value"), CT_RULES_END },
 };
 
-/* Legacy doc: { "Key", "value" } (SPEC.md, known contradictions). */
+/* Legacy doc: { "Key", "value" } (docs/contract.md, known contradictions). */
 static const ct_schema profile_field_legacy = {
     .kind = CT_K_OBJECT,
     .fields = (const ct_field[]){
@@ -174,7 +174,7 @@ static const ct_schema future_datetime = {
     .kind = CT_K_STRING, .format = CT_FMT_DATETIME, .flags = CT_S_FUTURE,
 };
 
-/* "dnd.message_state ... Integer", with the values "delay"/"discard" (SPEC.md). */
+/* "dnd.message_state ... Integer", with the values "delay"/"discard" (docs/contract.md). */
 static const ct_schema message_state = {
     .kind = CT_K_ONEOF,
     .alts = (const ct_schema *const[]){
@@ -235,7 +235,7 @@ static const ct_schema when_recurring = {
 };
 
 /* A member of another type is ignored by the API: like an unknown key
- * (SPEC.md), a warning, saying which type uses it. */
+ * (docs/contract.md), a warning, saying which type uses it. */
 #define WHEN_ONLY_FOR(f, t)                                                                        \
     { .kind = CT_R_FORBIDDEN_IF, .field = (f), .other = "type", .equals = "!" t,                 \
       .severity = CT_SEVERITY_WARNING, .message = "only used when type is \"" t "\" (ignored here)" }
@@ -330,7 +330,7 @@ static const ct_schema event_property = {
                                 CT_RULES_END },
 };
 
-/* "[0 to 6] is [Sun to Sat]"; an example sends 7 (SPEC.md): accepted, warned. */
+/* "[0 to 6] is [Sun to Sat]"; an example sends 7 (docs/contract.md): accepted, warned. */
 static void check_day_of_week_7(ct_check *cx, const ct_value *v, const ct_rule *rule)
 {
     size_t i, n = ct_len(v);

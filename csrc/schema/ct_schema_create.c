@@ -12,7 +12,7 @@
 /* Legacy doc: "devices - Inputs must be an array, the valid inputs here are;
  * android, ios, windows". Only the legacy doc makes devices required: the
  * current create-campaign parameter table does not list it (its examples all
- * send it), so a missing list is a warning (SPEC.md: contradictions warn). */
+ * send it), so a missing list is a warning (docs/contract.md: contradictions warn). */
 static const ct_schema push_devices = {
     .kind = CT_K_ARRAY, .min_items = 1,
     .items = &CT_S_ENUM("android", "ios", "windows"),

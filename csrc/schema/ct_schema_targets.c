@@ -17,7 +17,7 @@ const ct_schema ct_sc_targets_result = {
         CT_FIELDS_END },
 };
 
-/* SPEC.md: client:list{ from = 20250101, to = 20250131 } (the reference has no
+/* docs/contract.md: client:list{ from = 20250101, to = 20250131 } (the reference has no
  * body for it): a date range of campaigns. */
 const ct_schema ct_sc_targets_list = {
     .kind = CT_K_OBJECT,

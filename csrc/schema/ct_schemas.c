@@ -1,5 +1,5 @@
 /* The registry: endpoint name -> root schema. The names are the ones of
- * SPEC.md; anything else is unknown (NULL), which the callers turn into a
+ * docs/contract.md; anything else is unknown (NULL), which the callers turn into a
  * misuse error. It is the one list of endpoints: messages and the Lua
  * module's `endpoints` read it through ct_schema_endpoint. */
 #include <string.h>

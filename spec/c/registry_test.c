@@ -41,7 +41,7 @@ static void endpoints(void)
         size_t len = strlen(want);
         snprintf(want + len, sizeof want - len, "%s\"%s\"", n ? ", " : "", e);
     }
-    if (n != 9) FAIL("expected the 9 endpoints of SPEC.md, the registry has %zu", n);
+    if (n != 9) FAIL("expected the 9 endpoints of docs/contract.md, the registry has %zu", n);
     ct_problems *p = ct_validate_json("targets/nope", "{}", 2, NULL);
     const char *msg = p ? message_at(p, "") : NULL;
     char expect[1200];
