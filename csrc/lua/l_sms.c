@@ -18,10 +18,10 @@
 typedef struct {
     const char *s; /* literal text, or NULL for a slot */
     size_t n;
-    int key;       /* stack index of the field/value name */
-    int custom;    /* look under recipient.values */
-    int is_to;     /* the "to" field: a string/number recipient is its own number */
-    int mid;       /* $$MessageID: generated from the prefix when absent */
+    int key;    /* stack index of the field/value name */
+    int custom; /* look under recipient.values */
+    int is_to;  /* the "to" field: a string/number recipient is its own number */
+    int mid;    /* $$MessageID: generated from the prefix when absent */
     int inner, outer;
     const char *dflt; /* campaign-level value, encoded; NULL when none */
     size_t dn;
@@ -156,8 +156,8 @@ typedef struct {
     int np;
     const char *pre; /* message id prefix, or NULL */
     size_t pren;
-    int ids;         /* stack index of the ids out-array, 0 = none */
-    lua_Integer nid; /* ids already in it */
+    int ids;                     /* stack index of the ids out-array, 0 = none */
+    lua_Integer nid;             /* ids already in it */
     int guard, gfields, gcustom; /* recipient checks (recipient_ok), 0 = none */
     int values_key, mid_key;     /* stack indexes of the interned "values", "message_id" */
     char idbuf[256];

@@ -108,8 +108,7 @@ static void check_opts(lua_State *L, int arg, ct_vopts *o)
         for (int i = 0; k && opt_names[i]; i++)
             if (strcmp(k, opt_names[i]) == 0) which = i;
         if (which == OPT_NOW) {
-            if (lua_type(L, -1) != LUA_TNUMBER)
-                luaL_argerror(L, arg, "opts.now must be a number (epoch seconds)");
+            if (lua_type(L, -1) != LUA_TNUMBER) luaL_argerror(L, arg, "opts.now must be a number (epoch seconds)");
             lua_Number n = lua_tonumber(L, -1);
             if (!(n >= 1 && n < 253402300800.0)) luaL_argerror(L, arg, "opts.now must be epoch seconds > 0");
             o->now = (long long)n;
@@ -131,8 +130,7 @@ static void check_opts(lua_State *L, int arg, ct_vopts *o)
                 luaL_addstring(&b, opt_names[i]);
             }
             luaL_pushresult(&b);
-            luaL_argerror(L, arg,
-                          lua_pushfstring(L, "unknown option '%s' (known: %s)", shown, lua_tostring(L, -1)));
+            luaL_argerror(L, arg, lua_pushfstring(L, "unknown option '%s' (known: %s)", shown, lua_tostring(L, -1)));
         }
         lua_pop(L, 1);
     }
@@ -264,7 +262,8 @@ static int l_encode(lua_State *L)
             ctx->busy = 0;
             return 1;
         }
-        ct_problems_addf(p, CT_SEVERITY_ERROR, "", "%s", ctx->out.oom ? "out of memory" : "the payload cannot be encoded");
+        ct_problems_addf(p, CT_SEVERITY_ERROR, "", "%s",
+                         ctx->out.oom ? "out of memory" : "the payload cannot be encoded");
     }
     lua_pushnil(L);
     push_problems(L, p);

@@ -19,15 +19,15 @@
 
 typedef struct conv {
     lua_State *L;
-    ct_l_members *scratch;              /* members of the objects being converted, as a stack */
+    ct_l_members *scratch; /* members of the objects being converted, as a stack */
     ct_arena *a;
     ct_problems *p;
     ct_path path;
     const void *open[CT_MAX_DEPTH + 1]; /* tables on the current path (cycles) */
     int depth;
-    int mt_array, mt_empty_array;       /* stack slots of cjson's array metatables, 0 = none */
-    const void *empty_array;            /* cjson.empty_array sentinel, if any */
-    const char *without;                /* root member not converted (opts.without) */
+    int mt_array, mt_empty_array; /* stack slots of cjson's array metatables, 0 = none */
+    const void *empty_array;      /* cjson.empty_array sentinel, if any */
+    const char *without;          /* root member not converted (opts.without) */
     size_t without_len;
     int oom;
 } conv;
@@ -104,7 +104,7 @@ static const char *key_type_name(lua_State *L, int idx)
 
 /* What the keys of one table turned out to be, gathered by table_entries. */
 typedef struct tshape {
-    ct_value **items;   /* items 1..hint by index (the border lua_rawlen gives) */
+    ct_value **items; /* items 1..hint by index (the border lua_rawlen gives) */
     size_t hint;
     size_t base;        /* c->scratch->n when the table began: its members are above */
     size_t nint, nstr;  /* integer keys >= 1, string keys converted */
@@ -127,8 +127,7 @@ static int table_enter(conv *c, int idx)
             ct_sb_init(&where);
             /* readable, not the pointer: a member name's NUL byte would end the message */
             ct_path_render_readable(&cut, &where);
-            cerr(c, "this table contains itself (a cycle back to %s): JSON cannot express it",
-                 ct_sb_cstr(&where));
+            cerr(c, "this table contains itself (a cycle back to %s): JSON cannot express it", ct_sb_cstr(&where));
             ct_sb_free(&where);
             return 0;
         }
@@ -249,8 +248,8 @@ static int table_shape_ok(conv *c, const tshape *sh)
     } else if (sh->nint && (sh->outside || sh->nint != sh->hint)) {
         size_t first_hole = 0;
         while (first_hole < sh->hint && sh->items[first_hole]) first_hole++;
-        cerr(c, "array has holes: item %zu (index %zu here) is nil; arrays need items 1..n without nil",
-             first_hole + 1, first_hole);
+        cerr(c, "array has holes: item %zu (index %zu here) is nil; arrays need items 1..n without nil", first_hole + 1,
+             first_hole);
         ok = 0;
     }
     return ok;
@@ -325,7 +324,9 @@ static ct_value *conv_value(conv *c, int idx)
         double d = (double)lua_tonumber(L, idx);
         if (isnan(d) || isinf(d)) {
             cerr(c, "expected a finite number, got %s (JSON has no NaN or infinity)",
-                 isnan(d) ? "NaN" : d > 0 ? "inf" : "-inf");
+                 isnan(d) ? "NaN"
+                 : d > 0  ? "inf"
+                          : "-inf");
             return new_value(c, CT_V_BAD);
         }
         if (d == floor(d) && d >= CT_INT64_MIN_D && d < CT_INT64_END_D) {

@@ -24,11 +24,9 @@ static const struct {
 const ct_schema *ct_schema_for(const char *endpoint)
 {
     size_t i;
-    if (endpoint == NULL)
-        return NULL;
+    if (endpoint == NULL) return NULL;
     for (i = 0; i < sizeof registry / sizeof registry[0]; i++)
-        if (strcmp(registry[i].endpoint, endpoint) == 0)
-            return registry[i].schema;
+        if (strcmp(registry[i].endpoint, endpoint) == 0) return registry[i].schema;
     return NULL;
 }
 
