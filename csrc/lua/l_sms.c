@@ -10,7 +10,6 @@
 #include "ct_render.h"
 #include "ct_utf8.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #define CT_SMS_MAX_PARTS 512
