@@ -76,22 +76,69 @@ static int encode_value(lua_State *L, int idx, ct_sb *b, const part_t *p, const 
     return 1;
 }
 
-/* Allowed recipient keys and their Lua types (render.lua's RECIPIENT). */
-static int key_ok(const char *k, int t)
+/* The recipient fields render.lua takes and the Lua types of each (its
+ * RECIPIENT table, given as guard.types: name -> "string|number" or "any"),
+ * read once per call: no second list here to keep in step. */
+#define CT_SMS_MAX_KEYS 32
+typedef struct {
+    size_t n;
+    struct {
+        const char *k;  /* anchored by guard.types */
+        unsigned types; /* bit 1 << LUA_T* per type taken */
+    } e[CT_SMS_MAX_KEYS];
+} rkeys_t;
+
+/* One "string|number" or "any" into its type bits; raises on a name that is
+ * no Lua type (a bug in render.lua, not the user's). */
+static unsigned type_bits(lua_State *L, const char *want)
 {
-    if (strcmp(k, "to") == 0 || strcmp(k, "template_id") == 0 || strcmp(k, "message_id") == 0)
-        return t == LUA_TSTRING || t == LUA_TNUMBER;
-    if (strcmp(k, "body") == 0 || strcmp(k, "sender") == 0) return t == LUA_TSTRING;
-    if (strcmp(k, "values") == 0) return t == LUA_TTABLE;
-    if (strcmp(k, "template_variables") == 0) return 1;
+    if (strcmp(want, "any") == 0) return ~0u;
+    unsigned bits = 0;
+    for (const char *p = want; *p;) {
+        size_t n = strcspn(p, "|");
+        int t;
+        for (t = LUA_TNIL; t <= LUA_TTHREAD; t++) {
+            const char *name = lua_typename(L, t);
+            if (strlen(name) == n && memcmp(name, p, n) == 0) break;
+        }
+        if (t > LUA_TTHREAD) luaL_error(L, "sms_records: guard.types: '%s' is not a Lua type", want);
+        bits |= 1u << t;
+        p += n;
+        if (*p == '|') p++;
+    }
+    return bits;
+}
+
+/* guard.types (at stack index `types`, 0 = none: every table recipient is
+ * declined) into k. */
+static void rkeys_read(lua_State *L, int types, rkeys_t *k)
+{
+    k->n = 0;
+    if (!types) return;
+    lua_pushnil(L);
+    while (lua_next(L, types)) {
+        if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING || k->n == CT_SMS_MAX_KEYS)
+            luaL_error(L, "sms_records: guard.types must map at most %d field names to type names", CT_SMS_MAX_KEYS);
+        k->e[k->n].k = lua_tostring(L, -2);
+        k->e[k->n].types = type_bits(L, lua_tostring(L, -1));
+        k->n++;
+        lua_pop(L, 1);
+    }
+}
+
+static int key_ok(const rkeys_t *keys, const char *k, int t)
+{
+    for (size_t i = 0; i < keys->n; i++)
+        if (strcmp(k, keys->e[i].k) == 0) return (keys->e[i].types >> t) & 1u;
     return 0;
 }
 
 /* The checks render.lua makes per recipient: known keys with the right
  * types, a non-empty UTF-8 number, a UTF-8 body, and no personal value for
- * a placeholder that takes one value per request (`guard`: { fields = {...},
- * custom = {...} }). 0 when anything is off: the Lua path reports it. */
-static int recipient_ok(lua_State *L, int r, int gfields, int gcustom)
+ * a placeholder that takes one value per request (`guard`: { types = {...},
+ * fields = {...}, custom = {...} }). 0 when anything is off: the Lua path
+ * reports it. */
+static int recipient_ok(lua_State *L, int r, const rkeys_t *keys, int gfields, int gcustom)
 {
     int t = lua_type(L, r);
     size_t n;
@@ -105,7 +152,7 @@ static int recipient_ok(lua_State *L, int r, int gfields, int gcustom)
     int ok = 1, has_to = 0;
     lua_pushnil(L);
     while (lua_next(L, r)) {
-        if (lua_type(L, -2) != LUA_TSTRING || !key_ok(lua_tostring(L, -2), lua_type(L, -1))) {
+        if (lua_type(L, -2) != LUA_TSTRING || !key_ok(keys, lua_tostring(L, -2), lua_type(L, -1))) {
             ok = 0;
         } else {
             const char *k = lua_tostring(L, -2);
@@ -158,6 +205,7 @@ typedef struct {
     int ids;                     /* stack index of the ids out-array, 0 = none */
     lua_Integer nid;             /* ids already in it */
     int guard, gfields, gcustom; /* recipient checks (recipient_ok), 0 = none */
+    rkeys_t keys;                /* the recipient fields taken, from guard.types */
     int values_key, mid_key;     /* stack indexes of the interned "values", "message_id" */
     char idbuf[256];
 } records_t;
@@ -269,7 +317,7 @@ static const char *record_render(lua_State *L, ct_sb *b, records_t *rs, lua_Inte
     lua_rawgeti(L, 2, (ct_l_index)k);
     int r = lua_gettop(L);
     int rt = lua_type(L, r);
-    if (rs->guard && !recipient_ok(L, r, rs->gfields, rs->gcustom)) return "recipient check";
+    if (rs->guard && !recipient_ok(L, r, &rs->keys, rs->gfields, rs->gcustom)) return "recipient check";
     int vals = 0;
     if (rt == LUA_TTABLE) {
         lua_pushvalue(L, rs->values_key);
@@ -328,6 +376,8 @@ static int l_sms_records(lua_State *L)
         if (lua_type(L, -1) == LUA_TTABLE) rs.gfields = lua_gettop(L);
         lua_getfield(L, rs.guard, "custom");
         if (lua_type(L, -1) == LUA_TTABLE) rs.gcustom = lua_gettop(L);
+        lua_getfield(L, rs.guard, "types");
+        rkeys_read(L, lua_type(L, -1) == LUA_TTABLE ? lua_gettop(L) : 0, &rs.keys);
     }
     lua_pushliteral(L, "values");
     rs.values_key = lua_gettop(L);

@@ -566,7 +566,7 @@ function M.render(c, opts)
 
   -- With the C fast path for batch records, the recipients are checked
   -- there (same rules); check_recipients runs only when it declines, to report.
-  local guard = { fields = {}, custom = {} }
+  local guard = { types = RECIPIENT, fields = {}, custom = {} }
   for k, g in ipairs(global_fields) do guard.fields[k] = g[1] end
   for k, g in ipairs(global_custom) do guard.custom[k] = g[1] end
 
