@@ -54,7 +54,7 @@ LIB_SO  := $(BUILD)/libclevertap.so
 SONAME  := libclevertap.so.0
 LIB_INT := $(BUILD)/obj/libclevertap_internal.a
 
-.PHONY: all all-lua lua5.1 lua5.2 lua5.3 lua5.4 luajit rock rock-install build deps test check check-fast spec lint sanitize valgrind fuzz bench sandbox demo clean install install-rock man
+.PHONY: all all-lua lua5.1 lua5.2 lua5.3 lua5.4 luajit rock rock-install build deps test check check-fast spec lint format-check sanitize valgrind fuzz bench sandbox demo clean install install-rock man
 
 all build: $(L54_SO) $(JIT_SO) $(LIB_A) $(LIB_SO) $(LIB_INT)
 
@@ -156,6 +156,11 @@ lint:
 	@tools/deps.sh test
 	luacheck -q lua spec sandbox examples bench bin
 	tools/unused.sh
+
+# The C sources against .clang-format (clang-format --dry-run --Werror), nothing
+# changed: every file under csrc, include, fuzz, examples, spec/c, or FILES="a.c b.h".
+format-check:
+	@tools/format-check.sh $(FILES)
 
 sanitize:
 	@tools/deps.sh sanitize

@@ -105,6 +105,22 @@ describe("render fast path", function()
     end
   end)
 
+  it("takes every recipient field in every type the Lua path takes, with the same bytes", function()
+    -- render.lua's RECIPIENT: sender and template_id may be numbers, message_id too
+    local def = { url = "https://x.test/", json = '[{"to":"$$To","s":"$$Sender","t":"$$TemplateID",'
+      .. '"id":"$$MessageID","b":"$$Body"}]', batch = { array = true } }
+    local o = { to = { { to = "+1", sender = 4455, template_id = 7, message_id = 9 },
+      { to = 919800000002, sender = "ACME", template_id = "T2", message_id = "m-2", body = "own" } },
+      body = "b", sender = "S", template_id = "T" }
+    local l, c = both(def, o)
+    assert.same(bodies(l), bodies(c))
+    assert.equal(1, rendered)
+    assert.equal(0, declined)
+    -- a placeholder that is a whole JSON string takes a number as a JSON number
+    assert.equal('[{"to":"+1","s":4455,"t":7,"id":9,"b":"b"},'
+      .. '{"to":919800000002,"s":"ACME","t":"T2","id":"m-2","b":"own"}]', c[1].body)
+  end)
+
   it("raises on misuse in recipients like the Lua path", function()
     local p = assert(sms.provider{ url = "https://x.test/", json = '[{"to":"$$To","b":"$$Body"}]',
       batch = { array = true } })

@@ -357,12 +357,25 @@ describe("opts", function()
     assert.matches("unknown endpoint 'send/fax'", err)
   end)
 
-  it("knows the endpoints of SPEC.md", function()
+  it("knows the endpoints of docs/contract.md", function()
     for _, e in ipairs({ "targets/create", "targets/list", "targets/stop", "targets/result", "targets/trigger",
                          "send/push", "send/webpush", "send/email", "send/sms" }) do
       assert.is_true(core.endpoint_known(e), e)
     end
     assert.is_false(core.endpoint_known("send/fax"))
+  end)
+
+  it("lists the options it takes in an unknown option's error, each one accepted", function()
+    local ok, err = pcall(core.validate, "send/push", push(), { nwo = 1 })
+    assert.is_false(ok)
+    local known = assert(tostring(err):match("unknown option 'nwo' %(known: ([^)]*)%)"))
+    local names = {}
+    for name in known:gmatch("[%w_]+") do names[#names + 1] = name end
+    assert.same({ "now", "without", "max_problems" }, names)
+    local good = { now = 1700000000, without = "to", max_problems = 5 }
+    for _, name in ipairs(names) do
+      assert.is_true((core.validate("send/push", push(), { [name] = good[name] })), name)
+    end
   end)
 end)
 

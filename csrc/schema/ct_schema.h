@@ -1,9 +1,10 @@
-/* ct_schema.h: the data contract between the schema TABLES (csrc/ct_schema_*.c,
- * csrc/ct_schemas.c) and the validation ENGINE (csrc/ct_walk.c).
+/* ct_schema.h: the data contract between the schema TABLES (ct_schema_*.c, the
+ * registry ct_schemas.c, here in csrc/schema) and the WALKER that validates
+ * with them (csrc/validate/ct_walk.c).
  *
  * A schema is a static, constant tree of `ct_schema` nodes. One API field is one
  * line of data: a `ct_field` row `{ "name", &schema, flags }` in its object's
- * field table. The engine walks a payload (ct_value, see ct_value.h) against the
+ * field table. The walker walks a payload (ct_value, see ct_value.h) against the
  * schema, reports EVERY problem with an RFC 6901 pointer and never stops early.
  * No per-field C code: the few rules that are not data are CHECK callbacks.
  *
@@ -60,7 +61,7 @@
  *       &(const ct_schema){ .kind = CT_K_STRING, .format = CT_FMT_DATETIME, .flags = CT_S_FUTURE },
  *       &when_obj, NULL } };
  *
- *   // registry (csrc/ct_schemas.c)
+ *   // registry (csrc/schema/ct_schemas.c)
  *   const ct_schema *ct_schema_for(const char *endpoint) { ... NULL when unknown ... }
  *
  * ---- Conventions ------------------------------------------------------------
@@ -131,19 +132,19 @@ typedef enum {
 
 /* ct_schema.flags */
 enum {
-    CT_S_SOFT = 1u << 0,      /* value constraints are warnings (type mismatch stays error) */
-    CT_S_FUTURE = 1u << 1,    /* DATE/DATETIME/STAMP12/EPOCH: must not be in the past
-                                 (opts.now, 14 h slack for account/user timezones) */
+    CT_S_SOFT = 1u << 0,        /* value constraints are warnings (type mismatch stays error) */
+    CT_S_FUTURE = 1u << 1,      /* DATE/DATETIME/STAMP12/EPOCH: must not be in the past
+                                   (opts.now, 14 h slack for account/user timezones) */
     CT_S_FUTURE_WARN = 1u << 2, /* same check, reported as a warning */
-    CT_S_ASCENDING = 1u << 3, /* ARRAY of strings/numbers: each item strictly greater than
-                                 the previous (strings compare bytewise: right for
-                                 "YYYYMMDD HH:MM" and YYYYMMDD) */
-    CT_S_UNIQUE = 1u << 4,    /* ARRAY of scalars: no duplicate items */
+    CT_S_ASCENDING = 1u << 3,   /* ARRAY of strings/numbers: each item strictly greater than
+                                   the previous (strings compare bytewise: right for
+                                   "YYYYMMDD HH:MM" and YYYYMMDD) */
+    CT_S_UNIQUE = 1u << 4,      /* ARRAY of scalars: no duplicate items */
     CT_S_BY_PRESENCE = 1u << 5, /* VARIANT: variant .value names a MEMBER whose presence
                                    selects it (first match in table order) */
-    CT_S_NONEMPTY = 1u << 6,  /* STRING: at least one non-whitespace character */
-    CT_S_UNIQUE_WARN = 1u << 7 /* ARRAY of scalars: duplicate items are warnings (the docs do
-                                  not forbid them; the other constraints keep their severity) */
+    CT_S_NONEMPTY = 1u << 6,    /* STRING: at least one non-whitespace character */
+    CT_S_UNIQUE_WARN = 1u << 7  /* ARRAY of scalars: duplicate items are warnings (the docs do
+                                   not forbid them; the other constraints keep their severity) */
 };
 
 /* ct_field.flags */
@@ -155,11 +156,15 @@ enum {
 };
 
 struct ct_field {
-    const char *name;         /* exact member name (bytes) */
-    const ct_schema *schema;  /* NULL = CT_K_ANY */
-    unsigned flags;           /* CT_REQUIRED, ... */
+    const char *name;        /* exact member name (bytes) */
+    const ct_schema *schema; /* NULL = CT_K_ANY */
+    unsigned flags;          /* CT_REQUIRED, ... */
 };
+/* Initializer macros stay one line each: clang-format 14 lays a macro whose
+ * body is { ... } out as a block. */
+/* clang-format off */
 #define CT_FIELDS_END { NULL, NULL, 0 }
+/* clang-format on */
 
 /* VARIANT entry: when the discriminator member equals .value (string), the
  * members of .schema (an OBJECT or another VARIANT: nesting allowed) are
@@ -170,7 +175,9 @@ struct ct_variant {
     const char *value;
     const ct_schema *schema;
 };
+/* clang-format off */
 #define CT_VARIANTS_END { NULL, NULL }
+/* clang-format on */
 
 /* ---- object-level rules ---------------------------------------------------
  * Conditions ("when `other` is `equals`") compare the member's value as text:
@@ -179,22 +186,22 @@ struct ct_variant {
  * and a leading '!' negates ("!exists|does_not_exist": any other value,
  * member absent included). equals == NULL: "when `other` is present". */
 typedef enum {
-    CT_R_EXCLUSIVE = 1, /* .field and .other not both present */
-    CT_R_REQUIRED_IF,   /* .field required when .other matches .equals */
-    CT_R_FORBIDDEN_IF,  /* .field must be absent when .other matches .equals */
+    CT_R_EXCLUSIVE = 1,   /* .field and .other not both present */
+    CT_R_REQUIRED_IF,     /* .field required when .other matches .equals */
+    CT_R_FORBIDDEN_IF,    /* .field must be absent when .other matches .equals */
     CT_R_AT_LEAST_ONE_OF, /* one of .names (NULL-terminated) present */
-    CT_R_MATCH_IF,      /* when .other matches .equals, .field (if present) must also
-                           match .schema (e.g. property_value is a 2-item array
-                           when operator is "between") */
-    CT_R_CHECK,         /* .check(cx, value, rule): C for what data cannot say */
+    CT_R_MATCH_IF,        /* when .other matches .equals, .field (if present) must also
+                             match .schema (e.g. property_value is a 2-item array
+                             when operator is "between") */
+    CT_R_CHECK,           /* .check(cx, value, rule): C for what data cannot say */
     CT_R_REQUIRED_UNLESS, /* .field required when .other is absent (or null): "where"
                              unless "segment". A null .field counts as given (its own
                              node reports the null) */
-    CT_R_NOT_BEFORE     /* .field (if present) not before .other: both read as a date
-                           YYYYMMDD (string or integer) or a date-time "YYYYMMDD HH:MM";
-                           by day when either is a date, else by minute. Compared only
-                           when both parse (and match .schema when given), so a wrong
-                           value is reported once, by its own node. At .field. */
+    CT_R_NOT_BEFORE       /* .field (if present) not before .other: both read as a date
+                             YYYYMMDD (string or integer) or a date-time "YYYYMMDD HH:MM";
+                             by day when either is a date, else by minute. Compared only
+                             when both parse (and match .schema when given), so a wrong
+                             value is reported once, by its own node. At .field. */
 } ct_rule_kind;
 
 typedef void (*ct_check_fn)(ct_check *cx, const ct_value *v, const ct_rule *rule);
@@ -207,10 +214,11 @@ struct ct_rule {
     const char *const *names;
     const ct_schema *schema;
     ct_check_fn check;
-    const void *arg;          /* free for CHECK callbacks */
-    const char *message;      /* optional: replaces the generated sentence */
-    ct_severity severity;     /* CT_SEVERITY_ERROR (default) or CT_SEVERITY_WARNING */
+    const void *arg;      /* free for CHECK callbacks */
+    const char *message;  /* optional: replaces the generated sentence */
+    ct_severity severity; /* CT_SEVERITY_ERROR (default) or CT_SEVERITY_WARNING */
 };
+/* clang-format off */
 #define CT_RULES_END { .kind = (ct_rule_kind)0 }
 #define CT_EXCLUSIVE(a, b) { .kind = CT_R_EXCLUSIVE, .field = (a), .other = (b) }
 #define CT_REQUIRED_IF(f, k, v) { .kind = CT_R_REQUIRED_IF, .field = (f), .other = (k), .equals = (v) }
@@ -221,35 +229,36 @@ struct ct_rule {
 #define CT_CHECK(fn) { .kind = CT_R_CHECK, .check = (fn) }
 #define CT_REQUIRED_UNLESS(f, k) { .kind = CT_R_REQUIRED_UNLESS, .field = (f), .other = (k) }
 #define CT_NOT_BEFORE(later, earlier) { .kind = CT_R_NOT_BEFORE, .field = (later), .other = (earlier) }
+/* clang-format on */
 
 /* ---- the node ---------------------------------------------------------- */
 struct ct_schema {
     ct_kind kind;
-    unsigned flags;            /* CT_S_* */
-    const char *expect;        /* optional: how the expectation reads in messages
-                                  ("a day of week 1-7 (Sun-Sat)"); generated if NULL */
-    const char *note;          /* optional: warning emitted when a value matches this node */
-    const char *missing;       /* optional: the message when a CT_REQUIRED(_SOFT) member with
-                                  this node is missing, instead of "missing required member"
-                                  (e.g. which doc requires it when only one does) */
+    unsigned flags;      /* CT_S_* */
+    const char *expect;  /* optional: how the expectation reads in messages
+                            ("a day of week 1-7 (Sun-Sat)"); generated if NULL */
+    const char *note;    /* optional: warning emitted when a value matches this node */
+    const char *missing; /* optional: the message when a CT_REQUIRED(_SOFT) member with
+                            this node is missing, instead of "missing required member"
+                            (e.g. which doc requires it when only one does) */
 
     /* OBJECT, VARIANT (common members) */
     const ct_field *fields;
-    const ct_schema *extra;    /* members not in .fields: validated against this instead
-                                  of the unknown-member warning (custom key-values) */
+    const ct_schema *extra; /* members not in .fields: validated against this instead
+                               of the unknown-member warning (custom key-values) */
     /* any kind (OBJECT/VARIANT/MAP mostly): object-level rules, run after members */
     const ct_rule *rules;
 
     /* MAP */
-    const ct_schema *keys;     /* STRING node checked against each key (enum, max_chars) */
-    const ct_schema *values;   /* NULL = ANY */
+    const ct_schema *keys;   /* STRING node checked against each key (enum, max_chars) */
+    const ct_schema *values; /* NULL = ANY */
 
     /* ARRAY (and MAP: entry count) */
-    const ct_schema *items;    /* NULL = ANY */
+    const ct_schema *items; /* NULL = ANY */
     size_t min_items, max_items;
 
     /* STRING */
-    const char *const *enums;  /* NULL-terminated; "did you mean" on near misses */
+    const char *const *enums; /* NULL-terminated; "did you mean" on near misses */
     size_t min_chars, max_chars, max_bytes;
     ct_format format;
 
@@ -268,7 +277,7 @@ struct ct_schema {
     /* VARIANT: the value must be an object; .discriminator names the member
      * that selects one of .variants; absent -> .default_variant (NULL: the
      * discriminator is required). The discriminator need not be listed in
-     * .fields; the engine checks it against the variant values. */
+     * .fields; the walker checks it against the variant values. */
     const char *discriminator;
     const char *default_variant;
     const ct_variant *variants;
@@ -280,7 +289,7 @@ struct ct_schema {
 #define CT_ENUM(...) ((const char *const[]){ __VA_ARGS__, NULL })
 #define CT_S_ENUM(...) ((const ct_schema){ .kind = CT_K_STRING, .enums = CT_ENUM(__VA_ARGS__) })
 
-/* Shared leaves defined by the engine (ct_walk.c). */
+/* Shared leaves defined by the walker (ct_walk.c). */
 extern const ct_schema ct_s_any;          /* anything */
 extern const ct_schema ct_s_string;       /* any string */
 extern const ct_schema ct_s_nonempty;     /* string with a non-blank character */
@@ -294,23 +303,23 @@ extern const ct_schema ct_s_date;         /* "YYYYMMDD", a string (ct_sc_date_in
 extern const ct_schema ct_s_datetime;     /* "YYYYMMDD HH:MM" */
 extern const ct_schema ct_s_time;         /* "HH:MM" */
 
-/* ---- registry: DEFINED by the schemas helper in csrc/ct_schemas.c -------- */
+/* ---- registry: csrc/schema/ct_schemas.c ---------------------------------- */
 /* The root schema of an endpoint ("targets/create", "send/push", ...), NULL
  * when the endpoint is unknown. */
 const ct_schema *ct_schema_for(const char *endpoint);
+/* The registry's i-th endpoint name (in docs/contract.md's order), NULL past the
+ * last: the list messages show. */
+const char *ct_schema_endpoint(size_t i);
 
 /* ---- CHECK callbacks: the context API ------------------------------------
  * `rel` is an RFC 6901 pointer RELATIVE to the value the rule runs on, already
  * escaped: "" (the value itself), "/delivery_date_time/1". Messages use printf
  * format. ct_check_report uses the rule's severity; _error/_warning force one. */
-void ct_check_report(ct_check *cx, const char *rel, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void ct_check_error(ct_check *cx, const char *rel, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void ct_check_warning(ct_check *cx, const char *rel, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void ct_check_report(ct_check *cx, const char *rel, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ct_check_error(ct_check *cx, const char *rel, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ct_check_warning(ct_check *cx, const char *rel, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 long long ct_check_now(const ct_check *cx); /* opts.now (epoch seconds) */
-/* Runs the engine on `v` against schema `s` with problems reported under
+/* Runs the walker on `v` against schema `s` with problems reported under
  * `rel` (e.g. to apply a schema conditionally). */
 void ct_check_walk(ct_check *cx, const char *rel, const ct_value *v, const ct_schema *s);
 

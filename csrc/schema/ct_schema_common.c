@@ -8,6 +8,11 @@
 
 #include "ct_schema_parts.h"
 
+/* The tables are data laid out a row per field, variant or rule
+ * (ct_schema.h), which clang-format would re-wrap: it is off for them and on
+ * around each CHECK callback between them. */
+/* clang-format off */
+
 /* ---- small leaves -------------------------------------------------------- */
 
 const ct_schema ct_sc_date_int = {
@@ -61,7 +66,7 @@ static const ct_schema profile_field_named = {
     .rules = (const ct_rule[]){ CT_VALUE_RULES("value"), CT_RULES_END },
 };
 
-/* Legacy doc: { "Key", "value" } (SPEC.md, known contradictions). */
+/* Legacy doc: { "Key", "value" } (docs/contract.md, known contradictions). */
 static const ct_schema profile_field_legacy = {
     .kind = CT_K_OBJECT,
     .fields = (const ct_field[]){
@@ -150,6 +155,7 @@ static const ct_schema time_pair = {
     .expect = "a pair of times [\"HH:MM\", \"HH:MM\"]",
 };
 
+/* clang-format on */
 /* A DND window that starts when it ends: the docs do not say whether it is
  * empty or the whole day, and the when builders refuse it. */
 static void check_dnd_window(ct_check *cx, const ct_value *v, const ct_rule *rule)
@@ -158,10 +164,12 @@ static void check_dnd_window(ct_check *cx, const ct_value *v, const ct_rule *rul
     (void)rule;
     if (a && b && a->type == CT_V_STR && b->type == CT_V_STR && a->u.str.len == b->u.str.len &&
         memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0)
-        ct_check_report(cx, "/1", "the window ends when it starts (%.*s): the docs do not say whether "
-                                  "that is no quiet time or the whole day",
+        ct_check_report(cx, "/1",
+                        "the window ends when it starts (%.*s): the docs do not say whether "
+                        "that is no quiet time or the whole day",
                         (int)a->u.str.len, a->u.str.s);
 }
+/* clang-format off */
 
 static const ct_schema dnd_window = {
     .kind = CT_K_ARRAY, .items = &hhmm, .min_items = 2, .max_items = 2,
@@ -174,7 +182,7 @@ static const ct_schema future_datetime = {
     .kind = CT_K_STRING, .format = CT_FMT_DATETIME, .flags = CT_S_FUTURE,
 };
 
-/* "dnd.message_state ... Integer", with the values "delay"/"discard" (SPEC.md). */
+/* "dnd.message_state ... Integer", with the values "delay"/"discard" (docs/contract.md). */
 static const ct_schema message_state = {
     .kind = CT_K_ONEOF,
     .alts = (const ct_schema *const[]){
@@ -235,7 +243,7 @@ static const ct_schema when_recurring = {
 };
 
 /* A member of another type is ignored by the API: like an unknown key
- * (SPEC.md), a warning, saying which type uses it. */
+ * (docs/contract.md), a warning, saying which type uses it. */
 #define WHEN_ONLY_FOR(f, t)                                                                        \
     { .kind = CT_R_FORBIDDEN_IF, .field = (f), .other = "type", .equals = "!" t,                 \
       .severity = CT_SEVERITY_WARNING, .message = "only used when type is \"" t "\" (ignored here)" }
@@ -285,6 +293,7 @@ const ct_schema ct_sc_when = {
 
 /* ---- conversion_goal ------------------------------------------------------ */
 
+/* clang-format on */
 /* property_value is typed String (cc 128, "book name"), but the reference's
  * own between example sends numbers ([3456,4567], cc 69): a number is
  * accepted, with a warning (docs/contract.md, known contradictions). */
@@ -295,9 +304,12 @@ static void warn_number(ct_check *cx, const char *rel, const ct_value *x)
     ct_value_describe(x, got, sizeof got);
     ct_check_warning(cx, rel,
                      "the API reference types property_value String (\"book name\") but its between example "
-                     "sends numbers: %s accepted and sent as a number; write \"%s\" for a string", got, got);
+                     "sends numbers: %s accepted and sent as a number; write \"%s\" for a string",
+                     got, got);
 }
+/* clang-format off */
 
+/* clang-format on */
 static void check_property_value_string(ct_check *cx, const ct_value *v, const ct_rule *rule)
 {
     const ct_value *pv = ct_obj_get(v, "property_value"), *op = ct_obj_get(v, "operator");
@@ -318,6 +330,7 @@ static void check_property_value_string(ct_check *cx, const ct_value *v, const c
         warn_number(cx, rel, pv->u.arr.items[i]);
     }
 }
+/* clang-format off */
 
 static const ct_schema event_property = {
     .kind = CT_K_OBJECT,
@@ -330,7 +343,8 @@ static const ct_schema event_property = {
                                 CT_RULES_END },
 };
 
-/* "[0 to 6] is [Sun to Sat]"; an example sends 7 (SPEC.md): accepted, warned. */
+/* clang-format on */
+/* "[0 to 6] is [Sun to Sat]"; an example sends 7 (docs/contract.md): accepted, warned. */
 static void check_day_of_week_7(ct_check *cx, const ct_value *v, const ct_rule *rule)
 {
     size_t i, n = ct_len(v);
@@ -340,11 +354,13 @@ static void check_day_of_week_7(ct_check *cx, const ct_value *v, const ct_rule *
         if (d != NULL && d->type == CT_V_INT && d->u.i == 7) {
             char rel[32];
             snprintf(rel, sizeof rel, "/%zu", i);
-            ct_check_warning(cx, rel, "7 is outside the documented 0-6 (Sun-Sat); "
-                                      "accepted because a documented example uses it");
+            ct_check_warning(cx, rel,
+                             "7 is outside the documented 0-6 (Sun-Sat); "
+                             "accepted because a documented example uses it");
         }
     }
 }
+/* clang-format off */
 
 static const ct_schema day_of_week_0_6 = {
     .kind = CT_K_ARRAY, .flags = CT_S_UNIQUE_WARN,
@@ -410,6 +426,7 @@ const ct_schema ct_sc_control_group = {
 
 /* ---- identities (send/<channel> "to") ------------------------------------- */
 
+/* clang-format on */
 /* "The to parameter is an object that has the following child properties:
  * FBID, Email, Identity, objectId"; the examples and the legacy doc add GPID. */
 static void check_some_identity(ct_check *cx, const ct_value *v, const ct_rule *rule)
@@ -418,8 +435,9 @@ static void check_some_identity(ct_check *cx, const ct_value *v, const ct_rule *
     (void)rule;
     if (v == NULL || v->type != CT_V_OBJ) {
         if (v != NULL && v->type == CT_V_EMPTY)
-            ct_check_error(cx, "", "expected at least one identity "
-                                   "(FBID, GPID, Email, Identity or objectId), got none");
+            ct_check_error(cx, "",
+                           "expected at least one identity "
+                           "(FBID, GPID, Email, Identity or objectId), got none");
         return;
     }
     /* A list that is there counts, whatever its shape: a string, a table
@@ -432,9 +450,11 @@ static void check_some_identity(ct_check *cx, const ct_value *v, const ct_rule *
         else if (m->type != CT_V_NULL) total++;
     }
     if (total == 0)
-        ct_check_error(cx, "", "expected at least one identity "
-                               "(FBID, GPID, Email, Identity or objectId), got none");
+        ct_check_error(cx, "",
+                       "expected at least one identity "
+                       "(FBID, GPID, Email, Identity or objectId), got none");
 }
+/* clang-format off */
 
 const ct_schema ct_sc_identities = {
     .kind = CT_K_MAP,
@@ -472,6 +492,7 @@ static const ct_schema android_action = {
         CT_FIELDS_END },
 };
 
+/* clang-format on */
 /* The string form must hold what the array form states: a JSON array of
  * actions, each with a title "l" and string "dl", "id", "ico". Reported at the
  * string: a pointer cannot reach inside it. */
@@ -482,8 +503,9 @@ static void check_wzrk_acts_text(ct_check *cx, const ct_value *v, const ct_rule 
     size_t i;
     (void)rule;
     if (acts == NULL || !json_is_array(acts)) {
-        ct_check_error(cx, "", "expected a JSON array of actions [{\"l\": title, \"dl\": deep link, "
-                               "\"id\": id, \"ico\": icon}] (as text or as an array), got %s",
+        ct_check_error(cx, "",
+                       "expected a JSON array of actions [{\"l\": title, \"dl\": deep link, "
+                       "\"id\": id, \"ico\": icon}] (as text or as an array), got %s",
                        acts == NULL ? "text that is not JSON" : "JSON that is not an array");
         json_decref(acts);
         return;
@@ -491,8 +513,7 @@ static void check_wzrk_acts_text(ct_check *cx, const ct_value *v, const ct_rule 
     for (i = 0; i < json_array_size(acts); i++) {
         json_t *a = json_array_get(acts, i);
         const char *bad = NULL;
-        if (!json_is_object(a))
-            bad = "is not an object";
+        if (!json_is_object(a)) bad = "is not an object";
         else if (!json_is_string(json_object_get(a, "l")) || json_string_length(json_object_get(a, "l")) == 0)
             bad = "has no title \"l\"";
         else if ((json_object_get(a, "dl") && !json_is_string(json_object_get(a, "dl"))) ||
@@ -500,13 +521,16 @@ static void check_wzrk_acts_text(ct_check *cx, const ct_value *v, const ct_rule 
                  (json_object_get(a, "ico") && !json_is_string(json_object_get(a, "ico"))))
             bad = "has a non-string \"dl\", \"id\" or \"ico\"";
         if (bad) {
-            ct_check_error(cx, "", "expected actions {\"l\": title, \"dl\", \"id\", \"ico\"}: "
-                                   "action %zu %s", i, bad);
+            ct_check_error(cx, "",
+                           "expected actions {\"l\": title, \"dl\", \"id\", \"ico\"}: "
+                           "action %zu %s",
+                           i, bad);
             break;
         }
     }
     json_decref(acts);
 }
+/* clang-format off */
 
 static const ct_schema wzrk_acts = {
     .kind = CT_K_ONEOF,
@@ -637,3 +661,4 @@ const ct_schema ct_sc_webpush_content = {
         { "platform_specific", &ct_sc_webpush_platforms, 0 },
         CT_FIELDS_END },
 };
+/* clang-format on */

@@ -4,14 +4,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ct_sb.h"
 #include "ct_schema_parts.h"
+
+/* The tables are data laid out a row per field, variant or rule
+ * (ct_schema.h), which clang-format would re-wrap: it is off for them and on
+ * around each CHECK callback between them. */
+/* clang-format off */
 
 /* ---- push ----------------------------------------------------------------- */
 
 /* Legacy doc: "devices - Inputs must be an array, the valid inputs here are;
  * android, ios, windows". Only the legacy doc makes devices required: the
  * current create-campaign parameter table does not list it (its examples all
- * send it), so a missing list is a warning (SPEC.md: contradictions warn). */
+ * send it), so a missing list is a warning (docs/contract.md: contradictions warn). */
 static const ct_schema push_devices = {
     .kind = CT_K_ARRAY, .min_items = 1,
     .items = &CT_S_ENUM("android", "ios", "windows"),
@@ -196,6 +202,7 @@ static const ct_schema mode_inbox = {
 
 /* ---- whatsapp ------------------------------------------------------------- */
 
+/* clang-format on */
 /* Coordinates come as numbers (interactive header) or as text ("19.8876",
  * attachments): the text must read as a number in range. rule->arg: double[2]. */
 static void check_coordinate_text(ct_check *cx, const ct_value *v, const ct_rule *rule)
@@ -215,6 +222,7 @@ static void check_coordinate_text(ct_check *cx, const ct_value *v, const ct_rule
         ct_check_error(cx, "", "expected a number from %g to %g (or its text), got %s", range[0], range[1], got);
     }
 }
+/* clang-format off */
 
 static const ct_schema latitude = {
     .kind = CT_K_ONEOF, .expect = "a latitude -90..90 (number or numeric text)",
@@ -356,17 +364,24 @@ static const ct_schema mode_whatsapp = {
 
 /* ---- the campaign --------------------------------------------------------- */
 
-
-/* The legacy doc's push campaign has no target_mode; the newer doc always sends one. */
+/* clang-format on */
+/* The legacy doc's push campaign has no target_mode; the newer doc always
+ * sends one. The modes named are the campaign schema's variants, so a mode
+ * added there is named here too. */
 static void check_target_mode_given(ct_check *cx, const ct_value *v, const ct_rule *rule)
 {
     const ct_value *mode = ct_obj_get(v, "target_mode");
     (void)rule;
-    if (mode == NULL || mode->type == CT_V_NULL)
-        ct_check_warning(cx, "/target_mode", "missing, taken as \"push\" "
-                                             "(legacy campaigns); one of push, webpush, email, "
-                                             "sms, webhook, notificationinbox, whatsapp");
+    if (mode != NULL && mode->type != CT_V_NULL) return;
+    ct_sb modes;
+    ct_sb_init(&modes);
+    for (const ct_variant *m = ct_sc_targets_create.variants; m->value; m++)
+        ct_sb_printf(&modes, "%s%s", m == ct_sc_targets_create.variants ? "" : ", ", m->value);
+    ct_check_warning(cx, "/target_mode", "missing, taken as \"%s\" (legacy campaigns); one of %s",
+                     ct_sc_targets_create.default_variant, ct_sb_cstr(&modes));
+    ct_sb_free(&modes);
 }
+/* clang-format off */
 
 /* "(Minimum value is 100)" */
 static const ct_schema user_cap = {
@@ -412,3 +427,4 @@ const ct_schema ct_sc_targets_create = {
         CT_EXCLUSIVE("users_limit_overall", "upper_cap_for_target_segment"),
         CT_RULES_END },
 };
+/* clang-format on */

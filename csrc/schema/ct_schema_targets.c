@@ -2,6 +2,11 @@
  * the small endpoints. */
 #include "ct_schema_parts.h"
 
+/* The tables are data laid out a row per field, variant or rule
+ * (ct_schema.h), which clang-format would re-wrap: it is off for them and on
+ * around each CHECK callback between them. */
+/* clang-format off */
+
 /* notifications-api-legacy.txt: stop and result take { "id": <campaign id> }. */
 const ct_schema ct_sc_targets_stop = {
     .kind = CT_K_OBJECT,
@@ -17,7 +22,7 @@ const ct_schema ct_sc_targets_result = {
         CT_FIELDS_END },
 };
 
-/* SPEC.md: client:list{ from = 20250101, to = 20250131 } (the reference has no
+/* docs/contract.md: client:list{ from = 20250101, to = 20250131 } (the reference has no
  * body for it): a date range of campaigns. */
 const ct_schema ct_sc_targets_list = {
     .kind = CT_K_OBJECT,
@@ -41,6 +46,7 @@ static const ct_schema bulletin_properties = {
                                   .expect = "a string of at most 512 bytes (Bulletin property values are strings only)" },
 };
 
+/* clang-format on */
 /* A UNIX timestamp written as a string of digits. */
 static void check_epoch_digits(ct_check *cx, const ct_value *v, const ct_rule *rule)
 {
@@ -54,6 +60,7 @@ static void check_epoch_digits(ct_check *cx, const ct_value *v, const ct_rule *r
         ct_check_error(cx, "", "expected \"now\" or a UNIX timestamp in seconds, got %s", got);
     }
 }
+/* clang-format off */
 
 /* "now" or a UNIX timestamp: the table types it string, the example sends the
  * number; both are accepted. */
@@ -77,3 +84,4 @@ const ct_schema ct_sc_targets_trigger = {
         { "when", &bulletin_when, CT_REQUIRED },
         CT_FIELDS_END },
 };
+/* clang-format on */

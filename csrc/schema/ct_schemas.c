@@ -1,6 +1,7 @@
 /* The registry: endpoint name -> root schema. The names are the ones of
- * SPEC.md; anything else is unknown (NULL), which the callers turn into a
- * misuse error. */
+ * docs/contract.md; anything else is unknown (NULL), which the callers turn into a
+ * misuse error. It is the one list of endpoints: messages and the Lua
+ * module's `endpoints` read it through ct_schema_endpoint. */
 #include <string.h>
 
 #include "ct_schema_parts.h"
@@ -23,10 +24,13 @@ static const struct {
 const ct_schema *ct_schema_for(const char *endpoint)
 {
     size_t i;
-    if (endpoint == NULL)
-        return NULL;
+    if (endpoint == NULL) return NULL;
     for (i = 0; i < sizeof registry / sizeof registry[0]; i++)
-        if (strcmp(registry[i].endpoint, endpoint) == 0)
-            return registry[i].schema;
+        if (strcmp(registry[i].endpoint, endpoint) == 0) return registry[i].schema;
     return NULL;
+}
+
+const char *ct_schema_endpoint(size_t i)
+{
+    return i < sizeof registry / sizeof registry[0] ? registry[i].endpoint : NULL;
 }

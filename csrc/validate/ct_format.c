@@ -7,12 +7,9 @@
 #include "ct_format.h"
 
 static const char *const month_names[] = { "January", "February", "March",     "April",   "May",      "June",
-                                            "July",    "August",   "September", "October", "November", "December" };
+                                           "July",    "August",   "September", "October", "November", "December" };
 
-static int is_leap(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
+static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 static int days_in_month(int y, int m)
 {
@@ -137,8 +134,7 @@ int ct_fmt_check(ct_format f, const ct_value *v, ct_moment *out, char *detail, s
         return 1;
     }
     switch (f) {
-    case CT_FMT_NONE:
-        return 0;
+    case CT_FMT_NONE: return 0;
     case CT_FMT_DATE:
         if (n != 8) return 1;
         return parse_date8(s, m, detail, dn);
@@ -166,16 +162,12 @@ int ct_fmt_check(ct_format f, const ct_value *v, ct_moment *out, char *detail, s
         m->day = 1;
         return check_time(h, mi, m, detail, dn);
     }
-    case CT_FMT_EPOCH:
-        return 1; /* strings are not epochs */
+    case CT_FMT_EPOCH: return 1; /* strings are not epochs */
     }
     return 1;
 }
 
-int ct_fmt_parse(ct_format f, const ct_value *v, ct_moment *m)
-{
-    return v && ct_fmt_check(f, v, m, NULL, 0) == 0;
-}
+int ct_fmt_parse(ct_format f, const ct_value *v, ct_moment *m) { return v && ct_fmt_check(f, v, m, NULL, 0) == 0; }
 
 const char *ct_fmt_expect(ct_format f)
 {

@@ -39,9 +39,18 @@ static ct_value *conv(jconv *c, json_t *j, int depth)
     v->empty_as = CT_V_EMPTY;
     switch (json_typeof(j)) {
     case JSON_NULL: v->type = CT_V_NULL; break;
-    case JSON_TRUE: v->type = CT_V_BOOL; v->u.b = 1; break;
-    case JSON_FALSE: v->type = CT_V_BOOL; v->u.b = 0; break;
-    case JSON_INTEGER: v->type = CT_V_INT; v->u.i = (int64_t)json_integer_value(j); break;
+    case JSON_TRUE:
+        v->type = CT_V_BOOL;
+        v->u.b = 1;
+        break;
+    case JSON_FALSE:
+        v->type = CT_V_BOOL;
+        v->u.b = 0;
+        break;
+    case JSON_INTEGER:
+        v->type = CT_V_INT;
+        v->u.i = (int64_t)json_integer_value(j);
+        break;
     case JSON_REAL: {
         double d = json_real_value(j);
         if (!isfinite(d)) {

@@ -184,8 +184,8 @@ struct ct_problems {
     ct_problem *items;
     size_t n, cap;
     size_t max_kept;
-    size_t errors, warnings;              /* all reported, kept or not */
-    size_t dropped;                       /* counted, not kept: over max_kept */
+    size_t errors, warnings; /* all reported, kept or not */
+    size_t dropped;          /* counted, not kept: over max_kept */
 };
 
 ct_problems *ct_problems_new(size_t max_kept)
@@ -197,8 +197,7 @@ ct_problems *ct_problems_new(size_t max_kept)
     return p;
 }
 
-static void keep(ct_problems *p, ct_severity sev, const char *pointer, size_t plen, const char *msg,
-                 size_t mlen)
+static void keep(ct_problems *p, ct_severity sev, const char *pointer, size_t plen, const char *msg, size_t mlen)
 {
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 8;
@@ -240,8 +239,7 @@ static int counted(ct_problems *p, ct_severity sev)
     return 0;
 }
 
-void ct_problems_add(ct_problems *p, ct_severity sev, const char *pointer, size_t plen, const char *msg,
-                     size_t mlen)
+void ct_problems_add(ct_problems *p, ct_severity sev, const char *pointer, size_t plen, const char *msg, size_t mlen)
 {
     if (!p || !counted(p, sev)) return;
     ct_sb pre;
@@ -334,20 +332,11 @@ void ct_problems_sort_from(ct_problems *p, size_t from)
     }
 }
 
-size_t ct_problems_count(const ct_problems *p)
-{
-    return p ? p->n : 0;
-}
+size_t ct_problems_count(const ct_problems *p) { return p ? p->n : 0; }
 
-size_t ct_problems_errors(const ct_problems *p)
-{
-    return p ? p->errors : 0;
-}
+size_t ct_problems_errors(const ct_problems *p) { return p ? p->errors : 0; }
 
-size_t ct_problems_not_shown(const ct_problems *p)
-{
-    return p ? p->dropped : 0;
-}
+size_t ct_problems_not_shown(const ct_problems *p) { return p ? p->dropped : 0; }
 
 const ct_problem *ct_problems_get(const ct_problems *p, size_t i)
 {
@@ -356,10 +345,7 @@ const ct_problem *ct_problems_get(const ct_problems *p, size_t i)
 }
 
 /* The public struct shows each pointer as const char *; the list owns it. */
-static void free_pointer(const char *s)
-{
-    free((void *)(uintptr_t)s);
-}
+static void free_pointer(const char *s) { free((void *)(uintptr_t)s); }
 
 void ct_problems_clear(ct_problems *p, size_t max_kept)
 {

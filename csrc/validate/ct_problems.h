@@ -14,8 +14,8 @@
  * member is sent too, so it is an error there as well (docs/validation.md). */
 #define CT_MAX_DEPTH 64
 #define CT_MAX_DEPTH_TEXT "64"
-#define CT_DEPTH_MSG                                                                                       \
-    "nested too deeply: more than " CT_MAX_DEPTH_TEXT " levels (a limit for the whole payload, unknown " \
+#define CT_DEPTH_MSG                                                                                                   \
+    "nested too deeply: more than " CT_MAX_DEPTH_TEXT " levels (a limit for the whole payload, unknown "               \
     "members included)"
 
 /* ---- JSON Pointer being walked ------------------------------------------- */
@@ -60,8 +60,7 @@ void ct_pointer_escape(ct_sb *b, const char *key, size_t len); /* ~ -> ~0, / -> 
  * _path variants take the walked path (member vs. index known); the others
  * read the pointer text (digits taken as indexes: for root-level problems). */
 ct_problems *ct_problems_new(size_t max_kept); /* 0 = keep all */
-void ct_problems_add(ct_problems *p, ct_severity sev, const char *pointer, size_t plen,
-                     const char *msg, size_t mlen);
+void ct_problems_add(ct_problems *p, ct_severity sev, const char *pointer, size_t plen, const char *msg, size_t mlen);
 void ct_problems_addf(ct_problems *p, ct_severity sev, const char *pointer, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void ct_problems_add_path(ct_problems *p, ct_severity sev, const ct_path *path, const char *msg, size_t mlen);

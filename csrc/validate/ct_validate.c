@@ -8,21 +8,14 @@
 #include "ct_validate.h"
 #include "ct_walk.h"
 
-const char *const ct_endpoint_names[] = { "targets/create", "targets/list", "targets/stop",
-                                          "targets/result", "targets/trigger", "send/push",
-                                          "send/webpush",   "send/email",   "send/sms",
-                                          NULL };
-
-int ct_endpoint_known(const char *endpoint)
-{
-    return endpoint && ct_schema_for(endpoint) != NULL;
-}
+int ct_endpoint_known(const char *endpoint) { return endpoint && ct_schema_for(endpoint) != NULL; }
 
 static ct_problems *unknown_endpoint(const char *endpoint, ct_problems *p)
 {
     ct_sb b;
     ct_sb_init(&b);
-    for (size_t i = 0; ct_endpoint_names[i]; i++) ct_sb_printf(&b, "%s\"%s\"", i ? ", " : "", ct_endpoint_names[i]);
+    const char *e;
+    for (size_t i = 0; (e = ct_schema_endpoint(i)) != NULL; i++) ct_sb_printf(&b, "%s\"%s\"", i ? ", " : "", e);
     ct_problems_addf(p, CT_SEVERITY_ERROR, "", "unknown endpoint \"%s\" (expected one of %s)",
                      endpoint ? endpoint : "(null)", ct_sb_cstr(&b));
     ct_sb_free(&b);
@@ -30,8 +23,8 @@ static ct_problems *unknown_endpoint(const char *endpoint, ct_problems *p)
 }
 
 /* Parses and walks; returns the tree (in `a`) or NULL when the text is not JSON. */
-static ct_value *run(const char *endpoint, const char *json, size_t len, const ct_vopts *o, ct_arena *a,
-                     ct_problems *p, void **keep, int *known)
+static ct_value *run(const char *endpoint, const char *json, size_t len, const ct_vopts *o, ct_arena *a, ct_problems *p,
+                     void **keep, int *known)
 {
     *keep = NULL;
     const ct_schema *s = endpoint ? ct_schema_for(endpoint) : NULL;
@@ -123,8 +116,8 @@ ct_problems *ct_validate_json(const char *endpoint, const char *json, size_t len
     return ct_validate_json_opts(endpoint, json, len, &o);
 }
 
-char *ct_encode_json(const char *endpoint, const char *json, size_t len, const ct_validate_opts *opts,
-                     size_t *out_len, ct_problems **problems)
+char *ct_encode_json(const char *endpoint, const char *json, size_t len, const ct_validate_opts *opts, size_t *out_len,
+                     ct_problems **problems)
 {
     ct_vopts o = public_opts(opts);
     return ct_encode_json_opts(endpoint, json, len, &o, out_len, problems);

@@ -14,10 +14,7 @@
 
 /* ---- end to end over JSON text (public API = these with default opts) --- */
 ct_problems *ct_validate_json_opts(const char *endpoint, const char *json, size_t len, const ct_vopts *o);
-char *ct_encode_json_opts(const char *endpoint, const char *json, size_t len, const ct_vopts *o,
-                          size_t *out_len, ct_problems **problems);
-
-/* The endpoints SPEC.md names, NULL-terminated (for messages). */
-extern const char *const ct_endpoint_names[];
+char *ct_encode_json_opts(const char *endpoint, const char *json, size_t len, const ct_vopts *o, size_t *out_len,
+                          ct_problems **problems);
 
 #endif

@@ -14,7 +14,7 @@ typedef struct ct_block {
 #define CT_FIRST_BLOCK (32u * 1024u)
 
 struct ct_arena {
-    ct_block *head; /* current block (first of the list) */
+    ct_block *head;  /* current block (first of the list) */
     ct_block *first; /* the block kept by reset */
 };
 
@@ -112,10 +112,7 @@ const ct_value *ct_obj_getn(const ct_value *v, const char *key, size_t klen)
     return NULL;
 }
 
-const ct_value *ct_obj_get(const ct_value *v, const char *key)
-{
-    return ct_obj_getn(v, key, strlen(key));
-}
+const ct_value *ct_obj_get(const ct_value *v, const char *key) { return ct_obj_getn(v, key, strlen(key)); }
 
 const ct_value *ct_arr_get(const ct_value *v, size_t i)
 {
@@ -131,10 +128,7 @@ size_t ct_len(const ct_value *v)
     return 0;
 }
 
-int ct_is_array(const ct_value *v)
-{
-    return v && (v->type == CT_V_ARR || v->type == CT_V_EMPTY);
-}
+int ct_is_array(const ct_value *v) { return v && (v->type == CT_V_ARR || v->type == CT_V_EMPTY); }
 
 static int member_cmp(const void *a, const void *b)
 {
@@ -165,4 +159,3 @@ size_t ct_obj_sort(ct_value *obj)
         if (key_cmp(m[i - 1].key, m[i - 1].klen, m[i].key, m[i].klen) == 0) return i + 1;
     return 0;
 }
-

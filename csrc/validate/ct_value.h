@@ -1,5 +1,5 @@
 /* The payload as the validator and encoder see it: a JSON tree in an arena.
- * Built from a Lua table (l_validate.c) or from JSON text (ct_json.c, jansson),
+ * Built from a Lua table (l_value.c) or from JSON text (ct_json.c, jansson),
  * so that one walker and one encoder serve both the Lua module and the C API.
  * Object members are sorted by key (bytewise) by both builders: walks, problem
  * lists and encoded JSON are deterministic. */
@@ -12,14 +12,14 @@
 typedef enum {
     CT_V_NULL,
     CT_V_BOOL,
-    CT_V_INT,    /* integral number that fits int64 (Lua integer or integral float) */
-    CT_V_NUM,    /* any other finite number */
-    CT_V_STR,    /* bytes checked to be valid UTF-8 when built */
+    CT_V_INT, /* integral number that fits int64 (Lua integer or integral float) */
+    CT_V_NUM, /* any other finite number */
+    CT_V_STR, /* bytes checked to be valid UTF-8 when built */
     CT_V_ARR,
     CT_V_OBJ,
-    CT_V_EMPTY,  /* empty Lua table: array or object, decided by the schema */
-    CT_V_BAD     /* a value the builder already reported (function, NaN, bad UTF-8...):
-                    the walker skips it, the encoder refuses it */
+    CT_V_EMPTY, /* empty Lua table: array or object, decided by the schema */
+    CT_V_BAD    /* a value the builder already reported (function, NaN, bad UTF-8...):
+                   the walker skips it, the encoder refuses it */
 } ct_vtype;
 
 typedef struct ct_value ct_value;
@@ -39,9 +39,18 @@ struct ct_value {
         int b;
         int64_t i;
         double n;
-        struct { const char *s; size_t len; } str;
-        struct { ct_value **items; size_t n; } arr;
-        struct { ct_member *members; size_t n; } obj;
+        struct {
+            const char *s;
+            size_t len;
+        } str;
+        struct {
+            ct_value **items;
+            size_t n;
+        } arr;
+        struct {
+            ct_member *members;
+            size_t n;
+        } obj;
     } u;
 };
 
@@ -58,8 +67,8 @@ void ct_arena_free(ct_arena *a);
 const ct_value *ct_obj_get(const ct_value *v, const char *key);
 const ct_value *ct_obj_getn(const ct_value *v, const char *key, size_t klen);
 const ct_value *ct_arr_get(const ct_value *v, size_t i);
-size_t ct_len(const ct_value *v); /* items/members; 0 for scalars and EMPTY */
-int ct_is_array(const ct_value *v);  /* CT_V_ARR or CT_V_EMPTY */
+size_t ct_len(const ct_value *v);   /* items/members; 0 for scalars and EMPTY */
+int ct_is_array(const ct_value *v); /* CT_V_ARR or CT_V_EMPTY */
 
 /* Numbers: an integral value in int64 is CT_V_INT; every finite double at
  * or beyond 2^63 in magnitude is integral, and none of them can be written
@@ -69,8 +78,8 @@ int ct_is_array(const ct_value *v);  /* CT_V_ARR or CT_V_EMPTY */
  * writes it). */
 #define CT_INT64_MIN_D (-9223372036854775808.0)
 #define CT_INT64_END_D 9223372036854775808.0 /* 2^63, first double past INT64_MAX */
-#define CT_BEYOND_INT64_MSG                                                                                   \
-    "expected a number that can be written exactly, got %s: an integral number outside the int64 range "    \
+#define CT_BEYOND_INT64_MSG                                                                                            \
+    "expected a number that can be written exactly, got %s: an integral number outside the int64 range "               \
     "(-9223372036854775808 to 9223372036854775807) cannot be written exactly without an exponent"
 
 /* Sorts members by key (bytewise, shorter first on a common prefix) and

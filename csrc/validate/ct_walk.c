@@ -1,4 +1,4 @@
-/* The validation engine: one walker for every endpoint. It checks a ct_value
+/* The validator's walker: one for every endpoint. It checks a ct_value
  * tree against a schema (ct_schema.h) and reports EVERY problem with an
  * RFC 6901 pointer; it never stops at the first one.
  *
@@ -27,8 +27,7 @@ const ct_schema ct_s_number = { .kind = CT_K_NUMBER };
 const ct_schema ct_s_boolean = { .kind = CT_K_BOOLEAN };
 const ct_schema ct_s_scalar = { .kind = CT_K_ONEOF,
                                 .expect = "a string, a number or a boolean",
-                                .alts = (const ct_schema *const[]){ &ct_s_string, &ct_s_number, &ct_s_boolean,
-                                                                    NULL } };
+                                .alts = (const ct_schema *const[]){ &ct_s_string, &ct_s_number, &ct_s_boolean, NULL } };
 const ct_schema ct_s_object = { .kind = CT_K_MAP };
 static const ct_field no_fields[] = { CT_FIELDS_END };
 const ct_schema ct_s_empty_object = { .kind = CT_K_OBJECT, .fields = no_fields };
@@ -44,13 +43,13 @@ typedef struct walker {
     const char *without;
     size_t without_len;
     const ct_value *root;
-    int trial;        /* >0: count only */
-    int soft;         /* >0: errors become warnings (warning-severity rules) */
-    int in_key;       /* >0: checking a MAP key, not a value */
-    size_t nerr;      /* errors reported (real or trial) */
-    int score;        /* trial: best "how far it got" of the errors counted */
-    size_t base;      /* trial: path depth where the ONEOF started */
-    ct_sb msg;       /* scratch */
+    int trial;   /* >0: count only */
+    int soft;    /* >0: errors become warnings (warning-severity rules) */
+    int in_key;  /* >0: checking a MAP key, not a value */
+    size_t nerr; /* errors reported (real or trial) */
+    int score;   /* trial: best "how far it got" of the errors counted */
+    size_t base; /* trial: path depth where the ONEOF started */
+    ct_sb msg;   /* scratch */
 } walker;
 
 struct ct_check {
@@ -63,10 +62,7 @@ static void walk(walker *w, ct_value *v, const ct_schema *s);
 /* The walker records EMPTY decisions (empty_as) in the tree it was handed
  * mutable; member lookups and rule callbacks see const views of that same
  * tree, so dropping the qualifier here writes only to memory we may write. */
-static ct_value *walkable(const ct_value *v)
-{
-    return (ct_value *)(uintptr_t)v;
-}
+static ct_value *walkable(const ct_value *v) { return (ct_value *)(uintptr_t)v; }
 
 /* NUL-terminated name equal to the key bytes (no strlen, no memcmp call);
  * stops at the name's end, so a key holding a NUL byte never matches nor
@@ -98,8 +94,7 @@ static void vreport(walker *w, ct_severity sev, int level, const char *fmt, va_l
     ct_problems_add_path(w->out, sev, &w->path, w->msg.p ? w->msg.p : "", w->msg.len);
 }
 
-__attribute__((format(printf, 4, 5))) static void report(walker *w, ct_severity sev, int level,
-                                                         const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void report(walker *w, ct_severity sev, int level, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -110,10 +105,7 @@ __attribute__((format(printf, 4, 5))) static void report(walker *w, ct_severity 
 #define ERR CT_SEVERITY_ERROR
 #define WARN CT_SEVERITY_WARNING
 
-static ct_severity csev(const ct_schema *s)
-{
-    return (s->flags & CT_S_SOFT) ? WARN : ERR;
-}
+static ct_severity csev(const ct_schema *s) { return (s->flags & CT_S_SOFT) ? WARN : ERR; }
 
 /* ---- descriptions ------------------------------------------------------------- */
 
@@ -201,7 +193,8 @@ static void describe_schema(ct_sb *b, const ct_schema *s)
                 const char *all = ct_sb_cstr(b) + start;
                 size_t tl = strlen(text);
                 for (const char *q = strstr(all, text); q && !seen; q = strstr(q + 1, text))
-                    seen = (q == all || strncmp(q - 4, " or ", 4) == 0) && (q[tl] == '\0' || strncmp(q + tl, " or ", 4) == 0);
+                    seen = (q == all || strncmp(q - 4, " or ", 4) == 0) &&
+                           (q[tl] == '\0' || strncmp(q + tl, " or ", 4) == 0);
             }
             if (!seen) {
                 if (n++) ct_sb_adds(b, " or ");
@@ -215,8 +208,7 @@ static void describe_schema(ct_sb *b, const ct_schema *s)
 }
 
 /* "expected <schema>, got <value><suffix>" */
-static void expected(walker *w, ct_severity sev, int level, const ct_schema *s, const ct_value *v,
-                     const char *suffix)
+static void expected(walker *w, ct_severity sev, int level, const ct_schema *s, const ct_value *v, const char *suffix)
 {
     if (w->trial) { /* nothing is formatted in trial mode */
         report(w, sev, level, "%s", "");
@@ -233,10 +225,7 @@ static void expected(walker *w, ct_severity sev, int level, const ct_schema *s, 
 
 /* ---- did you mean ------------------------------------------------------------- */
 
-static int lower(int c)
-{
-    return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
+static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
 /* optimal string alignment distance, case-insensitive; capped */
 static size_t edit_distance(const char *a, size_t n, const char *b, size_t m)
@@ -346,8 +335,7 @@ static void walk_string(walker *w, ct_value *v, const ct_schema *s)
                    "expected a string \"YYYYMMDD\", got %lld (an integer: the API reference types this field String, "
                    "write \"%lld\")",
                    (long long)v->u.i, (long long)v->u.i);
-        else
-            expected(w, ERR, LV_TYPE, s, v, NULL);
+        else expected(w, ERR, LV_TYPE, s, v, NULL);
         return;
     }
     {
@@ -380,8 +368,7 @@ static void walk_string(walker *w, ct_value *v, const ct_schema *s)
             size_t chars = s->min_chars <= 1 && !s->max_chars ? len : ct_utf8_chars(str, len);
             if (chars < s->min_chars) {
                 if (s->min_chars == 1) expected(w, csev(s), LV_SHAPE, &ct_s_nonempty, v, NULL);
-                else
-                    report(w, csev(s), LV_VALUE, "expected at least %zu characters, got %zu", s->min_chars, chars);
+                else report(w, csev(s), LV_VALUE, "expected at least %zu characters, got %zu", s->min_chars, chars);
             } else if (s->max_chars && chars > s->max_chars) {
                 report(w, csev(s), LV_VALUE, "expected at most %zu characters, got %zu", s->max_chars, chars);
             }
@@ -554,8 +541,8 @@ static void walk_array(walker *w, ct_value *v, const ct_schema *s)
                     char a[96], b[96];
                     ct_value_describe(v->u.arr.items[i - 1], a, sizeof a);
                     ct_value_describe(v->u.arr.items[i], b, sizeof b);
-                    report(w, csev(s), LV_VALUE, "expected a value after %s (items must be in increasing order), got %s",
-                           a, b);
+                    report(w, csev(s), LV_VALUE,
+                           "expected a value after %s (items must be in increasing order), got %s", a, b);
                 }
                 ct_path_pop(&w->path);
             }
@@ -746,8 +733,7 @@ static void run_rules(walker *w, ct_value *obj, const ct_rule *rules)
             if (pa && pb) {
                 ct_path_push_key(&w->path, r->other, strlen(r->other));
                 if (r->message) report(w, sev, LV_VALUE, "%s", r->message);
-                else
-                    report(w, sev, LV_VALUE, "cannot be combined with \"%s\": give only one of them", r->field);
+                else report(w, sev, LV_VALUE, "cannot be combined with \"%s\": give only one of them", r->field);
                 ct_path_pop(&w->path);
             }
             break;
@@ -996,8 +982,7 @@ static const ct_schema *pick_variant(walker *w, ct_value *v, const ct_schema *s)
     }
     if (d->type == CT_V_STR) {
         for (const ct_variant *x = s->variants; x && x->value; x++)
-            if (name_eq(x->value, d->u.str.s, d->u.str.len))
-                return x->schema ? x->schema : &ct_s_empty_object;
+            if (name_eq(x->value, d->u.str.s, d->u.str.len)) return x->schema ? x->schema : &ct_s_empty_object;
     }
     ct_path_push_key(&w->path, disc, strlen(disc));
     if (w->trial) report(w, ERR, d->type == CT_V_STR ? LV_SHAPE : LV_TYPE, "%s", "");
@@ -1142,8 +1127,8 @@ static void walk(walker *w, ct_value *v, const ct_schema *s)
     case CT_K_ARRAY: walk_array(w, v, s); break;
     case CT_K_OBJECT:
     case CT_K_VARIANT: walk_object(w, v, s); break; /* rules run in walk_members */
-    case CT_K_MAP: walk_map(w, v, s); break;      /* and in walk_map */
-    case CT_K_ONEOF: walk_oneof(w, v, s); break;  /* alternatives have their own */
+    case CT_K_MAP: walk_map(w, v, s); break;        /* and in walk_map */
+    case CT_K_ONEOF: walk_oneof(w, v, s); break;    /* alternatives have their own */
     }
     if (w->nerr == before && s->rules &&
         (s->kind == CT_K_ANY || s->kind == CT_K_NULL || s->kind == CT_K_BOOLEAN || s->kind == CT_K_STRING ||
@@ -1203,10 +1188,7 @@ void ct_check_warning(ct_check *cx, const char *rel, const char *fmt, ...)
     va_end(ap);
 }
 
-long long ct_check_now(const ct_check *cx)
-{
-    return cx->w->now;
-}
+long long ct_check_now(const ct_check *cx) { return cx->w->now; }
 
 void ct_check_walk(ct_check *cx, const char *rel, const ct_value *v, const ct_schema *s)
 {

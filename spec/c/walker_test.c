@@ -1,4 +1,4 @@
-/* Unit test of the validation engine against a private schema that uses
+/* Unit test of the validator's walker against a private schema that uses
  * every kind, format, flag and rule of ct_schema.h (independent of the
  * endpoint tables). Built and run by spec/c/walker_test.sh. */
 #include <stdio.h>

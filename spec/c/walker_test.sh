@@ -1,5 +1,5 @@
 #!/bin/sh
-# Unit test of the validation engine (csrc/validate/ and csrc/schema/) against a
+# Unit test of the validator's walker (csrc/validate/ and csrc/schema/) against a
 # private schema: spec/c/walker_test.c, linked with $BUILD/obj/libclevertap_internal.a (every core symbol).
 set -eu
 cd "$(dirname "$0")/../.."

@@ -272,8 +272,9 @@ local function per_request_placeholders(c, shape)
 end
 
 -- Phase 6: every recipient checked, each problem reported once (misuse
--- raises). `st` holds the render's problem function, the `missing` set and
--- the per-request placeholders. Runs when the C fast path declines.
+-- raises). `st` is the render's state (see M.render): its problem function,
+-- the `missing` set and the per-request placeholders. Runs when the C fast
+-- path declines.
 local function check_recipients(c, rs, total, st)
   local problem, missing, shape = st.problem, st.missing, st.shape
   local global_fields, global_custom = st.global_fields, st.global_custom
@@ -335,6 +336,206 @@ local function check_recipients(c, rs, total, st)
   end
 end
 
+-- The values a render fills placeholders with, through `st` (the render's
+-- state, built in M.render): a campaign-level value by placeholder name.
+local function campaign_value(st, name)
+  local f = FIELD[name]
+  if f then return st.camp[f] end
+  if name == "CampaignID" then return st.camp.campaign_id end
+  return st.camp.values[name]
+end
+
+-- Recipient ri's value (r = nil: the campaign's); true as the second
+-- result when it is the campaign-level value, shared by every record.
+local function value_of(st, name, r, ri)
+  if r == nil then return campaign_value(st, name) end
+  local v
+  if type(r) ~= "table" then
+    if name == "To" then return r end
+  else
+    local f = FIELD[name]
+    if f then
+      v = r[f]
+    elseif name ~= "CampaignID" then
+      local vals = r.values
+      if vals then v = vals[name] end
+    end
+    -- The placeholder's own name on the recipient: `{ to =, uid = }`, `Body =`.
+    if v == nil and name ~= "CampaignID" then v = r[name] end
+  end
+  if v == nil then
+    if name == "MessageID" and st.prefix then return st.prefix .. "-" .. ri end
+    return campaign_value(st, name), true
+  end
+  return v
+end
+
+-- Appends the rendered parts to buf; r = nil for campaign-level values.
+-- A gap (no value, or one its encoder refuses) is reported once per slot
+-- and recipient (st.missing) and rendered as "".
+local function fill(st, buf, n, parts, r, ri)
+  local missing, encoded = st.missing, st.encoded
+  for k = 1, #parts do
+    local p = parts[k]
+    n = n + 1
+    if type(p) == "string" then
+      buf[n] = p
+    else
+      local v, shared = value_of(st, p.name, r, ri)
+      local cached = shared and encoded[p]
+      if cached then
+        buf[n] = cached
+      elseif v == nil then
+        local key = p.name .. (r and ri or "")
+        if not missing[key] then
+          missing[key] = true
+          st.problem("/", "$$" .. p.name .. " (in " .. p.where .. ") has no value"
+            .. (r and (" for " .. who(r, ri)) or ""))
+        end
+        buf[n] = ""
+      else
+        local s, err = p.enc(v)
+        if not s then
+          local key = p.name .. ((r and not shared) and ri or "")
+          if not missing[key] and not missing[p.name .. (ri or "")] then
+            missing[key] = true
+            st.problem("/", "$$" .. p.name .. " (in " .. p.where .. ")" .. (r and (" for " .. who(r, ri)) or "")
+              .. ": cannot use " .. err)
+          end
+          s = ""
+        elseif shared then
+          encoded[p] = s
+        end
+        buf[n] = s
+      end
+    end
+  end
+  return n
+end
+
+-- A body's SMS facts (encoding, segments), false for no usable body; the
+-- first 1000 distinct bodies are remembered.
+local function facts_of(st, b)
+  if type(b) ~= "string" then return false end
+  local cache = st.facts_cache
+  local f = cache[b]
+  if not f then
+    if not valid_utf8(b) then return false end
+    f = segments.facts(b)
+    if st.ncached < 1000 then
+      cache[b] = f
+      st.ncached = st.ncached + 1
+    end
+  end
+  return f
+end
+
+-- One fast-path plan per record unit for this render (false: none).
+local function plan_for(st, unit)
+  local p = st.plans[unit]
+  if p == nil then
+    p = fast.available and fast.plan(unit.record, st.campaign) or false
+    st.plans[unit] = p
+  end
+  return p
+end
+
+-- Every recipient checked, once, when the fast path is not used or declines.
+local function validate_all(st)
+  if st.validated then return end
+  st.validated = true
+  check_recipients(st.c, st.rs, st.total, st)
+end
+
+-- The numbers and SMS facts of recipients i..last.
+local function batch_facts(st, i, last)
+  local rs, tos, facts = st.rs, {}, {}
+  local n = 0
+  for k = i, last do
+    local r = rs[k]
+    n = n + 1
+    if type(r) == "table" then
+      tos[n] = number_of(r)
+      local b = r.body
+      if b == nil then b = r.Body end
+      facts[n] = b == nil and st.camp_facts or facts_of(st, b)
+    else
+      tos[n] = r
+      facts[n] = st.camp_facts
+    end
+  end
+  return tos, facts
+end
+
+-- The recipient values outside batch records fill from: the joined numbers
+-- (join batching), the one recipient (no batching), or none (nil); and the
+-- message ids of a joined request.
+local function per_request(st, i, tos)
+  local shape = st.shape
+  if shape == "join" then
+    local nums = {}
+    for k = 1, #tos do nums[k] = escape.text(tos[k]) end
+    local per = { joined = true, to = concat(nums, st.c.batch.sep),
+      message_id = st.use_ids and (st.prefix .. "-" .. i) or nil }
+    local ids
+    if st.use_ids then
+      ids = {}
+      for k = 1, #tos do ids[k] = per.message_id end
+    end
+    return per, ids
+  elseif not shape then
+    return st.rs[i], nil
+  end
+  return nil, nil
+end
+
+-- One unit's text (url, body or a header) for the request of recipients
+-- i..last; batch records through the fast path when it takes them.
+local function unit_text(st, unit, per, i, last)
+  local buf = st.buf
+  local m = 0
+  if unit.record then
+    m = fill(st, buf, 0, unit.prefix, per, i)
+    local head = concat(buf, "", 1, m)
+    m = fill(st, buf, 0, unit.suffix, per, i)
+    local tail = concat(buf, "", 1, m)
+    local plan = st.fast_ok and plan_for(st, unit)
+    local text = plan and fast.records(plan, st.rs, i, last, unit.sep, st.prefix, nil, head, tail, st.guard)
+    if text then return text end
+    validate_all(st)
+    buf[1] = head
+    m = 1
+    for k = i, last do
+      if k > i then m = m + 1 buf[m] = unit.sep end
+      m = fill(st, buf, m, unit.record, st.rs[k], k)
+    end
+    m = m + 1
+    buf[m] = tail
+  else
+    m = fill(st, buf, m, unit.parts, per, i)
+  end
+  return concat(buf, "", 1, m)
+end
+
+-- The request for recipients i..last.
+local function request_of(st, i, last)
+  local c = st.c
+  local tos, facts = batch_facts(st, i, last)
+  local per, ids = per_request(st, i, tos)
+  local req = { method = c.method, url = unit_text(st, c.url, per, i, last), headers = setmetatable({}, headers_mt) }
+  local extra = { to = tos, message_ids = ids, facts = facts }
+  if c.body then req.body = unit_text(st, c.body, per, i, last) end
+  for _, h in ipairs(c.headers) do req.headers[h[1]] = unit_text(st, h[2], per, i, last) end
+  lazy_fields(req, extra, st.rs, i, last, st.use_ids and not ids and st.prefix or nil)
+  if c.content_type then req.headers["Content-Type"] = c.content_type end
+  if c.auth.header then req.headers.Authorization = c.auth.header end
+  if c.auth.type == "oauth2" then
+    extra.auth = "oauth2"
+    if st.opts.token then req.headers.Authorization = "Bearer " .. st.opts.token end
+  end
+  return req
+end
+
 --- render(c, opts) -> requests, or nil, problems.
 function M.render(c, opts)
   if type(opts) ~= "table" then misuse("expects a table, got " .. type(opts)) end
@@ -362,199 +563,42 @@ function M.render(c, opts)
   local prefix = opts.message_id_prefix or (use_ids and default_prefix()) or nil
 
   local global_fields, global_custom = per_request_placeholders(c, shape)
-  local join_sep = shape == "join" and c.batch.sep
-  local where_note = shape == "join" and ", and join batching sends one text to all numbers"
-    or ", outside the batch record"
 
   -- With the C fast path for batch records, the recipients are checked
-  -- there (same rules); this loop runs only when it declines, to report.
-  local fast_ok = fast.available and (shape == "key" or shape == "array")
-  local guard = { fields = {}, custom = {} }
+  -- there (same rules); check_recipients runs only when it declines, to report.
+  local guard = { types = RECIPIENT, fields = {}, custom = {} }
   for k, g in ipairs(global_fields) do guard.fields[k] = g[1] end
   for k, g in ipairs(global_custom) do guard.custom[k] = g[1] end
-  -- Placeholder slots already reported, as having no value or an unusable
-  -- one ("To2" for recipient 2's number, "Body" for the campaign's body):
-  -- one gap is one problem.
-  local missing = { Body = body_bad or nil }
-  local validated = false
-  local function validate_all()
-    if validated then return end
-    validated = true
-    check_recipients(c, rs, total, { problem = problem, missing = missing, shape = shape,
-      global_fields = global_fields, global_custom = global_custom, join_sep = join_sep, where_note = where_note })
-  end
-  if not fast_ok then validate_all() end
 
-  local function campaign_value(name)
-    local f = FIELD[name]
-    if f then return camp[f] end
-    if name == "CampaignID" then return camp.campaign_id end
-    return camp.values[name]
-  end
+  local st = {
+    c = c, opts = opts, rs = rs, total = total, camp = camp, shape = shape,
+    use_ids = use_ids, prefix = prefix, problem = problem,
+    global_fields = global_fields, global_custom = global_custom,
+    join_sep = shape == "join" and c.batch.sep,
+    where_note = shape == "join" and ", and join batching sends one text to all numbers"
+      or ", outside the batch record",
+    fast_ok = fast.available and (shape == "key" or shape == "array"),
+    guard = guard,
+    -- Placeholder slots already reported, as having no value or an unusable
+    -- one ("To2" for recipient 2's number, "Body" for the campaign's body):
+    -- one gap is one problem.
+    missing = { Body = body_bad or nil },
+    validated = false,
+    encoded = {},   -- campaign-level values fill many records: encoded once per slot
+    facts_cache = {}, ncached = 0,
+    plans = {},
+    buf = {},
+  }
+  st.campaign = function(name) return campaign_value(st, name) end
+  if not st.fast_ok then validate_all(st) end
+  st.camp_facts = facts_of(st, camp.body)
 
-  local function value_of(name, r, ri)
-    if r == nil then return campaign_value(name) end
-    local v
-    if type(r) ~= "table" then
-      if name == "To" then return r end
-    else
-      local f = FIELD[name]
-      if f then
-        v = r[f]
-      elseif name ~= "CampaignID" then
-        local vals = r.values
-        if vals then v = vals[name] end
-      end
-      -- The placeholder's own name on the recipient: `{ to =, uid = }`, `Body =`.
-      if v == nil and name ~= "CampaignID" then v = r[name] end
-    end
-    if v == nil then
-      if name == "MessageID" and prefix then return prefix .. "-" .. ri end
-      return campaign_value(name), true
-    end
-    return v
-  end
-
-  -- Campaign-level values fill many records: encoded once per slot.
-  local encoded = {}
-
-  -- Appends the rendered parts to buf; r = nil for campaign-level values.
-  local function fill(buf, n, parts, r, ri)
-    for k = 1, #parts do
-      local p = parts[k]
-      n = n + 1
-      if type(p) == "string" then
-        buf[n] = p
-      else
-        local v, shared = value_of(p.name, r, ri)
-        local cached = shared and encoded[p]
-        if cached then
-          buf[n] = cached
-        elseif v == nil then
-          local key = p.name .. (r and ri or "")
-          if not missing[key] then
-            missing[key] = true
-            problem("/", "$$" .. p.name .. " (in " .. p.where .. ") has no value"
-              .. (r and (" for " .. who(r, ri)) or ""))
-          end
-          buf[n] = ""
-        else
-          local s, err = p.enc(v)
-          if not s then
-            local key = p.name .. ((r and not shared) and ri or "")
-            if not missing[key] and not missing[p.name .. (ri or "")] then
-              missing[key] = true
-              problem("/", "$$" .. p.name .. " (in " .. p.where .. ")" .. (r and (" for " .. who(r, ri)) or "")
-                .. ": cannot use " .. err)
-            end
-            s = ""
-          elseif shared then
-            encoded[p] = s
-          end
-          buf[n] = s
-        end
-      end
-    end
-    return n
-  end
-
-  local facts_cache, ncached = {}, 0
-  local function facts_of(b)
-    if type(b) ~= "string" then return false end
-    local f = facts_cache[b]
-    if not f then
-      if not valid_utf8(b) then return false end
-      f = segments.facts(b)
-      if ncached < 1000 then facts_cache[b] = f ncached = ncached + 1 end
-    end
-    return f
-  end
-
-  -- One fast-path plan per record unit for this render.
-  local plans = {}
-  local function plan_for(unit)
-    local p = plans[unit]
-    if p == nil then
-      p = fast.available and fast.plan(unit.record, campaign_value) or false
-      plans[unit] = p
-    end
-    return p
-  end
-
-  local basic = c.auth.header
   local requests = {}
-  local buf = {}
-  local camp_facts = facts_of(camp.body)
   local i = 1
   while i <= total do
     local last = i + size - 1
     if last > total then last = total end
-    local per, tos, facts = nil, {}, {}
-    local n = 0
-    for k = i, last do
-      local r = rs[k]
-      n = n + 1
-      if type(r) == "table" then
-        tos[n] = number_of(r)
-        local b = r.body
-        if b == nil then b = r.Body end
-        facts[n] = b == nil and camp_facts or facts_of(b)
-      else
-        tos[n] = r
-        facts[n] = camp_facts
-      end
-    end
-    local ids
-    if shape == "join" then
-      local nums = {}
-      for k = 1, #tos do nums[k] = escape.text(tos[k]) end
-      per = { joined = true, to = concat(nums, c.batch.sep), message_id = use_ids and (prefix .. "-" .. i) or nil }
-      if use_ids then
-        ids = {}
-        for k = 1, #tos do ids[k] = per.message_id end
-      end
-    elseif not shape then
-      per = rs[i]
-    end
-
-    local function unit_text(unit)
-      local m = 0
-      if unit.record then
-        m = fill(buf, 0, unit.prefix, per, i)
-        local head = concat(buf, "", 1, m)
-        m = fill(buf, 0, unit.suffix, per, i)
-        local tail = concat(buf, "", 1, m)
-        local plan = fast_ok and plan_for(unit)
-        local text = plan and fast.records(plan, rs, i, last, unit.sep, prefix, nil, head, tail, guard)
-        if text then return text end
-        validate_all()
-        buf[1] = head
-        m = 1
-        for k = i, last do
-          if k > i then m = m + 1 buf[m] = unit.sep end
-          local r = rs[k]
-          m = fill(buf, m, unit.record, r, k)
-        end
-        m = m + 1
-        buf[m] = tail
-      else
-        m = fill(buf, m, unit.parts, per, i)
-      end
-      return concat(buf, "", 1, m)
-    end
-
-    local req = { method = c.method, url = unit_text(c.url), headers = setmetatable({}, headers_mt) }
-    local extra = { to = tos, message_ids = ids, facts = facts }
-    if c.body then req.body = unit_text(c.body) end
-    for _, h in ipairs(c.headers) do req.headers[h[1]] = unit_text(h[2]) end
-    lazy_fields(req, extra, rs, i, last, use_ids and not ids and prefix or nil)
-    if c.content_type then req.headers["Content-Type"] = c.content_type end
-    if basic then req.headers.Authorization = basic end
-    if c.auth.type == "oauth2" then
-      extra.auth = "oauth2"
-      if opts.token then req.headers.Authorization = "Bearer " .. opts.token end
-    end
-    requests[#requests + 1] = req
+    requests[#requests + 1] = request_of(st, i, last)
     i = last + 1
   end
 

@@ -187,6 +187,28 @@ local function recipient_report(report, reqs, list, ids, c, log)
   return out
 end
 
+-- The runner for this send, and the list of runners it made (closed when
+-- the send ends; a runner given in the options is the caller's).
+local function runners_of(provider, sopts)
+  local runner = runner_for(provider, sopts)
+  local owned = {}
+  if runner ~= sopts.runner then owned[#owned + 1] = runner end
+  return runner, owned
+end
+
+local function close_all(owned)
+  for _, r in ipairs(owned) do r:close() end
+end
+
+-- With OAuth2, the bearer token: the cached one or a fresh one (nil, err
+-- when it cannot be had). Nil without OAuth2 or without requests.
+local function token_for(provider, runner, reqs)
+  if provider.compiled.auth.type ~= "oauth2" or #reqs == 0 then return nil end
+  local token = oauth.cached(provider)
+  if token then return token end
+  return oauth.fetch(provider, runner)
+end
+
 --- provider:send(opts): options, render, token, run, report.
 function M.send(provider, opts)
   if type(opts) ~= "table" then error("send: expects a table, got " .. type(opts), 3) end
@@ -199,23 +221,11 @@ function M.send(provider, opts)
   if not reqs then return nil, err end
   if sopts.dry_run then return dry_run_report(reqs) end
 
-  local runner = runner_for(provider, sopts)
-  local owned = {}
-  if runner ~= sopts.runner then owned[#owned + 1] = runner end
-  local function close_owned()
-    for _, r in ipairs(owned) do r:close() end
-  end
-
-  local token
-  if c.auth.type == "oauth2" and #reqs > 0 then
-    token = oauth.cached(provider)
-    if not token then
-      token, err = oauth.fetch(provider, runner)
-      if not token then
-        close_owned()
-        return token_failure(reqs, err)
-      end
-    end
+  local runner, owned = runners_of(provider, sopts)
+  local token, terr = token_for(provider, runner, reqs)
+  if terr then
+    close_all(owned)
+    return token_failure(reqs, terr)
   end
 
   local list, log, ids = http_requests(reqs, token), logger_for(sopts, c), {}
@@ -223,7 +233,7 @@ function M.send(provider, opts)
     on_progress = sopts.on_progress,
     classify = classifier(provider, sopts, log, ids, owned),
   })
-  close_owned()
+  close_all(owned)
   if not report then return nil, rerr end
   return recipient_report(report, reqs, list, ids, c, log)
 end

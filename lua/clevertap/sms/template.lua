@@ -593,6 +593,44 @@ local function compile_response(r, c, problem)
   end
 end
 
+-- The request line: the method (GET or POST) and that there is a url.
+local function compile_method(def, problem)
+  local method = (def.method or "POST"):upper()
+  if method ~= "GET" and method ~= "POST" then
+    problem("/method", "method must be GET or POST, got \"" .. def.method .. "\"")
+  end
+  if not def.url then problem("/url", "url is required") end
+  return method
+end
+
+-- The params as ordered pairs, a `{ json = ... }` value as its JSON text.
+local function compile_params(def, problem)
+  local params = def.params and ordered_pairs(def.params, "params", true, problem)
+  if params then
+    for _, kv in ipairs(params) do
+      if type(kv[2]) == "table" then kv[2] = { json = json_text(kv[2].json, "/params/" .. kv[1], problem) } end
+    end
+  end
+  return params
+end
+
+-- The request's units: body (and the query it may leave to the url), the
+-- batch record's place in it, url and headers. Returns what the placeholder
+-- check needs: the placeholders found in keys, whether the body was left
+-- unparsed, and the ones found (by compile_body).
+local function compile_units(def, c, json, params, method, shape, problems, problem)
+  local body_unit, query_unit, found = compile_body(json, params, method, c, shape, problems, problem)
+  local unparsed = problems.unparsed
+  local in_keys = problems.in_keys or {}
+  problems.unparsed, problems.in_keys = nil, nil
+  if (shape == "key" or shape == "array") and not unparsed then
+    check_batch_record(shape, def.batch, json, found, problem)
+  end
+  c.url, c.body = compile_url(def.url, params, query_unit, problems), body_unit
+  compile_headers(def.headers, c, c.auth.type, problems, problem)
+  return found, unparsed, in_keys
+end
+
 --- compile(def) -> compiled, or nil, problems ({ pointer =, message =, severity = } each)
 -- and the secrets (for redacting the problems' messages). The template is
 -- checked as a whole, in phases: every problem at once.
@@ -605,37 +643,18 @@ function M.compile(def)
     problems[#problems + 1] = { pointer = pointer, message = message, severity = "error" }
   end
   def = normalize(def, problem)
-
-  local method = (def.method or "POST"):upper()
-  if method ~= "GET" and method ~= "POST" then
-    problem("/method", "method must be GET or POST, got \"" .. def.method .. "\"")
-  end
-  if not def.url then problem("/url", "url is required") end
+  local method = compile_method(def, problem)
 
   local c = { name = def.name or "sms provider", method = method, headers = {}, values = {},
     secrets = {}, http = def.http, logger = def.logger }
   compile_values(def, c, problem)
   local json = def.json and json_text(def.json, "/json", problem)
-  local auth = def.auth or { type = "none" }
-  compile_auth(auth, c, problem)
+  compile_auth(def.auth or { type = "none" }, c, problem)
   local shape, join_key
   if def.batch then shape, join_key = compile_batch(def.batch, json, c, problem) end
 
-  local params = def.params and ordered_pairs(def.params, "params", true, problem)
-  if params then
-    for _, kv in ipairs(params) do
-      if type(kv[2]) == "table" then kv[2] = { json = json_text(kv[2].json, "/params/" .. kv[1], problem) } end
-    end
-  end
-  local body_unit, query_unit, found = compile_body(json, params, method, c, shape, problems, problem)
-  local unparsed = problems.unparsed
-  local in_keys = problems.in_keys or {}
-  problems.unparsed, problems.in_keys = nil, nil
-  if (shape == "key" or shape == "array") and not unparsed then
-    check_batch_record(shape, def.batch, json, found, problem)
-  end
-  c.url, c.body = compile_url(def.url, params, query_unit, problems), body_unit
-  compile_headers(def.headers, c, c.auth.type, problems, problem)
+  local params = compile_params(def, problem)
+  local found, unparsed, in_keys = compile_units(def, c, json, params, method, shape, problems, problem)
 
   local all, count = collect_placeholders(c)
   -- With params and json both given only json was read: what params hold
