@@ -163,6 +163,10 @@ describe("a raising callback never detaches a job from its report", function()
     assert.is_true(#report.callback_errors >= 1)
     assert.equal("on_progress", report.callback_errors[1].callback)
     assert.matches("progress bar broke", report.callback_errors[1].message)
+    -- every identity went out once, in its 5 requests
+    local first, first_requests = U.identities_sent()
+    assert.equal(5, first_requests)
+    for _, n in pairs(first) do assert.equal(1, n) end
     -- the next send delivers its own identities only
     local since = sandbox.last_seq()
     local again = c:send("push", { content = U.content, to = { Identity = { "only-me" } } })

@@ -143,9 +143,14 @@ function M.requests(filter)
   return control("GET", "/requests" .. (#q > 0 and ("?" .. table.concat(q, "&")) or ""))
 end
 
+-- The largest seq, not the last record's: the sandbox's workers append to
+-- the log concurrently, so the file order is not always the seq order.
 function M.last_seq()
-  local all = M.requests()
-  return #all > 0 and all[#all].seq or 0
+  local newest = 0
+  for _, r in ipairs(M.requests()) do
+    if r.seq > newest then newest = r.seq end
+  end
+  return newest
 end
 
 function M.stats() return control("GET", "/stats") end
