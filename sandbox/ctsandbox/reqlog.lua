@@ -179,6 +179,9 @@ function M.read(filter)
     end
   end
   f:close()
+  -- Workers append concurrently (seq taken, then the line written), so the
+  -- file is only nearly in seq order: "oldest first" and "last" go by seq.
+  table.sort(out, function(a, b) return a.seq < b.seq end)
   local last = tonumber(filter.last)
   if last and last >= 0 and #out > last then
     local tail = json.array()
