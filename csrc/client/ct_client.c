@@ -3,6 +3,7 @@
 #include "ct_client.h"
 #include "ct_curl.h"
 #include "ct_sb.h"
+#include "ct_str.h"
 #include "clevertap.h"
 #include "ct_validate.h"
 #include "ct_walk.h"
@@ -55,15 +56,6 @@ struct ct_call {
 };
 
 static const char *const regions[] = { "eu1", "in1", "sg1", "us1", "aps3", "mec1", NULL };
-
-static char *dup0(const char *s)
-{
-    if (!s) return NULL;
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
-}
 
 static void seterr(char *err, size_t n, const char *fmt, ...)
 {
@@ -191,7 +183,7 @@ static char *checked_base_url(const char *base, char *err, size_t errlen)
         seterr(err, errlen, "base_url: must not contain a query or fragment ('?' or '#')");
         goto done;
     }
-    if (!(copy = dup0(base))) {
+    if (!(copy = ct_strdup(base))) {
         seterr(err, errlen, "out of memory");
         goto done;
     }
@@ -291,7 +283,7 @@ ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, ch
     /* 128 in flight sustain the documented 1000 requests/s up to 128 ms per
      * round trip (the rate limit, not the concurrency, is the ceiling) */
     c->send_concurrency = o->send_concurrency > 0 ? o->send_concurrency : 128;
-    if (o->ca_file && !(c->ca_file = dup0(o->ca_file))) goto oom;
+    if (o->ca_file && !(c->ca_file = ct_strdup(o->ca_file))) goto oom;
     /* a missing CA file would otherwise surface as a network error on every
      * request, retried as if the server were down */
     if (o->ca_file && access(o->ca_file, R_OK) != 0) {
@@ -377,9 +369,9 @@ ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, ch
             char url[64];
             if (strcmp(r, "eu1") == 0) snprintf(url, sizeof url, "https://api.clevertap.com/1");
             else snprintf(url, sizeof url, "https://%s.api.clevertap.com/1", r);
-            if (!(c->base_url = dup0(url))) goto oom;
+            if (!(c->base_url = ct_strdup(url))) goto oom;
         }
-        if (!(c->passcode = dup0(pass))) goto oom;
+        if (!(c->passcode = ct_strdup(pass))) goto oom;
         ct_engine_set_secret(c->e, pass);
         if (!(c->hdr[H_ACCOUNT] = header_line("X-CleverTap-Account-Id", account))) goto oom;
         if (!(c->hdr[H_PASSCODE] = header_line("X-CleverTap-Passcode", pass))) goto oom;
