@@ -504,20 +504,9 @@ typedef struct cjob_user {
     arr_src src;
 } cjob_user;
 
-/* The validation engine may be built without its encoder in a partial tree:
- * reference it weakly so the client still links, and refuse to send then. */
-#pragma weak ct_encode_json_opts
-#pragma weak ct_problems_get
-#pragma weak ct_problems_count
-#pragma weak ct_problems_free
-
 static char *encode_payload(const char *endpoint, const char *json, const char *without, size_t *out_len,
                             char *err, size_t errlen)
 {
-    if (!ct_encode_json_opts) {
-        seterr(err, errlen, "payload: the validation engine is not built into this library");
-        return NULL;
-    }
     ct_vopts vo;
     memset(&vo, 0, sizeof vo);
     vo.without = without;

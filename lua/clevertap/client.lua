@@ -195,19 +195,8 @@ local function encode(endpoint, payload, without)
     return nil, errors.validation({ { pointer = "", message = "payload must be a table", severity = "error" } },
       endpoint .. ": invalid payload")
   end
-  if core.encode then
-    local json, problems = core.encode(endpoint, payload, without and { without = without } or nil)
-    if not json then return nil, errors.validation(problems, endpoint .. ": invalid payload") end
-    return json
-  end
-  -- the validation engine is not in this build: encode as-is
-  local copy = payload
-  if without then
-    copy = {}
-    for k, v in pairs(payload) do if k ~= without then copy[k] = v end end
-  end
-  local json, err = cjson.encode(copy)
-  if not json then return nil, errors.problem("", err, endpoint .. ": invalid payload") end
+  local json, problems = core.encode(endpoint, payload, without and { without = without } or nil)
+  if not json then return nil, errors.validation(problems, endpoint .. ": invalid payload") end
   return json
 end
 
