@@ -7,7 +7,6 @@
 #include "clevertap.h"
 #include "ct_validate.h"
 #include "ct_walk.h"
-#include "ct_redact.h"
 #include "ct_journal.h"
 
 #include <curl/curl.h>
@@ -443,12 +442,6 @@ int ct_client_drive(ct_client *c, int timeout_ms)
 {
     if (!c->curl && !(c->curl = new_curl(c))) return -1;
     return ct_curl_poll(c->curl, c->e, timeout_ms);
-}
-
-void ct_client_redact(const ct_client *c, char *s, size_t cap)
-{
-    (void)cap;
-    ct_redact(s, c->passcode);
 }
 
 /* ---- public C API: send jobs ------------------------------------------- */
