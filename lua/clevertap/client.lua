@@ -1,4 +1,4 @@
---- The CleverTap client (SPEC.md "Client"): clevertap.new{...} and its calls.
+--- The CleverTap client (docs/contract.md "Client"): clevertap.new{...} and its calls.
 -- Everything runs on the C engine (batching, limits, retries, report);
 -- blocking calls are a non-blocking start plus wait.
 local core = require "clevertap.core"
