@@ -7,6 +7,7 @@
 #include "clevertap.h"
 #include "ct_validate.h"
 #include "ct_walk.h"
+#include "ct_schema.h"
 #include "ct_journal.h"
 
 #include <curl/curl.h>
@@ -54,7 +55,15 @@ struct ct_call {
     long long id, requests;
 };
 
-static const char *const regions[] = { "eu1", "in1", "sg1", "us1", "aps3", "mec1", NULL };
+/* The regions and their API hosts (docs/client.md): the one list, which the
+ * unknown-region message shows. The first is the default. */
+static const struct {
+    const char *name, *host;
+} regions[] = {
+    { "eu1", "api.clevertap.com" },       { "in1", "in1.api.clevertap.com" },
+    { "sg1", "sg1.api.clevertap.com" },   { "us1", "us1.api.clevertap.com" },
+    { "aps3", "aps3.api.clevertap.com" }, { "mec1", "mec1.api.clevertap.com" },
+};
 
 static void seterr(char *err, size_t n, const char *fmt, ...)
 {
@@ -191,6 +200,28 @@ done:
     curl_free(part);
     curl_url_cleanup(u);
     return copy;
+}
+
+/* The base URL of region r (NULL: the default), or NULL with err set: an
+ * unknown region's message lists the known ones. */
+static char *region_url(const char *r, char *err, size_t errlen)
+{
+    size_t n = sizeof regions / sizeof regions[0];
+    for (size_t i = 0; i < n; i++) {
+        if (r && strcmp(regions[i].name, r) != 0) continue;
+        ct_sb b;
+        ct_sb_init(&b);
+        ct_sb_printf(&b, "https://%s/1", regions[i].host);
+        char *url = ct_sb_take(&b, NULL);
+        if (!url) seterr(err, errlen, "out of memory");
+        return url;
+    }
+    ct_sb b;
+    ct_sb_init(&b);
+    for (size_t i = 0; i < n; i++) ct_sb_printf(&b, "%s%s", i ? ", " : "", regions[i].name);
+    seterr(err, errlen, "region: unknown region '%.40s' (known: %s)", r, b.p && !b.oom ? b.p : "?");
+    ct_sb_free(&b);
+    return NULL;
 }
 
 char *ct_client_url(const ct_client *c, const char *endpoint)
@@ -358,17 +389,7 @@ ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, ch
         if (base) {
             if (!(c->base_url = checked_base_url(base, err, errlen))) goto fail;
         } else {
-            const char *r = region ? region : "eu1";
-            int known = 0;
-            for (int i = 0; regions[i]; i++) known |= strcmp(regions[i], r) == 0;
-            if (!known) {
-                seterr(err, errlen, "region: unknown region '%.40s' (known: eu1, in1, sg1, us1, aps3, mec1)", r);
-                goto fail;
-            }
-            char url[64];
-            if (strcmp(r, "eu1") == 0) snprintf(url, sizeof url, "https://api.clevertap.com/1");
-            else snprintf(url, sizeof url, "https://%s.api.clevertap.com/1", r);
-            if (!(c->base_url = ct_strdup(url))) goto oom;
+            if (!(c->base_url = region_url(region, err, errlen))) goto fail;
         }
         if (!(c->passcode = ct_strdup(pass))) goto oom;
         ct_engine_set_secret(c->e, pass);
@@ -629,17 +650,36 @@ static void free_src(arr_src *a)
     free(a);
 }
 
+/* The endpoint of a send channel: a channel is what follows "send/" in an
+ * endpoint of the schema registry, and the message for any other lists them
+ * ("push, webpush, email or sms"). 0 with err set when unknown. */
+static int send_endpoint(const char *channel, char *endpoint, size_t cap, char *err, size_t errlen)
+{
+    if (channel && strlen(channel) + sizeof "send/" <= cap) {
+        snprintf(endpoint, cap, "send/%s", channel);
+        if (ct_schema_for(endpoint)) return 1;
+    }
+    const char *names[16];
+    size_t n = 0;
+    const char *e;
+    for (size_t i = 0; (e = ct_schema_endpoint(i)) != NULL; i++)
+        if (strncmp(e, "send/", 5) == 0 && n < sizeof names / sizeof names[0]) names[n++] = e + 5;
+    ct_sb b;
+    ct_sb_init(&b);
+    for (size_t i = 0; i < n; i++) ct_sb_printf(&b, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
+    seterr(err, errlen, "channel: must be %s", b.p && !b.oom ? b.p : "a send/ endpoint's name");
+    ct_sb_free(&b);
+    return 0;
+}
+
 static ct_job *start_send(ct_client *c, const char *channel, const char *payload_json, arr_src *src,
                           long long total, const ct_send_opts *so, char *err, size_t errlen)
 {
     char endpoint[32];
-    if (!channel || (strcmp(channel, "push") && strcmp(channel, "webpush") && strcmp(channel, "email") &&
-                     strcmp(channel, "sms"))) {
-        seterr(err, errlen, "channel: must be push, webpush, email or sms");
+    if (!send_endpoint(channel, endpoint, sizeof endpoint, err, errlen)) {
         free_src(src);
         return NULL;
     }
-    snprintf(endpoint, sizeof endpoint, "send/%s", channel);
     size_t rest_len = 0;
     char *rest = encode_payload(endpoint, payload_json ? payload_json : "{}", "to", &rest_len, err, errlen);
     ct_job_opts o;
