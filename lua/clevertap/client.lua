@@ -5,6 +5,7 @@ local core = require "clevertap.core"
 local cjson = require "cjson.safe"
 local errors = require "clevertap.error"
 local options = require "clevertap.options"
+local names = require "clevertap.names"
 local ftransport = require "clevertap.transport.function"
 local shared = require "clevertap.runner"
 
@@ -19,7 +20,7 @@ Client.__index = Client
 local Job = {}
 Job.__index = Job
 
-local CHANNELS = { push = true, webpush = true, email = true, sms = true }
+local CHANNELS = names.set(names.channels)
 
 -- option name -> accepted Lua types
 local OPTIONS = {
