@@ -88,6 +88,7 @@ build = {
       ["clevertap.error"] = "lua/clevertap/error.lua",
       ["clevertap.http"] = "lua/clevertap/http.lua",
       ["clevertap.limit.shdict"] = "lua/clevertap/limit/shdict.lua",
+      ["clevertap.names"] = "lua/clevertap/names.lua",
       ["clevertap.options"] = "lua/clevertap/options.lua",
       ["clevertap.runner"] = "lua/clevertap/runner.lua",
       ["clevertap.sms"] = "lua/clevertap/sms.lua",

@@ -1,4 +1,4 @@
--- The validation engine as seen from Lua: table conversion, pointers, the
+-- The validator as seen from Lua: table conversion, pointers, the
 -- encoder's rules, options, the problem lists. The per-field rules of each
 -- endpoint are in validate_rules_spec.lua and validate_examples_spec.lua.
 local core = require "clevertap.core"

@@ -19,7 +19,7 @@ run=fuzz/corpus-run
 mkdir -p "$run/corpus" "$run/artifacts"
 bin="$run/validate_fuzz"
 
-# the validation engine and the schema tables, nothing else (no Lua, no curl)
+# the walker and the schema tables, nothing else (no Lua, no curl)
 src=""
 for f in csrc/util/*.c csrc/validate/*.c csrc/schema/*.c; do
   [ -f "$f" ] && src="$src $f"

@@ -3,10 +3,11 @@
 #include "ct_client.h"
 #include "ct_curl.h"
 #include "ct_sb.h"
+#include "ct_str.h"
 #include "clevertap.h"
 #include "ct_validate.h"
 #include "ct_walk.h"
-#include "ct_redact.h"
+#include "ct_schema.h"
 #include "ct_journal.h"
 
 #include <curl/curl.h>
@@ -54,16 +55,15 @@ struct ct_call {
     long long id, requests;
 };
 
-static const char *const regions[] = { "eu1", "in1", "sg1", "us1", "aps3", "mec1", NULL };
-
-static char *dup0(const char *s)
-{
-    if (!s) return NULL;
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
-}
+/* The regions and their API hosts (docs/client.md): the one list, which the
+ * unknown-region message shows. The first is the default. */
+static const struct {
+    const char *name, *host;
+} regions[] = {
+    { "eu1", "api.clevertap.com" },       { "in1", "in1.api.clevertap.com" },
+    { "sg1", "sg1.api.clevertap.com" },   { "us1", "us1.api.clevertap.com" },
+    { "aps3", "aps3.api.clevertap.com" }, { "mec1", "mec1.api.clevertap.com" },
+};
 
 static void seterr(char *err, size_t n, const char *fmt, ...)
 {
@@ -191,7 +191,7 @@ static char *checked_base_url(const char *base, char *err, size_t errlen)
         seterr(err, errlen, "base_url: must not contain a query or fragment ('?' or '#')");
         goto done;
     }
-    if (!(copy = dup0(base))) {
+    if (!(copy = ct_strdup(base))) {
         seterr(err, errlen, "out of memory");
         goto done;
     }
@@ -200,6 +200,28 @@ done:
     curl_free(part);
     curl_url_cleanup(u);
     return copy;
+}
+
+/* The base URL of region r (NULL: the default), or NULL with err set: an
+ * unknown region's message lists the known ones. */
+static char *region_url(const char *r, char *err, size_t errlen)
+{
+    size_t n = sizeof regions / sizeof regions[0];
+    for (size_t i = 0; i < n; i++) {
+        if (r && strcmp(regions[i].name, r) != 0) continue;
+        ct_sb b;
+        ct_sb_init(&b);
+        ct_sb_printf(&b, "https://%s/1", regions[i].host);
+        char *url = ct_sb_take(&b, NULL);
+        if (!url) seterr(err, errlen, "out of memory");
+        return url;
+    }
+    ct_sb b;
+    ct_sb_init(&b);
+    for (size_t i = 0; i < n; i++) ct_sb_printf(&b, "%s%s", i ? ", " : "", regions[i].name);
+    seterr(err, errlen, "region: unknown region '%.40s' (known: %s)", r, b.p && !b.oom ? b.p : "?");
+    ct_sb_free(&b);
+    return NULL;
 }
 
 char *ct_client_url(const ct_client *c, const char *endpoint)
@@ -264,19 +286,23 @@ oom:
     return 0;
 }
 
-ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, char *err, size_t errlen)
+/* ---- construction, phase by phase ---------------------------------------- */
+
+/* Rates of the options: 0 takes the documented limit, a negative one none. */
+static double create_rate(const ct_client_opts *o)
 {
-    ct_client_opts d;
-    memset(&d, 0, sizeof d);
-    if (!o) o = &d;
-    ct_client_ext xd;
-    memset(&xd, 0, sizeof xd);
-    if (!x) x = &xd;
-    ct_client *c = calloc(1, sizeof *c);
-    if (!c) {
-        seterr(err, errlen, "out of memory");
-        return NULL;
-    }
+    return o->create_rate == 0 ? 1.0 : (o->create_rate < 0 ? 0 : o->create_rate);
+}
+
+static double send_rate(const ct_client_opts *o)
+{
+    return o->send_rate == 0 ? 1000.0 : (o->send_rate < 0 ? 0 : o->send_rate);
+}
+
+/* Phase 1: the options with their defaults. 0 with err set when the CA
+ * file cannot be read or copied. */
+static int take_options(ct_client *c, const ct_client_opts *o, const ct_client_ext *x, char *err, size_t errlen)
+{
     c->generic = x->generic;
     c->lua_transport = x->lua_transport;
     c->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000;
@@ -291,25 +317,32 @@ ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, ch
     /* 128 in flight sustain the documented 1000 requests/s up to 128 ms per
      * round trip (the rate limit, not the concurrency, is the ceiling) */
     c->send_concurrency = o->send_concurrency > 0 ? o->send_concurrency : 128;
-    if (o->ca_file && !(c->ca_file = dup0(o->ca_file))) goto oom;
+    if (o->ca_file && !(c->ca_file = ct_strdup(o->ca_file))) {
+        seterr(err, errlen, "out of memory");
+        return 0;
+    }
     /* a missing CA file would otherwise surface as a network error on every
      * request, retried as if the server were down */
     if (o->ca_file && access(o->ca_file, R_OK) != 0) {
         seterr(err, errlen, "ca_file: cannot read '%.200s': %s", o->ca_file, strerror(errno));
-        goto fail;
+        return 0;
     }
+    return 1;
+}
 
-    uint64_t seed = x->seed ? x->seed : ((uint64_t)time(NULL) << 20) ^ (uint64_t)(uintptr_t)c;
-    if (!(c->e = ct_engine_new(seed))) goto oom;
+/* Phase 2: the engine and its three lanes (targets, creates under them,
+ * sends). 0 when out of memory. */
+static int make_engine(ct_client *c, const ct_client_opts *o, uint64_t seed)
+{
+    if (!(c->e = ct_engine_new(seed))) return 0;
     if (o->retry_quota != 0) ct_engine_set_retry_quota(c->e, o->retry_quota);
     ct_lane_opts lt = { o->targets_concurrency > 0 ? o->targets_concurrency : 3, 0, 1, -1 };
     c->lane_targets = ct_engine_lane(c->e, &lt);
-    double cr = o->create_rate == 0 ? 1.0 : (o->create_rate < 0 ? 0 : o->create_rate);
     /* paced 10% below the limit: the server counts arrivals, and one request
      * may take longer to arrive (a new connection) than the next */
-    ct_lane_opts lc = { 0, cr / 1.1, 1, c->lane_targets };
+    ct_lane_opts lc = { 0, create_rate(o) / 1.1, 1, c->lane_targets };
     c->lane_create = ct_engine_lane(c->e, &lc);
-    double sr = o->send_rate == 0 ? 1000.0 : (o->send_rate < 0 ? 0 : o->send_rate);
+    double sr = send_rate(o);
     /* a burst of 50 ms worth of requests: a refilling pipeline starts at
      * once, and no second sees more than 5% over the rate */
     double burst = sr / 20.0;
@@ -317,12 +350,16 @@ ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, ch
     if (burst < 1) burst = 1;
     ct_lane_opts ls = { c->send_concurrency, sr, burst, -1 };
     c->lane_send = ct_engine_lane(c->e, &ls);
-    if (c->lane_targets < 0 || c->lane_create < 0 || c->lane_send < 0) goto oom;
+    return c->lane_targets >= 0 && c->lane_create >= 0 && c->lane_send >= 0;
+}
 
+/* Phase 3: the transport and the User-Agent every request carries. 0 when
+ * out of memory. */
+static int make_transport(ct_client *c, const ct_client_ext *x)
+{
     /* the multi handle now, not in the first poll: a game host's first
      * frame should not pay for it (a Lua transport needs none) */
-    if (!c->lua_transport && !(c->curl = new_curl(c))) goto oom;
-
+    if (!c->lua_transport && !(c->curl = new_curl(c))) return 0;
     char ua[160];
     if (x->lua_transport)
         snprintf(ua, sizeof ua, "lua-clevertap/%s%s%s", CT_VERSION, x->ua_extra ? " " : "",
@@ -330,65 +367,79 @@ ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, ch
     else
         snprintf(ua, sizeof ua, "lua-clevertap/%s %s%s%s", CT_VERSION, ct_curl_version(),
                  x->ua_extra ? " " : "", x->ua_extra ? x->ua_extra : "");
-    if (!(c->hdr[H_UA] = header_line("User-Agent", ua))) goto oom;
+    return (c->hdr[H_UA] = header_line("User-Agent", ua)) != NULL;
+}
 
-    if (!c->generic) {
-        const char *account = env_or(o->account_id, "CLEVERTAP_ACCOUNT_ID");
-        const char *pass = env_or(o->passcode, "CLEVERTAP_PASSCODE");
-        /* explicit options beat the environment: a region given in code is
-         * not overridden by CLEVERTAP_BASE_URL */
-        const char *base = o->base_url ? o->base_url : (o->region ? NULL : env_or(NULL, "CLEVERTAP_BASE_URL"));
-        const char *region = env_or(o->region, "CLEVERTAP_REGION");
-        if (!account) {
-            seterr(err, errlen, "account_id: missing (give it or set CLEVERTAP_ACCOUNT_ID)");
-            goto fail;
-        }
-        if (!pass) {
-            seterr(err, errlen, "passcode: missing (give it or set CLEVERTAP_PASSCODE)");
-            goto fail;
-        }
-        const char *why = ct_header_value_problem(account);
-        if (why) {
-            seterr(err, errlen, "account_id: %s", why);
-            goto fail;
-        }
-        if ((why = ct_header_value_problem(pass))) {
-            seterr(err, errlen, "passcode: %s", why); /* never the value itself */
-            goto fail;
-        }
-        if (!*account) {
-            seterr(err, errlen, "account_id: must not be empty");
-            goto fail;
-        }
-        if (!*pass) {
-            seterr(err, errlen, "passcode: must not be empty");
-            goto fail;
-        }
-        if (base) {
-            if (!(c->base_url = checked_base_url(base, err, errlen))) goto fail;
-        } else {
-            const char *r = region ? region : "eu1";
-            int known = 0;
-            for (int i = 0; regions[i]; i++) known |= strcmp(regions[i], r) == 0;
-            if (!known) {
-                seterr(err, errlen, "region: unknown region '%.40s' (known: eu1, in1, sg1, us1, aps3, mec1)", r);
-                goto fail;
-            }
-            char url[64];
-            if (strcmp(r, "eu1") == 0) snprintf(url, sizeof url, "https://api.clevertap.com/1");
-            else snprintf(url, sizeof url, "https://%s.api.clevertap.com/1", r);
-            if (!(c->base_url = dup0(url))) goto oom;
-        }
-        if (!(c->passcode = dup0(pass))) goto oom;
-        ct_engine_set_secret(c->e, pass);
-        if (!(c->hdr[H_ACCOUNT] = header_line("X-CleverTap-Account-Id", account))) goto oom;
-        if (!(c->hdr[H_PASSCODE] = header_line("X-CleverTap-Passcode", pass))) goto oom;
-        if (!(c->hdr[H_CTYPE] = header_line("Content-Type", "application/json; charset=utf-8"))) goto oom;
-        if (!setup_limiter(c, o, account, sr, cr, seed, err, errlen)) goto fail;
+/* Phase 4: the account's credentials, where requests go, the headers that
+ * carry them, and the shared limiter. 0 with err set. */
+static int take_account(ct_client *c, const ct_client_opts *o, uint64_t seed, char *err, size_t errlen)
+{
+    const char *account = env_or(o->account_id, "CLEVERTAP_ACCOUNT_ID");
+    const char *pass = env_or(o->passcode, "CLEVERTAP_PASSCODE");
+    /* explicit options beat the environment: a region given in code is
+     * not overridden by CLEVERTAP_BASE_URL */
+    const char *base = o->base_url ? o->base_url : (o->region ? NULL : env_or(NULL, "CLEVERTAP_BASE_URL"));
+    const char *region = env_or(o->region, "CLEVERTAP_REGION");
+    if (!account) {
+        seterr(err, errlen, "account_id: missing (give it or set CLEVERTAP_ACCOUNT_ID)");
+        return 0;
     }
-    return c;
+    if (!pass) {
+        seterr(err, errlen, "passcode: missing (give it or set CLEVERTAP_PASSCODE)");
+        return 0;
+    }
+    const char *why = ct_header_value_problem(account);
+    if (why) {
+        seterr(err, errlen, "account_id: %s", why);
+        return 0;
+    }
+    if ((why = ct_header_value_problem(pass))) {
+        seterr(err, errlen, "passcode: %s", why); /* never the value itself */
+        return 0;
+    }
+    if (!*account) {
+        seterr(err, errlen, "account_id: must not be empty");
+        return 0;
+    }
+    if (!*pass) {
+        seterr(err, errlen, "passcode: must not be empty");
+        return 0;
+    }
+    c->base_url = base ? checked_base_url(base, err, errlen) : region_url(region, err, errlen);
+    if (!c->base_url) return 0;
+    if (!(c->passcode = ct_strdup(pass))) goto oom;
+    ct_engine_set_secret(c->e, pass);
+    if (!(c->hdr[H_ACCOUNT] = header_line("X-CleverTap-Account-Id", account))) goto oom;
+    if (!(c->hdr[H_PASSCODE] = header_line("X-CleverTap-Passcode", pass))) goto oom;
+    if (!(c->hdr[H_CTYPE] = header_line("Content-Type", "application/json; charset=utf-8"))) goto oom;
+    return setup_limiter(c, o, account, send_rate(o), create_rate(o), seed, err, errlen);
 oom:
     seterr(err, errlen, "out of memory");
+    return 0;
+}
+
+ct_client *ct_client_new_ext(const ct_client_opts *o, const ct_client_ext *x, char *err, size_t errlen)
+{
+    ct_client_opts d;
+    memset(&d, 0, sizeof d);
+    if (!o) o = &d;
+    ct_client_ext xd;
+    memset(&xd, 0, sizeof xd);
+    if (!x) x = &xd;
+    ct_client *c = calloc(1, sizeof *c);
+    if (!c) {
+        seterr(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (!take_options(c, o, x, err, errlen)) goto fail;
+    uint64_t seed = x->seed ? x->seed : ((uint64_t)time(NULL) << 20) ^ (uint64_t)(uintptr_t)c;
+    if (!make_engine(c, o, seed) || !make_transport(c, x)) {
+        seterr(err, errlen, "out of memory");
+        goto fail;
+    }
+    /* a generic client (clevertap.http) sends to any URL with no account */
+    if (!c->generic && !take_account(c, o, seed, err, errlen)) goto fail;
+    return c;
 fail:
     ct_client_free(c);
     return NULL;
@@ -453,12 +504,6 @@ int ct_client_drive(ct_client *c, int timeout_ms)
     return ct_curl_poll(c->curl, c->e, timeout_ms);
 }
 
-void ct_client_redact(const ct_client *c, char *s, size_t cap)
-{
-    (void)cap;
-    ct_redact(s, c->passcode);
-}
-
 /* ---- public C API: send jobs ------------------------------------------- */
 
 typedef struct arr_src {
@@ -512,20 +557,9 @@ typedef struct cjob_user {
     arr_src src;
 } cjob_user;
 
-/* The validation engine may be built without its encoder in a partial tree:
- * reference it weakly so the client still links, and refuse to send then. */
-#pragma weak ct_encode_json_opts
-#pragma weak ct_problems_get
-#pragma weak ct_problems_count
-#pragma weak ct_problems_free
-
 static char *encode_payload(const char *endpoint, const char *json, const char *without, size_t *out_len,
                             char *err, size_t errlen)
 {
-    if (!ct_encode_json_opts) {
-        seterr(err, errlen, "payload: the validation engine is not built into this library");
-        return NULL;
-    }
     ct_vopts vo;
     memset(&vo, 0, sizeof vo);
     vo.without = without;
@@ -655,17 +689,36 @@ static void free_src(arr_src *a)
     free(a);
 }
 
+/* The endpoint of a send channel: a channel is what follows "send/" in an
+ * endpoint of the schema registry, and the message for any other lists them
+ * ("push, webpush, email or sms"). 0 with err set when unknown. */
+static int send_endpoint(const char *channel, char *endpoint, size_t cap, char *err, size_t errlen)
+{
+    if (channel && strlen(channel) + sizeof "send/" <= cap) {
+        snprintf(endpoint, cap, "send/%s", channel);
+        if (ct_schema_for(endpoint)) return 1;
+    }
+    const char *names[16];
+    size_t n = 0;
+    const char *e;
+    for (size_t i = 0; (e = ct_schema_endpoint(i)) != NULL; i++)
+        if (strncmp(e, "send/", 5) == 0 && n < sizeof names / sizeof names[0]) names[n++] = e + 5;
+    ct_sb b;
+    ct_sb_init(&b);
+    for (size_t i = 0; i < n; i++) ct_sb_printf(&b, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
+    seterr(err, errlen, "channel: must be %s", b.p && !b.oom ? b.p : "a send/ endpoint's name");
+    ct_sb_free(&b);
+    return 0;
+}
+
 static ct_job *start_send(ct_client *c, const char *channel, const char *payload_json, arr_src *src,
                           long long total, const ct_send_opts *so, char *err, size_t errlen)
 {
     char endpoint[32];
-    if (!channel || (strcmp(channel, "push") && strcmp(channel, "webpush") && strcmp(channel, "email") &&
-                     strcmp(channel, "sms"))) {
-        seterr(err, errlen, "channel: must be push, webpush, email or sms");
+    if (!send_endpoint(channel, endpoint, sizeof endpoint, err, errlen)) {
         free_src(src);
         return NULL;
     }
-    snprintf(endpoint, sizeof endpoint, "send/%s", channel);
     size_t rest_len = 0;
     char *rest = encode_payload(endpoint, payload_json ? payload_json : "{}", "to", &rest_len, err, errlen);
     ct_job_opts o;

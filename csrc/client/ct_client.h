@@ -46,7 +46,5 @@ ct_job *ct_client_journaled_batch(ct_client *c, const char *channel, const char 
 void ct_client_journal_end(ct_job *j, struct ct_journal *jr);
 /* Header value check shared with Lua: 0 when value may be sent. */
 const char *ct_header_value_problem(const char *v);
-/* Replaces every occurrence of the client's passcode in s (in place) with ***. */
-void ct_client_redact(const ct_client *c, char *s, size_t cap);
 
 #endif

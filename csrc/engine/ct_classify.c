@@ -1,5 +1,6 @@
 /* What a CleverTap response means: success, a refusal for good, a retry, or
- * an unknown outcome. Kinds and `retryable` follow SPEC.md's error table. */
+ * an unknown outcome. Kinds and `retryable` follow the error table of
+ * docs/client.md ("Errors"), the kinds of docs/contract.md ("Client"). */
 #define _XOPEN_SOURCE 700
 #include "ct_classify.h"
 #include "ct_redact.h"

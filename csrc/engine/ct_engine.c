@@ -3,6 +3,7 @@
  * identity batches in ct_batch.c. */
 #include "ct_engine_int.h"
 #include "ct_redact.h"
+#include "ct_str.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -235,17 +236,6 @@ static void lane_rate_limited(ct_engine *e, int i, int64_t now, int64_t retry_af
 
 /* ---- jobs -------------------------------------------------------------- */
 
-static char *dupn(const char *s, size_t n)
-{
-    char *p = malloc(n + 1);
-    if (!p) return NULL;
-    if (n) memcpy(p, s, n);
-    p[n] = '\0';
-    return p;
-}
-
-static char *dups(const char *s) { return s ? dupn(s, strlen(s)) : NULL; }
-
 static void free_lines(char **h, size_t n)
 {
     if (!h) return;
@@ -258,7 +248,7 @@ static char **copy_lines(const char *const *h, size_t n)
     char **c = calloc(n ? n : 1, sizeof *c);
     if (!c) return NULL;
     for (size_t i = 0; i < n; i++) {
-        if (!(c[i] = dups(h[i]))) {
+        if (!(c[i] = ct_strdup(h[i]))) {
             free_lines(c, i);
             return NULL;
         }
@@ -274,8 +264,8 @@ static ct_job *job_new(ct_engine *e, const ct_job_opts *o, job_kind kind)
     j->kind = kind;
     j->o = *o;
     if (j->o.retry.attempts < 1) j->o.retry.attempts = 1;
-    j->method = dups(o->method ? o->method : "POST");
-    j->url = dups(o->url ? o->url : "");
+    j->method = ct_strdup(o->method ? o->method : "POST");
+    j->url = ct_strdup(o->url ? o->url : "");
     j->headers = copy_lines(o->headers, o->nheaders);
     j->nheaders = o->nheaders;
     j->o.method = j->o.url = NULL;
@@ -301,7 +291,7 @@ ct_job *ct_job_single(ct_engine *e, const ct_job_opts *o, const char *body, size
 {
     ct_job *j = job_new(e, o, JOB_SINGLE);
     if (!j) return NULL;
-    j->single_body = dupn(body, len);
+    j->single_body = ct_strndup(body, len);
     j->single_len = len;
     j->rep.batches_total = 1;
     if (!j->single_body) {
@@ -322,7 +312,7 @@ ct_job *ct_job_batch(ct_engine *e, const ct_job_opts *o, const char *rest, size_
     size_t k = i;
     while (k < rest_len && (rest[k] == ' ' || rest[k] == '\n' || rest[k] == '\t' || rest[k] == '\r')) k++;
     j->rest_empty = (k >= rest_len || rest[k] == '}');
-    j->rest = dupn(rest + i, rest_len - i);
+    j->rest = ct_strndup(rest + i, rest_len - i);
     j->rest_len = rest_len - i;
     j->src = *src;
     if (src->total >= 0) j->rep.batches_total = (src->total + CT_BATCH_MAX - 1) / CT_BATCH_MAX;
@@ -482,7 +472,7 @@ static void redact(const ct_engine *e, ct_err *err) { redact_text(e, err->messag
 void ct_engine_set_secret(ct_engine *e, const char *secret)
 {
     free(e->secret);
-    e->secret = secret ? dups(secret) : NULL;
+    e->secret = secret ? ct_strdup(secret) : NULL;
 }
 
 void ct_engine_log_enable(ct_engine *e, int on) { e->log_on = on; }
@@ -554,7 +544,7 @@ void ct_eng_add_rec(ct_job *j, ct_req *r, int which, const ct_err *err, const ch
     o->not_sent = which == CT_REC_NOT_SENT;
     o->err = *err;
     redact(j->e, &o->err);
-    o->to_json = to ? dupn(to, to_len) : NULL;
+    o->to_json = to ? ct_strndup(to, to_len) : NULL;
     o->to_len = to ? to_len : 0;
     o->tag = r ? r->tag : -1;
     o->n_ids = n_ids;
@@ -627,11 +617,11 @@ static ct_req *produce_generic(ct_job *j)
     }
     ct_req *r = ct_eng_req_new(j);
     if (!r) return NULL;
-    r->method = dups(spec.method ? spec.method : "POST");
-    r->url = dups(spec.url ? spec.url : "");
+    r->method = ct_strdup(spec.method ? spec.method : "POST");
+    r->url = ct_strdup(spec.url ? spec.url : "");
     r->headers = copy_lines(spec.headers, spec.nheaders);
     r->nheaders = spec.nheaders;
-    r->body = dupn(spec.body ? spec.body : "", spec.body ? spec.body_len : 0);
+    r->body = ct_strndup(spec.body ? spec.body : "", spec.body ? spec.body_len : 0);
     r->body_len = spec.body ? spec.body_len : 0;
     r->tag = spec.tag;
     r->n_ids = 1;
@@ -905,7 +895,7 @@ static void finish_req(ct_job *j, ct_req *r, ct_outcome out, const ct_err *err, 
         if (resp) {
             j->status = resp->status;
             free(j->body);
-            j->body = dupn(resp->body ? resp->body : "", resp->body ? resp->body_len : 0);
+            j->body = ct_strndup(resp->body ? resp->body : "", resp->body ? resp->body_len : 0);
             j->body_len = j->body ? (resp->body ? resp->body_len : 0) : 0;
         }
         if (out == CT_OUT_OK) j->rep.accepted += 1;
@@ -1115,7 +1105,7 @@ int ct_job_detach(ct_job *j)
 {
     if (!j->e) return 1;
     if (j->n_inflight) return 0;
-    if (j->e->secret) j->secret = dups(j->e->secret);
+    if (j->e->secret) j->secret = ct_strdup(j->e->secret);
     job_unlink(j);
     j->e = NULL;
     return 1;

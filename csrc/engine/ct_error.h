@@ -1,5 +1,5 @@
 /* The error record the engine, the classifier, the client and the binding
- * share: a kind from SPEC.md's error table, the HTTP status, the CleverTap
+ * share: a kind from docs/client.md's error table ("Errors"), the HTTP status, the CleverTap
  * code and a bounded message. Its own unit so code that only reports errors
  * (ct_classify.c) does not link the request engine. */
 #ifndef CT_ERROR_H

@@ -18,6 +18,7 @@
  * were after it was read, so the furthest row is where a resume continues and
  * the hash is what the prefix read again must match. */
 #include "ct_journal.h"
+#include "ct_str.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -87,15 +88,6 @@ static void seterr(char *err, size_t n, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, n, fmt, ap);
     va_end(ap);
-}
-
-static char *dupn(const char *s, size_t n)
-{
-    char *p = malloc(n + 1);
-    if (!p) return NULL;
-    if (n) memcpy(p, s, n);
-    p[n] = '\0';
-    return p;
 }
 
 /* The fingerprint mixes 8 bytes at a time (a multiply-xorshift step per
@@ -193,7 +185,7 @@ static char *meta_get(sqlite3 *db, const char *k, size_t *len)
     if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
         const unsigned char *t = sqlite3_column_text(s, 0);
         size_t n = (size_t)sqlite3_column_bytes(s, 0);
-        v = dupn((const char *)t, n);
+        v = ct_strndup((const char *)t, n);
         if (len) *len = n;
     }
     sqlite3_finalize(s);
@@ -325,9 +317,9 @@ ct_journal *ct_journal_create(const char *path, const ct_journal_meta *m, char *
         return NULL;
     }
     jr->meta = *m;
-    jr->channel = dupn(m->channel, strlen(m->channel));
+    jr->channel = ct_strdup(m->channel);
     jr->meta.channel = jr->channel;
-    jr->meta.account_id = jr->account_id = m->account_id ? dupn(m->account_id, strlen(m->account_id)) : NULL;
+    jr->meta.account_id = jr->account_id = ct_strdup(m->account_id);
     jr->meta.rest = jr->rest = NULL; /* the engine copies the message itself */
     jr->meta.rest_len = 0;
     return jr;
@@ -617,7 +609,7 @@ static int h_next_planned(void *ud, int64_t *batch, const char **to, size_t *to_
         sqlite3_bind_int64(s, 1, id);
         if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
             size_t len = (size_t)sqlite3_column_bytes(s, 0);
-            jr->cur_ids = dupn((const char *)sqlite3_column_text(s, 0), len);
+            jr->cur_ids = ct_strndup((const char *)sqlite3_column_text(s, 0), len);
             *n = (size_t)sqlite3_column_int64(s, 1);
         }
         sqlite3_reset(s);
@@ -717,7 +709,7 @@ int ct_journal_read_summary(const char *path, ct_journal_summary *out, char *err
         int fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0) {
             free(state);
-            state = dupn("interrupted", 11);
+            state = ct_strdup("interrupted");
         }
         if (fd >= 0) close(fd);
     }

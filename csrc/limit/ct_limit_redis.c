@@ -10,6 +10,7 @@
  * one local round trip per request started. */
 #include "ct_limit.h"
 #include "ct_sb.h"
+#include "ct_str.h"
 
 #include <hiredis.h>
 #include <stdarg.h>
@@ -561,15 +562,6 @@ static void r_free(void *self)
 static const ct_limiter_ops redis_ops = { r_define, r_acquire, r_release, r_backoff, r_tick,
                                           r_due, r_notice, r_members, r_free };
 
-static char *dupn(const char *s, size_t n)
-{
-    char *p = malloc(n + 1);
-    if (!p) return NULL;
-    memcpy(p, s, n);
-    p[n] = '\0';
-    return p;
-}
-
 /* redis://[user:pass@]host:port[/db]; messages never show the password. */
 static int parse_url(rl *r, const char *url, char *err, size_t errlen)
 {
@@ -578,9 +570,9 @@ static int parse_url(rl *r, const char *url, char *err, size_t errlen)
     if (at) {
         const char *colon = memchr(p, ':', (size_t)(at - p));
         if (colon) {
-            if (colon > p && !(r->user = dupn(p, (size_t)(colon - p)))) goto oom;
-            if (!(r->pass = dupn(colon + 1, (size_t)(at - colon - 1)))) goto oom;
-        } else if (!(r->pass = dupn(p, (size_t)(at - p)))) {
+            if (colon > p && !(r->user = ct_strndup(p, (size_t)(colon - p)))) goto oom;
+            if (!(r->pass = ct_strndup(colon + 1, (size_t)(at - colon - 1)))) goto oom;
+        } else if (!(r->pass = ct_strndup(p, (size_t)(at - p)))) {
             goto oom;
         }
         p = at + 1;
@@ -637,7 +629,7 @@ ct_limiter *ct_limiter_redis_new(const ct_limiter_cfg *cfg, char *err, size_t er
         r_free(r);
         return NULL;
     }
-    if (!(r->acct = dupn(cfg->account_id ? cfg->account_id : "", strlen(cfg->account_id ? cfg->account_id : "")))) {
+    if (!(r->acct = ct_strdup(cfg->account_id ? cfg->account_id : ""))) {
         snprintf(err, errlen, "out of memory");
         r_free(r);
         return NULL;

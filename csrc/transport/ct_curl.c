@@ -1,6 +1,7 @@
 /* libcurl multi transport for the engine (see ct_curl.h). */
 #include "ct_curl.h"
 #include "ct_sb.h"
+#include "ct_str.h"
 
 #include <curl/curl.h>
 #include <poll.h>
@@ -127,22 +128,13 @@ const char *ct_curl_version(void)
     return prefix;
 }
 
-static char *dup0(const char *s)
-{
-    if (!s) return NULL;
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
-}
-
 ct_curl *ct_curl_new(const ct_curl_opts *o)
 {
     ct_curl *c = calloc(1, sizeof *c);
     if (!c) return NULL;
     c->o = *o;
-    c->ca_file = dup0(o->ca_file);
-    c->user_agent = dup0(o->user_agent);
+    c->ca_file = ct_strdup(o->ca_file);
+    c->user_agent = ct_strdup(o->user_agent);
     c->multi = curl_multi_init();
     if (!c->multi || (o->ca_file && !c->ca_file) || (o->user_agent && !c->user_agent)) {
         if (c->multi) curl_multi_cleanup(c->multi);

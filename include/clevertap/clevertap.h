@@ -33,7 +33,7 @@ typedef struct ct_problem {
 
 typedef struct ct_problems ct_problems;
 
-/* Endpoint names as in SPEC.md: "targets/create", "send/push", ... */
+/* Endpoint names as in docs/contract.md ("Validation and encoding"): "targets/create", "send/push", ... */
 typedef struct ct_validate_opts {
     long long now;       /* epoch seconds for "must be in the future" checks; 0 = time(NULL) */
     const char *without; /* top-level member (e.g. "to") treated as present and valid, not

@@ -1,10 +1,11 @@
---- The CleverTap client (SPEC.md "Client"): clevertap.new{...} and its calls.
+--- The CleverTap client (docs/contract.md "Client"): clevertap.new{...} and its calls.
 -- Everything runs on the C engine (batching, limits, retries, report);
 -- blocking calls are a non-blocking start plus wait.
 local core = require "clevertap.core"
 local cjson = require "cjson.safe"
 local errors = require "clevertap.error"
 local options = require "clevertap.options"
+local names = require "clevertap.names"
 local ftransport = require "clevertap.transport.function"
 local shared = require "clevertap.runner"
 
@@ -19,7 +20,7 @@ Client.__index = Client
 local Job = {}
 Job.__index = Job
 
-local CHANNELS = { push = true, webpush = true, email = true, sms = true }
+local CHANNELS = names.set(names.channels)
 
 -- option name -> accepted Lua types
 local OPTIONS = {
@@ -195,19 +196,8 @@ local function encode(endpoint, payload, without)
     return nil, errors.validation({ { pointer = "", message = "payload must be a table", severity = "error" } },
       endpoint .. ": invalid payload")
   end
-  if core.encode then
-    local json, problems = core.encode(endpoint, payload, without and { without = without } or nil)
-    if not json then return nil, errors.validation(problems, endpoint .. ": invalid payload") end
-    return json
-  end
-  -- the validation engine is not in this build: encode as-is
-  local copy = payload
-  if without then
-    copy = {}
-    for k, v in pairs(payload) do if k ~= without then copy[k] = v end end
-  end
-  local json, err = cjson.encode(copy)
-  if not json then return nil, errors.problem("", err, endpoint .. ": invalid payload") end
+  local json, problems = core.encode(endpoint, payload, without and { without = without } or nil)
+  if not json then return nil, errors.validation(problems, endpoint .. ": invalid payload") end
   return json
 end
 

@@ -1,5 +1,6 @@
 --- Error values of lua-clevertap: tables with kind, message, status, code,
--- retryable (SPEC.md), printable with tostring(). Every module returns these
+-- retryable (docs/contract.md "Client"; the table of kinds is docs/client.md
+-- "Errors"), printable with tostring(). Every module returns these
 -- as the second value of `nil, err`.
 local M = {}
 

@@ -1,6 +1,6 @@
 --- lua-clevertap: drive CleverTap campaigns from Lua.
 -- The façade gathers the C core (validation, encoding, transport) and the Lua
--- modules (client, schedules, SMS providers) behind the names in SPEC.md.
+-- modules (client, schedules, SMS providers) behind the names of docs/contract.md.
 local core = require "clevertap.core"
 
 local clevertap = {

@@ -177,7 +177,31 @@ int main(void)
     CHECK(k == NULL && strstr(err, "validation: /id") != NULL, "%s", err);
     k = ct_client_trigger(NULL, "{}", err, sizeof err);
     CHECK(k == NULL && strstr(err, "client") != NULL, "%s", err);
+    /* an unknown channel is refused with the send endpoints' names; a name
+     * as long as the endpoint buffer is one too */
+    {
+        const char *one[] = { "u-1" };
+        ct_identity_list l1[1] = { { "Identity", one, 1 } };
+        const char *bad[] = { "fax", "", "send/push", "pushpushpushpushpushpushpushpushpush" };
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+            ct_job *j = ct_client_send(c, bad[i], "{\"content\":{\"title\":\"t\",\"body\":\"b\"}}", l1, 1,
+                                       err, sizeof err);
+            CHECK(j == NULL && strcmp(err, "channel: must be push, webpush, email or sms") == 0, "'%s': %s",
+                  bad[i], j ? "sent" : err);
+        }
+    }
     CHECK(ct_client_poll(c, 0) == 0, "something queued");
+    /* an unknown region (given in code, so CLEVERTAP_BASE_URL does not
+     * apply) is refused with every known one */
+    {
+        ct_client_opts ro;
+        memset(&ro, 0, sizeof ro);
+        ro.region = "mars";
+        ct_client *rc = ct_client_new(&ro, err, sizeof err);
+        CHECK(rc == NULL && strcmp(err, "region: unknown region 'mars' (known: eu1, in1, sg1, us1, aps3, mec1)") == 0,
+              "%s", rc ? "made" : err);
+        ct_client_free(rc);
+    }
     ct_client_free(c);
 
     curl_global_cleanup();

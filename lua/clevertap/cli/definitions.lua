@@ -4,6 +4,8 @@
 -- disagree. An option is { flag, VALUE-or-nil, help, choices = {...} };
 -- an argument is { name, arity, help, choices = {...} } with arity as
 -- argparse spells it (1, "?", "*", "+").
+local names = require "clevertap.names"
+
 local M = {}
 
 M.summary = "CleverTap campaigns from the command line: validate, preview, create, send and measure"
@@ -14,8 +16,8 @@ M.common = {
   { "--dry-run", nil, "print the exact requests (passcode redacted); send nothing" },
   { "--account-id", "ID", "default: $CLEVERTAP_ACCOUNT_ID" },
   { "--passcode", "CODE", "default: $CLEVERTAP_PASSCODE (prefer the variable)" },
-  { "--region", "REGION", "eu1 (default), in1, sg1, us1, aps3, mec1; default: $CLEVERTAP_REGION",
-    choices = { "eu1", "in1", "sg1", "us1", "aps3", "mec1" } },
+  { "--region", "REGION", names.regions[1] .. " (default), " .. table.concat(names.regions, ", ", 2)
+    .. "; default: $CLEVERTAP_REGION", choices = names.regions },
   { "--base-url", "URL", "overrides the region; default: $CLEVERTAP_BASE_URL" },
   { "--profile", "NAME", "an account from ~/.config/clevertap/config.lua; default: $CLEVERTAP_PROFILE, "
     .. "else the file's default" },
@@ -95,13 +97,14 @@ M.commands = {
   {
     name = "send", summary = "send FILE's message to the identities in --ids (- = stdin)",
     usage = "CHANNEL FILE --ids FILE|- [--type TYPE] [--failed-ids OUT]",
-    description = "Sends the message FILE returns (without `to`) on CHANNEL (push, webpush, email, sms) to "
-      .. "every identity in the ids file, in batches of 1000. The file holds one identity per line "
+    description = "Sends the message FILE returns (without `to`) on CHANNEL ("
+      .. table.concat(names.channels, ", ") .. ") to every identity in the ids file, in batches of 1000. "
+      .. "The file holds one identity per line "
       .. "(`value` typed by --type, or `Type:value`), or is CSV, TSV or JSON lines (--column); blank lines "
       .. "and # comments are skipped, duplicates removed. Every line is checked before anything is sent. "
       .. "Without --ids, a payload with its own `to` is sent to those identities.",
     args = {
-      { "channel", 1, "push, webpush, email or sms", choices = { "push", "webpush", "email", "sms" } },
+      { "channel", 1, names.either(names.channels), choices = names.channels },
       { "file", 1, "the message file" },
     },
     options = with_vars {

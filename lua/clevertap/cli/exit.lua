@@ -22,7 +22,7 @@ local by_kind = {
   not_completed = M.NOT_COMPLETED,
 }
 
---- The exit code for a client error object (SPEC.md err.kind).
+--- The exit code for a client error object (err.kind, docs/contract.md "Client").
 function M.for_error(err)
   return (type(err) == "table" and by_kind[err.kind]) or M.FAILURE
 end

@@ -162,12 +162,9 @@ local function ordered_pairs(t, where, allow_json, problem)
   return kept
 end
 
--- The template as written -> the canonical keys above. The body may be
--- given as `json`, `params`, or `payload`/`body` with a body type ("json",
--- "form", a MIME type; `payload` alone is JSON, as the dashboard's "enter
--- your entire JSON payload"); batching as `batch`, or `batch_key` and
--- `batch_size`.
-local function normalize(def, problem)
+-- The body type given (under one of BODY_TYPE_KEYS): { key, "json"|"form" },
+-- or nil.
+local function body_type_of(def, problem)
   local body_type
   for _, k in ipairs(BODY_TYPE_KEYS) do
     local v = def[k]
@@ -181,6 +178,15 @@ local function normalize(def, problem)
       body_type = { k, t }
     end
   end
+  return body_type
+end
+
+-- The settings of `def` with the spellings of one setting folded: returns
+-- them (body type keys, payload/body, batch_key/batch_size taken out; top
+-- level settings of a section moved into a copy of it; short forms of auth,
+-- batch, response as tables), then the payload ({ key, value } or nil),
+-- batch_key and batch_size.
+local function fold_spellings(def, problem)
   local rest = {}
   for k, v in pairs(def) do rest[k] = v end
   for _, k in ipairs(BODY_TYPE_KEYS) do rest[k] = nil end
@@ -211,23 +217,30 @@ local function normalize(def, problem)
   if type(rest.auth) == "string" then rest.auth = { type = rest.auth } end
   if type(rest.batch) == "string" then rest.batch = { key = rest.batch } end
   if type(rest.response) == "string" then rest.response = { success = rest.response } end
-  local d = known_keys(rest, KEYS, "", problem)
+  return rest, payload, bkey, bsize
+end
 
-  local bt = body_type and body_type[2]
-  if payload and type(payload[2]) == "string" then
-    local text = payload[2]
-    -- A string that is not JSON but "k=v&k2=v2" is the key-value body as
-    -- it would be sent (the reader's curl example): taken as key-values.
-    local first = text:match("^%s*(.)")
-    if bt == "form" or (not bt and first ~= "{" and first ~= "[" and first ~= "/" and text:find("^%s*[^=&%s]+=")) then
-      local list = {}
-      for part in text:gsub("^%s+", ""):gsub("%s+$", ""):gmatch("[^&]+") do
-        local k, v = part:match("^([^=]*)=?(.*)$")
-        list[#list + 1] = { form_decode(k), form_decode(v) }
-      end
-      payload[2], bt = list, "form"
+-- A payload string that is not JSON but "k=v&k2=v2" is the key-value body
+-- as it would be sent (the reader's curl example): taken as key-values.
+-- Returns the body type, "form" once the payload became a list.
+local function form_text(payload, bt)
+  if not (payload and type(payload[2]) == "string") then return bt end
+  local text = payload[2]
+  local first = text:match("^%s*(.)")
+  if bt == "form" or (not bt and first ~= "{" and first ~= "[" and first ~= "/" and text:find("^%s*[^=&%s]+=")) then
+    local list = {}
+    for part in text:gsub("^%s+", ""):gsub("%s+$", ""):gmatch("[^&]+") do
+      local k, v = part:match("^([^=]*)=?(.*)$")
+      list[#list + 1] = { form_decode(k), form_decode(v) }
     end
+    payload[2], bt = list, "form"
   end
+  return bt
+end
+
+-- The payload into d.json or d.params as the body type says; without one,
+-- a body type alone moves json/params to the other.
+local function place_payload(d, payload, bt, problem)
   if payload then
     local k, v = payload[1], payload[2]
     if type(v) ~= "string" and type(v) ~= "table" then
@@ -251,49 +264,71 @@ local function normalize(def, problem)
   elseif bt == "form" and d.json and not d.params and type(d.json) == "table" then
     d.json, d.params = nil, d.json
   end
+end
 
-  if bkey ~= nil or bsize ~= nil then
-    if d.batch then
-      problem("/batch", "batch_key/batch_size and batch are the same setting: give one")
-    elseif bkey ~= nil and type(bkey) ~= "string" then
-      problem("/batch_key", "batch_key must be a string, got " .. type(bkey))
-    elseif bsize ~= nil and type(bsize) ~= "number" then
-      problem("/batch_size", "batch_size must be a number, got " .. type(bsize))
-    else
-      d.batch = { key = bkey, size = bsize }
-    end
+-- batch_key/batch_size into d.batch.
+local function place_batch(d, bkey, bsize, problem)
+  if bkey == nil and bsize == nil then return end
+  if d.batch then
+    problem("/batch", "batch_key/batch_size and batch are the same setting: give one")
+  elseif bkey ~= nil and type(bkey) ~= "string" then
+    problem("/batch_key", "batch_key must be a string, got " .. type(bkey))
+  elseif bsize ~= nil and type(bsize) ~= "number" then
+    problem("/batch_size", "batch_size must be a number, got " .. type(bsize))
+  else
+    d.batch = { key = bkey, size = bsize }
   end
+end
 
-  if d.auth then
-    local atype = d.auth.type
-    local known = type(atype) ~= "string" or AUTH_TYPES[squash(atype)]
-    if known then
-      d.auth = known_keys(d.auth, AUTH_KEYS, "auth.", problem)
-      if type(d.auth.type) == "string" then d.auth.type = AUTH_TYPES[squash(d.auth.type)] end
-      -- No type: the settings given say which (a client id is OAuth2, a
-      -- username or password Basic).
-      if atype == nil then
-        if d.auth.client_id or d.auth.client_secret or d.auth.url then d.auth.type = "oauth2"
-        elseif d.auth.username or d.auth.password then d.auth.type = "basic" end
-      end
-    else
-      -- Unknown type: report it, not the settings that belong to it.
-      d.auth = { type = atype }
+-- d.auth with its keys checked and its type canonical (or guessed from
+-- the settings given).
+local function normalize_auth(d, problem)
+  local atype = d.auth.type
+  local known = type(atype) ~= "string" or AUTH_TYPES[squash(atype)]
+  if known then
+    d.auth = known_keys(d.auth, AUTH_KEYS, "auth.", problem)
+    if type(d.auth.type) == "string" then d.auth.type = AUTH_TYPES[squash(d.auth.type)] end
+    -- No type: the settings given say which (a client id is OAuth2, a
+    -- username or password Basic).
+    if atype == nil then
+      if d.auth.client_id or d.auth.client_secret or d.auth.url then d.auth.type = "oauth2"
+      elseif d.auth.username or d.auth.password then d.auth.type = "basic" end
     end
+  else
+    -- Unknown type: report it, not the settings that belong to it.
+    d.auth = { type = atype }
   end
+end
+
+-- d.response with its keys checked and its statuses a list.
+local function normalize_response(d, problem)
+  -- `success = 200` / `{ 200, 201 }`: the success statuses.
+  local succ = d.response.success
+  if (type(succ) == "number" or type(succ) == "table") and d.response.status == nil then
+    local r = {}
+    for k, v in pairs(d.response) do r[k] = v end
+    r.success, r.status = nil, succ
+    d.response = r
+  end
+  d.response = known_keys(d.response, RESPONSE_KEYS, "response.", problem)
+  if type(d.response.status) == "number" then d.response.status = { d.response.status } end
+end
+
+-- The template as written -> the canonical keys above. The body may be
+-- given as `json`, `params`, or `payload`/`body` with a body type ("json",
+-- "form", a MIME type; `payload` alone is JSON, as the dashboard's "enter
+-- your entire JSON payload"); batching as `batch`, or `batch_key` and
+-- `batch_size`.
+local function normalize(def, problem)
+  local body_type = body_type_of(def, problem)
+  local rest, payload, bkey, bsize = fold_spellings(def, problem)
+  local d = known_keys(rest, KEYS, "", problem)
+  local bt = form_text(payload, body_type and body_type[2])
+  place_payload(d, payload, bt, problem)
+  place_batch(d, bkey, bsize, problem)
+  if d.auth then normalize_auth(d, problem) end
   if d.batch then d.batch = known_keys(d.batch, BATCH_KEYS, "batch.", problem) end
-  if d.response then
-    -- `success = 200` / `{ 200, 201 }`: the success statuses.
-    local succ = d.response.success
-    if (type(succ) == "number" or type(succ) == "table") and d.response.status == nil then
-      local r = {}
-      for k, v in pairs(d.response) do r[k] = v end
-      r.success, r.status = nil, succ
-      d.response = r
-    end
-    d.response = known_keys(d.response, RESPONSE_KEYS, "response.", problem)
-    if type(d.response.status) == "number" then d.response.status = { d.response.status } end
-  end
+  if d.response then normalize_response(d, problem) end
   return d
 end
 

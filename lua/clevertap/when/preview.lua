@@ -181,10 +181,11 @@ local function check_future(w, ctx)
 end
 
 -- The reference's own `when` example writes "message_state": 1 (typed
--- Integer, documented values "delay"/"discard"; SPEC.md lists it among the
--- contradictions). A preview of that example reads 1 as "delay" (the
--- non-default state: DND discards when message_state is not given) and 0 as
--- "discard", and says so; builders keep refusing numbers.
+-- Integer, documented values "delay"/"discard"; docs/contract.md lists it
+-- among the "Known contradictions in the API reference"). A preview of that
+-- example reads 1 as "delay" (the non-default state: DND discards when
+-- message_state is not given) and 0 as "discard", and says so; builders keep
+-- refusing numbers.
 local function integer_state(w)
   if type(w) ~= "table" or type(w.dnd) ~= "table" then return w end
   local st = w.dnd.message_state
