@@ -58,7 +58,7 @@ void ct_jstr_add(ct_sb *b, const char *str, size_t n, unsigned flags)
     const unsigned char *s = (const unsigned char *)str;
     int del = (flags & CT_JSTR_DEL) != 0, quoted = (flags & CT_JSTR_QUOTED) != 0;
     /* room for the plain case at once; escapes grow the buffer as they come */
-    if (!ct_sb_reserve(b, n + 2)) return;
+    if (b->cap - b->len <= n + 2 && !ct_sb_reserve(b, n + 2)) return;
     char *o = b->p + b->len;
     if (quoted) *o++ = '"';
     size_t i = 0;
