@@ -2,6 +2,7 @@
 # `make bench`: every bench/<topic>.sh in turn, against one sandbox started
 # here. Each prints its own figures as ratios against a baseline measured in
 # the same run; machines are noisy, so compare ratios, not absolute times.
+# BENCH_QUICK=1: fewer identities and runs, for a quick look.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 BUILD=${BUILD:-build}

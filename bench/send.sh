@@ -10,16 +10,19 @@
 #       ceiling of 1000 send requests/s, 128 requests in flight.
 #       The baseline needs 50 s per million there: it sends BASELINE_B_IDS
 #       (default 100,000) and its rate is compared.
-# Prints requests/s, identities/s, client CPU seconds per million identities,
+# Prints requests/s, identities/s, client CPU seconds per million identities
+# (in (b) also against the CPU of cjson.encode alone for the same batches),
 # peak memory above the Lua table of identities, and the ratios; then the same
 # client with a send journal (docs/journal.md) in (a) and (b): its throughput
 # ratio with/without, and the journal's size.
-#   bench/send.sh [IDS]          BENCH_LUA=lua5.4|luajit  BUILD=build
+#   bench/send.sh [IDS]          BENCH_LUA=lua5.4|luajit  BUILD=build  BENCH_QUICK=1 (200k)
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 N=${1:-1000000}
 NB=${BASELINE_B_IDS:-100000}
+JN=${JOURNAL_IDS:-10000000}
+if [ "${BENCH_QUICK:-}" = 1 ]; then N=${1:-200000}; NB=${BASELINE_B_IDS:-20000}; JN=${JOURNAL_IDS:-1000000}; fi
 LUA=${BENCH_LUA:-lua5.4}
 [ -f "$BUILD/$LUA/clevertap/core.so" ] || make -s BUILD="$BUILD" all
 export LUA_PATH="$PWD/lua/?.lua;$PWD/lua/?/init.lua;$PWD/bench/?.lua;;"
@@ -87,6 +90,7 @@ run() { # name script args...
   run b_client bench/send_client.lua "$sb" "$N" default default
   run b_journal bench/send_client.lua "$sb" "$N" default default "$work/b.db"
   run b_base bench/send_baseline.lua "$sb" "$NB"
+  run b_encode bench/send_encode.lua "$N"
 } >"$work/results"
 
 awk -v lua="$LUA" '
@@ -112,6 +116,8 @@ END {
   ceil = (req["b_client"] / wall["b_client"]) / 1000 * 100
   printf "\n(a) identities/s: %.2fx the baseline (goal >= 1.5x); CPU per identity: %.2fx (goal <= 0.5x)\n", ra, ca
   printf "(b) identities/s: %.1fx the baseline (goal >= 20x); %.0f%% of the 1000 requests/s ceiling (goal >= 90%%)\n", rb, ceil
+  ce = (cpu["b_client"] / ids["b_client"]) / (cpu["b_encode"] / ids["b_encode"])
+  printf "(b) all-in client CPU: %.2f s per million identities, %.2fx cjson.encode alone for the same batches (goal <= 0.5x)\n", cpu["b_client"] / ids["b_client"] * 1e6, ce
   printf "peak memory above the identity table: %.1f MB (a), %.1f MB (b) (goal <= 64 MB)\n", mem["a_client"], mem["b_client"]
   ja = (ids["a_journal"] / wall["a_journal"]) / (ids["a_client"] / wall["a_client"])
   jb = (ids["b_journal"] / wall["b_journal"]) / (ids["b_client"] / wall["b_client"])
@@ -120,7 +126,6 @@ END {
 }' "$work/results"
 
 # the journal of a 10M-identity send (an iterator: no 10M-string table), at the sink
-JN=${JOURNAL_IDS:-10000000}
 "$LUA" bench/journal_size.lua "$sink" "$JN" "$work/size.db" | awk '{
   for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
   printf "journal of a %d-identity send: %.1f MB at the end, %.1f MB at most while sending (WAL %.1f MB); %.1f s\n",

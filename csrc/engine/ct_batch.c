@@ -3,6 +3,7 @@
  * Identities are pulled from the job's source only when a request may start,
  * so a source of any length is never held in memory. */
 #include "ct_engine_int.h"
+#include "ct_jstr.h"
 #include "ct_sb.h"
 #include "ct_utf8.h"
 
@@ -35,12 +36,12 @@ static void bad_identity(ct_job *j, int type, const char *s, size_t len, const c
     ct_sb b;
     ct_sb_init(&b);
     ct_sb_addc(&b, '{');
-    ct_sb_add_json_string(&b, ct_id_type_names[type], strlen(ct_id_type_names[type]));
+    ct_jstr_add(&b, ct_id_type_names[type], strlen(ct_id_type_names[type]), CT_JSTR_QUOTED);
     ct_sb_adds(&b, ":[");
     if (!s) s = "", len = 0;
     /* invalid UTF-8 cannot go into JSON text: report it escaped per byte */
     if (ct_utf8_valid(s, len, NULL)) {
-        ct_sb_add_json_string(&b, s, len);
+        ct_jstr_add(&b, s, len, CT_JSTR_QUOTED);
     } else {
         ct_sb_addc(&b, '"');
         for (size_t i = 0; i < len; i++) {
@@ -129,7 +130,7 @@ ct_req *ct_batch_produce(ct_job *j)
         } else {
             ct_sb *b = &j->types[type];
             if (b->len) ct_sb_addc(b, ',');
-            ct_sb_add_json_string(b, s, len);
+            ct_jstr_add(b, s, len, CT_JSTR_QUOTED);
             n++;
         }
         j->id_index[type]++;

@@ -23,6 +23,7 @@ typedef struct lclient {
 } lclient;
 
 enum { J_SINGLE, J_BATCH, J_GENERIC };
+enum { LC_SRC_UNSET, LC_SRC_ARRAY, LC_SRC_ITER, LC_SRC_NONE };
 
 struct ljob {
     ct_job *j;
@@ -31,6 +32,7 @@ struct ljob {
     /* batch source */
     int to_ref, hold_ref;
     int type;
+    int src_kind; /* LC_SRC_*: what `to` holds for `type` (hold_ref anchors an array) */
     lua_Integer i, n;
     /* generic source and classifier */
     int next_ref, classify_ref;

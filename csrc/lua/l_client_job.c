@@ -204,11 +204,23 @@ static int check_sequence(lua_State *L, int list, int ty, lua_Integer n)
     const char *name = ct_id_type_names[ty];
     char ptr[96], msg[200];
     lua_Integer entries = 0, stray = 0;
+    int any_bad = 0;
+    /* one pass reads each entry once: the keys make an array, and the
+     * values are usable identities (the common case: nothing to report) */
     lua_pushnil(L);
     while (lua_next(L, arr)) {
         entries++;
-        lua_Number k = lua_type(L, -2) == LUA_TNUMBER ? lua_tonumber(L, -2) : 0;
-        if (!(k >= 1 && k <= (lua_Number)n && k == (lua_Number)(lua_Integer)k)) stray++;
+        if (lua_type(L, -2) == LUA_TNUMBER) {
+            lua_Number k = lua_tonumber(L, -2);
+            if (!(k >= 1 && k <= (lua_Number)n && k == (lua_Number)(lua_Integer)k)) stray++;
+        } else {
+            stray++;
+        }
+        if (!any_bad) {
+            size_t sl = 0;
+            const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &sl) : NULL;
+            any_bad = ct_identity_problem(s, sl) != NULL;
+        }
         lua_pop(L, 1);
     }
     if (stray || entries != n) {
@@ -219,6 +231,8 @@ static int check_sequence(lua_State *L, int list, int ty, lua_Integer n)
         lc_problem(L, list, ptr, msg);
         return 0;
     }
+    if (!any_bad) return 1;
+    /* something to report: again, in index order */
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, arr, (ct_l_index)i);
         size_t sl = 0;
@@ -305,20 +319,34 @@ int lc_batch_next(void *ud, int *type, const char **s, size_t *len, ct_err *err)
     /* cancelled, or the client closed, from inside the iterator */
     if (lj->to_ref == LUA_NOREF || lj->cl->close_pending) return 0;
     while (lj->type < CT_ID_NTYPES) {
-        lua_rawgeti(L, LUA_REGISTRYINDEX, lj->to_ref);
-        lc_raw_field(L, -1, ct_id_type_names[lj->type]);
-        if (lua_istable(L, -1)) {
-            if (lj->i == 0) lj->n = (lua_Integer)lua_rawlen(L, -1);
-            if (lj->i < lj->n) {
-                lua_rawgeti(L, -1, (ct_l_index)++lj->i);
-                *type = lj->type;
-                /* the array keeps the string alive */
-                *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, len) : NULL;
-                if (!*s) *len = 0;
-                lua_pop(L, 3);
-                return 1;
+        if (lj->src_kind == LC_SRC_UNSET) {
+            /* this type's array, read once: the per-identity step below is
+             * one lua_rawgeti and one lua_tolstring */
+            lua_rawgeti(L, LUA_REGISTRYINDEX, lj->to_ref);
+            lc_raw_field(L, -1, ct_id_type_names[lj->type]);
+            if (lua_istable(L, -1)) {
+                lj->src_kind = LC_SRC_ARRAY;
+                lj->n = (lua_Integer)lua_rawlen(L, -1);
+                lua_rawseti(L, LUA_REGISTRYINDEX, lj->hold_ref); /* hold_ref anchors the array */
+            } else {
+                lj->src_kind = lua_isfunction(L, -1) ? LC_SRC_ITER : LC_SRC_NONE;
+                lua_pop(L, 1);
             }
-        } else if (lua_isfunction(L, -1)) {
+            lua_pop(L, 1);
+        }
+        if (lj->src_kind == LC_SRC_ARRAY && lj->i < lj->n) {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, lj->hold_ref);
+            lua_rawgeti(L, -1, (ct_l_index)++lj->i);
+            *type = lj->type;
+            /* the array keeps the string alive */
+            *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, len) : NULL;
+            if (!*s) *len = 0;
+            lua_pop(L, 2);
+            return 1;
+        }
+        if (lj->src_kind == LC_SRC_ITER) {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, lj->to_ref);
+            lc_raw_field(L, -1, ct_id_type_names[lj->type]);
             if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
                 ct_err_set(err, CT_EK_VALIDATION, 0, 0, "identity iterator for %s raised: %.180s",
                            ct_id_type_names[lj->type], lua_tostring(L, -1) ? lua_tostring(L, -1) : "(error)");
@@ -335,10 +363,11 @@ int lc_batch_next(void *ud, int *type, const char **s, size_t *len, ct_err *err)
                 lj->i++;
                 return 1;
             }
+            lua_pop(L, 2);
         }
-        lua_pop(L, 2);
         lj->type++;
         lj->i = lj->n = 0;
+        lj->src_kind = LC_SRC_UNSET;
     }
     return 0;
 }

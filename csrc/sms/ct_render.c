@@ -1,4 +1,5 @@
 #include "ct_render.h"
+#include "ct_jstr.h"
 #include "ct_utf8.h"
 
 #include <math.h>
@@ -6,7 +7,6 @@
 #include <string.h>
 
 static const char HEX[] = "0123456789ABCDEF";
-static const char hexl[] = "0123456789abcdef";
 
 static int unreserved(unsigned char c)
 {
@@ -34,47 +34,16 @@ static void enc_pct(ct_sb *b, const unsigned char *s, size_t n, int form)
     b->p[b->len] = '\0';
 }
 
-static void enc_json(ct_sb *b, const unsigned char *s, size_t n)
-{
-    if (!ct_sb_reserve(b, n * 6)) return;
-    char *o = b->p + b->len;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = s[i];
-        switch (c) {
-        case '"': *o++ = '\\'; *o++ = '"'; break;
-        case '\\': *o++ = '\\'; *o++ = '\\'; break;
-        case '\b': *o++ = '\\'; *o++ = 'b'; break;
-        case '\f': *o++ = '\\'; *o++ = 'f'; break;
-        case '\n': *o++ = '\\'; *o++ = 'n'; break;
-        case '\r': *o++ = '\\'; *o++ = 'r'; break;
-        case '\t': *o++ = '\\'; *o++ = 't'; break;
-        default:
-            if (c < 0x20 || c == 0x7f) {
-                memcpy(o, "\\u00", 4);
-                o += 4;
-                *o++ = hexl[c >> 4];
-                *o++ = hexl[c & 15];
-            } else {
-                *o++ = (char)c;
-            }
-        }
-    }
-    b->len = (size_t)(o - b->p);
-    b->p[b->len] = '\0';
-}
-
 /* Appends s encoded with one encoder. */
 static int enc_one(ct_sb *b, int kind, const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     switch (kind) {
-    case CT_ENC_JSON_STR: enc_json(b, u, n); break;
+    case CT_ENC_JSON_STR: ct_jstr_add(b, s, n, CT_JSTR_DEL); break;
     case CT_ENC_URL: enc_pct(b, u, n, 0); break;
     case CT_ENC_FORM: enc_pct(b, u, n, 1); break;
     case CT_ENC_JSON_VALUE:
-        ct_sb_addc(b, '"');
-        enc_json(b, u, n);
-        ct_sb_addc(b, '"');
+        ct_jstr_add(b, s, n, CT_JSTR_QUOTED | CT_JSTR_DEL);
         break;
     case CT_ENC_HEADER:
         if (memchr(s, '\r', n) || memchr(s, '\n', n)) return CT_RENDER_CRLF;

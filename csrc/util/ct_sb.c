@@ -83,50 +83,6 @@ const char *ct_sb_cstr(ct_sb *b)
     return b->p;
 }
 
-/* 1 for bytes that JSON strings must escape: controls, '"' and '\\'. */
-static const unsigned char must_escape[256] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
-};
-
-void ct_sb_add_json_string(ct_sb *b, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    /* worst case: every byte becomes \u00XX */
-    if (!ct_sb_reserve(b, n * 6 + 2)) return;
-    char *o = b->p + b->len;
-    *o++ = '"';
-    size_t i = 0;
-    while (i < n) {
-        /* copy the run that needs no escaping in one go (identities are plain) */
-        size_t start = i;
-        while (i < n && !must_escape[(unsigned char)s[i]]) i++;
-        memcpy(o, s + start, i - start);
-        o += i - start;
-        if (i >= n) break;
-        unsigned char c = (unsigned char)s[i++];
-        if (c == '"' || c == '\\') {
-            *o++ = '\\';
-            *o++ = (char)c;
-        } else {
-            switch (c) {
-            case '\n': *o++ = '\\'; *o++ = 'n'; break;
-            case '\r': *o++ = '\\'; *o++ = 'r'; break;
-            case '\t': *o++ = '\\'; *o++ = 't'; break;
-            default:
-                memcpy(o, "\\u00", 4);
-                o += 4;
-                *o++ = hex[c >> 4];
-                *o++ = hex[c & 15];
-            }
-        }
-    }
-    *o++ = '"';
-    b->len = (size_t)(o - b->p);
-    b->p[b->len] = '\0';
-}
-
 char *ct_sb_take(ct_sb *b, size_t *len)
 {
     if (b->oom) {

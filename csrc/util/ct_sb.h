@@ -1,7 +1,6 @@
 /* The project's growable string builder: request bodies, encoded payloads,
- * problem messages and JSON Pointers are all built in one; plus the JSON
- * string escaping and UTF-8 check the engine needs without a JSON library in
- * the hot path. */
+ * problem messages and JSON Pointers are all built in one (JSON strings
+ * go in through ct_jstr). */
 #ifndef CT_SB_H
 #define CT_SB_H
 
@@ -38,8 +37,6 @@ void ct_sb_printf(ct_sb *b, const char *fmt, ...) __attribute__((format(printf, 
 void ct_sb_vprintf(ct_sb *b, const char *fmt, va_list ap);
 /* The contents NUL-terminated (never NULL); "" when out of memory. */
 const char *ct_sb_cstr(ct_sb *b);
-/* Appends s as a JSON string literal (quotes included). s is valid UTF-8. */
-void ct_sb_add_json_string(ct_sb *b, const char *s, size_t n);
 /* Hands the bytes over (NUL-terminated) and resets b; NULL when out of memory. */
 char *ct_sb_take(ct_sb *b, size_t *len);
 

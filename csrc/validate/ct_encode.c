@@ -10,61 +10,11 @@
 
 #include "ct_format.h"
 #include "ct_encode.h"
-
-/* bytes needing an escape: control characters, '"' and '\\' */
-static const unsigned char needs_escape[256] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
-};
-
-/* does any byte of w need an escape? (SWAR: bytes < 0x20, '"', '\\') */
-static inline int word_needs_escape(uint64_t w)
-{
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    uint64_t lt = (w - ones * 0x20) & ~w & highs;
-    uint64_t q = w ^ (ones * 0x22), bs = w ^ (ones * 0x5c);
-    return ((lt | ((q - ones) & ~q & highs) | ((bs - ones) & ~bs & highs))) != 0;
-}
+#include "ct_jstr.h"
 
 void ct_encode_string(ct_sb *b, const char *str, size_t len)
 {
-    const unsigned char *s = (const unsigned char *)str;
-    if (b->cap - b->len <= len + 2 && !ct_sb_reserve(b, len + 2)) return;
-    b->p[b->len++] = '"';
-    size_t run = 0, i = 0;
-    while (i < len) {
-        /* skip 8 clean bytes at a time */
-        while (i + 8 <= len) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if (word_needs_escape(w)) break;
-            i += 8;
-        }
-        size_t end = i + 8 <= len ? i + 8 : len;
-        for (; i < end; i++) {
-            unsigned char c = s[i];
-            if (!needs_escape[c]) continue;
-            ct_sb_add(b, str + run, i - run);
-            run = i + 1;
-            switch (c) {
-            case '"': ct_sb_add(b, "\\\"", 2); break;
-            case '\\': ct_sb_add(b, "\\\\", 2); break;
-            case '\n': ct_sb_add(b, "\\n", 2); break;
-            case '\r': ct_sb_add(b, "\\r", 2); break;
-            case '\t': ct_sb_add(b, "\\t", 2); break;
-            case '\b': ct_sb_add(b, "\\b", 2); break;
-            case '\f': ct_sb_add(b, "\\f", 2); break;
-            default: {
-                static const char hex[] = "0123456789abcdef";
-                char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-                ct_sb_add(b, u, 6);
-            }
-            }
-        }
-    }
-    ct_sb_add(b, str + run, len - run);
-    ct_sb_addc(b, '"');
+    ct_jstr_add(b, str, len, CT_JSTR_QUOTED);
 }
 
 static void put_int(ct_sb *b, int64_t i)
