@@ -100,5 +100,9 @@ typedef struct ct_limiter_cfg {
  * password) when the URL is wrong; the store is reached on first use. */
 ct_limiter *ct_limiter_redis_new(const ct_limiter_cfg *cfg, char *err, size_t errlen);
 void ct_limiter_free(ct_limiter *l);
+/* The Redis limiter's script (its KEYS and ARGV are documented above it in
+ * ct_limit_redis.c) and the sliding window it is called with, for members
+ * that talk to Redis otherwise (the nginx cosocket limiter). */
+const char *ct_limiter_redis_script(size_t *len, int *span_ms);
 
 #endif

@@ -27,6 +27,11 @@
 #define RELEASE_DELAY_MS 5     /* a release waits this long for an acquire to carry it */
 #define CONNECT_TIMEOUT_MS 300
 #define COMMAND_TIMEOUT_MS 1000
+/* 50 ms more than a second: a request granted at the start of a second
+ * may reach the server later than the next (another host, a new
+ * connection), so the server's sliding second never sees more than the
+ * rate */
+#define WINDOW_SPAN_MS 1050
 
 /* KEYS: cfg, members, then per limit i: main (bucket hash / lease zset),
  * window (bucket starts of the last second), hold (429 hold-off).
@@ -128,6 +133,15 @@ static const char SCRIPT[] =
     "  end\n"
     "end\n"
     "return { granted, wait, members, table.concat(diffs, ','), full }\n";
+
+/* The one copy of the script: the nginx limiter (cosockets, Lua) sends
+ * this text too, so C and Lua members of an account run the same code. */
+const char *ct_limiter_redis_script(size_t *len, int *span_ms)
+{
+    if (len) *len = sizeof SCRIPT - 1;
+    if (span_ms) *span_ms = WINDOW_SPAN_MS;
+    return SCRIPT;
+}
 
 typedef struct rlim {
     char name[32];
@@ -358,11 +372,7 @@ static int step(rl *r, int64_t now, uint64_t id, unsigned mask, int64_t *wait_ms
     }
     snprintf(nkeys, sizeof nkeys, "%d", nk);
     snprintf(lease_s, sizeof lease_s, "%ld", r->lease_ms);
-    /* 50 ms more than a second: a request granted at the start of a second
-     * may reach the server later than the next (another host, a new
-     * connection), so the server's sliding second never sees more than
-     * the rate */
-    snprintf(span_s, sizeof span_s, "%d", 1050);
+    snprintf(span_s, sizeof span_s, "%d", WINDOW_SPAN_MS);
     lease_id[0] = limits[0] = '\0';
     if (id) {
         snprintf(lease_id, sizeof lease_id, "%s-%llu", r->member, (unsigned long long)id);

@@ -52,9 +52,10 @@ end
 
 local function ms(seconds) return seconds and math.floor(seconds * 1000 + 0.5) or nil end
 
--- Inside nginx: redis:// is refused (hiredis would block the worker); no
--- limiter given means shdict:clevertap_limits when nginx.conf has that
--- lua_shared_dict, else this worker's own limits, said once in the error log.
+-- Inside nginx: no limiter given means shdict:clevertap_limits when
+-- nginx.conf has that lua_shared_dict, else this worker's own limits, said
+-- once in the error log. redis:// there is the cosocket limiter (hiredis
+-- would block the worker).
 local noticed = false
 local function nginx_limiter(limiter)
   local ngx = rawget(_G, "ngx")
@@ -70,17 +71,11 @@ local function nginx_limiter(limiter)
     end
     return "local"
   end
-  if limiter:match("^redis:") then
-    error("clevertap.new: limiter redis:// cannot be used inside nginx in this version (hiredis would block "
-      .. "the worker); use shdict:NAME", 3)
-  end
   return limiter
 end
 
--- The limits of opts as the shdict limiter keeps them (defaults as the C client's).
-local function shdict_limiter(name, opts)
-  local shdict = require "clevertap.limit.shdict"
-  local account = opts.account_id or os.getenv("CLEVERTAP_ACCOUNT_ID") or ""
+-- The limits of opts as the nginx limiters keep them (defaults as the C client's).
+local function nginx_limits(opts)
   local limits = { targets_concurrency = { kind = "sem", max = opts.targets_concurrency or 3 } }
   if opts.send_rate ~= false then
     local r = opts.send_rate or 1000
@@ -92,7 +87,20 @@ local function shdict_limiter(name, opts)
   if opts.create_rate ~= false then
     limits.create_rate = { kind = "bucket", rate = opts.create_rate or 1, burst = 1, pace = 1 / 1.1 }
   end
-  return shdict.new(name, account, limits, { lease = opts.limiter_lease })
+  return limits
+end
+
+-- A shared limiter the cosocket transport asks before each request:
+-- shdict:NAME or redis:// inside nginx.
+local function nginx_shared_limiter(limiter, opts)
+  local account = opts.account_id or os.getenv("CLEVERTAP_ACCOUNT_ID") or ""
+  if limiter:match("^shdict:") then
+    return require("clevertap.limit.shdict").new(limiter:sub(8), account, nginx_limits(opts),
+      { lease = opts.limiter_lease })
+  end
+  return require("clevertap.limit.redis_ngx").new(limiter, account, nginx_limits(opts),
+    { lease = opts.limiter_lease, fail_mode = opts.fail_mode, members = opts.limiter_members,
+      logger = opts.logger })
 end
 
 --- clevertap.new{...} -> client | nil, err
@@ -129,12 +137,16 @@ function M.new(opts)
   if transport == nil then transport = ftransport.default(opts) end
   transport = shared.transport(transport, "clevertap.new")
   if transport ~= nil then ftransport.check(transport) end
-  if in_nginx and limiter and limiter:match("^shdict:") then
-    local lim, lerr = shdict_limiter(limiter:sub(8), opts)
+  if in_nginx and limiter and (limiter:match("^shdict:") or limiter:match("^redis:")) then
+    if limiter:find("\0", 1, true) then
+      return nil, errors.new { kind = "validation", message = "clevertap.new: limiter: must not contain a NUL byte" }
+    end
+    local lim, lerr = nginx_shared_limiter(limiter, opts)
     if not lim then return nil, errors.new { kind = "validation", message = "clevertap.new: " .. lerr } end
     local ngxt = require "clevertap.transport.ngx"
     if type(transport) ~= "table" or getmetatable(transport) ~= ngxt.Transport then
-      error("clevertap.new: limiter shdict:NAME needs the ngx transport (leave transport unset)", 2)
+      error("clevertap.new: limiter " .. (limiter:match("^shdict:") and "shdict:NAME" or "redis://")
+        .. " inside nginx needs the ngx transport (leave transport unset)", 2)
     end
     -- this client's view of the transport, with the limiter
     transport = setmetatable({ limiter = lim }, { __index = transport })

@@ -1,40 +1,61 @@
---- Inside the nginx of spec/limiter_shdict_spec.lua: every worker sends for
--- one account from a timer (CT_N one-identity sends and CT_LISTS lists, to
--- CT_URL) with the default limiter, and files its summary in
--- ngx.shared.results; /results answers them as JSON.
+--- Inside the nginx of the limiter specs (spec/support/limiter_nginx.lua):
+-- every worker sends for one account from a timer (CT_N one-identity sends,
+-- CT_LISTS lists and CT_CREATES creates, to CT_URL) with the limiter
+-- CT_LIMITER (unset: the default, shdict when nginx.conf has the dict) and
+-- CT_FAIL_MODE, CT_MEMBERS, CT_LEASE, CT_SEND_RATE, CT_ATTEMPTS, and files
+-- its summary in ngx.shared.results; /results answers them as JSON.
 -- luacheck: read globals ngx
 local cjson = require "cjson"
 local M = {}
+
+local function num(name) return tonumber(os.getenv(name) or "") end
 
 function M.start()
   ngx.timer.at(0.5, function(premature)
     if premature then return end
     local clevertap = require "clevertap"
     local wid = ngx.worker.id()
+    local logs = {}
     local client, err = clevertap.new { account_id = "SANDBOX-ACCOUNT-ID", passcode = "SANDBOX-PASSCODE",
-      base_url = os.getenv("CT_URL"), retry = { attempts = 1 }, limiter_lease = tonumber(os.getenv("CT_LEASE") or "") }
+      base_url = os.getenv("CT_URL"), retry = { attempts = num("CT_ATTEMPTS") or 1, base_delay = 0.01 },
+      limiter_lease = num("CT_LEASE"), limiter = os.getenv("CT_LIMITER"), fail_mode = os.getenv("CT_FAIL_MODE"),
+      limiter_members = num("CT_MEMBERS"), send_rate = num("CT_SEND_RATE"),
+      logger = function(level, msg) logs[#logs + 1] = level .. ": " .. msg end }
     if not client then
       ngx.shared.results:set("w" .. wid, cjson.encode { error = tostring(err) })
       return
     end
     local jobs, kinds = {}, {}
-    for i = 1, tonumber(os.getenv("CT_N")) do
+    for i = 1, num("CT_N") or 0 do
       jobs[#jobs + 1] = client:start_send("push",
         { to = { Identity = { "w" .. wid .. "-" .. i } }, content = { title = "Hi", body = "There" } })
       kinds[#jobs] = "send"
     end
-    for _ = 1, tonumber(os.getenv("CT_LISTS")) do
+    for _ = 1, num("CT_LISTS") or 0 do
       jobs[#jobs + 1] = client:start("list", { from = 20240101, to = 20240102 })
       kinds[#jobs] = "list"
     end
-    local out = { accepted = 0, lists = 0, errors = {} }
+    for i = 1, num("CT_CREATES") or 0 do
+      jobs[#jobs + 1] = client:start("create_campaign", { name = "w" .. wid .. " " .. i, where = {},
+        content = { title = "Hi", body = "There" }, devices = { "android" }, when = "now" })
+      kinds[#jobs] = "create"
+    end
+    local out = { accepted = 0, lists = 0, creates = 0, errors = {}, unaccounted = 0, logs = logs,
+      pid = ngx.worker.pid() }
     for i, j in ipairs(jobs) do
       local res, jerr = j:wait()
       if kinds[i] == "send" then
-        out.accepted = out.accepted + (res and res.accepted or 0)
-        for _, e in ipairs(res and res.failed or {}) do out.errors[#out.errors + 1] = e.error.kind end
+        local n = res and res.accepted or 0
+        out.accepted = out.accepted + n
+        for _, which in ipairs { "failed", "unknown", "not_sent" } do
+          for _, e in ipairs(res and res[which] or {}) do
+            n = n + #(e.to and e.to.Identity or { 1 })
+            out.errors[#out.errors + 1] = e.error and e.error.kind or which
+          end
+        end
+        if n ~= 1 then out.unaccounted = out.unaccounted + 1 end
       elseif res then
-        out.lists = out.lists + 1
+        out[kinds[i] .. "s"] = out[kinds[i] .. "s"] + 1
       else
         out.errors[#out.errors + 1] = jerr and jerr.kind or "?"
       end
@@ -44,7 +65,7 @@ function M.start()
   end)
 end
 
--- The worker pids holding targets/* slots, with their counts.
+-- The worker pids holding targets/* slots in the shdict limiter, with their counts.
 function M.held()
   local out = {}
   local d = ngx.shared.clevertap_limits

@@ -118,11 +118,11 @@ function Transport:request(req)
   if req.timeout then o.total_timeout = req.timeout * 1000 end
   local lim = self.limiter
   if not lim then return self.impl.request(req, o) end
-  -- a shared limiter (clevertap.limit.shdict): the account's limits first
+  -- a shared limiter (clevertap.limit.shdict, .redis_ngx): the account's limits first
   local names = lim.names_for(req.url)
-  lim:acquire(names)
+  local token = lim:acquire(names)
   local res, err = self.impl.request(req, o)
-  lim:release(names)
+  lim:release(names, token)
   if res and res.status == 429 then
     local ra = tonumber(res.headers and (res.headers["retry-after"] or res.headers["Retry-After"]) or "")
     lim:backoff(names, ra or 1)
