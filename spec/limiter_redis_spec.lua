@@ -280,6 +280,44 @@ describe("redis limiter", function()
   end)
 end)
 
+describe("clevertap --limiter", function()
+  local store
+  before_each(function() store = redis.start() end)
+  after_each(function() store:stop() end)
+
+  it("shares the account's limits through --limiter or CLEVERTAP_LIMITER; the password never printed", function()
+    local cli = require "support.cli"
+    local PW = "s3cret-limiter-pw"
+    store:cli("CONFIG", "SET", "requirepass", PW)
+    local dir = files.temp_dir()
+    local msg = files.write(dir .. "/msg.lua", [[return { tag_group = "t", content = { title = "T", body = "B" } }]])
+    local ids = files.write(dir .. "/ids.txt", cli.user_ids(2500) .. "\n")
+    local url = ("redis://default:%s@127.0.0.1:%d/0"):format(PW, store.port)
+    local function keys()
+      return store:cli("-a", PW, "--no-auth-warning", "KEYS", "clevertap:{SANDBOX-ACCOUNT-ID}:*")
+    end
+    local since = sandbox.last_seq()
+    local r = cli.run({ "send", "push", msg, "--ids", ids, "--type", "Identity", "--limiter", url, "-v" },
+      { env = cli.sandbox_env() })
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    assert.matches("2,500 accepted", r.stdout, 1, true)
+    assert.equal(3, #sandbox.requests { path = "/1/send/push.json", since = since })
+    assert.matches("send_rate", keys())
+    assert.not_matches(PW, r.stdout .. r.stderr)
+    -- the same from the variable
+    store:cli("-a", PW, "--no-auth-warning", "FLUSHALL")
+    r = cli.run({ "send", "push", msg, "--ids", ids, "--type", "Identity" },
+      { env = cli.sandbox_env { CLEVERTAP_LIMITER = url } })
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    assert.matches("send_rate", keys())
+    -- a dry run contacts no store: a dead one does not matter
+    r = cli.run({ "send", "push", msg, "--ids", ids, "--type", "Identity", "--dry-run",
+      "--limiter", "redis://default:x@127.0.0.1:1/0" }, { env = cli.sandbox_env() })
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    assert.matches("dry run", r.stdout)
+  end)
+end)
+
 describe("redis limiter options", function()
   it("a redis URL's password never shows in errors or log lines", function()
     local ok, err = require("clevertap").new { account_id = "a", passcode = "p", base_url = "http://127.0.0.1:1/1",

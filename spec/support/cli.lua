@@ -18,6 +18,7 @@ M.quote = quote
 
 local CLEARED = {
   "CLEVERTAP_ACCOUNT_ID", "CLEVERTAP_PASSCODE", "CLEVERTAP_REGION", "CLEVERTAP_BASE_URL", "CLEVERTAP_PROFILE",
+  "CLEVERTAP_LIMITER",
 }
 
 --- The shell command running `clevertap ARGS...` with only the variables

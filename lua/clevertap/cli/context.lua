@@ -180,8 +180,9 @@ function Context:settings()
   local p, pname, perr = profile.pick(config, name, path)
   if perr then return nil, perr end
   local explicit = p and name ~= nil
-  local flags = { ["account-id"] = "account_id", region = "region", ["base-url"] = "base_url" }
-  local vars = { account_id = "CLEVERTAP_ACCOUNT_ID", region = "CLEVERTAP_REGION", base_url = "CLEVERTAP_BASE_URL" }
+  local flags = { ["account-id"] = "account_id", region = "region", ["base-url"] = "base_url", limiter = "limiter" }
+  local vars = { account_id = "CLEVERTAP_ACCOUNT_ID", region = "CLEVERTAP_REGION", base_url = "CLEVERTAP_BASE_URL",
+    limiter = "CLEVERTAP_LIMITER" }
   local out = {}
   local function nonempty(v) if v ~= nil and v ~= "" then return v end end
   for flag, key in pairs(flags) do
@@ -226,7 +227,7 @@ function Context:client(extra, result)
   if s.passcode then self.passcode = s.passcode end
   local opts = {
     account_id = s.account_id, passcode = s.passcode,
-    region = s.region, base_url = s.base_url,
+    region = s.region, base_url = s.base_url, limiter = s.limiter,
     timeout = s.timeout, retry = s.attempts and { attempts = s.attempts } or nil,
   }
   for k in pairs(require("clevertap.cli.profile").LIMITS) do
@@ -254,6 +255,8 @@ function Context:client(extra, result)
   if self.dry_run then
     -- Nothing is sent, so the API's pacing of creates does not apply.
     opts.create_rate = false
+    -- ... nor the account's shared limits: no store is contacted.
+    opts.limiter = "local"
     -- Nothing is sent: placeholders stand in for missing credentials so a
     -- campaign can be checked on a machine without secrets.
     opts.account_id = opts.account_id or "ACCOUNT_ID"

@@ -21,6 +21,9 @@ M.common = {
   { "--base-url", "URL", "overrides the region; default: $CLEVERTAP_BASE_URL" },
   { "--profile", "NAME", "an account from ~/.config/clevertap/config.lua; default: $CLEVERTAP_PROFILE, "
     .. "else the file's default" },
+  { "--limiter", "URL", "whose limits: local (this process, the default), redis://[user:pass@]host:port[/db] "
+    .. "(the account's, shared with every process using that Redis); default: $CLEVERTAP_LIMITER "
+    .. "(prefer the variable when the URL holds a password)" },
   { "--timeout", "SECONDS", "per request (default 30)" },
   { "--attempts", "N", "tries per request, retries included (default 5)" },
   { "-v --verbose", nil, "print each retry, wait and unknown outcome (through the client's logger)" },
@@ -195,6 +198,7 @@ M.environment = {
   { "CLEVERTAP_REGION", "the region (--region)" },
   { "CLEVERTAP_BASE_URL", "the API's base URL (--base-url), e.g. a local sandbox" },
   { "CLEVERTAP_PROFILE", "the profile (--profile)" },
+  { "CLEVERTAP_LIMITER", "the limiter (--limiter), e.g. redis://127.0.0.1:6379/0; its password is never printed" },
   { "XDG_CONFIG_HOME", "where clevertap/config.lua is (default ~/.config)" },
 }
 

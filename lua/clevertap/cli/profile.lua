@@ -12,7 +12,7 @@ local M = {}
 
 local TOP = { default = "string", profiles = "table" }
 local PROFILE = {
-  account_id = "string", region = "string", base_url = "string",
+  account_id = "string", region = "string", base_url = "string", limiter = "string",
   passcode = "string", passcode_command = "string", passcode_env = "string",
   timeout = "number", attempts = "number", limits = "table",
 }
