@@ -43,15 +43,17 @@ function M.is(v)
   return getmetatable(v) == Error
 end
 
--- The one printing of a problem list, the same as clevertap.validate's
--- lists print: one line per problem, its severity then its message (which
--- names the field; the exact pointer stays in .pointer).
+--- The one printing of a problem: its severity then its message (which
+-- names the field; the exact pointer stays in .pointer), as
+-- clevertap.validate's lists print.
+function M.problem_line(p)
+  return (p.severity == "warning" and "warning " or "error   ") .. tostring(p.message)
+end
+
 local Problems = {
   __tostring = function(list)
     local lines = {}
-    for i, p in ipairs(list) do
-      lines[i] = (p.severity == "warning" and "warning " or "error   ") .. tostring(p.message)
-    end
+    for i, p in ipairs(list) do lines[i] = M.problem_line(p) end
     return table.concat(lines, "\n")
   end,
 }

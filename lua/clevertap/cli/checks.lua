@@ -2,6 +2,7 @@
 -- one: nothing is sent unless every table in the file validates.
 local campaigns = require "clevertap.cli.campaigns"
 local json = require "clevertap.cli.json"
+local errors = require "clevertap.error"
 
 local M = {}
 
@@ -78,9 +79,9 @@ end
 --- Print a report's problems as text.
 function M.print_problems(ctx, rep)
   if rep.note then ctx:say("  note    %s", rep.note) end
-  -- Messages start with the field's path; the pointer follows for tools.
-  for _, p in ipairs(rep.errors) do ctx:say("  error   %s (at %s)", p.message, p.pointer) end
-  for _, p in ipairs(rep.warnings) do ctx:say("  warning %s (at %s)", p.message, p.pointer) end
+  -- The library's printing of a problem; the pointer follows for tools.
+  for _, p in ipairs(rep.errors) do ctx:say("  %s (at %s)", errors.problem_line(p), p.pointer) end
+  for _, p in ipairs(rep.warnings) do ctx:say("  %s (at %s)", errors.problem_line(p), p.pointer) end
 end
 
 --- Load `path` and validate every table in it for `endpoint` (nil: inferred
@@ -125,7 +126,7 @@ function M.load_for_sending(ctx, path, endpoint, result, as_sent)
       ctx:say("%s: invalid", rep.file)
       M.print_problems(ctx, rep)
     else
-      for _, p in ipairs(rep.warnings) do ctx:note("%s: warning %s (at %s)", rep.file, p.message, p.pointer) end
+      for _, p in ipairs(rep.warnings) do ctx:note("%s: %s (at %s)", rep.file, errors.problem_line(p), p.pointer) end
     end
   end
   if not all_ok then
