@@ -4,6 +4,7 @@
 #define _XOPEN_SOURCE 700
 #include "ct_classify.h"
 #include "ct_redact.h"
+#include "ct_str.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -68,7 +69,7 @@ ct_outcome ct_classify_clevertap(const ct_resp *resp, int result_call, const cha
      * is whole again) and before it is cut to fit err->message (a cut would
      * leave a prefix of the passcode that no later redaction recognises). */
     char *safe = NULL;
-    if (msg && secret && *secret && (safe = strdup(msg))) {
+    if (msg && secret && *secret && (safe = ct_strdup(msg))) {
         ct_redact(safe, secret);
         msg = safe;
     } else if (msg && secret && *secret) {

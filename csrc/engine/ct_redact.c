@@ -1,6 +1,7 @@
 /* Keeping the passcode out of everything the client shows: messages, log
  * events and error bodies. */
 #include "ct_redact.h"
+#include "ct_str.h"
 
 #include <jansson.h>
 #include <stdlib.h>
@@ -36,7 +37,7 @@ void ct_redact(char *text, const char *secret)
 static json_t *redact_value(json_t *v, const char *secret)
 {
     if (json_is_string(v)) {
-        char *s = strdup(json_string_value(v));
+        char *s = ct_strdup(json_string_value(v));
         if (!s) return NULL;
         ct_redact(s, secret);
         json_t *out = json_string(s);
@@ -59,7 +60,7 @@ static json_t *redact_value(json_t *v, const char *secret)
         const char *key;
         json_t *member;
         json_object_foreach(v, key, member) {
-            char *k = strdup(key);
+            char *k = ct_strdup(key);
             json_t *item = k ? redact_value(member, secret) : NULL;
             if (k) ct_redact(k, secret);
             int bad = !item || json_object_set_new(out, k, item) != 0;
