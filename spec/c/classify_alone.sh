@@ -1,14 +1,15 @@
 #!/bin/sh
 # The classifier is its own unit: a response classified with only
-# ct_classify.o, ct_error.o and ct_redact.o linked (no request engine), with the kinds and
+# ct_classify.o, ct_error.o, ct_redact.o and the string helpers (ct_str.o) linked (no request engine), with the kinds and
 # retry hints of SPEC.md's error table.
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 CC=${CC:-cc}
 obj="$BUILD/obj/core/engine"
-[ -f "$obj/ct_classify.o" ] && [ -f "$obj/ct_error.o" ] && [ -f "$obj/ct_redact.o" ] ||
-  make -s BUILD="$BUILD" "$obj/ct_classify.o" "$obj/ct_error.o" "$obj/ct_redact.o"
+util="$BUILD/obj/core/util"
+[ -f "$obj/ct_classify.o" ] && [ -f "$obj/ct_error.o" ] && [ -f "$obj/ct_redact.o" ] && [ -f "$util/ct_str.o" ] ||
+  make -s BUILD="$BUILD" "$obj/ct_classify.o" "$obj/ct_error.o" "$obj/ct_redact.o" "$util/ct_str.o"
 out=$(mktemp -d "${TMPDIR:-/tmp}/classify_alone.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 cat > "$out/t.c" <<'C'
@@ -41,6 +42,6 @@ int main(void)
 C
 # shellcheck disable=SC2046
 $CC -std=c99 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -g ${SAN:-} -Icsrc/engine -Icsrc/limit \
-  "$out/t.c" "$obj/ct_classify.o" "$obj/ct_error.o" "$obj/ct_redact.o" $(pkg-config --libs jansson 2>/dev/null || echo -ljansson) \
+  "$out/t.c" "$obj/ct_classify.o" "$obj/ct_error.o" "$obj/ct_redact.o" "$util/ct_str.o" $(pkg-config --libs jansson 2>/dev/null || echo -ljansson) \
   -o "$out/t"
 "$out/t"
