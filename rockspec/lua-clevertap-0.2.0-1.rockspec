@@ -87,6 +87,7 @@ build = {
       ["clevertap.client"] = "lua/clevertap/client.lua",
       ["clevertap.error"] = "lua/clevertap/error.lua",
       ["clevertap.http"] = "lua/clevertap/http.lua",
+      ["clevertap.limit.redis_ngx"] = "lua/clevertap/limit/redis_ngx.lua",
       ["clevertap.limit.shdict"] = "lua/clevertap/limit/shdict.lua",
       ["clevertap.names"] = "lua/clevertap/names.lua",
       ["clevertap.options"] = "lua/clevertap/options.lua",
