@@ -28,16 +28,36 @@
 int luaopen_clevertap_core(lua_State *L);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const char *const endpoints[] = { "targets/create", "targets/list", "targets/stop", "targets/result",
-                                         "targets/trigger", "send/push", "send/webpush", "send/email",
-                                         "send/sms" };
+static const char *const endpoints[] = { "targets/create", "targets/list",    "targets/stop",
+                                         "targets/result", "targets/trigger", "send/push",
+                                         "send/webpush",   "send/email",      "send/sms" };
 /* member names worth hitting, with their lengths (one holds a NUL) */
-static const struct { const char *s; size_t n; } names[] = {
-    { "to", 2 }, { "content", 7 }, { "title", 5 }, { "body", 4 }, { "Identity", 8 }, { "Email", 5 },
-    { "when", 4 }, { "where", 5 }, { "name", 4 }, { "target_mode", 11 }, { "event_name", 10 },
-    { "from", 4 }, { "id", 2 }, { "devices", 7 }, { "platform_specific", 17 },
-    { "respect_frequency_caps", 22 }, { "estimate_only", 13 }, { "ttl", 3 }, { "profile_fields", 14 },
-    { "common_profile_properties", 25 }, { "a\0b", 3 }, { "", 0 },
+static const struct {
+    const char *s;
+    size_t n;
+} names[] = {
+    { "to", 2 },
+    { "content", 7 },
+    { "title", 5 },
+    { "body", 4 },
+    { "Identity", 8 },
+    { "Email", 5 },
+    { "when", 4 },
+    { "where", 5 },
+    { "name", 4 },
+    { "target_mode", 11 },
+    { "event_name", 10 },
+    { "from", 4 },
+    { "id", 2 },
+    { "devices", 7 },
+    { "platform_specific", 17 },
+    { "respect_frequency_caps", 22 },
+    { "estimate_only", 13 },
+    { "ttl", 3 },
+    { "profile_fields", 14 },
+    { "common_profile_properties", 25 },
+    { "a\0b", 3 },
+    { "", 0 },
 };
 #define NNAMES (sizeof names / sizeof names[0])
 #define MAX_DEPTH 80
@@ -49,7 +69,7 @@ static void build(lua_State *L, const uint8_t *p, size_t n)
 {
     int base = lua_gettop(L);
     if (!lua_checkstack(L, MAX_DEPTH + 8)) abort(); /* the values wait on the stack */
-    lua_newtable(L); /* the payload: the root every set lands in at depth 0 */
+    lua_newtable(L);                                /* the payload: the root every set lands in at depth 0 */
     size_t i = 0;
     while (i < n && lua_gettop(L) < base + MAX_DEPTH) {
         uint8_t op = p[i++];
@@ -91,8 +111,7 @@ static void build(lua_State *L, const uint8_t *p, size_t n)
         case 6: /* t[#t + 1 + (op >> 3)] = v: arrays, with a hole when op >> 3 > 0 */
             if (lua_gettop(L) >= base + 2 && lua_istable(L, -2))
                 lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1 + (op >> 3));
-            else if (lua_gettop(L) > base + 1)
-                lua_pop(L, 1); /* never the root */
+            else if (lua_gettop(L) > base + 1) lua_pop(L, 1); /* never the root */
             break;
         default: /* a cycle: the table below gets itself, or the root, as a value */
             if (lua_gettop(L) >= base + 2 && lua_istable(L, -1)) {
@@ -121,7 +140,6 @@ static void check_problems(lua_State *L, int idx)
         lua_pop(L, 3);
     }
 }
-
 
 /* jansson refuses a NUL in an object key, which JSON allows: a copy of the
  * text with every \u0000 escape (an odd run of backslashes before it)

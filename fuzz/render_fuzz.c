@@ -23,8 +23,7 @@
 #include "ct_render.h"
 #include "ct_utf8.h"
 
-static const int kinds[] = { CT_ENC_NONE, CT_ENC_JSON_STR, CT_ENC_URL, CT_ENC_FORM, CT_ENC_HEADER,
-                             CT_ENC_JSON_VALUE };
+static const int kinds[] = { CT_ENC_NONE, CT_ENC_JSON_STR, CT_ENC_URL, CT_ENC_FORM, CT_ENC_HEADER, CT_ENC_JSON_VALUE };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
 static int hexval(char c)
@@ -41,8 +40,8 @@ static size_t url_decode(const char *s, size_t n, int form, char *out)
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-            c == '.' || c == '_' || c == '~') {
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+            c == '_' || c == '~') {
             out[k++] = c;
         } else if (form && c == '+') {
             out[k++] = ' ';

@@ -15,9 +15,9 @@
 
 #include "clevertap.h"
 
-static const char *const endpoints[] = { "targets/create", "targets/list", "targets/stop",
+static const char *const endpoints[] = { "targets/create", "targets/list",    "targets/stop",
                                          "targets/result", "targets/trigger", "send/push",
-                                         "send/webpush",   "send/email",   "send/sms" };
+                                         "send/webpush",   "send/email",      "send/sms" };
 #define NENDPOINTS (sizeof endpoints / sizeof endpoints[0])
 
 static void check_list(const ct_problems *p)

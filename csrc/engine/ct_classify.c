@@ -85,8 +85,7 @@ ct_outcome ct_classify_clevertap(const ct_resp *resp, int result_call, const cha
     } else if (fail) {
         if (has_code)
             ct_err_set(err, CT_EK_API, status, 0, "CleverTap error %ld: %s", code, msg ? msg : "(no message)");
-        else
-            ct_err_set(err, CT_EK_API, status, 0, "CleverTap error: %s", msg ? msg : "(no message)");
+        else ct_err_set(err, CT_EK_API, status, 0, "CleverTap error: %s", msg ? msg : "(no message)");
         err->has_code = has_code;
         err->code = code;
         if (has_code && code == 89) {

@@ -18,9 +18,9 @@ typedef enum {
 
 typedef struct ct_err {
     ct_err_kind kind;
-    int status;    /* HTTP status, 0 = none */
+    int status; /* HTTP status, 0 = none */
     int has_code;
-    long code;     /* CleverTap error code when has_code */
+    long code; /* CleverTap error code when has_code */
     int retryable;
     char pointer[64]; /* JSON Pointer for validation errors, "" otherwise */
     char message[256];

@@ -7,10 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int alnum(char ch)
-{
-    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-}
+static int alnum(char ch) { return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'); }
 
 void ct_redact(char *text, const char *secret)
 {
@@ -32,7 +29,6 @@ void ct_redact(char *text, const char *secret)
         from = p + rl; /* a secret made of '*' must not match its own mask */
     }
 }
-
 
 static json_t *redact_value(json_t *v, const char *secret)
 {

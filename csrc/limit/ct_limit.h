@@ -16,9 +16,9 @@
 /* ---- the local limiter --------------------------------------------------- */
 
 typedef struct ct_llane {
-    int max_inflight;  /* 0 = unlimited */
-    double rate;       /* starts per second, 0 = unlimited */
-    double burst;      /* token bucket size (>= 1) */
+    int max_inflight; /* 0 = unlimited */
+    double rate;      /* starts per second, 0 = unlimited */
+    double burst;     /* token bucket size (>= 1) */
     int inflight, peak;
     double tokens;
     int64_t last_ms;
@@ -45,11 +45,11 @@ enum { CT_LIMIT_BUCKET, CT_LIMIT_SEM };
 /* One account limit: a token bucket (rate per second, burst; its rate also
  * holds in every sliding second) or a semaphore of max leases. */
 typedef struct ct_limit_def {
-    const char *name;  /* "send_rate", "create_rate", "targets_concurrency", ... */
+    const char *name; /* "send_rate", "create_rate", "targets_concurrency", ... */
     int kind;
     double rate, burst;
     int max;
-    double pace;       /* buckets fill at rate * pace (0 = 1): the rate stays the one configured */
+    double pace; /* buckets fill at rate * pace (0 = 1): the rate stays the one configured */
 } ct_limit_def;
 
 /* acquire's answers */
@@ -91,9 +91,9 @@ typedef struct ct_limiter_cfg {
     const char *url;        /* "redis://[user:pass@]host:port[/db]" */
     const char *account_id; /* the keys' namespace */
     int fail_mode;
-    long lease_ms;          /* semaphore lease; 0 = 10000 */
-    int expected_members;   /* fail_mode local divides by at least this many */
-    uint64_t seed;          /* for the member id and jitter */
+    long lease_ms;        /* semaphore lease; 0 = 10000 */
+    int expected_members; /* fail_mode local divides by at least this many */
+    uint64_t seed;        /* for the member id and jitter */
 } ct_limiter_cfg;
 
 /* A Redis limiter (hiredis). NULL with a message in err (never the

@@ -22,9 +22,9 @@
 #include <unistd.h>
 
 #define NOTES_MAX 8
-#define RETRY_STORE_MS 500     /* fail_mode closed: how often the store is tried again */
-#define RECONNECT_MS 1000      /* fail_mode local: how often the store is tried again */
-#define RELEASE_DELAY_MS 5     /* a release waits this long for an acquire to carry it */
+#define RETRY_STORE_MS 500 /* fail_mode closed: how often the store is tried again */
+#define RECONNECT_MS 1000  /* fail_mode local: how often the store is tried again */
+#define RELEASE_DELAY_MS 5 /* a release waits this long for an acquire to carry it */
 #define CONNECT_TIMEOUT_MS 300
 #define COMMAND_TIMEOUT_MS 1000
 /* 50 ms more than a second: a request granted at the start of a second
@@ -152,8 +152,8 @@ typedef struct rlim {
 
 typedef struct rlease {
     uint64_t id;
-    unsigned mask;   /* the semaphores it holds a slot of */
-    int64_t renewed; /* local ms of the grant or the last renewal */
+    unsigned mask;    /* the semaphores it holds a slot of */
+    int64_t renewed;  /* local ms of the grant or the last renewal */
     int64_t released; /* 0 = held; else when it was released (local ms) */
 } rlease;
 
@@ -249,8 +249,7 @@ static void store_down(rl *r, int64_t now, const char *why)
     drop_conn(r);
     r->nleases = 0;
     if (!r->down)
-        notef(r, 1,
-              "limiter: the Redis store at %s:%d is unusable (%s); fail_mode %s: %s", r->host, r->port, why,
+        notef(r, 1, "limiter: the Redis store at %s:%d is unusable (%s); fail_mode %s: %s", r->host, r->port, why,
               r->fail_mode == CT_FAIL_LOCAL ? "local" : "closed",
               r->fail_mode == CT_FAIL_LOCAL ? "this process keeps its share of the account's limits "
                                               "(local limits divided by the members seen) until it answers"
@@ -570,7 +569,7 @@ static void r_free(void *self)
 }
 
 static const ct_limiter_ops redis_ops = { r_define, r_acquire, r_release, r_backoff, r_tick,
-                                          r_due, r_notice, r_members, r_free };
+                                          r_due,    r_notice,  r_members, r_free };
 
 /* redis://[user:pass@]host:port[/db]; messages never show the password. */
 static int parse_url(rl *r, const char *url, char *err, size_t errlen)

@@ -22,10 +22,7 @@ void ct_l_setfuncs(lua_State *L, const luaL_Reg *l, int nup)
 }
 
 /* Pseudo-indices (registry, upvalues) are already absolute. */
-int ct_l_absindex(lua_State *L, int idx)
-{
-    return idx > 0 || idx <= LUA_REGISTRYINDEX ? idx : lua_gettop(L) + idx + 1;
-}
+int ct_l_absindex(lua_State *L, int idx) { return idx > 0 || idx <= LUA_REGISTRYINDEX ? idx : lua_gettop(L) + idx + 1; }
 
 /* tostring() as the 5.1 base library does it, pushed on the stack. */
 const char *ct_l_tolstring(lua_State *L, int idx, size_t *len)
@@ -40,15 +37,9 @@ const char *ct_l_tolstring(lua_State *L, int idx, size_t *len)
     case LUA_TSTRING:
         lua_pushvalue(L, idx); /* converts the copy, not the caller's value */
         break;
-    case LUA_TBOOLEAN:
-        lua_pushstring(L, lua_toboolean(L, idx) ? "true" : "false");
-        break;
-    case LUA_TNIL:
-        lua_pushliteral(L, "nil");
-        break;
-    default:
-        lua_pushfstring(L, "%s: %p", luaL_typename(L, idx), lua_topointer(L, idx));
-        break;
+    case LUA_TBOOLEAN: lua_pushstring(L, lua_toboolean(L, idx) ? "true" : "false"); break;
+    case LUA_TNIL: lua_pushliteral(L, "nil"); break;
+    default: lua_pushfstring(L, "%s: %p", luaL_typename(L, idx), lua_topointer(L, idx)); break;
     }
     return lua_tolstring(L, -1, len);
 }

@@ -10,8 +10,8 @@ static const char HEX[] = "0123456789ABCDEF";
 
 static int unreserved(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_' || c == '~';
 }
 
 static void enc_pct(ct_sb *b, const unsigned char *s, size_t n, int form)
@@ -42,9 +42,7 @@ static int enc_one(ct_sb *b, int kind, const char *s, size_t n)
     case CT_ENC_JSON_STR: ct_jstr_add(b, s, n, CT_JSTR_DEL); break;
     case CT_ENC_URL: enc_pct(b, u, n, 0); break;
     case CT_ENC_FORM: enc_pct(b, u, n, 1); break;
-    case CT_ENC_JSON_VALUE:
-        ct_jstr_add(b, s, n, CT_JSTR_QUOTED | CT_JSTR_DEL);
-        break;
+    case CT_ENC_JSON_VALUE: ct_jstr_add(b, s, n, CT_JSTR_QUOTED | CT_JSTR_DEL); break;
     case CT_ENC_HEADER:
         if (memchr(s, '\r', n) || memchr(s, '\n', n)) return CT_RENDER_CRLF;
         ct_sb_add(b, s, n);

@@ -9,12 +9,12 @@
 #include "ct_sb.h"
 
 enum {
-    CT_ENC_NONE = 0,       /* as is (literal text, or no outer encoding) */
-    CT_ENC_JSON_STR = 1,   /* inside a JSON string: quote, backslash, controls escaped */
-    CT_ENC_URL = 2,        /* RFC 3986: unreserved pass, the rest %XX */
-    CT_ENC_FORM = 3,       /* x-www-form-urlencoded: as URL, space as '+' */
-    CT_ENC_HEADER = 4,     /* header value: as is, CR/LF refused */
-    CT_ENC_JSON_VALUE = 5  /* a whole JSON value: strings quoted, numbers bare */
+    CT_ENC_NONE = 0,      /* as is (literal text, or no outer encoding) */
+    CT_ENC_JSON_STR = 1,  /* inside a JSON string: quote, backslash, controls escaped */
+    CT_ENC_URL = 2,       /* RFC 3986: unreserved pass, the rest %XX */
+    CT_ENC_FORM = 3,      /* x-www-form-urlencoded: as URL, space as '+' */
+    CT_ENC_HEADER = 4,    /* header value: as is, CR/LF refused */
+    CT_ENC_JSON_VALUE = 5 /* a whole JSON value: strings quoted, numbers bare */
 };
 
 enum {

@@ -47,15 +47,15 @@ typedef struct xfer {
     ct_req *req;
     struct curl_slist *hdrs;
     ct_sb body;
-    ct_sb rhdr;          /* "name\0value\0" pairs of the last response */
+    ct_sb rhdr; /* "name\0value\0" pairs of the last response */
     size_t nrhdr;
-    int prereqs;         /* times libcurl was about to send this request */
-    int too_large;       /* the answer went over max_body: the transfer was stopped */
-    size_t max_body;     /* copy of the transport's cap, for on_body */
-    size_t blen;         /* request body length */
-    size_t body_out;     /* request body bytes libcurl wrote to the connection */
+    int prereqs;     /* times libcurl was about to send this request */
+    int too_large;   /* the answer went over max_body: the transfer was stopped */
+    size_t max_body; /* copy of the transport's cap, for on_body */
+    size_t blen;     /* request body length */
+    size_t body_out; /* request body bytes libcurl wrote to the connection */
     char errbuf[CURL_ERROR_SIZE];
-    struct xfer *next;   /* running list or free pool */
+    struct xfer *next; /* running list or free pool */
 } xfer;
 
 /* Sockets libcurl asked us to watch (socket_action interface): only
@@ -150,8 +150,7 @@ ct_curl *ct_curl_new(const ct_curl_opts *o)
     curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
     curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_timer);
     curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
-    if (o->max_connections > 0)
-        curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, o->max_connections);
+    if (o->max_connections > 0) curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, o->max_connections);
     /* libcurl sizes its connection cache by the handles currently added (4
      * each); ours come and go per request, so without a floor idle
      * keep-alive connections would be closed between requests */
@@ -386,8 +385,7 @@ static int maybe_sent(CURL *e, CURLcode rc)
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT:
-        return 0;
+    case CURLE_URL_MALFORMAT: return 0;
     default: break;
     }
     long reqsize = 0;
@@ -423,8 +421,7 @@ static void finish(ct_curl *c, ct_engine *e, xfer *x, CURLcode rc, int64_t now)
         /* the server answered, so it had the request: the outcome is unknown */
         if (x->too_large || rc == CURLE_FILESIZE_EXCEEDED)
             snprintf(msg, sizeof msg, "response body too large (over %zu bytes)", x->max_body);
-        if (x->prereqs > 1)
-            snprintf(msg, sizeof msg, "connection closed without an answer after the request was sent");
+        if (x->prereqs > 1) snprintf(msg, sizeof msg, "connection closed without an answer after the request was sent");
         int sent = rc == CURLE_OK || x->prereqs > 1 || maybe_sent(x->easy, rc);
         /* A server cannot act on a body it did not get whole (Content-Length
          * frames it): such a request is safe to send again. The count can

@@ -46,10 +46,7 @@ int ct_sb_reserve(ct_sb *b, size_t extra)
     return 1;
 }
 
-void ct_sb_adds(ct_sb *b, const char *s)
-{
-    ct_sb_add(b, s, strlen(s));
-}
+void ct_sb_adds(ct_sb *b, const char *s) { ct_sb_add(b, s, strlen(s)); }
 
 void ct_sb_vprintf(ct_sb *b, const char *fmt, va_list ap)
 {

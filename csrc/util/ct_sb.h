@@ -9,10 +9,10 @@
 #include <string.h>
 
 typedef struct ct_sb {
-    char *p;         /* NULL until the first append; p[len] == '\0' after each append */
+    char *p; /* NULL until the first append; p[len] == '\0' after each append */
     size_t len, cap;
-    int oom;         /* set once an allocation failed: the buffer never grows again and
-                        its contents are incomplete (callers check oom, or use take) */
+    int oom; /* set once an allocation failed: the buffer never grows again and
+                its contents are incomplete (callers check oom, or use take) */
 } ct_sb;
 
 void ct_sb_init(ct_sb *b);
@@ -39,6 +39,5 @@ void ct_sb_vprintf(ct_sb *b, const char *fmt, va_list ap);
 const char *ct_sb_cstr(ct_sb *b);
 /* Hands the bytes over (NUL-terminated) and resets b; NULL when out of memory. */
 char *ct_sb_take(ct_sb *b, size_t *len);
-
 
 #endif

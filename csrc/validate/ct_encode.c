@@ -12,10 +12,7 @@
 #include "ct_encode.h"
 #include "ct_jstr.h"
 
-void ct_encode_string(ct_sb *b, const char *str, size_t len)
-{
-    ct_jstr_add(b, str, len, CT_JSTR_QUOTED);
-}
+void ct_encode_string(ct_sb *b, const char *str, size_t len) { ct_jstr_add(b, str, len, CT_JSTR_QUOTED); }
 
 static void put_int(ct_sb *b, int64_t i)
 {

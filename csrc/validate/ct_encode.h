@@ -17,7 +17,7 @@ void ct_encode_string(ct_sb *b, const char *s, size_t len);
 /* {"<key>":<member_json>,<rest of `rest` after its '{'> or {"<key>":<member_json>}
  * when rest is "{}". malloc'd, NUL-terminated; NULL when out of memory or
  * rest is not an object text. */
-char *ct_json_prepend_member(const char *key, const char *member_json, size_t mlen, const char *rest,
-                             size_t rlen, size_t *out_len);
+char *ct_json_prepend_member(const char *key, const char *member_json, size_t mlen, const char *rest, size_t rlen,
+                             size_t *out_len);
 
 #endif

@@ -113,8 +113,7 @@ static ct_value *conv(jconv *c, json_t *j, int depth)
         size_t i = 0;
         const char *key;
         json_t *val;
-        json_object_foreach(j, key, val)
-        {
+        json_object_foreach(j, key, val) {
             if (i == n) break;
             ct_member *m = &v->u.obj.members[i++];
             m->key = key;

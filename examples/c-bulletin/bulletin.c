@@ -91,8 +91,7 @@ static ct_call *start(ct_client *c, int argc, char **argv, char *err, size_t err
         free(payload);
         return k;
     }
-    if (strcmp(cmd, "list") == 0 && nargs == 2)
-        return ct_client_list(c, atol(argv[i]), atol(argv[i + 1]), err, errlen);
+    if (strcmp(cmd, "list") == 0 && nargs == 2) return ct_client_list(c, atol(argv[i]), atol(argv[i + 1]), err, errlen);
     if (strcmp(cmd, "stop") == 0 && nargs == 1) return ct_client_stop(c, atoll(argv[i]), err, errlen);
     if (strcmp(cmd, "result") == 0 && nargs == 1) return ct_client_result(c, atoll(argv[i]), err, errlen);
 usage:
@@ -139,8 +138,8 @@ int main(int argc, char **argv)
     ct_call_response r;
     int ok = ct_client_call_response(call, &r);
     if (ok == 1)
-        printf("ok status=%d id=%lld requests=%lld frames=%ld worst_poll_ms=%.2f\n", r.status, r.id, r.requests,
-               frames, worst_poll);
+        printf("ok status=%d id=%lld requests=%lld frames=%ld worst_poll_ms=%.2f\n", r.status, r.id, r.requests, frames,
+               worst_poll);
     else
         printf("error kind=%s status=%d code=%ld retryable=%d requests=%lld frames=%ld worst_poll_ms=%.2f: %s\n",
                r.kind, r.status, r.code, r.retryable, r.requests, frames, worst_poll, r.message);

@@ -156,8 +156,8 @@ int main(int argc, char **argv)
     for (size_t k = 0; k < ct_client_job_outcomes(job); k++) {
         ct_send_outcome o;
         ct_client_job_outcome(job, k, &o);
-        printf("%s %zu %s status=%d code=%ld retryable=%d: %s%s%s\n", o.unknown ? "unknown" : "failed", o.count,
-               o.kind, o.status, o.code, o.retryable, o.message, *o.pointer ? " at " : "", o.pointer);
+        printf("%s %zu %s status=%d code=%ld retryable=%d: %s%s%s\n", o.unknown ? "unknown" : "failed", o.count, o.kind,
+               o.status, o.code, o.retryable, o.message, *o.pointer ? " at " : "", o.pointer);
     }
     int rc = (s.failed || s.unknown) ? 1 : 0;
     ct_client_job_free(job);

@@ -6,7 +6,8 @@
  * the exact JSON that would be sent. Exit status: 0 valid (warnings allowed),
  * 1 invalid, 2 usage or I/O error. Build:
  *
- *   cc -Iinclude/clevertap examples/c-validate/validate.c build/libclevertap.a -ljansson -lcurl -lhiredis -lsqlite3 -lm -o validate
+ *   cc -Iinclude/clevertap examples/c-validate/validate.c build/libclevertap.a -ljansson -lcurl -lhiredis -lsqlite3 -lm
+ * -o validate
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,14 +8,14 @@
 #include <stdio.h>
 
 typedef struct frame_stats {
-    double budget_ms;          /* 1000 / hz */
+    double budget_ms; /* 1000 / hz */
     long frames;
-    long overruns;             /* frames longer than the budget, whatever the cause */
-    long client_overruns;      /* of those, frames the client's poll pushed over (see frame.c) */
-    long blocked_polls;        /* polls that slept in the kernel (voluntary context switches) */
-    double worst_frame_ms;     /* game work + poll */
-    double worst_client_ms;    /* wall time of one poll */
-    double worst_client_cpu_ms;/* CPU time of one poll */
+    long overruns;              /* frames longer than the budget, whatever the cause */
+    long client_overruns;       /* of those, frames the client's poll pushed over (see frame.c) */
+    long blocked_polls;         /* polls that slept in the kernel (voluntary context switches) */
+    double worst_frame_ms;      /* game work + poll */
+    double worst_client_ms;     /* wall time of one poll */
+    double worst_client_cpu_ms; /* CPU time of one poll */
     double total_client_ms;
 } frame_stats;
 

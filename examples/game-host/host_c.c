@@ -16,7 +16,7 @@
 #include <string.h>
 
 #define HZ 60
-#define WORK_MS 4.0            /* simulated game logic per frame */
+#define WORK_MS 4.0 /* simulated game logic per frame */
 
 static const char PAYLOAD[] =
     "{\"content\":{\"title\":\"Season 3 is live\",\"body\":\"New maps, new rewards. Jump in!\"}}";
@@ -75,14 +75,14 @@ int main(int argc, char **argv)
 
     ct_send_summary s;
     ct_client_job_summary(g.job, &s);
-    printf("players=%ld accepted=%lld failed=%lld unknown=%lld requests=%lld batches=%lld\n", players,
-           s.accepted, s.failed, s.unknown, s.requests, s.batches_done);
+    printf("players=%ld accepted=%lld failed=%lld unknown=%lld requests=%lld batches=%lld\n", players, s.accepted,
+           s.failed, s.unknown, s.requests, s.batches_done);
     size_t n = ct_client_job_outcomes(g.job);
     for (size_t i = 0; i < n && i < 5; i++) {
         ct_send_outcome out;
         if (ct_client_job_outcome(g.job, i, &out)) {
-            printf("outcome %s kind=%s status=%d count=%zu: %s\n", out.unknown ? "unknown" : "failed",
-                   out.kind, out.status, out.count, out.message);
+            printf("outcome %s kind=%s status=%d count=%zu: %s\n", out.unknown ? "unknown" : "failed", out.kind,
+                   out.status, out.count, out.message);
         }
     }
     int accounted = s.accepted + s.failed + s.unknown == players;

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 
 #define HZ 60
-#define WORK_MS 4.0            /* simulated game logic per frame */
+#define WORK_MS 4.0 /* simulated game logic per frame */
 
 typedef struct game {
     lua_State *L;
@@ -198,8 +198,8 @@ int main(int argc, char **argv)
                 long long accepted = field_int(L, report, "accepted");
                 long long failed = list_count(L, report, "failed");
                 long long unknown = list_count(L, report, "unknown");
-                printf("players=%lld accepted=%lld failed=%lld unknown=%lld requests=%lld\n", total, accepted,
-                       failed, unknown, field_int(L, report, "requests"));
+                printf("players=%lld accepted=%lld failed=%lld unknown=%lld requests=%lld\n", total, accepted, failed,
+                       unknown, field_int(L, report, "requests"));
                 ok = accepted + failed + unknown == total;
                 if (!ok) fprintf(stderr, "identities not accounted for\n");
             } else {

@@ -39,8 +39,7 @@ static void *run(void *arg)
         return NULL;
     }
     ct_identity_list list = { "Identity", (const char *const *)ids, (size_t)w->players };
-    ct_job *j = ct_client_send(c, "push", "{\"content\":{\"title\":\"t\",\"body\":\"b\"}}", &list, 1, err,
-                               sizeof err);
+    ct_job *j = ct_client_send(c, "push", "{\"content\":{\"title\":\"t\",\"body\":\"b\"}}", &list, 1, err, sizeof err);
     if (j) {
         for (int spins = 0; !ct_client_job_done(j) && spins < 60000; spins++) ct_client_poll(c, 5);
         ct_client_job_summary(j, &w->s);
@@ -76,8 +75,8 @@ int main(int argc, char **argv)
     int ok = 1;
     for (int i = 0; i < n; i++) {
         pthread_join(t[i], NULL);
-        printf("thread=%d accepted=%lld failed=%lld unknown=%lld requests=%lld\n", i, w[i].s.accepted,
-               w[i].s.failed, w[i].s.unknown, w[i].s.requests);
+        printf("thread=%d accepted=%lld failed=%lld unknown=%lld requests=%lld\n", i, w[i].s.accepted, w[i].s.failed,
+               w[i].s.unknown, w[i].s.requests);
         ok = ok && w[i].ok;
     }
     free(w);

@@ -12,17 +12,17 @@
 #include "ct_engine.h"
 
 static int failures;
-#define CHECK(c)                                                                   \
-    do {                                                                           \
-        if (!(c)) {                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
-            failures++;                                                            \
-        }                                                                          \
+#define CHECK(c)                                                                                                       \
+    do {                                                                                                               \
+        if (!(c)) {                                                                                                    \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);                                      \
+            failures++;                                                                                                \
+        }                                                                                                              \
     } while (0)
 
 typedef struct fake {
     ct_limiter base;
-    int mode;          /* CT_LIMIT_GRANTED, CT_LIMIT_WAIT or CT_LIMIT_FALLBACK */
+    int mode; /* CT_LIMIT_GRANTED, CT_LIMIT_WAIT or CT_LIMIT_FALLBACK */
     int64_t wait_ms;
     int acquires, released, defined;
     int64_t backoff_ms;

@@ -28,12 +28,12 @@ int main(void)
      * first answer, and the held ones would then leave together */
     const char *warm_id = "warm";
     ct_identity_list wl = { "Identity", &warm_id, 1 };
-    ct_job *warm = ct_client_send(c, "push", "{\"content\":{\"title\":\"Hi\",\"body\":\"There\"}}", &wl, 1, err,
-                                  sizeof err);
+    ct_job *warm =
+        ct_client_send(c, "push", "{\"content\":{\"title\":\"Hi\",\"body\":\"There\"}}", &wl, 1, err, sizeof err);
     if (!warm) return 2;
     while (!ct_client_job_done(warm)) ct_client_poll(c, 50);
     ct_client_job_free(warm);
-    char (*ids)[32] = calloc((size_t)n, sizeof *ids);
+    char(*ids)[32] = calloc((size_t)n, sizeof *ids);
     const char **ptrs = calloc((size_t)n, sizeof *ptrs);
     ct_job **jobs = calloc((size_t)n, sizeof *jobs);
     if (!ids || !ptrs || !jobs) return 2;
@@ -41,8 +41,8 @@ int main(void)
         snprintf(ids[i], sizeof ids[i], "%s-%d", name, i + 1);
         ptrs[i] = ids[i];
         ct_identity_list l = { "Identity", &ptrs[i], 1 };
-        jobs[i] = ct_client_send(c, "push", "{\"content\":{\"title\":\"Hi\",\"body\":\"There\"}}", &l, 1, err,
-                                 sizeof err);
+        jobs[i] =
+            ct_client_send(c, "push", "{\"content\":{\"title\":\"Hi\",\"body\":\"There\"}}", &l, 1, err, sizeof err);
         if (!jobs[i]) {
             fprintf(stderr, "ct_client_send: %s\n", err);
             return 2;
@@ -63,8 +63,8 @@ int main(void)
     ct_client_free(c);
     FILE *f = fopen(out, "w");
     if (!f) return 2;
-    fprintf(f, "{\"accepted\":%lld,\"failed\":%lld,\"unknown\":%lld,\"not_sent\":%lld}\n", total.accepted,
-            total.failed, total.unknown, total.not_sent);
+    fprintf(f, "{\"accepted\":%lld,\"failed\":%lld,\"unknown\":%lld,\"not_sent\":%lld}\n", total.accepted, total.failed,
+            total.unknown, total.not_sent);
     fclose(f);
     free(ids);
     free(ptrs);

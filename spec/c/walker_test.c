@@ -28,8 +28,7 @@ static void check_pair_order(ct_check *cx, const ct_value *v, const ct_rule *rul
     if (a && b && a->type == CT_V_INT && b->type == CT_V_INT && a->u.i > b->u.i)
         ct_check_report(cx, "/hi", "expected hi >= lo (%lld), got %lld", (long long)a->u.i, (long long)b->u.i);
     if (a && a->type == CT_V_INT && a->u.i == 13) ct_check_warning(cx, "", "unlucky lo (now=%lld)", ct_check_now(cx));
-    if (a && a->type == CT_V_INT && a->u.i == 7)
-        ct_check_walk(cx, "/lo", a, &(const ct_schema){ .kind = CT_K_STRING });
+    if (a && a->type == CT_V_INT && a->u.i == 7) ct_check_walk(cx, "/lo", a, &(const ct_schema){ .kind = CT_K_STRING });
 }
 
 static const ct_schema date_int = { .kind = CT_K_INTEGER, .format = CT_FMT_DATE };
@@ -47,55 +46,53 @@ static const ct_schema later = { .kind = CT_K_OBJECT,
                                                                                         .flags = CT_S_FUTURE } },
                                        CT_REQUIRED },
                                      CT_FIELDS_END } };
-static const ct_schema recurring = { .kind = CT_K_OBJECT,
-                                     .fields = (const ct_field[]){
-                                         { "repeat_type", &CT_S_ENUM("day", "week"), CT_REQUIRED },
-                                         { "days", &(const ct_schema){ .kind = CT_K_ARRAY, .flags = CT_S_UNIQUE,
-                                                                       .items = &(const ct_schema){
-                                                                           .kind = CT_K_INTEGER, CT_RANGE(1, 7) } },
-                                           0 },
-                                         { "end_by_date", &ct_s_date, 0 },
-                                         { "end_by_occurrences", &(const ct_schema){ .kind = CT_K_INTEGER, CT_MIN(1) },
-                                           0 },
-                                         CT_FIELDS_END },
-                                     .rules = (const ct_rule[]){
-                                         CT_EXCLUSIVE("end_by_date", "end_by_occurrences"),
-                                         CT_REQUIRED_IF("days", "repeat_type", "week"),
-                                         CT_RULES_END } };
+static const ct_schema recurring = {
+    .kind = CT_K_OBJECT,
+    .fields =
+        (const ct_field[]){ { "repeat_type", &CT_S_ENUM("day", "week"), CT_REQUIRED },
+                            { "days",
+                              &(const ct_schema){ .kind = CT_K_ARRAY,
+                                                  .flags = CT_S_UNIQUE,
+                                                  .items = &(const ct_schema){ .kind = CT_K_INTEGER, CT_RANGE(1, 7) } },
+                              0 },
+                            { "end_by_date", &ct_s_date, 0 },
+                            { "end_by_occurrences", &(const ct_schema){ .kind = CT_K_INTEGER, CT_MIN(1) }, 0 },
+                            CT_FIELDS_END },
+    .rules = (const ct_rule[]){ CT_EXCLUSIVE("end_by_date", "end_by_occurrences"),
+                                CT_REQUIRED_IF("days", "repeat_type", "week"), CT_RULES_END }
+};
 static const ct_schema when_obj = {
     .kind = CT_K_VARIANT,
     .discriminator = "type",
-    .variants = (const ct_variant[]){ { "now", NULL }, { "later", &later }, { "recurring", &recurring },
-                                      CT_VARIANTS_END },
-    .fields = (const ct_field[]){
-        { "dnd", &(const ct_schema){ .kind = CT_K_MAP,
-                                     .keys = &(const ct_schema){ .kind = CT_K_STRING,
-                                                                 .enums = CT_ENUM("1", "2", "3", "4", "5", "6", "7"),
-                                                                 .expect = "a day \"1\"-\"7\"" },
-                                     .values = &pair },
-          0 },
-        { "cutoff", &hhmm, 0 },
-        CT_FIELDS_END }
+    .variants =
+        (const ct_variant[]){ { "now", NULL }, { "later", &later }, { "recurring", &recurring }, CT_VARIANTS_END },
+    .fields = (const ct_field[]){ { "dnd",
+                                    &(const ct_schema){
+                                        .kind = CT_K_MAP,
+                                        .keys = &(const ct_schema){ .kind = CT_K_STRING,
+                                                                    .enums = CT_ENUM("1", "2", "3", "4", "5", "6", "7"),
+                                                                    .expect = "a day \"1\"-\"7\"" },
+                                        .values = &pair },
+                                    0 },
+                                  { "cutoff", &hhmm, 0 },
+                                  CT_FIELDS_END }
 };
 static const ct_schema when = { .kind = CT_K_ONEOF,
-                                .alts = (const ct_schema *const[]){
-                                    &CT_S_ENUM("now"),
-                                    &(const ct_schema){ .kind = CT_K_STRING, .format = CT_FMT_DATETIME,
-                                                        .flags = CT_S_FUTURE },
-                                    &when_obj, NULL } };
+                                .alts = (const ct_schema *const[]){ &CT_S_ENUM("now"),
+                                                                    &(const ct_schema){ .kind = CT_K_STRING,
+                                                                                        .format = CT_FMT_DATETIME,
+                                                                                        .flags = CT_S_FUTURE },
+                                                                    &when_obj, NULL } };
 
 static const ct_schema op = { .kind = CT_K_STRING, .enums = CT_ENUM("equals", "between", "exists") };
-static const ct_schema prop = {
-    .kind = CT_K_OBJECT,
-    .fields = (const ct_field[]){ { "name", &ct_s_nonempty, CT_REQUIRED },
-                                  { "operator", &op, CT_REQUIRED },
-                                  { "value", &ct_s_scalar, 0 },
-                                  CT_FIELDS_END },
-    .rules = (const ct_rule[]){
-        CT_REQUIRED_IF("value", "operator", "!exists"),
-        CT_FORBIDDEN_IF("value", "operator", "exists"),
-        CT_RULES_END }
-};
+static const ct_schema prop = { .kind = CT_K_OBJECT,
+                                .fields = (const ct_field[]){ { "name", &ct_s_nonempty, CT_REQUIRED },
+                                                              { "operator", &op, CT_REQUIRED },
+                                                              { "value", &ct_s_scalar, 0 },
+                                                              CT_FIELDS_END },
+                                .rules =
+                                    (const ct_rule[]){ CT_REQUIRED_IF("value", "operator", "!exists"),
+                                                       CT_FORBIDDEN_IF("value", "operator", "exists"), CT_RULES_END } };
 static const ct_schema legacy_prop = { .kind = CT_K_OBJECT,
                                        .fields = (const ct_field[]){ { "Key", &ct_s_nonempty, CT_REQUIRED },
                                                                      { "value", &ct_s_scalar, CT_REQUIRED },
@@ -116,19 +113,21 @@ static const ct_schema content_push = { .kind = CT_K_OBJECT,
                                                                       { "body", &ct_s_string, CT_REQUIRED },
                                                                       CT_FIELDS_END } };
 static const ct_schema content_sms = { .kind = CT_K_OBJECT,
-                                       .fields = (const ct_field[]){ { "body", &ct_s_string, CT_REQUIRED },
-                                                                     CT_FIELDS_END } };
+                                       .fields =
+                                           (const ct_field[]){ { "body", &ct_s_string, CT_REQUIRED }, CT_FIELDS_END } };
 static const ct_schema mode_push = { .kind = CT_K_OBJECT,
                                      .fields = (const ct_field[]){ { "content", &content_push, CT_REQUIRED },
                                                                    { "badge", &ct_s_integer, 0 },
                                                                    CT_FIELDS_END } };
-static const ct_schema mode_sms = { .kind = CT_K_OBJECT,
-                                    .fields = (const ct_field[]){ { "content", &content_sms, CT_REQUIRED },
-                                                                  { "title_required",
-                                                                    &(const ct_schema){ .kind = CT_K_STRING,
-                                                                        .missing = "missing: only doc B requires it" },
-                                                                    CT_REQUIRED_SOFT },
-                                                                  CT_FIELDS_END } };
+static const ct_schema mode_sms = {
+    .kind = CT_K_OBJECT,
+    .fields =
+        (const ct_field[]){ { "content", &content_sms, CT_REQUIRED },
+                            { "title_required",
+                              &(const ct_schema){ .kind = CT_K_STRING, .missing = "missing: only doc B requires it" },
+                              CT_REQUIRED_SOFT },
+                            CT_FIELDS_END }
+};
 
 static const ct_schema kv = { .kind = CT_K_OBJECT,
                               .fields = (const ct_field[]){ { "deep_link", &ct_s_string, 0 }, CT_FIELDS_END },
@@ -139,68 +138,82 @@ static const ct_schema root = {
     .discriminator = "mode",
     .default_variant = "push",
     .variants = (const ct_variant[]){ { "push", &mode_push }, { "sms", &mode_sms }, CT_VARIANTS_END },
-    .fields = (const ct_field[]){
-        { "name", &(const ct_schema){ .kind = CT_K_STRING, .min_chars = 1, .max_chars = 5 }, CT_REQUIRED },
-        { "when", &when, 0 },
-        { "props", &(const ct_schema){ .kind = CT_K_ARRAY,
-                                       .items = &(const ct_schema){ .kind = CT_K_ONEOF,
-                                                                    .alts = (const ct_schema *const[]){
-                                                                        &prop, &legacy_prop, NULL } } },
-          0 },
-        { "between", &(const ct_schema){ .kind = CT_K_ARRAY, .items = &prop_value_any }, 0 },
-        { "limit", &(const ct_schema){ .kind = CT_K_INTEGER, CT_MIN(100) }, 0 },
-        { "cap", &(const ct_schema){ .kind = CT_K_INTEGER, CT_MIN(100) }, 0 },
-        { "ratio", &(const ct_schema){ .kind = CT_K_NUMBER, CT_RANGE(0, 1) }, 0 },
-        { "stamp", &(const ct_schema){ .kind = CT_K_INTEGER, .format = CT_FMT_STAMP12 }, 0 },
-        { "epoch", &(const ct_schema){ .kind = CT_K_INTEGER, .format = CT_FMT_EPOCH, .flags = CT_S_FUTURE_WARN },
-          0 },
-        { "day", &(const ct_schema){ .kind = CT_K_INTEGER, CT_RANGE(0, 6), .flags = CT_S_SOFT }, 0 },
-        { "props_map", &(const ct_schema){ .kind = CT_K_MAP,
-                                           .keys = &(const ct_schema){ .kind = CT_K_STRING, .max_chars = 4 },
-                                           .values = &(const ct_schema){ .kind = CT_K_STRING, .max_bytes = 3 } },
-          0 },
-        { "kv", &kv, 0 },
-        { "flag", &ct_s_boolean, 0 },
-        { "nothing", &(const ct_schema){ .kind = CT_K_NULL }, CT_NULLABLE },
-        { "span", &(const ct_schema){ .kind = CT_K_OBJECT,
-              .fields = (const ct_field[]){ { "from", &date_int, 0 }, { "to", &date_int, 0 },
-                                            { "start", &ct_s_datetime, 0 }, { "end", &ct_s_datetime, 0 },
-                                            { "last_day", &ct_s_date, 0 }, { "where", &ct_s_object, 0 },
-                                            { "segment", &ct_s_integer, CT_NULLABLE }, CT_FIELDS_END },
-              .rules = (const ct_rule[]){
-                  { .kind = CT_R_NOT_BEFORE, .field = "to", .other = "from", .schema = &date_int },
-                  CT_NOT_BEFORE("end", "start"),
-                  CT_NOT_BEFORE("last_day", "start"),
-                  CT_REQUIRED_UNLESS("where", "segment"),
-                  CT_RULES_END } }, 0 },
-        { "pair", &(const ct_schema){ .kind = CT_K_OBJECT,
-                                      .fields = (const ct_field[]){ { "lo", &ct_s_integer, 0 },
-                                                                    { "hi", &ct_s_integer, 0 },
-                                                                    CT_FIELDS_END },
-                                      .rules = (const ct_rule[]){ CT_CHECK(check_pair_order), CT_RULES_END } },
-          0 },
-        { "list", &(const ct_schema){ .kind = CT_K_ARRAY }, 0 },
-        { "tags", &(const ct_schema){ .kind = CT_K_ARRAY, .flags = CT_S_UNIQUE, .items = &ct_s_string }, 0 },
-        { "wdays", &(const ct_schema){ .kind = CT_K_ARRAY, .flags = CT_S_UNIQUE_WARN,
-              .items = &(const ct_schema){ .kind = CT_K_INTEGER, CT_RANGE(1, 7) } }, 0 },
-        { "obj", &ct_s_object, 0 },
-        { "to", &(const ct_schema){ .kind = CT_K_OBJECT,
-                                    .fields = (const ct_field[]){ { "Identity", &(const ct_schema){
-                                                                                    .kind = CT_K_ARRAY,
-                                                                                    .items = &ct_s_nonempty },
-                                                                    0 },
-                                                                  { "Email", &(const ct_schema){
-                                                                                 .kind = CT_K_ARRAY,
-                                                                                 .items = &ct_s_nonempty },
-                                                                    0 },
-                                                                  CT_FIELDS_END },
-                                    .rules = (const ct_rule[]){ CT_AT_LEAST_ONE_OF("Identity", "Email"),
-                                                                CT_RULES_END } },
-          CT_REQUIRED },
-        CT_FIELDS_END },
-    .rules = (const ct_rule[]){
-        { .kind = CT_R_EXCLUSIVE, .field = "limit", .other = "cap", .severity = CT_SEVERITY_WARNING },
-        CT_RULES_END }
+    .fields =
+        (const ct_field[]){
+            { "name", &(const ct_schema){ .kind = CT_K_STRING, .min_chars = 1, .max_chars = 5 }, CT_REQUIRED },
+            { "when", &when, 0 },
+            { "props",
+              &(const ct_schema){
+                  .kind = CT_K_ARRAY,
+                  .items = &(const ct_schema){ .kind = CT_K_ONEOF,
+                                               .alts = (const ct_schema *const[]){ &prop, &legacy_prop, NULL } } },
+              0 },
+            { "between", &(const ct_schema){ .kind = CT_K_ARRAY, .items = &prop_value_any }, 0 },
+            { "limit", &(const ct_schema){ .kind = CT_K_INTEGER, CT_MIN(100) }, 0 },
+            { "cap", &(const ct_schema){ .kind = CT_K_INTEGER, CT_MIN(100) }, 0 },
+            { "ratio", &(const ct_schema){ .kind = CT_K_NUMBER, CT_RANGE(0, 1) }, 0 },
+            { "stamp", &(const ct_schema){ .kind = CT_K_INTEGER, .format = CT_FMT_STAMP12 }, 0 },
+            { "epoch", &(const ct_schema){ .kind = CT_K_INTEGER, .format = CT_FMT_EPOCH, .flags = CT_S_FUTURE_WARN },
+              0 },
+            { "day", &(const ct_schema){ .kind = CT_K_INTEGER, CT_RANGE(0, 6), .flags = CT_S_SOFT }, 0 },
+            { "props_map",
+              &(const ct_schema){ .kind = CT_K_MAP,
+                                  .keys = &(const ct_schema){ .kind = CT_K_STRING, .max_chars = 4 },
+                                  .values = &(const ct_schema){ .kind = CT_K_STRING, .max_bytes = 3 } },
+              0 },
+            { "kv", &kv, 0 },
+            { "flag", &ct_s_boolean, 0 },
+            { "nothing", &(const ct_schema){ .kind = CT_K_NULL }, CT_NULLABLE },
+            { "span",
+              &(const ct_schema){
+                  .kind = CT_K_OBJECT,
+                  .fields =
+                      (const ct_field[]){ { "from", &date_int, 0 },
+                                          { "to", &date_int, 0 },
+                                          { "start", &ct_s_datetime, 0 },
+                                          { "end", &ct_s_datetime, 0 },
+                                          { "last_day", &ct_s_date, 0 },
+                                          { "where", &ct_s_object, 0 },
+                                          { "segment", &ct_s_integer, CT_NULLABLE },
+                                          CT_FIELDS_END },
+                  .rules =
+                      (const ct_rule[]){
+                          { .kind = CT_R_NOT_BEFORE, .field = "to", .other = "from", .schema = &date_int },
+                          CT_NOT_BEFORE("end", "start"),
+                          CT_NOT_BEFORE("last_day", "start"),
+                          CT_REQUIRED_UNLESS("where", "segment"),
+                          CT_RULES_END } },
+              0 },
+            { "pair",
+              &(const ct_schema){
+                  .kind = CT_K_OBJECT,
+                  .fields = (const ct_field[]){ { "lo", &ct_s_integer, 0 }, { "hi", &ct_s_integer, 0 }, CT_FIELDS_END },
+                  .rules = (const ct_rule[]){ CT_CHECK(check_pair_order), CT_RULES_END } },
+              0 },
+            { "list", &(const ct_schema){ .kind = CT_K_ARRAY }, 0 },
+            { "tags", &(const ct_schema){ .kind = CT_K_ARRAY, .flags = CT_S_UNIQUE, .items = &ct_s_string }, 0 },
+            { "wdays",
+              &(const ct_schema){
+                  .kind = CT_K_ARRAY,
+                  .flags = CT_S_UNIQUE_WARN,
+                  .items = &(const ct_schema){ .kind = CT_K_INTEGER, CT_RANGE(1, 7) } },
+              0 },
+            { "obj", &ct_s_object, 0 },
+            { "to",
+              &(const ct_schema){
+                  .kind = CT_K_OBJECT,
+                  .fields =
+                      (const ct_field[]){
+                          { "Identity", &(const ct_schema){ .kind = CT_K_ARRAY, .items = &ct_s_nonempty }, 0 },
+                          { "Email", &(const ct_schema){ .kind = CT_K_ARRAY, .items = &ct_s_nonempty }, 0 },
+                          CT_FIELDS_END },
+                  .rules = (const ct_rule[]){ CT_AT_LEAST_ONE_OF("Identity", "Email"), CT_RULES_END } },
+              CT_REQUIRED },
+            CT_FIELDS_END },
+    .rules =
+        (const ct_rule[]){
+            { .kind = CT_R_EXCLUSIVE, .field = "limit", .other = "cap", .severity = CT_SEVERITY_WARNING },
+            CT_RULES_END }
 };
 
 /* ---- harness ------------------------------------------------------------------- */
@@ -321,14 +334,15 @@ int main(void)
     /* required members, soft required, unknown members with did-you-mean */
     EXPECT("{" T ",\"mode\":\"sms\",\"content\":{\"bdy\":\"b\"},\"nmae\":\"x\"}",
            "E /name|name: missing required member", "W /title_required|title_required: missing: only doc B requires it",
-           "E /content/body|content.body: missing required member", "W /content/bdy|content.bdy: unknown member (did you mean \"body\"?)",
-           "W /nmae|did you mean \"name\"?");
+           "E /content/body|content.body: missing required member",
+           "W /content/bdy|content.bdy: unknown member (did you mean \"body\"?)", "W /nmae|did you mean \"name\"?");
     EXPECT("{" T ",\"name\":\"ab\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"zzzzzz\":1}",
            "W /zzzzzz|zzzzzz: unknown member (not in the API reference)");
 
     /* an integral number beyond int64 cannot be written without an exponent: refused */
     EXPECT("{" T ",\"name\":\"ab\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"zzzzzz\":[1e22,-9.3e18,0.5]}",
-           "W /zzzzzz|unknown member", "E /zzzzzz/0|zzzzzz[0]: expected a number that can be written exactly, got 1e+22",
+           "W /zzzzzz|unknown member",
+           "E /zzzzzz/0|zzzzzz[0]: expected a number that can be written exactly, got 1e+22",
            "E /zzzzzz/1|outside the int64 range");
 
     /* discriminator: unknown value with suggestion, wrong type */
@@ -338,12 +352,14 @@ int main(void)
     EXPECT("{" T ",\"name\":\"ab\",\"mode\":3}", "E /mode|expected one of \"push\", \"sms\", got 3");
 
     /* strings: length in characters, bytes; types */
-    EXPECT("{" T ",\"name\":\"\",\"content\":{\"title\":\" \",\"body\":7}}", "E /name|expected a non-empty string, got \"\"",
-           "E /content/title|expected a non-empty string, got \" \"", "E /content/body|expected a string, got 7");
+    EXPECT("{" T ",\"name\":\"\",\"content\":{\"title\":\" \",\"body\":7}}",
+           "E /name|expected a non-empty string, got \"\"", "E /content/title|expected a non-empty string, got \" \"",
+           "E /content/body|expected a string, got 7");
     VALID("{" T ",\"name\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\",\"content\":{\"title\":\"t\",\"body\":\"b\"}}");
     EXPECT("{" T ",\"name\":\"abcdef\",\"content\":{\"title\":\"t\",\"body\":\"b\"}}",
            "E /name|expected at most 5 characters, got 6");
-    EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"props_map\":{\"abcde\":\"1234\",\"a/b~\":\"x\"}}",
+    EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"props_map\":{\"abcde\":\"1234\",\"a/"
+           "b~\":\"x\"}}",
            "E /props_map/abcde|invalid key: expected at most 4 characters, got 5",
            "E /props_map/abcde|expected at most 3 bytes, got 4 bytes");
 
@@ -384,11 +400,13 @@ int main(void)
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"when\":{\"type\":\"later\","
            "\"at\":[\"20240102 10:00\",\"20240101 10:00\",\"20240101 25:00\"],\"cutoff\":\"24:00\","
            "\"dnd\":{\"2\":[\"21:00\",\"06:00\"],\"9\":[\"1:00\"]}}}",
-           "E /when/at/1|expected a value after \"20240102 10:00\" (items must be in increasing order), got \"20240101 10:00\"",
+           "E /when/at/1|expected a value after \"20240102 10:00\" (items must be in increasing order), got \"20240101 "
+           "10:00\"",
            "E /when/at/2|expected a date and time \"YYYYMMDD HH:MM\", got \"20240101 25:00\" (hours go from 00 to 23)",
            "E /when/cutoff|expected HH:MM (00:00-23:59), got \"24:00\"",
            "E /when/dnd/9|when.dnd.9: invalid key: expected a day \"1\"-\"7\", got \"9\"",
-           "E /when/dnd/9|expected exactly 2 items, got 1", "E /when/dnd/9/0|when.dnd.9[0]: expected HH:MM (00:00-23:59), got \"1:00\"");
+           "E /when/dnd/9|expected exactly 2 items, got 1",
+           "E /when/dnd/9/0|when.dnd.9[0]: expected HH:MM (00:00-23:59), got \"1:00\"");
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"when\":{\"type\":\"later\"}}",
            "E /when/at|when.at: missing required member");
     /* recurring: exclusive (error), required_if, unique, date format */
@@ -410,23 +428,27 @@ int main(void)
     /* unique over a long array (sorted path) */
     /* CT_S_UNIQUE_WARN: duplicates warned, the items' own range still an error */
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"wdays\":[2,9,2]}",
-           "W /wdays/2|wdays[2]: duplicate item (same as item 0)", "E /wdays/1|wdays[1]: expected an integer from 1 to 7");
+           "W /wdays/2|wdays[2]: duplicate item (same as item 0)",
+           "E /wdays/1|wdays[1]: expected an integer from 1 to 7");
     {
         ct_sb b;
         ct_sb_init(&b);
         ct_sb_adds(&b, "{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"tags\":[");
         for (int i = 0; i < 40; i++) ct_sb_printf(&b, "%s\"t%d\"", i ? "," : "", i == 35 || i == 39 ? 3 : i);
         ct_sb_adds(&b, "]}");
-        expect(ct_sb_cstr(&b), (const char *const[]){ "E /tags/35|duplicate item (same as item 3)",
-                                                      "E /tags/39|duplicate item (same as item 3)", NULL },
+        expect(ct_sb_cstr(&b),
+               (const char *const[]){ "E /tags/35|duplicate item (same as item 3)",
+                                      "E /tags/39|duplicate item (same as item 3)", NULL },
                "unique 40", __LINE__);
         ct_sb_free(&b);
     }
 
     /* ONEOF of objects: both profile field shapes; legacy note; best alternative reported */
     VALID("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},"
-          "\"props\":[{\"name\":\"n\",\"operator\":\"equals\",\"value\":\"v\"},{\"name\":\"n\",\"operator\":\"exists\"}]}");
-    EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"props\":[{\"Key\":\"k\",\"value\":1}]}",
+          "\"props\":[{\"name\":\"n\",\"operator\":\"equals\",\"value\":\"v\"},{\"name\":\"n\",\"operator\":\"exists\"}"
+          "]}");
+    EXPECT("{" T
+           ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"props\":[{\"Key\":\"k\",\"value\":1}]}",
            "W /props/0|props[0]: legacy {Key, value} shape");
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},"
            "\"props\":[{\"name\":\"n\",\"operator\":\"equal\",\"value\":1},{\"name\":\"n\",\"operator\":\"equals\"},"
@@ -442,7 +464,8 @@ int main(void)
     /* MATCH_IF */
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},"
            "\"between\":[{\"name\":\"n\",\"operator\":\"between\",\"value\":[1]},"
-           "{\"name\":\"n\",\"operator\":\"between\",\"value\":[1,2]},{\"name\":\"n\",\"operator\":\"equals\",\"value\":[1]}]}",
+           "{\"name\":\"n\",\"operator\":\"between\",\"value\":[1,2]},{\"name\":\"n\",\"operator\":\"equals\","
+           "\"value\":[1]}]}",
            "E /between/0/value|expected exactly 2 items, got 1");
 
     /* NOT_BEFORE: dates by day, date-times by minute, mixed by day; values that
@@ -452,7 +475,8 @@ int main(void)
            "E /span/to|span.to: expected a day on or after \"from\" (20240105), got 20240104");
     VALID(S "{\"from\":20240105,\"to\":20240105,\"segment\":1}}");
     /* a string from: the node and .schema say no, so no comparison */
-    EXPECT(S "{\"from\":\"20240105\",\"to\":20240104,\"segment\":1}}", "E /span/from|span.from: expected a date YYYYMMDD, got \"20240105\"");
+    EXPECT(S "{\"from\":\"20240105\",\"to\":20240104,\"segment\":1}}",
+           "E /span/from|span.from: expected a date YYYYMMDD, got \"20240105\"");
     EXPECT(S "{\"start\":\"20240105 10:00\",\"end\":\"20240105 09:59\",\"where\":{}}}",
            "E /span/end|span.end: expected a time on or after \"start\" (20240105 10:00), got 20240105 09:59");
     VALID(S "{\"start\":\"20240105 10:00\",\"end\":\"20240105 10:00\",\"last_day\":\"20240105\",\"where\":{}}}");
@@ -474,7 +498,8 @@ int main(void)
     /* extra members (custom key-values), null, nullable, booleans */
     EXPECT("{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"kv\":{\"deep_link\":\"x\",\"Key\":1,"
            "\"K2\":{}},\"flag\":\"true\",\"nothing\":null}",
-           "E /kv/K2|expected a string, a number or a boolean, got an object", "E /flag|expected true or false, got \"true\"");
+           "E /kv/K2|expected a string, a number or a boolean, got an object",
+           "E /flag|expected true or false, got \"true\"");
 
     /* AT_LEAST_ONE_OF and pointer escaping */
     EXPECT("{\"to\":{\"a/b\":[],\"m~n\":1},\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"}}",
@@ -492,7 +517,8 @@ int main(void)
         for (int levels = 63; levels <= 64; levels++) {
             char deep[600];
             size_t o = 0;
-            o += (size_t)sprintf(deep + o, "{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"zzzzzz\":");
+            o += (size_t)sprintf(deep + o,
+                                 "{" T ",\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"zzzzzz\":");
             for (int i = 0; i < levels; i++) deep[o++] = '[';
             for (int i = 0; i < levels; i++) deep[o++] = ']';
             deep[o++] = '}';
@@ -537,12 +563,14 @@ int main(void)
     /* encoder: sorted keys, integers, numbers, escapes, empty tables by schema */
     ENCODED("{\"to\":{\"Identity\":[\"a\"]},\"name\":\"a\",\"content\":{\"title\":\"t\\u0001\\\"\\\\/\\n\xc3\xa9\","
             "\"body\":\"b\"},\"stamp\":202207200000,\"ratio\":0.1,\"list\":[],\"obj\":{},\"badge\":3.0}",
-            "{\"badge\":3,\"content\":{\"body\":\"b\",\"title\":\"t\\u0001\\\"\\\\/\\n\xc3\xa9\"},\"list\":[],\"name\":\"a\","
+            "{\"badge\":3,\"content\":{\"body\":\"b\",\"title\":\"t\\u0001\\\"\\\\/"
+            "\\n\xc3\xa9\"},\"list\":[],\"name\":\"a\","
             "\"obj\":{},\"ratio\":0.1,\"stamp\":202207200000,\"to\":{\"Identity\":[\"a\"]}}");
-    ENCODED("{\"to\":{\"Identity\":[\"a\"]},\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},"
-            "\"ratio\":1e-7,\"kv\":{\"x\":-9223372036854775808,\"y\":9223372036854775807,\"z\":1.5e-300}}",
-            "{\"content\":{\"body\":\"b\",\"title\":\"t\"},\"kv\":{\"x\":-9223372036854775808,\"y\":9223372036854775807,"
-            "\"z\":1.5e-300},\"name\":\"a\",\"ratio\":1e-07,\"to\":{\"Identity\":[\"a\"]}}");
+    ENCODED(
+        "{\"to\":{\"Identity\":[\"a\"]},\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},"
+        "\"ratio\":1e-7,\"kv\":{\"x\":-9223372036854775808,\"y\":9223372036854775807,\"z\":1.5e-300}}",
+        "{\"content\":{\"body\":\"b\",\"title\":\"t\"},\"kv\":{\"x\":-9223372036854775808,\"y\":9223372036854775807,"
+        "\"z\":1.5e-300},\"name\":\"a\",\"ratio\":1e-07,\"to\":{\"Identity\":[\"a\"]}}");
     /* EMPTY values decided by the schema */
     {
         ct_arena *a = ct_arena_new();
@@ -613,7 +641,8 @@ int main(void)
         str.u.str.s = "x";
         str.u.str.len = 1;
         one.u.i = 1;
-        ct_member m[2] = { { .key = "name", .klen = 4, .val = &str }, { .key = key, .klen = sizeof key - 1, .val = &one } };
+        ct_member m[2] = { { .key = "name", .klen = 4, .val = &str },
+                           { .key = key, .klen = sizeof key - 1, .val = &one } };
         ct_value obj = { .type = CT_V_OBJ };
         obj.u.obj.members = m;
         obj.u.obj.n = 2;
@@ -651,7 +680,8 @@ int main(void)
         if (ct_problems_errors(r.p) != 1500 || ct_problems_count(r.p) != 1500 || ct_problems_not_shown(r.p) != 0 ||
             strcmp(ct_problems_get(r.p, 1499)->pointer, "/to/Identity/1499") != 0) {
             failures++;
-            fprintf(stderr, "FAIL all problems: %zu errors, %zu kept\n", ct_problems_errors(r.p), ct_problems_count(r.p));
+            fprintf(stderr, "FAIL all problems: %zu errors, %zu kept\n", ct_problems_errors(r.p),
+                    ct_problems_count(r.p));
         }
         ct_problems_free(r.p);
         ct_validate_opts capped = { .now = NOW, .max_problems = 10 };
@@ -689,7 +719,8 @@ int main(void)
         static const struct {
             const char *json, *pointer, *starts;
         } cases[] = {
-            { "{\"to\":{\"Identity\":[\"a\"]},\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"a.b\":{\"x\":1}}",
+            { "{\"to\":{\"Identity\":[\"a\"]},\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\"},\"a.b\":{"
+              "\"x\":1}}",
               "/a.b", "payload[\"a.b\"]: unknown member" },
             { "{\"to\":{\"Identity\":[\"a\"]},\"name\":\"a\",\"content\":{\"title\":\"t\",\"body\":\"b\",\"q\\\"\":1}}",
               "/content/q\"", "content[\"q\\\"\"]: unknown member" },
