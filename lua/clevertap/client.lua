@@ -311,11 +311,19 @@ function Job:result()
   return unpack(self.results, 1, self.results.n)
 end
 
---- Progress so far: { batches_done, batches_total (nil when unknown), accepted, requests }.
+--- Progress so far: { batches_done, batches_total (nil when unknown), accepted, requests, in_flight }.
 function Job:progress()
   local p = self.core:progress()
   return { batches_done = p.batches_done, batches_total = p.batches_total, accepted = p.accepted,
-    requests = p.requests }
+    requests = p.requests, in_flight = p.in_flight or 0 }
+end
+
+--- A send starts no request any more (nor reads its source); those in
+-- flight finish as usual. A clean stop: hold, wait until
+-- job:progress().in_flight is 0 (or a grace ran out), then job:cancel().
+function Job:hold()
+  if self.done or not self.core or not self.reports then return end
+  self.core:hold()
 end
 
 --- Drives the client until this job is done or `timeout` seconds passed.
