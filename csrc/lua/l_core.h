@@ -12,5 +12,7 @@ CT_EXPORT int luaopen_clevertap_core(lua_State *L);
 void ct_l_open_validate(lua_State *L);
 void ct_l_open_client(lua_State *L);
 void ct_l_open_sms(lua_State *L);
+void ct_l_open_signal(lua_State *L);
+void ct_l_open_stat(lua_State *L);
 
 #endif
