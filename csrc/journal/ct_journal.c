@@ -703,6 +703,15 @@ int ct_journal_read_summary(const char *path, ct_journal_summary *out, char *err
         out->position = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
     s = NULL;
+    /* a bad identity of the source is a failed row with its pointer, never sent */
+    if (sqlite3_prepare_v2(db,
+                           "SELECT count(*) FROM batches WHERE state <> 'planned'"
+                           " AND NOT (state = 'failed' AND err_pointer IS NOT NULL)",
+                           -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        out->sent = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    s = NULL;
     if (sqlite3_prepare_v2(db, "SELECT state, sum(n), count(*) FROM batches GROUP BY state", -1, &s, NULL) ==
         SQLITE_OK) {
         while (sqlite3_step(s) == SQLITE_ROW) {

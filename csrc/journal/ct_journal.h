@@ -64,6 +64,7 @@ void ct_journal_close(ct_journal *jr);
 typedef struct ct_journal_summary {
     long long accepted, failed, unknown, in_flight, planned; /* identities */
     long long batches;
+    long long sent;     /* batches sent at least once (a bad identity's row is not) */
     long long position; /* identities read from the source so far (the batches' last end) */
     long long total;    /* an array source's identities, -1 otherwise */
     int source_read;

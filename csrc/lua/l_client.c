@@ -344,7 +344,8 @@ static int l_journal_batches(lua_State *L)
     return 1;
 }
 
-/* core.journal_report(path) -> { accepted, failed, unknown, in_flight, planned, batches, source_read, state }
+/* core.journal_report(path) -> { accepted, failed, unknown, in_flight, planned, batches, sent, position, total,
+ *   source_read, state }
  * | nil, err: a journal read by any process, without its lock */
 static int l_journal_report(lua_State *L)
 {
@@ -371,6 +372,8 @@ static int l_journal_report(lua_State *L)
     lua_setfield(L, -2, "batches");
     lua_pushboolean(L, sm.source_read);
     lua_setfield(L, -2, "source_read");
+    lua_pushinteger(L, (lua_Integer)sm.sent);
+    lua_setfield(L, -2, "sent");
     lua_pushinteger(L, (lua_Integer)sm.position);
     lua_setfield(L, -2, "position");
     if (sm.total >= 0) {
