@@ -14,5 +14,6 @@ void ct_l_open_client(lua_State *L);
 void ct_l_open_sms(lua_State *L);
 void ct_l_open_signal(lua_State *L);
 void ct_l_open_stat(lua_State *L);
+void ct_l_open_state(lua_State *L);
 
 #endif
