@@ -7,7 +7,7 @@
 --                               size and mtime, the options that read it, the counts
 --     sends/<send id>.db.ids    the identities as read (checked, de-duplicated), resumed from
 --     sends/index               one journal path a line, every send journaled for the account
---     creates/                  the campaigns created (clevertap.new{ state = ... }, docs/client.md)
+--     state.db                  the campaigns created (clevertap.new{ state = ... }, docs/journal.md)
 --
 -- A journal named with --journal PATH gets its PATH.json and PATH.ids beside
 -- it and a line in the account's index, so `clevertap sends` lists it too.
@@ -64,6 +64,16 @@ function M.new_send(account_id, now)
     f:close()
   end
   return nil, "cannot name a new journal in " .. dir .. "/sends"
+end
+
+--- The account's state database of creates (its directory created), or
+-- nil, message.
+function M.creates_db(account_id)
+  local dir, err = M.account_dir(account_id)
+  if not dir then return nil, err end
+  local ok, merr = M.mkdir(dir)
+  if not ok then return nil, merr end
+  return dir .. "/state.db"
 end
 
 --- The id of a journal path (its file name without .db).
