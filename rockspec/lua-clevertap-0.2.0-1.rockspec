@@ -92,6 +92,7 @@ build = {
       ["clevertap.cli.state"] = "lua/clevertap/cli/state.lua",
       ["clevertap.cli.vars"] = "lua/clevertap/cli/vars.lua",
       ["clevertap.client"] = "lua/clevertap/client.lua",
+      ["clevertap.creates"] = "lua/clevertap/creates.lua",
       ["clevertap.error"] = "lua/clevertap/error.lua",
       ["clevertap.http"] = "lua/clevertap/http.lua",
       ["clevertap.limit.shdict"] = "lua/clevertap/limit/shdict.lua",
