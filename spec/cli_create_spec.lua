@@ -8,7 +8,8 @@ local sandbox = require "support.sandbox"
 
 local CREATE = "/1/targets/create.json"
 local CAMPAIGN = [[return { name = %q, target_mode = "push", when = "now", devices = { "android" },
-  where = { event_name = "App Launched", from = 20240101, to = 20240131 }, content = { title = "Hi", body = "There" } }]]
+  where = { event_name = "App Launched", from = 20240101, to = 20240131 },
+  content = { title = "Hi", body = "There" } }]]
 
 describe("clevertap create, once", function()
   local dir, env

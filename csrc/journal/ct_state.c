@@ -137,6 +137,5 @@ int ct_state_create_put(ct_state *st, const char *account, const char *key, int 
 
 int ct_state_create_forget(ct_state *st, const char *account, const char *key, char *err, size_t errlen)
 {
-    return exec_bound(st, "DELETE FROM creates WHERE account = ?1 AND key = ?2", account, key, NULL, NULL, err,
-                      errlen);
+    return exec_bound(st, "DELETE FROM creates WHERE account = ?1 AND key = ?2", account, key, NULL, NULL, err, errlen);
 }

@@ -107,8 +107,8 @@ static int l_create_key(lua_State *L)
 }
 
 static const luaL_Reg state_methods[] = {
-    { "get", l_state_get }, { "put", l_state_put }, { "forget", l_state_forget }, { "close", l_state_close },
-    { NULL, NULL },
+    { "get", l_state_get },     { "put", l_state_put }, { "forget", l_state_forget },
+    { "close", l_state_close }, { NULL, NULL },
 };
 
 void ct_l_open_state(lua_State *L)
