@@ -72,6 +72,19 @@ describe("campaigns created once (state = PATH)", function()
     assert.is_true(assert(client:create_campaign(campaign("Lost"))).already)
   end)
 
+  it("a 'sending' record left by a process that died while sending is refused like an unknown one", function()
+    local core = require "clevertap.core"
+    local body = assert(require("clevertap").encode("targets/create", campaign("Died")))
+    local st = assert(core.state_open(db))
+    assert(st:put(sandbox.account_id, core.create_key("Died", body), "sending"))
+    st:close()
+    local r, err = client:create_campaign(campaign("Died"))
+    assert.is_nil(r)
+    assert.equal("unknown", err.create)
+    assert.matches("stopped while sending it", err.message, 1, true)
+    assert.equal(0, #U.logged(CREATE))
+  end)
+
   it("a definite failure leaves no record: the next create is sent", function()
     sandbox.faults { { path = CREATE, fault = "500-89", count = 1 } }
     local c = U.client { create_rate = false, state = db, retry = { attempts = 1 } }
