@@ -29,6 +29,10 @@ CLEVERTAP_BASE_URL=$(cat "$dir/sandbox/url")
 CLEVERTAP_ACCOUNT_ID=SANDBOX-ACCOUNT-ID
 CLEVERTAP_PASSCODE=SANDBOX-PASSCODE
 export CLEVERTAP_BASE_URL CLEVERTAP_ACCOUNT_ID CLEVERTAP_PASSCODE
+# The command's state (journals, the record of creates) lives with this
+# sandbox: a new sandbox each run knows none of the campaigns created before.
+XDG_STATE_HOME="$dir/state"
+export XDG_STATE_HOME
 echo "   $CLEVERTAP_BASE_URL (account $CLEVERTAP_ACCOUNT_ID)"
 echo
 

@@ -10,9 +10,15 @@ local function example(name) return cli.root .. "/examples/" .. name end
 
 -- Runs `clevertap ARGV` (which must succeed) with env; returns the bodies
 -- that arrived at the sandbox's `path` meanwhile, and the run.
+-- Each run with a state directory of its own: an example created again
+-- is sent again (a shared one would answer "already created").
 local function sent(path, argv, env)
   local since = sandbox.last_seq()
-  local r = cli.run(argv, { env = env })
+  local state = files.temp_dir()
+  local run_env = { XDG_STATE_HOME = state }
+  for k, v in pairs(env or {}) do run_env[k] = v end
+  local r = cli.run(argv, { env = run_env })
+  files.remove_dir(state)
   assert.equal(0, r.code, r.stdout .. r.stderr)
   local out = {}
   for i, req in ipairs(sandbox.requests{ path = path, since = since }) do out[i] = cjson.decode(req.body) end

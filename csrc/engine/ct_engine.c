@@ -589,6 +589,8 @@ void ct_job_add_prior(ct_job *j, int outcome, const ct_err *err, const char *to,
 }
 
 int ct_job_cancelled(const ct_job *j) { return j->cancelled; }
+void ct_job_hold(ct_job *j) { j->held = 1; }
+size_t ct_job_inflight(const ct_job *j) { return j->n_inflight - j->n_abandoned; }
 
 void ct_job_set_read(ct_job *j, const long long read[CT_ID_NTYPES])
 {
@@ -717,7 +719,7 @@ static ct_req *engine_next(ct_engine *e, int64_t now)
      * release jobs, so the next job is only looked up after them */
     for (size_t visit = 0; visit < njobs && j; visit++) {
         ct_job *following;
-        if (!j->done && !j->released && lane_wait(e, j->o.lane, now) == 0) {
+        if (!j->done && !j->released && !j->held && lane_wait(e, j->o.lane, now) == 0) {
             ct_req *r = take_ready(j, now);
             if (!r) {
                 j->busy++;
@@ -784,7 +786,7 @@ int64_t ct_engine_wait(ct_engine *e, int64_t now)
 {
     int64_t best = -1;
     for (ct_job *j = e->jobs; j; j = j->next) {
-        if (j->done || j->released) continue;
+        if (j->done || j->released || j->held) continue; /* a held job waits on its completions only */
         int64_t lw = lane_wait(e, j->o.lane, now);
         if (lw < 0) continue;
         int64_t t = -1;

@@ -187,6 +187,12 @@ void ct_job_add_prior(ct_job *j, int outcome, const ct_err *err, const char *to,
  * function, when that returns. */
 void ct_job_cancel(ct_job *j, const char *why);
 int ct_job_cancelled(const ct_job *j);
+/* Holds a job: no request of it starts any more (nor a retry), its source
+ * is not read; requests in flight finish and are settled as usual. A
+ * clean stop waits for those, then cancels (the CLI on SIGINT/SIGTERM). */
+void ct_job_hold(ct_job *j);
+/* Requests of the job in flight (not those a cancel left behind). */
+size_t ct_job_inflight(const ct_job *j);
 /* A resumed send: identities of each type read (and skipped) before the job
  * started, so its problems point at the same /to/<type>/<index> as the first run's. */
 void ct_job_set_read(ct_job *j, const long long read[CT_ID_NTYPES]);

@@ -87,6 +87,7 @@ struct ct_job {
     char *secret;            /* detached jobs: the engine's, for redaction */
     ct_journal_hooks jh;     /* jh.ud != NULL: the job has a journal */
     int cancelled, cancel_pending;
+    int held;                /* ct_job_hold: no new request starts */
     size_t n_abandoned;      /* requests in flight left behind by a cancel */
     void *user;
     ct_job *next, *fin_next;

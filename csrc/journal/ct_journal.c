@@ -688,7 +688,22 @@ int ct_journal_read_summary(const char *path, ct_journal_summary *out, char *err
         return 0;
     }
     out->source_read = (int)meta_getn(db, "source_read", 0);
+    out->total = meta_getn(db, "total", -1);
     sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(end_pos), 0) FROM batches", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        out->position = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    s = NULL;
+    /* a bad identity of the source is a failed row with its pointer, never sent */
+    if (sqlite3_prepare_v2(db,
+                           "SELECT count(*) FROM batches WHERE state <> 'planned'"
+                           " AND NOT (state = 'failed' AND err_pointer IS NOT NULL)",
+                           -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        out->sent = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    s = NULL;
     if (sqlite3_prepare_v2(db, "SELECT state, sum(n), count(*) FROM batches GROUP BY state", -1, &s, NULL) ==
         SQLITE_OK) {
         while (sqlite3_step(s) == SQLITE_ROW) {
@@ -715,5 +730,45 @@ int ct_journal_read_summary(const char *path, ct_journal_summary *out, char *err
     }
     snprintf(out->state, sizeof out->state, "%s", state ? state : "?");
     free(state);
+    return 1;
+}
+
+int ct_journal_read_batches(const char *path, const char *state,
+                            void (*fn)(void *ud, long long n, const char *to, size_t to_len, const char *err_kind,
+                                       const char *err_message),
+                            void *ud, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        seterr(err, errlen, "journal %s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
+        sqlite3_close(db);
+        return 0;
+    }
+    sqlite3_busy_timeout(db, 2000);
+    char *version = meta_get(db, "version", NULL);
+    if (!version) {
+        seterr(err, errlen, "journal %s: not a send journal", path);
+        sqlite3_close(db);
+        return 0;
+    }
+    free(version);
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT b.n, i.ids, b.err_kind, b.err_message FROM batches b"
+                           " LEFT JOIN identities i ON i.batch = b.id WHERE b.state = ?1 ORDER BY b.id",
+                           -1, &s, NULL) != SQLITE_OK) {
+        seterr(err, errlen, "journal %s: %s", path, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return 0;
+    }
+    sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *ids = (const char *)sqlite3_column_text(s, 1);
+        size_t ilen = (size_t)sqlite3_column_bytes(s, 1);
+        fn(ud, sqlite3_column_int64(s, 0), ids, ids ? ilen : 0, (const char *)sqlite3_column_text(s, 2),
+           (const char *)sqlite3_column_text(s, 3));
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
     return 1;
 }

@@ -64,9 +64,20 @@ void ct_journal_close(ct_journal *jr);
 typedef struct ct_journal_summary {
     long long accepted, failed, unknown, in_flight, planned; /* identities */
     long long batches;
+    long long sent;     /* batches sent at least once (a bad identity's row is not) */
+    long long position; /* identities read from the source so far (the batches' last end) */
+    long long total;    /* an array source's identities, -1 otherwise */
     int source_read;
     char state[16]; /* "running" (locked by a live process), "done", "interrupted" */
 } ct_journal_summary;
 int ct_journal_read_summary(const char *path, ct_journal_summary *s, char *err, size_t errlen);
+/* Calls fn for each batch in `state` ("failed", "unknown", "in_flight",
+ * "planned"), in order, with its identities (the "to" object as sent, NULL
+ * once dropped) and error (kind and message NULL when it has none); read
+ * without the lock. 0 with err when the file is not a readable journal. */
+int ct_journal_read_batches(const char *path, const char *state,
+                            void (*fn)(void *ud, long long n, const char *to, size_t to_len, const char *err_kind,
+                                       const char *err_message),
+                            void *ud, char *err, size_t errlen);
 
 #endif

@@ -306,7 +306,46 @@ static int l_client_resume(lua_State *L)
     return 1;
 }
 
-/* core.journal_report(path) -> { accepted, failed, unknown, in_flight, planned, batches, source_read, state }
+static void push_batch(void *ud, long long n, const char *to, size_t to_len, const char *err_kind,
+                       const char *err_message)
+{
+    lua_State *L = ud;
+    lua_createtable(L, 0, 4);
+    lua_pushinteger(L, (lua_Integer)n);
+    lua_setfield(L, -2, "count");
+    if (to) {
+        lua_pushlstring(L, to, to_len);
+        lua_setfield(L, -2, "to");
+    }
+    if (err_kind) {
+        lua_pushstring(L, err_kind);
+        lua_setfield(L, -2, "kind");
+    }
+    if (err_message) {
+        lua_pushstring(L, err_message);
+        lua_setfield(L, -2, "message");
+    }
+    lua_rawseti(L, -2, (ct_l_index)lua_rawlen(L, -2) + 1);
+}
+
+/* core.journal_batches(path, state) -> array of { count, to = JSON text | nil, kind, message } | nil, err:
+ * a journal's batches in one state, read without its lock */
+static int l_journal_batches(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    const char *state = luaL_checkstring(L, 2);
+    char err[512];
+    lua_newtable(L);
+    if (!ct_journal_read_batches(path, state, push_batch, L, err, sizeof err)) {
+        lua_pushnil(L);
+        lua_pushstring(L, err);
+        return 2;
+    }
+    return 1;
+}
+
+/* core.journal_report(path) -> { accepted, failed, unknown, in_flight, planned, batches, sent, position, total,
+ *   source_read, state }
  * | nil, err: a journal read by any process, without its lock */
 static int l_journal_report(lua_State *L)
 {
@@ -333,6 +372,14 @@ static int l_journal_report(lua_State *L)
     lua_setfield(L, -2, "batches");
     lua_pushboolean(L, sm.source_read);
     lua_setfield(L, -2, "source_read");
+    lua_pushinteger(L, (lua_Integer)sm.sent);
+    lua_setfield(L, -2, "sent");
+    lua_pushinteger(L, (lua_Integer)sm.position);
+    lua_setfield(L, -2, "position");
+    if (sm.total >= 0) {
+        lua_pushinteger(L, (lua_Integer)sm.total);
+        lua_setfield(L, -2, "total");
+    }
     lua_pushstring(L, sm.state);
     lua_setfield(L, -2, "state");
     return 1;
@@ -670,6 +717,8 @@ void ct_l_open_client(lua_State *L)
     lua_setfield(L, -2, "header_problem");
     lua_pushcfunction(L, l_journal_report);
     lua_setfield(L, -2, "journal_report");
+    lua_pushcfunction(L, l_journal_batches);
+    lua_setfield(L, -2, "journal_batches");
     lua_pushcfunction(L, l_check_identities);
     lua_setfield(L, -2, "check_identities");
     lua_pushstring(L, ct_curl_version());

@@ -540,8 +540,10 @@ static void push_cancelled(lua_State *L, const ct_job *j)
 static int l_job_progress(lua_State *L)
 {
     ljob *lj = lc_check_job(L, 1);
-    lua_createtable(L, 0, 6);
+    lua_createtable(L, 0, 7);
     push_report_counts(L, ct_job_report(lj->j));
+    lua_pushinteger(L, (lua_Integer)ct_job_inflight(lj->j));
+    lua_setfield(L, -2, "in_flight");
     return 1;
 }
 
@@ -632,6 +634,15 @@ static int l_job_cancel(lua_State *L)
     return 0;
 }
 
+/* job:hold(): a send starts no request any more; those in flight finish
+ * (a clean stop: hold, wait for them, then cancel) */
+static int l_job_hold(lua_State *L)
+{
+    ljob *lj = luaL_checkudata(L, 1, JOB_MT);
+    if (lj->j && lj->kind == J_BATCH) ct_job_hold(lj->j);
+    return 0;
+}
+
 static int l_job_gc(lua_State *L)
 {
     ljob *lj = luaL_checkudata(L, 1, JOB_MT);
@@ -649,6 +660,7 @@ static const luaL_Reg job_methods[] = {
     { "report", l_job_report },
     { "response", l_job_response },
     { "cancel", l_job_cancel },
+    { "hold", l_job_hold },
     { NULL, NULL },
 };
 

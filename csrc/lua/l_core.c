@@ -9,6 +9,9 @@ CT_EXPORT int luaopen_clevertap_core(lua_State *L)
     ct_l_open_client(L);
     ct_l_open_sms(L);
     ct_l_open_limit(L);
+    ct_l_open_signal(L);
+    ct_l_open_stat(L);
+    ct_l_open_state(L);
     lua_pushliteral(L, CT_VERSION);
     lua_setfield(L, -2, "version");
     return 1;

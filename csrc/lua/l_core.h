@@ -13,5 +13,8 @@ void ct_l_open_validate(lua_State *L);
 void ct_l_open_client(lua_State *L);
 void ct_l_open_sms(lua_State *L);
 void ct_l_open_limit(lua_State *L);
+void ct_l_open_signal(lua_State *L);
+void ct_l_open_stat(lua_State *L);
+void ct_l_open_state(lua_State *L);
 
 #endif

@@ -38,6 +38,7 @@ local OPTIONS = {
   seed = "number",
   limiter = "string", fail_mode = "string", limiter_members = "number", limiter_lease = "number",
   shared_concurrency = "boolean",
+  state = "string",
 }
 local RETRY_OPTIONS = { attempts = true, base_delay = true, max_delay = true, max_total = true, quota = true }
 
@@ -189,7 +190,15 @@ function M.new(opts)
     return nil, errors.new { kind = "validation", message = "clevertap.new: " .. msg }
   end
   if opts.logger then engine:events(true) end
+  local state
+  if opts.state then
+    local serr
+    state, serr = require("clevertap.creates").open(opts.state)
+    if not state then return nil, serr end
+  end
   return setmetatable({
+    state = state,  -- the state database of creates (clevertap.creates), or nil
+    account = opts.account_id or os.getenv("CLEVERTAP_ACCOUNT_ID") or "",
     engine = engine,
     transport = transport,
     on_progress = opts.on_progress,
@@ -313,11 +322,19 @@ function Job:result()
   return unpack(self.results, 1, self.results.n)
 end
 
---- Progress so far: { batches_done, batches_total (nil when unknown), accepted, requests }.
+--- Progress so far: { batches_done, batches_total (nil when unknown), accepted, requests, in_flight }.
 function Job:progress()
   local p = self.core:progress()
   return { batches_done = p.batches_done, batches_total = p.batches_total, accepted = p.accepted,
-    requests = p.requests }
+    requests = p.requests, in_flight = p.in_flight or 0 }
+end
+
+--- A send starts no request any more (nor reads its source); those in
+-- flight finish as usual. A clean stop: hold, wait until
+-- job:progress().in_flight is 0 (or a grace ran out), then job:cancel().
+function Job:hold()
+  if self.done or not self.core or not self.reports then return end
+  self.core:hold()
 end
 
 --- Drives the client until this job is done or `timeout` seconds passed.
@@ -590,6 +607,26 @@ for name in pairs(CALLS) do
   end
 end
 
+local CREATE_OPTS = { force = "boolean" }
+
+--- client:create_campaign(payload [, opts]): with clevertap.new{ state = },
+-- a campaign recorded as created is answered from the record (already =
+-- true) and one whose outcome is unknown refused, unless opts.force.
+function Client:create_campaign(payload, opts)
+  if opts ~= nil then options.check(opts, CREATE_OPTS, "create_campaign") end
+  local function call(p)
+    local job, err = start(self, "create_campaign", p, nil, 4)
+    if not job then return nil, err end
+    return job:wait()
+  end
+  if not self.state or self.closed or type(payload) ~= "table" or payload.estimate_only == true then
+    return call(payload)
+  end
+  local body = encode("targets/create", payload)
+  if not body then return call(payload) end -- the validation error, no request
+  return require("clevertap.creates").create(self.state, self.account, body, payload, opts, call)
+end
+
 local function estimate_payload(payload)
   if type(payload) ~= "table" then return payload end
   local p = {}
@@ -662,7 +699,10 @@ function Client:pending() return self.engine:pending() end
 
 --- Idempotent; also run by __close. Running jobs end with their reports
 -- (see docs/client.md); from inside a callback, when the current step ends.
-function Client:close() shared.close(self, POLL_HOOKS) end
+function Client:close()
+  shared.close(self, POLL_HOOKS)
+  if self.state then self.state:close(); self.state = nil end
+end
 
 Client.__close = Client.close
 -- collected: nothing can wait for its jobs, and no callback runs in __gc

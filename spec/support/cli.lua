@@ -16,6 +16,14 @@ M.bin = M.root .. "/bin/clevertap"
 local quote = files.quote
 M.quote = quote
 
+local state_home
+--- The XDG_STATE_HOME of commands run without their own: a temporary
+-- directory for this process, so no spec writes under the real home.
+function M.state_home()
+  if not state_home then state_home = files.temp_dir() end
+  return state_home
+end
+
 local CLEARED = {
   "CLEVERTAP_ACCOUNT_ID", "CLEVERTAP_PASSCODE", "CLEVERTAP_REGION", "CLEVERTAP_BASE_URL", "CLEVERTAP_PROFILE",
   "CLEVERTAP_LIMITER",
@@ -28,6 +36,8 @@ function M.command(argv, env)
   for _, name in ipairs(CLEARED) do parts[#parts + 1] = "-u " .. name end
   -- The caller's own profiles (~/.config/clevertap) never leak in either.
   if not (env and env.XDG_CONFIG_HOME) then parts[#parts + 1] = "XDG_CONFIG_HOME=/nonexistent" end
+  -- Nor their state (journals, creates): one temporary directory per suite run.
+  if not (env and env.XDG_STATE_HOME) then parts[#parts + 1] = quote("XDG_STATE_HOME=" .. M.state_home()) end
   for k, v in pairs(env or {}) do parts[#parts + 1] = quote(k .. "=" .. v) end
   parts[#parts + 1] = quote(M.lua)
   parts[#parts + 1] = quote(M.bin)

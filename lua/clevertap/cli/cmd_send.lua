@@ -7,6 +7,9 @@ local fmt = require "clevertap.cli.fmt"
 local ids = require "clevertap.cli.ids"
 local json = require "clevertap.cli.json"
 local progress = require "clevertap.cli.progress"
+local rest_ids = require "clevertap.cli.rest_ids"
+local state = require "clevertap.cli.state"
+local drive = require "clevertap.cli.drive"
 
 local M = {}
 
@@ -39,20 +42,6 @@ local function group(entries, outcome, groups, index)
     end
     g.identities = g.identities + count_to(e.to)
   end
-end
-
-local function write_rest(f, report)
-  local n = 0
-  for _, list in ipairs({ report.failed or {}, report.unknown or {} }) do
-    for _, e in ipairs(list) do
-      each_identity(e.to, function(ty, v)
-        f:write(ty, ":", v, "\n")
-        n = n + 1
-      end)
-    end
-  end
-  f:close()
-  return n
 end
 
 local function sum(entries)
@@ -106,6 +95,10 @@ local function check_usage(ctx, positional, o)
   if o.progress and o.quiet then return exit.USAGE, "--progress and -q contradict each other" end
   if o["confirm-above"] and not o["confirm-above"]:match("^%d+$") then
     return exit.USAGE, "--confirm-above expects a whole number, got '" .. o["confirm-above"] .. "'"
+  end
+  if o.journal and o["no-journal"] then return exit.USAGE, "--journal and --no-journal contradict each other" end
+  if o.grace and not (tonumber(o.grace) and tonumber(o.grace) >= 0) then
+    return exit.USAGE, "--grace expects seconds (a number >= 0), got '" .. o.grace .. "'"
   end
   return nil
 end
@@ -175,13 +168,15 @@ local function progress_bar(ctx, o, total)
   return progress.new(ctx.stderr, mode, total)
 end
 
--- Phase 5: the report into the result (JSON output) and its groups.
-local function record(result, report, source)
-  local failed_n, unknown_n = sum(report.failed), sum(report.unknown)
-  result.identities = source.total
+-- The report into the result (JSON output) and its groups.
+local function record(result, report, total)
+  local failed_n, unknown_n, not_sent_n = sum(report.failed), sum(report.unknown), sum(report.not_sent)
+  result.identities = total
   result.accepted = report.accepted
   result.failed = failed_n
   result.unknown = unknown_n
+  -- never sent: batches built but not started, and what was never read
+  result.not_sent = math.max(not_sent_n, total - (report.accepted or 0) - failed_n - unknown_n)
   result.requests = report.requests
   local groups = json.array()
   local index = {}
@@ -190,12 +185,20 @@ local function record(result, report, source)
   result.problems = groups
 end
 
--- Phase 6: the summary for people.
+local SIGNAL_NAMES = { [2] = "SIGINT", [15] = "SIGTERM" }
+
+local function files_quote(s)
+  if s:match("^[%w%._/%-]+$") then return s end
+  return "'" .. s:gsub("'", "'\\''") .. "'"
+end
+
+-- The summary for people.
 local function summarize(ctx, path, channel, report, result)
   if ctx.dry_run then return ctx:dry_summary(result) end
-  ctx:say("%s: %s sent on %s: %s accepted, %s failed, %s unknown, %s", path,
-    fmt.identities(result.identities), channel,
+  ctx:say("%s: %s %s on %s: %s accepted, %s failed, %s unknown%s, %s", path,
+    fmt.identities(result.identities), result.interrupted and "to send, interrupted" or "sent", channel,
     fmt.thousands(report.accepted or 0), fmt.thousands(result.failed), fmt.thousands(result.unknown),
+    (result.not_sent > 0 or result.interrupted) and (", " .. fmt.thousands(result.not_sent) .. " not sent") or "",
     fmt.plural(report.requests or 0, "request"))
   for _, g in ipairs(result.problems) do
     ctx:say("  %s %s: %s", g.outcome, fmt.thousands(g.identities),
@@ -205,111 +208,267 @@ local function summarize(ctx, path, channel, report, result)
     ctx:say("  %s written to %s", fmt.identities(result.failed_ids_written),
       result.failed_ids_file)
   end
+  if result.interrupted and result.journal then
+    ctx:say("  resume with: %s", result.resume_command)
+  elseif result.interrupted then
+    ctx:say("  not journaled (--no-journal): it cannot be resumed")
+  end
 end
 
-function M.run(ctx, positional, o, result)
+-- A plan's open files and temporary copies, dropped when the send does not
+-- happen (nothing was sent: no report, --failed-ids left as it was).
+local function abandon(plan)
+  if plan.source and not plan.source.own then ids.close(plan.source) end
+  rest_ids.abort(plan.rest)
+  if plan.report_file then plan.report_file:close(); os.remove(plan.report_path) end
+  if plan.journal and plan.journal_fresh then
+    for _, suffix in ipairs { "", "-wal", "-shm", ".json", ".ids" } do os.remove(plan.journal .. suffix) end
+  end
+end
+
+-- Phase 1: read the options. The output files are opened first: finding
+-- out one cannot be written after the send would lose what it is meant to
+-- keep. Returns the plan, or nil and the exit code (and a usage message).
+local function read_options(ctx, positional, o, result)
   local ucode, umsg = check_usage(ctx, positional, o)
-  if ucode then return ucode, umsg end
-  local channel, path = positional[1], positional[2]
-  local endpoint = "send/" .. channel
-  result.channel = channel
-
-  local payload, code = load_message(ctx, path, endpoint, o, result)
-  if not payload then return code end
-
-  -- The file for the rest is opened first: finding out it cannot be
-  -- written after the send would lose the list it is meant to keep.
-  local rest_file
+  if ucode then return nil, ucode, umsg end
+  local plan = { channel = positional[1], path = positional[2], o = o }
+  plan.endpoint = "send/" .. plan.channel
+  result.channel = plan.channel
+  plan.grace = tonumber(o.grace) or drive.DEFAULT_GRACE
   if o["failed-ids"] then
-    local ferr
-    rest_file, ferr = io.open(o["failed-ids"], "w")
-    if not rest_file then
-      return ctx:fail(exit.FAILURE, "cannot write --failed-ids file: " .. tostring(ferr) .. "; nothing was sent",
-        nil, result)
-    end
+    local h, err = rest_ids.open(o["failed-ids"], o.ids)
+    if not h then return nil, ctx:fail(exit.FAILURE, err .. "; nothing was sent", nil, result) end
+    plan.rest = h
   end
-
-  local report_file
   if o.report then
-    local ferr
-    report_file, ferr = io.open(o.report, "w")
-    if not report_file then
-      if rest_file then rest_file:close() end
-      return ctx:fail(exit.FAILURE, "cannot write --report file: " .. tostring(ferr) .. "; nothing was sent",
+    local f, ferr = io.open(o.report, "w")
+    if not f then
+      abandon(plan)
+      return nil, ctx:fail(exit.FAILURE, "cannot write --report file: " .. tostring(ferr) .. "; nothing was sent",
         nil, result)
     end
+    plan.report_file, plan.report_path = f, o.report
   end
+  return plan
+end
 
-  -- A run that never reaches the send leaves no report behind.
-  local function drop_report()
-    if report_file then report_file:close(); os.remove(o.report) end
+-- The identities of a payload's own `to`, spooled like an ids file's.
+local function spool_own(payload, path)
+  local f = assert(io.open(path, "w"))
+  local counts, total = {}, 0
+  for _, ty in ipairs(ids.TYPES) do
+    for _, v in ipairs(type(payload.to) == "table" and payload.to[ty] or {}) do
+      f:write(ty, ":", v, "\n")
+      counts[ty] = (counts[ty] or 0) + 1
+      total = total + 1
+    end
   end
+  f:close()
+  return { path = path, total = total, counts = counts, temp = true, read = 0 }
+end
 
+-- Moves a scanned source's copy to `to` (a rename, or a copy across file systems).
+local function move_copy(source, to)
+  if os.rename(source.path, to) then source.path = to; return true end
+  local src, dst = io.open(source.path, "rb"), io.open(to, "wb")
+  if not (src and dst) then
+    if src then src:close() end
+    if dst then dst:close() end
+    return nil
+  end
+  while true do
+    local chunk = src:read(65536)
+    if not chunk then break end
+    dst:write(chunk)
+  end
+  src:close()
+  if not dst:close() then return nil end
+  os.remove(source.path)
+  source.path = to
+  return true
+end
+
+local function absolute(p)
+  if p == "-" or p:sub(1, 1) == "/" then return p end
+  local cwd = os.getenv("PWD")
+  return cwd and (cwd .. "/" .. p) or p
+end
+
+-- The journal of this send: --journal PATH, else a new one in the account's
+-- state directory; none with --no-journal or --dry-run. Its identities are
+-- spooled beside it (PATH.ids) and the command's record written (PATH.json)
+-- before anything is sent. Returns true, or nil and the exit code.
+local function prepare_journal(ctx, plan, payload, result)
+  local o = plan.o
+  if o["no-journal"] or ctx.dry_run then return true end
+  local account = ctx:settings().account_id
+  local path = o.journal
+  if not path then
+    local serr
+    path, serr = state.new_send(account, require("clevertap.core").now())
+    if not path then
+      return nil, ctx:fail(exit.FAILURE, "cannot journal the send: " .. serr
+        .. " (--no-journal sends without one); nothing was sent", nil, result)
+    end
+  end
+  local probe = io.open(path, "r")
+  if probe then
+    probe:close()
+    return nil, ctx:fail(exit.INVALID, "journal " .. path .. " exists: `clevertap resume " .. path
+      .. "` finishes its send; nothing was sent", nil, result)
+  end
+  plan.journal, plan.journal_fresh = path, true
+  local moved
+  if plan.source.own then
+    moved = pcall(function() plan.source = spool_own(payload, path .. ".ids") end)
+  else
+    moved = move_copy(plan.source, path .. ".ids")
+  end
+  if not moved then
+    return nil, ctx:fail(exit.FAILURE, "cannot journal the send: cannot write " .. path .. ".ids; nothing was sent",
+      nil, result)
+  end
+  local rec = { channel = plan.channel, message_file = absolute(plan.path), account_id = account,
+    started_at = os.date("!%Y-%m-%dT%H:%M:%SZ"), total = plan.source.total, counts = plan.source.counts,
+    ids = o.ids and absolute(o.ids) or nil }
+  if o.ids and o.ids ~= "-" then
+    local st = require("clevertap.core").file_stat(o.ids)
+    if st then rec.ids_size, rec.ids_mtime, rec.ids_mtime_ns = st.size, st.mtime, st.mtime_ns end
+  end
+  local ok, werr = state.write_record(path, rec)
+  if not ok then
+    return nil, ctx:fail(exit.FAILURE, "cannot journal the send: " .. tostring(werr) .. "; nothing was sent", nil,
+      result)
+  end
+  result.journal = path
+  return true
+end
+
+-- Phase 2: build the source: the message, the identities (every one
+-- checked before anything is sent), the client and the journal. Returns
+-- true, or nil and the exit code.
+local function build_source(ctx, plan, result)
+  local o = plan.o
+  local payload, code = load_message(ctx, plan.path, plan.endpoint, o, result)
+  if not payload then abandon(plan); return nil, code end
+  plan.payload = payload
   local core = require "clevertap.core"
-  local timing = { started_at = os.time(), read_started = core.now() }
+  plan.timing = { started_at = os.time(), read_started = core.now() }
   local source, scode = identity_source(ctx, payload, o, result)
-  timing.read = core.now() - timing.read_started
-  if not source then drop_report(); return scode end
-  timing.lines = source.lines
-  local bar = progress_bar(ctx, o, source.total)
-
-  local extra = { logger = ctx:logger(bar.mode ~= "off" and bar.event or nil) }
+  plan.timing.read = core.now() - plan.timing.read_started
+  if not source then abandon(plan); return nil, scode end
+  plan.source = source
+  plan.timing.lines = source.lines
+  plan.bar = progress_bar(ctx, o, source.total)
+  local extra = { logger = ctx:logger(plan.bar.mode ~= "off" and plan.bar.event or nil) }
   if o["resend-unknown"] then extra.resend_unknown = true end
   local client, ccode = ctx:client(extra, result)
-  if not client then
-    if not source.own then ids.close(source) end
-    drop_report()
-    return ccode
-  end
+  if not client then abandon(plan); return nil, ccode end
+  plan.client = client
+  local ok, jcode = prepare_journal(ctx, plan, payload, result)
+  if not ok then abandon(plan); return nil, jcode end
+  return true
+end
 
-  -- The question before a big send to a real account (never without a terminal).
+-- Phase 3: the question before a big send to a real account (never
+-- without a terminal). Returns nil, or the exit code when declined.
+local function confirm_send(ctx, plan, result)
   local confirm = require "clevertap.cli.confirm"
+  local o, total = plan.o, plan.source.total
   local above = tonumber(o["confirm-above"]) or confirm.DEFAULT_ABOVE
-  if not o.yes and not ctx.dry_run and source.total > above and not confirm.is_local(ctx.target_base_url) then
-    local answer = confirm.ask(string.format("clevertap: send %s to %s on %s?", channel,
-      fmt.identities(source.total), ctx.target_base_url or "the account's region"), progress.stderr_is_terminal())
-    if answer == false then
-      if not source.own then ids.close(source) end
-      drop_report()
-      return ctx:fail(exit.DECLINED, "not confirmed; nothing was sent (--yes skips the question)", nil, result)
-    end
-  end
+  if o.yes or ctx.dry_run or total <= above or confirm.is_local(ctx.target_base_url) then return nil end
+  local answer = confirm.ask(string.format("clevertap: send %s to %s on %s?", plan.channel,
+    fmt.identities(total), ctx.target_base_url or "the account's region"), progress.stderr_is_terminal())
+  if answer ~= false then return nil end
+  abandon(plan)
+  return ctx:fail(exit.DECLINED, "not confirmed; nothing was sent (--yes skips the question)", nil, result)
+end
 
-  -- Phase 4: the send.
-  local send_started = core.now()
+--- Drives a started job to its end (clean stop on signals) and fills the
+-- plan's outcome. Shared with `clevertap resume`.
+function M.drive(ctx, plan, job)
+  local core = require "clevertap.core"
+  local started = core.now()
+  local report, err, sig = drive.run(job, { grace = plan.grace, notice = function(...) ctx:note(...) end })
+  if report then plan.bar.finish(plan.source.total, report.accepted, report.requests) else plan.bar.finish() end
+  plan.timing.send, plan.timing.finished_at = core.now() - started, os.time()
+  return report, err, sig
+end
+
+-- Phase 4: the send. Returns the report (nil when the send did not start),
+-- the error, the signal that stopped it.
+local function send(ctx, plan, result)
   local message = {}
-  for k, v in pairs(payload) do message[k] = v end
-  if not source.own then message.to = ids.to(source) end
-  local report, err = client:send(channel, message, {
+  for k, v in pairs(plan.payload) do message[k] = v end
+  if plan.journal or not plan.source.own then message.to = ids.to(plan.source) end
+  local source = plan.source
+  local job, err = plan.client:start_send(plan.channel, message, {
+    journal = plan.journal,
     on_progress = function(p)
-      bar.update(math.min(source.read, source.total), p.accepted, p.requests)
+      plan.bar.update(math.min(source.read, source.total), p.accepted, p.requests)
     end,
   })
-  if not source.own then ids.close(source) end
-  if report then bar.finish(source.total, report.accepted, report.requests) else bar.finish() end
+  if not job then
+    plan.bar.finish()
+    abandon(plan)
+    return nil, ctx:fail(exit.for_error(err), (plan.journal and "cannot journal the send" or "send failed")
+      .. "; nothing was sent", err, result)
+  end
+  plan.journal_fresh = false -- the journal holds the send from here on
+  if plan.journal then state.remember(ctx:settings().account_id, plan.journal) end
+  return M.drive(ctx, plan, job)
+end
+
+--- Phase 5: the report, --failed-ids, the summary and the exit code. Shared
+-- with `clevertap resume`.
+function M.finish(ctx, plan, report, err, sig, result)
   if not report then
     if type(err) == "table" and err.report then report = err.report
-    else drop_report(); return ctx:fail(exit.for_error(err), "send failed", err, result) end
+    else
+      rest_ids.abort(plan.rest)
+      if plan.report_file then plan.report_file:close(); os.remove(plan.report_path) end
+      return ctx:fail(exit.for_error(err), "send failed", err, result)
+    end
   end
-
-  timing.send, timing.finished_at = core.now() - send_started, os.time()
-  record(result, report, source)
-  code = M.code_for(report)
-  if report_file then
-    result.file, result.ids_file = path, o.ids
+  record(result, report, plan.source.total)
+  local code = M.code_for(report)
+  if sig then
+    -- exits 128 + N even when the send completed during the grace: the run was stopped
+    result.signal, code = SIGNAL_NAMES[sig] or sig, 128 + sig
+    result.interrupted = report.cancelled == true
+    if result.interrupted and plan.journal then
+      result.resume_command = "clevertap resume " .. files_quote(plan.journal)
+    end
+    if not result.interrupted then ctx:note("clevertap: the send completed within the grace period") end
+  end
+  if plan.journal then
+    local jr = require("clevertap.core").journal_report(plan.journal)
+    if jr and jr.state == "done" then state.forget_spool(plan.journal) end
+  end
+  if plan.report_file then
+    result.file, result.ids_file = plan.path, plan.o.ids
     result.exit_code, result.ok = err and exit.for_error(err) or code, (code == exit.OK and not err)
-    local written, werr = require("clevertap.cli.report").write(report_file, o.report,
-      require("clevertap.cli.report").document(result, report, timing, ctx.error_table))
+    local written, werr = require("clevertap.cli.report").write(plan.report_file, plan.report_path,
+      require("clevertap.cli.report").document(result, report, plan.timing, ctx.error_table))
     result.file, result.ids_file, result.exit_code, result.ok = nil, nil, nil, nil
-    if not written then ctx:note("clevertap: %s", werr) else result.report_file = o.report end
+    if not written then ctx:note("clevertap: %s", werr) else result.report_file = plan.report_path end
   end
-  if rest_file then
-    local n = write_rest(rest_file, report)
-    result.failed_ids_file = o["failed-ids"]
-    result.failed_ids_written = n
+  if plan.rest then
+    rest_ids.add_entries(plan.rest, report.failed)
+    rest_ids.add_entries(plan.rest, report.unknown)
+    rest_ids.add_entries(plan.rest, report.not_sent)
+    if result.not_sent > sum(report.not_sent) then
+      rest_ids.add_unread(plan.rest, plan.source.path, plan.source.read)
+    end
+    local n, werr = rest_ids.commit(plan.rest)
+    if n then result.failed_ids_file, result.failed_ids_written = plan.o["failed-ids"], n
+    else ctx:note("clevertap: %s", werr) end
   end
-  summarize(ctx, path, channel, report, result)
-
+  summarize(ctx, plan.path, plan.channel, report, result)
+  -- a journal's spool stays until its send is done (above); a plain send's copy goes now
+  if not plan.journal and not plan.source.own then ids.close(plan.source) end
+  if sig then return code end
   if err then
     return ctx:fail(exit.for_error(err), "send stopped", err, result)
   end
@@ -317,6 +476,18 @@ function M.run(ctx, positional, o, result)
     ctx:note("clevertap: %s", code == exit.PARTIAL and "partial delivery" or "nothing was accepted")
   end
   return code
+end
+
+function M.run(ctx, positional, o, result)
+  local plan, code, msg = read_options(ctx, positional, o, result)
+  if not plan then return code, msg end
+  local ok, bcode = build_source(ctx, plan, result)
+  if not ok then return bcode end
+  local declined = confirm_send(ctx, plan, result)
+  if declined then return declined end
+  local report, err, sig = send(ctx, plan, result)
+  if report == nil and type(err) == "number" then return err end
+  return M.finish(ctx, plan, report, err, sig, result)
 end
 
 return M

@@ -93,9 +93,13 @@ M.commands = {
     name = "create", summary = "create each campaign in FILE",
     usage = "FILE",
     description = "Creates each campaign in FILE, in order, and prints its id. Every campaign is validated "
-      .. "before the first is sent; the first refusal stops the rest.",
+      .. "before the first is sent; the first refusal stops the rest. Each create is recorded in the account's "
+      .. "state directory: a campaign created before prints `already created: ID` and is not sent again, one "
+      .. "whose outcome is unknown is refused (check with clevertap list); --force creates again.",
     args = { { "file", 1, "a campaign file" } },
-    options = with_vars {},
+    options = with_vars {
+      { "--force", nil, "create even a campaign recorded as created or unknown" },
+    },
   },
   {
     name = "send", summary = "send FILE's message to the identities in --ids (- = stdin)",
@@ -132,6 +136,45 @@ M.commands = {
         .. "sending): its users may get the message twice" },
       { "--progress", nil, "progress bar even when stderr is not a terminal" },
       { "--no-progress", nil, "no progress output" },
+      { "--journal", "PATH", "journal the send in the SQLite file PATH (default: a new one in the account's state "
+        .. "directory, $XDG_STATE_HOME/clevertap/ACCOUNT/sends/)" },
+      { "--no-journal", nil, "do not journal the send (an interrupted send cannot be resumed then)" },
+      { "--grace", "SECONDS", "on SIGINT/SIGTERM, how long requests in flight may take to land before the send "
+        .. "stops (default 10; a second signal stops at once)" },
+    },
+  },
+  {
+    name = "resume", summary = "finish an interrupted send from its journal",
+    usage = "[JOURNAL] [--resend-unknown] [--failed-ids OUT] [--grace SECONDS]",
+    description = "Finishes the send JOURNAL records: accepted batches are never sent again, batches in flight "
+      .. "when it stopped are unknown (not sent again unless --resend-unknown), the rest is sent. The identities "
+      .. "come from the journal's spool; a file source that changed since is refused. Without JOURNAL: the "
+      .. "account's interrupted send when there is one, else the list (and, on a terminal, a question).",
+    args = { { "journal", "?", "a journal path or a send id (see clevertap sends)" } },
+    options = {
+      { "--resend-unknown", nil, "send the batches whose outcome is unknown again: their users may get the "
+        .. "message twice" },
+      { "--failed-ids", "OUT", "write identities failed, unknown or not sent to OUT (`Type:value` lines)" },
+      { "--grace", "SECONDS", "as for send (default 10)" },
+      { "--yes", nil, "without JOURNAL: do not ask" },
+    },
+  },
+  {
+    name = "sends", summary = "the account's journaled sends",
+    usage = "",
+    description = "Lists the sends journaled for the account (id, when, channel, counts, state), oldest first.",
+    args = {},
+    options = {},
+  },
+  {
+    name = "report", summary = "a journal's report (counts, or one kind of identities as CSV)",
+    usage = "JOURNAL [--json] [--csv failed|unknown|not_sent]",
+    description = "Prints what the send JOURNAL records, without resuming it: identities accepted, failed, "
+      .. "unknown and not sent, requests, its state (running, interrupted, done). --csv KIND prints the "
+      .. "identities of one outcome, one row each.",
+    args = { { "journal", 1, "a journal path or a send id" } },
+    options = {
+      { "--csv", "KIND", "failed, unknown or not_sent", choices = { "failed", "unknown", "not_sent" } },
     },
   },
   {
@@ -200,6 +243,7 @@ M.environment = {
   { "CLEVERTAP_PROFILE", "the profile (--profile)" },
   { "CLEVERTAP_LIMITER", "the limiter (--limiter), e.g. redis://127.0.0.1:6379/0; its password is never printed" },
   { "XDG_CONFIG_HOME", "where clevertap/config.lua is (default ~/.config)" },
+  { "XDG_STATE_HOME", "where clevertap/ keeps journals and creates (default ~/.local/state)" },
 }
 
 --- Every option flag -> { takes_value = bool, commands = {name = true} or

@@ -10,6 +10,8 @@ local M = {
   NETWORK = 6,        -- network failure or timeout: nothing known to be accepted
   NOT_COMPLETED = 7,  -- result: the campaign has not completed yet (try again later)
   DECLINED = 8,       -- send: the question before a big send was not answered yes; nothing sent
+  INTERRUPTED = 130,  -- send/resume: stopped by SIGINT (128 + 2), journaled, resumable
+  TERMINATED = 143,   -- send/resume: stopped by SIGTERM (128 + 15)
 }
 
 local by_kind = {
@@ -37,6 +39,7 @@ Exit codes:
   5  partial delivery (send: some identities accepted, some failed or unknown)
   6  network failure or timeout (nothing known to be accepted)
   7  not completed (result: the campaign is still running)
-  8  not confirmed (send: the question before a big send was not answered yes)]]
+  8  not confirmed (send: the question before a big send was not answered yes)
+  130, 143  send/resume stopped by SIGINT, SIGTERM (partial report printed; resume from the journal)]]
 
 return M

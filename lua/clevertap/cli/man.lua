@@ -54,7 +54,7 @@ function M.render()
   for i, e in ipairs(defs.environment) do env[i] = { e[1], nil, e[2] } end
   option_lines(out, env)
   out[#out + 1] = ".SH EXIT STATUS"
-  for code, text in exit.help:gmatch("\n  (%d)  ([^\n]+)") do
+  for code, text in exit.help:gmatch("\n  (%d[%d, ]*)  ([^\n]+)") do
     out[#out + 1] = ".TP"
     out[#out + 1] = code
     out[#out + 1] = esc(text)

@@ -1,0 +1,382 @@
+-- clevertap send journaled and interrupted, as real processes against the
+-- sandbox: kill -9 at random moments and `clevertap resume` after each,
+-- SIGINT and SIGTERM (exit codes, partial report, --failed-ids), resume from
+-- a file and from stdin, a changed file and a second resumer refused,
+-- `clevertap sends`, `clevertap resume` without a path, a read-only state
+-- directory. Checked against the sandbox's request log. The sandbox delays
+-- every send (a latency fault) and the profile allows 2 requests in flight,
+-- so batches are in flight when a signal comes.
+local cli = require "support.cli"
+local files = require "support.files"
+local sandbox = require "support.sandbox"
+local core = require "clevertap.core"
+local cjson = require "cjson"
+
+local PATH = "/1/send/push.json"
+local MESSAGE = [[return { tag_group = "spec", content = { title = "Sale", body = "Half price" } }]]
+local BATCH = 1000 -- the API's batch size, fixed
+
+local seed = os.time()
+math.randomseed(seed)
+
+local function wait_for(cond, timeout, what)
+  local t0 = core.now()
+  while not cond() do
+    if core.now() - t0 > (timeout or 20) then error("timed out waiting for " .. what .. " (seed " .. seed .. ")", 2) end
+    core.sleep(0.01)
+  end
+end
+
+local function logged(since)
+  return sandbox.requests { path = PATH, since = since }
+end
+
+-- Requests written by a killed process may still reach the log once the
+-- latency fault's delay is over: waits until the count holds for 0.4 s.
+local function settle(since)
+  local last, t = #logged(since), core.now()
+  while core.now() - t < 0.4 do
+    core.sleep(0.05)
+    local c = #logged(since)
+    if c ~= last then last, t = c, core.now() end
+  end
+end
+
+-- identity -> number of logged send requests naming it
+local function log_counts(since)
+  local counts, n = {}, 0
+  for _, r in ipairs(logged(since)) do
+    n = n + 1
+    for _, v in ipairs(cjson.decode(r.body).to.Identity) do counts[v] = (counts[v] or 0) + 1 end
+  end
+  return counts, n
+end
+
+local function lines_set(text)
+  local set, n = {}, 0
+  for line in (text or ""):gmatch("[^\n]+") do set[line] = true; n = n + 1 end
+  return set, n
+end
+
+describe("clevertap send, interrupted and resumed", function()
+  local dir, env, msg, since
+
+  -- `clevertap ARGS` in the background; returns a handle with pid, and
+  -- wait() giving the exit code (137 after kill -9), stdout, stderr.
+  local function spawn(argv, opts)
+    opts = opts or {}
+    local tag = tostring(math.random(1e9))
+    local out, err, pidf, rcf = dir .. "/" .. tag .. ".out", dir .. "/" .. tag .. ".err", dir .. "/" .. tag .. ".pid",
+      dir .. "/" .. tag .. ".rc"
+    local inner = cli.command(argv, opts.env or env) .. " >" .. cli.quote(out) .. " 2>" .. cli.quote(err) .. " <"
+      .. cli.quote(opts.stdin_file or "/dev/null") .. " & echo $! >" .. cli.quote(pidf) .. "; wait $!; echo $? >"
+      .. cli.quote(rcf .. ".tmp") .. "; mv " .. cli.quote(rcf .. ".tmp") .. " " .. cli.quote(rcf)
+    assert(os.execute("sh -c " .. cli.quote(inner) .. " >/dev/null 2>&1 &"))
+    wait_for(function() return files.read(pidf) ~= nil and files.read(pidf):match("%d+") end, 10, "the pid")
+    local h = { pid = tonumber(files.read(pidf):match("%d+")) }
+    function h.signal(name) os.execute("kill -" .. name .. " " .. h.pid) end
+    function h.wait(timeout)
+      wait_for(function() return files.read(rcf) ~= nil end, timeout or 30, "clevertap " .. argv[1] .. " to end")
+      return tonumber(files.read(rcf):match("%d+")), files.read(out) or "", files.read(err) or ""
+    end
+    return h
+  end
+
+  local function report_json(journal)
+    local r = cli.run({ "report", journal, "--json" }, { env = env })
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    return cjson.decode(r.stdout)
+  end
+
+  local function csv_identities(journal, kind)
+    local r = cli.run({ "report", journal, "--csv", kind }, { env = env })
+    assert.equal(0, r.code, r.stderr)
+    local set = {}
+    for v in r.stdout:gmatch("\nIdentity,([^,\n]+)") do set[v] = true end
+    return set
+  end
+
+  local function ids_file(n, name)
+    return files.write(dir .. "/" .. (name or "ids.txt"), cli.user_ids(n) .. "\n")
+  end
+
+  -- The final check: no identity in two requests the sandbox answered (every
+  -- logged one was answered 200: a valid payload, no fault but latency),
+  -- every identity in exactly one outcome, and the journal's report agrees
+  -- with the log.
+  local function check_final(journal, n)
+    settle(since)
+    local counts, requests = log_counts(since)
+    local st = sandbox.stats()
+    for status in pairs(st.by_status or {}) do assert.equal("200", status) end
+    local in_log = 0
+    for v, c in pairs(counts) do
+      assert(c == 1, v .. " in " .. c .. " requests the sandbox answered 200 (seed " .. seed .. ")")
+      in_log = in_log + 1
+    end
+    local rep = report_json(journal)
+    assert.equal("done", rep.state)
+    assert.equal(0, rep.failed)
+    assert.equal(0, rep.not_sent)
+    assert.equal(n, rep.accepted + rep.unknown, "every identity in one outcome")
+    local unknown = csv_identities(journal, "unknown")
+    local unknown_logged, unknown_n = 0, 0
+    for v in pairs(unknown) do
+      unknown_n = unknown_n + 1
+      if counts[v] then unknown_logged = unknown_logged + 1 end
+    end
+    assert.equal(rep.unknown, unknown_n)
+    -- accepted = logged and not unknown; an unknown batch may or may not have arrived
+    assert.equal(rep.accepted, in_log - unknown_logged)
+    for i = 1, n do
+      local v = "user-" .. i
+      assert(counts[v] or unknown[v], v .. " neither sent nor unknown")
+    end
+    assert.is_true(rep.requests >= requests, "a logged request the journal does not count")
+    return rep, counts
+  end
+
+  before_each(function()
+    sandbox.reset()
+    sandbox.faults { { path = PATH, fault = "latency", ms = 150 } }
+    dir = files.temp_dir()
+    os.execute("mkdir -p " .. cli.quote(dir .. "/cfg/clevertap"))
+    local cfg = files.write(dir .. "/cfg/clevertap/config.lua", ([[
+      return { default = "s", profiles = { s = { account_id = "SANDBOX-ACCOUNT-ID", base_url = %q,
+        passcode_env = "CLEVERTAP_PASSCODE", limits = { concurrency = 2 } } } }]]):format(sandbox.url()))
+    os.execute("chmod 600 " .. cli.quote(cfg))
+    env = { CLEVERTAP_PASSCODE = "SANDBOX-PASSCODE", XDG_CONFIG_HOME = dir .. "/cfg", XDG_STATE_HOME = dir .. "/state" }
+    msg = files.write(dir .. "/msg.lua", MESSAGE)
+    since = sandbox.last_seq()
+  end)
+  after_each(function()
+    sandbox.clear_faults()
+    files.remove_dir(dir)
+  end)
+
+  it("survives kill -9 at 5 random moments: resumed after each, no identity sent twice", function()
+    local n = 16 * BATCH
+    local ids = ids_file(n)
+    local journal = dir .. "/send.db"
+    local argv = { "send", "push", msg, "--ids", ids, "--journal", journal, "--no-progress" }
+    for round = 1, 5 do
+      local before = #logged(since)
+      local h = spawn(argv)
+      -- a random moment once batches flow: after 1 to 3 logged requests, plus up to 100 ms
+      local after = math.random(1, 3)
+      wait_for(function() return #logged(since) >= before + after end, 30,
+        "round " .. round .. "'s requests")
+      core.sleep(math.random() * 0.1)
+      h.signal("9")
+      assert.equal(137, (h.wait()), "round " .. round .. " killed while sending (seed " .. seed .. ")")
+      wait_for(function() return core.journal_report(journal).state ~= "running" end, 10, "the lock")
+      settle(since)
+      assert.equal("interrupted", report_json(journal).state, "round " .. round)
+      argv = { "resume", journal }
+    end
+    local r = cli.run({ "resume", journal }, { env = env })
+    local rep = check_final(journal, n)
+    -- done; batches in flight at a kill stay unknown (a partial delivery, exit 5)
+    assert.equal(rep.unknown > 0 and 5 or 0, r.code, r.stdout .. r.stderr)
+    assert.is_true(rep.accepted > 0)
+  end)
+
+  for _, case in ipairs { { "INT", 130, "interrupted" }, { "TERM", 143, "terminated" } } do
+    it("SIG" .. case[1] .. ": lets requests in flight land, exits " .. case[2] .. ", prints the partial report, "
+      .. "the resume command and writes --failed-ids with the never-sent identities", function()
+      local n = 12 * BATCH
+      local ids = ids_file(n)
+      local failed_ids = dir .. "/rest.txt"
+      local h = spawn { "send", "push", msg, "--ids", ids, "--failed-ids", failed_ids, "--grace", "5", "--no-progress" }
+      wait_for(function() return #logged(since) >= 2 end, 30, "two requests")
+      h.signal(case[1])
+      local code, out, err = h.wait()
+      assert.equal(case[2], code, out .. err)
+      assert.matches(case[3] .. ": no new batch starts", err, 1, true)
+      assert.matches("to send, interrupted", out, 1, true)
+      local journal = out:match("resume with: clevertap resume (%S+)")
+      assert.is_string(journal, out)
+      assert.matches("^" .. dir .. "/state/clevertap/SANDBOX%-ACCOUNT%-ID/sends/", journal)
+      settle(since)
+      local counts = log_counts(since)
+      local rep = report_json(journal)
+      assert.equal("interrupted", rep.state)
+      assert.equal(0, rep.unknown, "the grace let the requests in flight land")
+      assert.is_true(rep.not_sent > 0)
+      local sent = 0
+      for _ in pairs(counts) do sent = sent + 1 end
+      assert.equal(sent, rep.accepted)
+      local plain = out:gsub(",", "")
+      assert.matches(("%d accepted"):format(sent), plain, 1, true)
+      assert.matches(("%d not sent"):format(n - sent), plain, 1, true)
+      -- --failed-ids: exactly the identities the sandbox never got, ready for --ids
+      local rest, rest_n = lines_set(files.read(failed_ids))
+      assert.equal(n - sent, rest_n)
+      for i = 1, n do
+        local v = "user-" .. i
+        assert(not (counts[v] and rest["Identity:" .. v]), v .. " sent and in --failed-ids")
+        assert(counts[v] or rest["Identity:" .. v], v .. " neither sent nor in --failed-ids")
+      end
+      local r = cli.run({ "resume", journal }, { env = env })
+      assert.equal(0, r.code, r.stdout .. r.stderr)
+      check_final(journal, n)
+    end)
+  end
+
+  it("a second SIGINT stops at once: the journal stays consistent and resumes", function()
+    sandbox.faults { { path = PATH, fault = "latency", ms = 1500 } }
+    local n = 8 * BATCH
+    local ids = ids_file(n)
+    local journal = dir .. "/twice.db"
+    local h = spawn { "send", "push", msg, "--ids", ids, "--journal", journal, "--grace", "30", "--no-progress" }
+    wait_for(function()
+      local jr = core.journal_report(journal)
+      return jr and jr.in_flight > 0
+    end, 30, "batches in flight")
+    h.signal("INT")
+    core.sleep(0.2)
+    h.signal("INT")
+    local t0 = core.now()
+    local code, out, err = h.wait()
+    assert.equal(130, code, out .. err)
+    assert.is_true(core.now() - t0 < 20, "stopped at once, not after the grace")
+    local rep = report_json(journal)
+    assert.equal("interrupted", rep.state)
+    assert.equal(0, rep.failed)
+    assert.is_true(rep.unknown > 0, "what was in flight is unknown")
+    assert.equal(n, rep.accepted + rep.unknown + rep.not_sent)
+    sandbox.faults { { path = PATH, fault = "latency", ms = 50 } }
+    local r = cli.run({ "resume", journal }, { env = env })
+    -- done, with the unknown ones still unknown: a partial delivery
+    assert.equal(5, r.code, r.stdout .. r.stderr)
+    assert.matches("unknown", r.stdout, 1, true)
+    check_final(journal, n)
+  end)
+
+  it("resumes a send read from stdin (spooled in the journal's directory)", function()
+    local n = 8 * BATCH
+    local ids = ids_file(n)
+    local journal = dir .. "/stdin.db"
+    local h = spawn({ "send", "push", msg, "--ids", "-", "--journal", journal, "--no-progress" }, { stdin_file = ids })
+    wait_for(function() return #logged(since) >= 1 end, 30, "a request")
+    h.signal("INT")
+    assert.equal(130, (h.wait()))
+    assert.equal("interrupted", report_json(journal).state)
+    local r = cli.run({ "resume", journal }, { env = env })
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    check_final(journal, n)
+  end)
+
+  it("refuses to resume when the ids file changed, and a second resumer", function()
+    local n = 10 * BATCH
+    local ids = ids_file(n)
+    local journal = dir .. "/changed.db"
+    local h = spawn { "send", "push", msg, "--ids", ids, "--journal", journal, "--no-progress" }
+    wait_for(function() return #logged(since) >= 1 end, 30, "a request")
+    h.signal("INT")
+    assert.equal(130, (h.wait()))
+    local original = files.read(ids)
+    files.write(ids, original .. "user-extra\n")
+    local count = #logged(since)
+    local r = cli.run({ "resume", journal }, { env = env })
+    assert.are_not.equal(0, r.code)
+    assert.matches("changed since the send", r.stderr, 1, true)
+    assert.matches("nothing was sent", r.stderr, 1, true)
+    assert.equal(count, #logged(since))
+  end)
+
+  it("refuses a second process resuming the same journal", function()
+    local n = 8 * BATCH
+    local ids = ids_file(n)
+    local journal = dir .. "/two.db"
+    local h = spawn { "send", "push", msg, "--ids", ids, "--journal", journal, "--no-progress" }
+    wait_for(function() return #logged(since) >= 1 end, 30, "a request")
+    h.signal("INT")
+    assert.equal(130, (h.wait()))
+    sandbox.faults { { path = PATH, fault = "latency", ms = 400 } }
+    local first = spawn { "resume", journal }
+    wait_for(function() return core.journal_report(journal).state == "running" end, 20, "the first resumer")
+    local second = cli.run({ "resume", journal }, { env = env })
+    assert.are_not.equal(0, second.code)
+    assert.matches("nothing was sent", second.stderr, 1, true)
+    local code, out, err = first.wait()
+    assert.equal(0, code, out .. err)
+    check_final(journal, n)
+  end)
+
+  it("clevertap sends lists the account's sends; resume without a path takes the one interrupted, "
+    .. "lists several", function()
+    local n = 6 * BATCH
+    local ids = ids_file(n)
+    -- one done, one interrupted
+    local r = cli.run({ "send", "push", msg, "--ids", ids_file(5, "few.txt"), "--no-progress" }, { env = env })
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    since = sandbox.last_seq()
+    local h = spawn { "send", "push", msg, "--ids", ids, "--no-progress" }
+    wait_for(function() return #logged(since) >= 1 end, 30, "a request")
+    h.signal("INT")
+    local code, out = h.wait()
+    assert.equal(130, code)
+    local journal = out:match("resume with: clevertap resume (%S+)")
+    local id = journal:match("([^/]+)%.db$")
+    local list = cli.run({ "sends" }, { env = env })
+    assert.equal(0, list.code, list.stderr)
+    local lines = {}
+    for line in list.stdout:gmatch("[^\n]+") do lines[#lines + 1] = line end
+    assert.equal(2, #lines, list.stdout)
+    assert.matches("%s5 accepted.*done$", lines[1])
+    assert.matches("^" .. id:gsub("%-", "%%-") .. "%s.*push.*interrupted$", lines[2])
+    -- a second interrupted send: resume without a path lists both and sends nothing
+    local since2 = sandbox.last_seq()
+    local h2 = spawn { "send", "push", msg, "--ids", ids, "--no-progress" }
+    wait_for(function() return #logged(since2) >= 1 end, 30, "a request")
+    h2.signal("INT")
+    local _, out2 = h2.wait()
+    local journal2 = out2:match("resume with: clevertap resume (%S+)")
+    settle(since)
+    local count = #logged(since)
+    local both = cli.run({ "resume" }, { env = env })
+    assert.equal(2, both.code, both.stdout .. both.stderr)
+    assert.matches("2 interrupted sends", both.stderr, 1, true)
+    assert.matches(id, both.stderr, 1, true)
+    assert.matches(journal2:match("([^/]+)%.db$"), both.stderr, 1, true)
+    assert.equal(count, #logged(since))
+    -- the second one finished by id: then `resume` alone takes the first
+    assert.equal(0, cli.run({ "resume", journal2:match("([^/]+)%.db$") }, { env = env }).code)
+    local one = cli.run({ "resume" }, { env = env })
+    assert.equal(0, one.code, one.stdout .. one.stderr)
+    assert.equal("done", report_json(journal).state)
+    assert.equal("done", report_json(journal2).state)
+    -- every identity of both sends once each (the log holds both: 2 x n)
+    local counts = log_counts(since)
+    for i = 1, n do assert.is_true(counts["user-" .. i] <= 2) end
+  end)
+
+  it("a read-only state directory or --journal directory: a clear error before anything is sent", function()
+    local ro = dir .. "/ro"
+    os.execute("mkdir " .. cli.quote(ro) .. " && chmod 555 " .. cli.quote(ro) .. " && chmod 755 " .. cli.quote(dir))
+    local ids = ids_file(10)
+    os.execute("chmod 644 " .. cli.quote(ids) .. " " .. cli.quote(msg))
+    -- as an unprivileged user when the suite runs as root (root writes anywhere)
+    local as = ""
+    local pu = io.popen("id -u")
+    if pu:read("*l") == "0" then as = "setpriv --reuid=65534 --regid=65534 --clear-groups " end
+    pu:close()
+    local renv = cli.sandbox_env { XDG_STATE_HOME = ro }
+    for _, extra in ipairs { {}, { "--journal", ro .. "/send.db" } } do
+      local argv = { "send", "push", msg, "--ids", ids, "--no-progress" }
+      for _, a in ipairs(extra) do argv[#argv + 1] = a end
+      local out, errf = dir .. "/ro.out", dir .. "/ro.err"
+      local p = io.popen(as .. cli.command(argv, renv) .. " >" .. cli.quote(out) .. " 2>" .. cli.quote(errf)
+        .. "; echo $?")
+      local code = tonumber(p:read("*a"):match("(%d+)"))
+      p:close()
+      local err = files.read(errf) or ""
+      assert.are_not.equal(0, code)
+      assert.matches("cannot journal the send", err, 1, true)
+      assert.matches("nothing was sent", err, 1, true)
+      assert.not_matches("SANDBOX%-PASSCODE", err)
+    end
+    assert.equal(0, #logged(since))
+  end)
+end)
