@@ -246,7 +246,11 @@ describe("clevertap send, interrupted and resumed", function()
     assert.is_true(rep.unknown > 0, "what was in flight is unknown")
     assert.equal(n, rep.accepted + rep.unknown + rep.not_sent)
     sandbox.faults { { path = PATH, fault = "latency", ms = 50 } }
-    local r = cli.run({ "resume", journal }, { env = env })
+    -- --progress with -q is a usage error before anything is sent; --no-progress is taken
+    local bad = cli.run({ "resume", journal, "--progress", "-q" }, { env = env })
+    assert.equal(2, bad.code, bad.stdout .. bad.stderr)
+    assert.matches("contradict", bad.stderr, 1, true)
+    local r = cli.run({ "resume", journal, "--no-progress" }, { env = env })
     -- done, with the unknown ones still unknown: a partial delivery
     assert.equal(5, r.code, r.stdout .. r.stderr)
     assert.matches("unknown", r.stdout, 1, true)

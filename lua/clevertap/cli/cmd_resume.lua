@@ -57,6 +57,8 @@ end
 
 function M.run(ctx, positional, o, result)
   if #positional > 1 then return exit.USAGE, "resume takes one JOURNAL (a path or a send id)" end
+  local _, mode_err = progress.mode(ctx, o)
+  if mode_err then return exit.USAGE, mode_err end
   if o.grace and not (tonumber(o.grace) and tonumber(o.grace) >= 0) then
     return exit.USAGE, "--grace expects seconds (a number >= 0), got '" .. o.grace .. "'"
   end
@@ -101,7 +103,7 @@ function M.run(ctx, positional, o, result)
     if not h then return ctx:fail(exit.FAILURE, herr .. "; nothing was sent", nil, result) end
     plan.rest = h
   end
-  plan.bar = progress.new(ctx.stderr, "off", source.total)
+  plan.bar = progress.new(ctx.stderr, progress.mode(ctx, o), source.total)
   local client, ccode = ctx:client(nil, result)
   if not client then rest_ids.abort(plan.rest); return ccode end
   local job, err = client:start_resume(path, {

@@ -91,8 +91,8 @@ local function check_usage(ctx, positional, o)
       if o[flag] then return exit.USAGE, "--" .. flag .. " needs --ids" end
     end
   end
-  if o.progress and o["no-progress"] then return exit.USAGE, "--progress and --no-progress contradict each other" end
-  if o.progress and o.quiet then return exit.USAGE, "--progress and -q contradict each other" end
+  local _, perr = progress.mode(ctx, o)
+  if perr then return exit.USAGE, perr end
   if o["confirm-above"] and not o["confirm-above"]:match("^%d+$") then
     return exit.USAGE, "--confirm-above expects a whole number, got '" .. o["confirm-above"] .. "'"
   end
@@ -157,15 +157,6 @@ local function identity_source(ctx, payload, o, result)
       nil, result)
   end
   return source
-end
-
-local function progress_bar(ctx, o, total)
-  local mode = "off"
-  if o.progress then mode = "bar"
-  elseif not o["no-progress"] and not ctx.json and not ctx.dry_run and not ctx.quiet then
-    mode = progress.stderr_is_terminal() and "bar" or "lines"
-  end
-  return progress.new(ctx.stderr, mode, total)
 end
 
 -- The report into the result (JSON output) and its groups.
@@ -360,7 +351,7 @@ local function build_source(ctx, plan, result)
   if not source then abandon(plan); return nil, scode end
   plan.source = source
   plan.timing.lines = source.lines
-  plan.bar = progress_bar(ctx, o, source.total)
+  plan.bar = progress.new(ctx.stderr, progress.mode(ctx, o), source.total)
   local extra = { logger = ctx:logger(plan.bar.mode ~= "off" and plan.bar.event or nil) }
   if o["resend-unknown"] then extra.resend_unknown = true end
   local client, ccode = ctx:client(extra, result)

@@ -145,7 +145,7 @@ M.commands = {
   },
   {
     name = "resume", summary = "finish an interrupted send from its journal",
-    usage = "[JOURNAL] [--resend-unknown] [--failed-ids OUT] [--grace SECONDS]",
+    usage = "[JOURNAL] [--resend-unknown] [--failed-ids OUT] [--grace SECONDS] [--no-progress]",
     description = "Finishes the send JOURNAL records: accepted batches are never sent again, batches in flight "
       .. "when it stopped are unknown (not sent again unless --resend-unknown), the rest is sent. The identities "
       .. "come from the journal's spool; a file source that changed since is refused. Without JOURNAL: the "
@@ -156,6 +156,8 @@ M.commands = {
         .. "message twice" },
       { "--failed-ids", "OUT", "write identities failed, unknown or not sent to OUT (`Type:value` lines)" },
       { "--grace", "SECONDS", "as for send (default 10)" },
+      { "--progress", nil, "progress bar even when stderr is not a terminal" },
+      { "--no-progress", nil, "no progress output" },
       { "--yes", nil, "without JOURNAL: do not ask" },
     },
   },

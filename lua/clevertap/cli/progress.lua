@@ -38,6 +38,18 @@ local function rate(n, elapsed)
   return n / elapsed
 end
 
+--- The mode a sending command's options ask for: --progress a bar, else
+-- --no-progress, --json, --dry-run and -q none, else a bar on a terminal and
+-- lines otherwise. Also the check that they do not contradict each other
+-- (nil, message).
+function M.mode(ctx, o)
+  if o.progress and o["no-progress"] then return nil, "--progress and --no-progress contradict each other" end
+  if o.progress and ctx.quiet then return nil, "--progress and -q contradict each other" end
+  if o.progress then return "bar" end
+  if o["no-progress"] or ctx.json or ctx.dry_run or ctx.quiet then return "off" end
+  return M.stderr_is_terminal() and "bar" or "lines"
+end
+
 --- mode: "bar" | "lines" | "off"; total: identities, or nil when unknown;
 -- clock: a function returning seconds (default: the C core's monotonic clock).
 function M.new(stream, mode, total, clock)
