@@ -383,4 +383,29 @@ describe("clevertap send, interrupted and resumed", function()
     end
     assert.equal(0, #logged(since))
   end)
+
+  it("a full disk under the state directory: a clear error before anything is sent", function()
+    -- A real filesystem with no space left: a 64 KiB tmpfs, filled, mounted
+    -- over the state directory in a mount namespace of this command only.
+    local full = dir .. "/full"
+    os.execute("mkdir -p " .. cli.quote(full))
+    local ids = ids_file(10)
+    local script = files.write(dir .. "/full.sh", table.concat({
+      "mount -t tmpfs -o size=64k tmpfs " .. cli.quote(full) .. " || exit 97",
+      "head -c 1048576 /dev/zero >" .. cli.quote(full .. "/fill") .. " 2>/dev/null",
+      "exec " .. cli.command({ "send", "push", msg, "--ids", ids, "--no-progress" },
+        cli.sandbox_env { XDG_STATE_HOME = full }),
+    }, "\n") .. "\n")
+    local out, errf = dir .. "/full.out", dir .. "/full.err"
+    local p = io.popen("unshare -m sh " .. cli.quote(script) .. " >" .. cli.quote(out) .. " 2>" .. cli.quote(errf)
+      .. "; echo $?")
+    local code = tonumber(p:read("*a"):match("(%d+)"))
+    p:close()
+    local err = files.read(errf) or ""
+    assert.are_not.equal(97, code, "could not mount a tmpfs: " .. err)
+    assert.are_not.equal(0, code, err)
+    assert.matches("cannot journal the send", err, 1, true)
+    assert.matches("nothing was sent", err, 1, true)
+    assert.equal(0, #logged(since))
+  end)
 end)

@@ -59,12 +59,12 @@ for variant in ${VARIANTS:-lua5.4 luajit}; do
   rc=$?
   # The whole report when something failed (every failure block), else the summary.
   if grep -qE '^(Failure|Error) ->' "$out"; then sed -n '/^\(Failure\|Error\) ->/,$p' "$out" | head -n 600; else tail -n 3 "$out"; fi
-  line=$(grep -E '^[0-9]+ successes? / [0-9]+ failures? / [0-9]+ errors? / [0-9]+ pending' "$out" | tail -n 1)
+  line=$(grep -E '^[0-9]+ success(es)? / [0-9]+ failures? / [0-9]+ errors? / [0-9]+ pending' "$out" | tail -n 1)
   if [ -z "$line" ]; then
     echo "busted under $variant did not finish"; count 0 1; continue
   fi
   ok=$(echo "$line" | sed -E 's#^([0-9]+) success.*#\1#')
-  bad=$(echo "$line" | sed -E 's#^[0-9]+ successes? / ([0-9]+) failures? / ([0-9]+) errors?.*#\1 \2#')
+  bad=$(echo "$line" | sed -E 's#^[0-9]+ success(es)? / ([0-9]+) failures? / ([0-9]+) errors?.*#\2 \3#')
   count "$ok" $(( ${bad% *} + ${bad#* } ))
   # A failing exit with every test passed: valgrind (--error-exitcode) or a
   # crash at interpreter exit.
