@@ -414,6 +414,22 @@ describe("provider:send", function()
     runner:close()
   end)
 
+  it("keeps what a raising on_progress or logger raised in report.callback_errors; every recipient sent", function()
+    sandbox.provider("tf3", { status = 200, body = { status = "throttled" } })
+    local p = provider{ url = url("tf3"), params = { to = "$$To", b = "$$Body" },
+      response = { tempfail = '"throttled"' } }
+    local boom = { why = "logger" }
+    local report = assert(p:send{ to = nums(3), body = "x",
+      on_progress = function() error("progress broke") end,
+      logger = function() error(boom) end })
+    assert.equal(3, #report.failed + #report.unknown)
+    local by = {}
+    for _, e in ipairs(assert(report.callback_errors, "no callback_errors")) do by[e.callback] = e end
+    assert.matches("progress broke", by.on_progress.message, 1, true)
+    assert.equal(boom, by.logger.cause)
+    assert.equal(0, report.callback_errors.dropped)
+  end)
+
   it("raises on misuse of send options", function()
     local p = provider{ url = url("x"), params = { to = "$$To", b = "$$Body" } }
     assert.has_error(function() p:send("x") end)

@@ -29,7 +29,7 @@ end
 -- report. At most MAX_CALLBACK_ERRORS are kept; `dropped` counts the rest.
 local MAX_CALLBACK_ERRORS = 100
 
-local function keep_error(job, name, e)
+local function keep_error(job, name, e) -- also M.keep_error
   local list = job.callback_errors
   if not list then
     list = { dropped = 0 }
@@ -41,6 +41,10 @@ local function keep_error(job, name, e)
     list.dropped = list.dropped + 1
   end
 end
+
+--- Keeps callback `name`'s error `e` in `job.callback_errors` (any table
+-- standing for a job: the SMS send's logger keeps its own).
+M.keep_error = keep_error
 
 --- Puts a finished job's callback errors where its caller reads them: the
 -- report (`report.callback_errors`) of a send or request run, `err.callback_errors`

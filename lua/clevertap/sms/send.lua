@@ -5,6 +5,7 @@ local answer = require "clevertap.sms.answer"
 local oauth = require "clevertap.sms.oauth"
 local errors = require "clevertap.sms.errors"
 local options = require "clevertap.options"
+local runner_mod = require "clevertap.runner"
 
 local M = {}
 
@@ -101,14 +102,29 @@ local function http_requests(reqs, token)
 end
 
 -- logger(level, message), as the client's: "warn" for retries and unknown
--- outcomes, "info" for refusals and token refreshes; secrets replaced.
-local function logger_for(sopts, c)
+-- outcomes, "info" for refusals and token refreshes; secrets replaced. A
+-- raising logger does not stop the send: its error is kept in
+-- `kept.callback_errors`, for the report.
+local function logger_for(sopts, c, kept)
   local logger = sopts.logger or c.logger
   return function(level, req, msg)
     if not logger then return end
     local line = errors.redact(req.method .. " " .. req.url .. ": " .. msg, c.secrets)
-    pcall(logger, level, line)
+    local ok, e = pcall(logger, level, line)
+    if not ok then runner_mod.keep_error(kept, "logger", e) end
   end
+end
+
+-- The report's callback_errors: the runner's (on_progress) then the logger's.
+local function attach_callback_errors(out, report, kept)
+  local list = report.callback_errors
+  for _, e in ipairs(kept.callback_errors or {}) do
+    if not list then list = { dropped = 0 } end
+    list[#list + 1] = e
+  end
+  if list and kept.callback_errors then list.dropped = list.dropped + kept.callback_errors.dropped end
+  out.callback_errors = list
+  return out
 end
 
 -- Phase 4: the runner's classify. The provider's answer decides (ids[i]
@@ -228,14 +244,15 @@ function M.send(provider, opts)
     return token_failure(reqs, terr)
   end
 
-  local list, log, ids = http_requests(reqs, token), logger_for(sopts, c), {}
+  local kept = {}
+  local list, log, ids = http_requests(reqs, token), logger_for(sopts, c, kept), {}
   local report, rerr = runner:run(list, {
     on_progress = sopts.on_progress,
     classify = classifier(provider, sopts, log, ids, owned),
   })
   close_all(owned)
   if not report then return nil, rerr end
-  return recipient_report(report, reqs, list, ids, c, log)
+  return attach_callback_errors(recipient_report(report, reqs, list, ids, c, log), report, kept)
 end
 
 return M
