@@ -12,8 +12,9 @@ description = {
 A C core (schema-driven validation, identity batching, libcurl multi transport
 with limits and retries) and a Lua façade for CleverTap's campaign, send,
 Bulletin and Generic SMS APIs. Works with Lua 5.1, 5.2, 5.3, 5.4 and LuaJIT 2.1
-(OpenResty). Needs libcurl >= 7.62.0 and jansson (the build refuses an older
-libcurl); see README.md, "Installing".
+(OpenResty). Needs libcurl >= 7.62.0, jansson, hiredis (shared limits) and
+SQLite 3 (send journals, campaigns created once); the build refuses an older
+libcurl; see README.md, "Installing".
 ]==],
   license = "MIT",
   homepage = "https://github.com/lua-clevertap/lua-clevertap",
