@@ -268,12 +268,13 @@ static int setup_limiter(ct_client *c, const ct_client_opts *o, const char *acco
         if (ct_engine_lane_share(c->e, c->lane_create, &create) < 0) goto oom;
     }
     if (sr > 0) {
-        /* paced 5% below the account's rate, with 10 ms worth of burst:
+        /* paced 3% below the account's rate, with 10 ms worth of burst:
          * the server counts arrivals, and requests from several hosts
          * reach it with some jitter, so a grant window exactly at the
-         * rate would let a sliding second see a little more */
+         * rate would let a sliding second see a little more (at most
+         * 970 + 10 a second leaves room for a few ms of it) */
         double sburst = sr / 100.0 < 1 ? 1 : sr / 100.0;
-        ct_limit_def send = { "send_rate", CT_LIMIT_BUCKET, sr, sburst, 0, 0.95 };
+        ct_limit_def send = { "send_rate", CT_LIMIT_BUCKET, sr, sburst, 0, 0.97 };
         if (ct_engine_lane_share(c->e, c->lane_send, &send) < 0) goto oom;
     }
     if (o->limiter_send_concurrency) {

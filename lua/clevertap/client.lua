@@ -80,7 +80,7 @@ local function nginx_limits(opts)
   local limits = { targets_concurrency = { kind = "sem", max = opts.targets_concurrency or 3 } }
   if opts.send_rate ~= false then
     local r = opts.send_rate or 1000
-    limits.send_rate = { kind = "bucket", rate = r, burst = math.max(1, r / 100), pace = 0.95 }
+    limits.send_rate = { kind = "bucket", rate = r, burst = math.max(1, r / 100), pace = 0.97 }
   end
   if opts.shared_concurrency then
     limits.send_concurrency = { kind = "sem", max = opts.concurrency or 128 }
