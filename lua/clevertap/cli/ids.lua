@@ -138,14 +138,9 @@ local function to_type(s)
   return by_lower[trim(tostring(s)):lower()]
 end
 
---- Read, check and de-duplicate `path` ("-": standard input).
--- opts (or a type name, as before): type, column, type_column, format,
--- keep_duplicates, skip_invalid. Returns a source { path, total, counts =
--- {type = n}, read = 0, lines, duplicates, invalid = n, invalid_samples =
--- {"NAME:LINE: message", ...}, format } or nil, "NAME:LINE: message".
-function M.scan(path, opts)
-  if type(opts) ~= "table" then opts = { type = opts } end
-  local default_type = opts.type or "Identity"
+-- Phase 1: the input and the temporary copy the identities go to (as
+-- `Type:value` lines). Returns the scan's state, or nil, message.
+local function open_input(path, opts)
   local f, err
   local name = path
   if path == "-" then
@@ -160,165 +155,173 @@ function M.scan(path, opts)
     if f ~= io.stdin then f:close() end
     return nil, "cannot create a temporary file: " .. tostring(cerr)
   end
+  return { f = f, name = name, opts = opts, default_type = opts.type or "Identity",
+    copy = copy, copy_path = copy_path, n = 0, counts = {}, total = 0, invalid = 0, samples = {},
+    column = column_spec(opts.column), type_column = column_spec(opts.type_column) }
+end
 
-  local n = 0
-  local pending  -- a line read ahead by format sniffing
-  local function next_line()
-    local line
-    if pending then line, pending = pending, nil else line = f:read("*l") end
-    if line == nil then return nil end
-    n = n + 1
-    if n == 1 and line:sub(1, 3) == "\239\187\191" then line = line:sub(4) end  -- UTF-8 BOM
-    if line:byte(-1) == 13 then line = line:sub(1, -2) end                       -- CRLF
-    return line
-  end
+-- Phase 2: the next line (BOM and CR removed, counted), or nil at the end.
+-- One line read ahead by the format sniffing is handed out first.
+local function next_line(st)
+  local line
+  if st.pending then line, st.pending = st.pending, nil else line = st.f:read("*l") end
+  if line == nil then return nil end
+  st.n = st.n + 1
+  if st.n == 1 and line:sub(1, 3) == "\239\187\191" then line = line:sub(4) end  -- UTF-8 BOM
+  if line:byte(-1) == 13 then line = line:sub(1, -2) end                             -- CRLF
+  return line
+end
 
-  -- The first line that carries data tells the format when the name does not.
-  local fmt = opts.format
-  if not fmt then
-    local first
-    while true do
-      local line = next_line()
-      if line == nil then break end
-      local t = trim(line)
-      if t ~= "" and t:sub(1, 1) ~= "#" then first = line; break end
-    end
-    fmt = format_of(path == "-" and "" or path, first)
-    -- Replay: blank and comment lines are skipped by every format anyway.
-    if first then pending = first; n = n - 1 end
-  end
-
-  local counts, total, invalid, samples = {}, 0, 0, {}
-  local problem
-  local column = column_spec(opts.column)
-  local type_column = column_spec(opts.type_column)
-
-  local function bad(line_no, message)
-    local where = string.format("%s:%d: %s", name, line_no, message)
-    if not opts.skip_invalid then problem = where; return false end
-    invalid = invalid + 1
-    if #samples < 10 then samples[#samples + 1] = where end
-    return true
-  end
-
-  local function accept(line_no, ty, value)
-    local why = M.invalid(ty, value)
-    if why then return bad(line_no, why) end
-    counts[ty] = (counts[ty] or 0) + 1
-    total = total + 1
-    copy:write(ty, ":", value, "\n")
-    return true
-  end
-
-  local cjson = fmt == "jsonl" and require "cjson"
-  local header_done = false
-  local col_index, type_index  -- resolved CSV/TSV columns
-  local sep = fmt == "tsv" and "\t" or ","
-
-  local function resolve(fields, line_no)
-    -- The header: needed for a column named; guessed otherwise (a first
-    -- record whose identity cell is a header word or not an identity).
-    local named = (column and column.name) or (type_column and type_column.name)
-    local is_header = named ~= nil
-    col_index = column and column.index or 1
-    type_index = type_column and type_column.index
-    if not is_header then
-      local cell = trim(fields[col_index] or "")
-      local ty = type_index and to_type(fields[type_index] or "") or default_type
-      is_header = HEADER_WORDS[cell:lower()] or (type_index and not ty) or (M.invalid(ty, cell) ~= nil)
-    end
-    if not is_header then return false end
-    local index = {}
-    for i, h in ipairs(fields) do
-      local k = trim(h):lower()
-      if index[k] == nil then index[k] = i end
-    end
-    local names = {}
-    for i, h in ipairs(fields) do names[i] = trim(h) end
-    for _, spec in ipairs({ { column, "column" }, { type_column, "type_column" } }) do
-      local c = spec[1]
-      if c and c.name then
-        local i = index[c.name:lower()]
-        if not i then
-          problem = string.format("%s:%d: no column '%s' in the header (columns: %s)", name, line_no, c.name,
-            table.concat(names, ", "))
-          return true
-        end
-        if spec[2] == "column" then col_index = i else type_index = i end
-      end
-    end
-    return true
-  end
-
-  while not problem do
-    local line = next_line()
+-- Phase 3: the format, from the name, else the first line that carries data
+-- (replayed: blank and comment lines are skipped by every format anyway).
+local function sniff_format(st, path)
+  local first
+  while true do
+    local line = next_line(st)
     if line == nil then break end
     local t = trim(line)
-    if t ~= "" and t:byte(1) ~= 35 then
-      local line_no = n
-      if fmt == "lines" then
-        local ty, value = M.parse_line(t, default_type)
-        if ty == false then bad(line_no, value)
-        elseif ty then accept(line_no, ty, value) end
-      elseif fmt == "jsonl" then
-        local ok, obj = pcall(cjson.decode, line)
-        if not ok or type(obj) ~= "table" then
-          bad(line_no, "not a JSON object")
-        else
-          local key = opts.column or (obj[default_type] == nil and default_type:lower()) or default_type
-          local v = obj[key]
-          local ty = default_type
-          if opts.type_column then
-            ty = to_type(obj[opts.type_column] or "")
-            if not ty then bad(line_no, "'" .. opts.type_column .. "' is not an identity type") end
-          end
-          if ty then
-            if type(v) == "number" and v == math.floor(v) then v = string.format("%.0f", v) end
-            if type(v) ~= "string" then
-              bad(line_no, v == nil and ("no key '" .. key .. "'") or ("'" .. key .. "' is not a string"))
-            else
-              accept(line_no, ty, trim(v))
-            end
-          end
-        end
-      else
-        local fields, ferr = M.split(line, sep, next_line)
-        local is_header = false
-        if fields and not header_done then
-          header_done = true
-          is_header = resolve(fields, line_no)  -- a problem in it is recorded by resolve()
-        end
-        if not fields then
-          bad(line_no, ferr)
-        elseif not is_header then
-          local ty = default_type
-          if type_index then
-            ty = to_type(fields[type_index] or "")
-            if not ty then bad(line_no, "column " .. type_index .. " is not an identity type") end
-          end
-          if ty then
-            local cell = fields[col_index]
-            if cell == nil then bad(line_no, "no column " .. col_index)
-            else accept(line_no, ty, trim(cell)) end
-          end
-        end
+    if t ~= "" and t:sub(1, 1) ~= "#" then first = line; break end
+  end
+  if first then st.pending = first; st.n = st.n - 1 end
+  return format_of(path == "-" and "" or path, first)
+end
+
+-- A bad record: the scan's problem, or with skip_invalid one more skipped.
+local function bad(st, line_no, message)
+  local where = string.format("%s:%d: %s", st.name, line_no, message)
+  if not st.opts.skip_invalid then st.problem = where; return false end
+  st.invalid = st.invalid + 1
+  if #st.samples < 10 then st.samples[#st.samples + 1] = where end
+  return true
+end
+
+local function accept(st, line_no, ty, value)
+  local why = M.invalid(ty, value)
+  if why then return bad(st, line_no, why) end
+  st.counts[ty] = (st.counts[ty] or 0) + 1
+  st.total = st.total + 1
+  st.copy:write(ty, ":", value, "\n")
+  return true
+end
+
+-- Phase 4, per format: one record (a line with data) into accept or bad.
+local function line_record(st, _, t, line_no)
+  local ty, value = M.parse_line(t, st.default_type)
+  if ty == false then bad(st, line_no, value)
+  elseif ty then accept(st, line_no, ty, value) end
+end
+
+local function json_record(st, line, _, line_no)
+  local opts, default_type = st.opts, st.default_type
+  local ok, obj = pcall(require("cjson").decode, line)
+  if not ok or type(obj) ~= "table" then return bad(st, line_no, "not a JSON object") end
+  local key = opts.column or (obj[default_type] == nil and default_type:lower()) or default_type
+  local v = obj[key]
+  local ty = default_type
+  if opts.type_column then
+    ty = to_type(obj[opts.type_column] or "")
+    if not ty then return bad(st, line_no, "'" .. opts.type_column .. "' is not an identity type") end
+  end
+  if type(v) == "number" and v == math.floor(v) then v = string.format("%.0f", v) end
+  if type(v) ~= "string" then
+    return bad(st, line_no, v == nil and ("no key '" .. key .. "'") or ("'" .. key .. "' is not a string"))
+  end
+  accept(st, line_no, ty, trim(v))
+end
+
+-- CSV/TSV: the header is needed for a column named, and guessed otherwise
+-- (a first record whose identity cell is a header word or not an identity).
+-- Sets the columns; true when `fields` is the header (a missing named
+-- column is the scan's problem).
+local function resolve_header(st, fields, line_no)
+  local column, type_column = st.column, st.type_column
+  local named = (column and column.name) or (type_column and type_column.name)
+  local is_header = named ~= nil
+  st.col_index = column and column.index or 1
+  st.type_index = type_column and type_column.index
+  if not is_header then
+    local cell = trim(fields[st.col_index] or "")
+    local ty = st.type_index and to_type(fields[st.type_index] or "") or st.default_type
+    is_header = HEADER_WORDS[cell:lower()] or (st.type_index and not ty) or (M.invalid(ty, cell) ~= nil)
+  end
+  if not is_header then return false end
+  local index, names = {}, {}
+  for i, h in ipairs(fields) do
+    local k = trim(h):lower()
+    if index[k] == nil then index[k] = i end
+    names[i] = trim(h)
+  end
+  for _, spec in ipairs({ { column, "column" }, { type_column, "type_column" } }) do
+    local c = spec[1]
+    if c and c.name then
+      local i = index[c.name:lower()]
+      if not i then
+        st.problem = string.format("%s:%d: no column '%s' in the header (columns: %s)", st.name, line_no, c.name,
+          table.concat(names, ", "))
+        return true
       end
+      if spec[2] == "column" then st.col_index = i else st.type_index = i end
     end
   end
-  if f ~= io.stdin then f:close() end
-  copy:close()
-  if problem then
-    os.remove(copy_path)
-    return nil, problem
-  end
+  return true
+end
 
-  local source = { path = copy_path, total = total, counts = counts, temp = true, read = 0, lines = n,
-                   duplicates = 0, invalid = invalid, invalid_samples = samples, format = fmt }
-  if not opts.keep_duplicates and total > 1 then
+local function table_record(st, line, _, line_no)
+  local fields, ferr = M.split(line, st.sep, function() return next_line(st) end)
+  if not fields then return bad(st, line_no, ferr) end
+  if not st.header_done then
+    st.header_done = true
+    if resolve_header(st, fields, line_no) then return end
+  end
+  local ty = st.default_type
+  if st.type_index then
+    ty = to_type(fields[st.type_index] or "")
+    if not ty then return bad(st, line_no, "column " .. st.type_index .. " is not an identity type") end
+  end
+  local cell = fields[st.col_index]
+  if cell == nil then return bad(st, line_no, "no column " .. st.col_index) end
+  accept(st, line_no, ty, trim(cell))
+end
+
+local RECORD = { lines = line_record, jsonl = json_record, csv = table_record, tsv = table_record }
+
+-- Phase 5: close the input and the copy; the source, de-duplicated unless
+-- keep_duplicates, or nil, the problem.
+local function finish(st)
+  if st.f ~= io.stdin then st.f:close() end
+  st.copy:close()
+  if st.problem then
+    os.remove(st.copy_path)
+    return nil, st.problem
+  end
+  local source = { path = st.copy_path, total = st.total, counts = st.counts, temp = true, read = 0, lines = st.n,
+                   duplicates = 0, invalid = st.invalid, invalid_samples = st.samples, format = st.fmt }
+  if not st.opts.keep_duplicates and st.total > 1 then
     local ok, derr = M.dedup(source)
-    if not ok then os.remove(copy_path); return nil, derr end
+    if not ok then os.remove(st.copy_path); return nil, derr end
   end
   return source
+end
+
+--- Read, check and de-duplicate `path` ("-": standard input).
+-- opts (or a type name, as before): type, column, type_column, format,
+-- keep_duplicates, skip_invalid. Returns a source { path, total, counts =
+-- {type = n}, read = 0, lines, duplicates, invalid = n, invalid_samples =
+-- {"NAME:LINE: message", ...}, format } or nil, "NAME:LINE: message".
+function M.scan(path, opts)
+  if type(opts) ~= "table" then opts = { type = opts } end
+  local st, err = open_input(path, opts)
+  if not st then return nil, err end
+  st.fmt = opts.format or sniff_format(st, path)
+  st.sep = st.fmt == "tsv" and "\t" or ","
+  local record = RECORD[st.fmt] or table_record
+  while not st.problem do
+    local line = next_line(st)
+    if line == nil then break end
+    local t = trim(line)
+    if t ~= "" and t:byte(1) ~= 35 then record(st, line, t, st.n) end
+  end
+  return finish(st)
 end
 
 local function quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
