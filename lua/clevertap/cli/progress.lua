@@ -50,115 +50,125 @@ function M.mode(ctx, o)
   return M.stderr_is_terminal() and "bar" or "lines"
 end
 
+-- A progress display's parts; M.new binds update, event and finish to one.
+local P = {}
+
+-- elapsed seconds, requests/s, identities/s, and the ETA (nil: unknown)
+function P.figures(self)
+  local elapsed = self.clock() - self.start
+  local rps, ips = rate(self.requests, elapsed), rate(self.accepted, elapsed)
+  local eta
+  if self.total and ips > 0 then eta = math.max(0, self.total - self.accepted) / ips end
+  return elapsed, rps, ips, eta
+end
+
+function P.draw_bar(self, force)
+  local now = self.clock()
+  if not force and now - self.last_draw < M.REDRAW_INTERVAL then return end
+  self.last_draw = now
+  local _, rps, ips, eta = P.figures(self)
+  local head
+  if self.total and self.total > 0 then
+    local frac = math.min(1, self.accepted / self.total)
+    local width = 30
+    local fill = math.floor(frac * width + 0.5)
+    head = string.format("[%s%s] %3d%% %s/%s accepted", string.rep("#", fill), string.rep("-", width - fill),
+      math.floor(frac * 100), fmt.thousands(self.accepted), fmt.thousands(self.total))
+  else
+    head = fmt.thousands(self.accepted) .. " accepted"
+  end
+  local line = string.format("%s  %.1f req/s  %s ids/s  %s  %d x 429  ETA %s", head, rps,
+    fmt.thousands(math.floor(ips)), retries(self.retries),
+    self.rate_limited, self.final and "done" or duration(eta))
+  -- Spaces over the rest of a longer previous line.
+  local pad = math.max(0, self.width - #line)
+  self.width = #line
+  self.stream:write("\r", line, string.rep(" ", pad))
+  self.stream:flush()
+  self.drawn = true
+end
+
+function P.write_line(self)
+  local elapsed, rps, ips, eta = P.figures(self)
+  local head
+  if self.total and self.total > 0 then
+    local pct = math.floor(100 * math.min(1, self.accepted / self.total))
+    head = string.format("%s of %s identities accepted (%d%%)", fmt.thousands(self.accepted),
+      fmt.thousands(self.total), pct)
+  else
+    head = string.format("%s identities accepted", fmt.thousands(self.accepted))
+  end
+  self.stream:write(string.format("progress: %s, %s, %.1f requests/s, %s identities/s, %s, %d rate-limited, %s\n",
+    head, fmt.plural(self.requests, "request"), rps, fmt.thousands(math.floor(ips)),
+    retries(self.retries), self.rate_limited,
+    self.final and ("done in " .. duration(elapsed)) or ("ETA " .. duration(eta))))
+  self.stream:flush()
+  self.last_line = self.clock()
+end
+
+-- Lines mode: one line per tenth of the total (or 100 requests when the
+-- total is unknown), and at least every LINE_INTERVAL seconds.
+function P.draw_lines(self)
+  -- All accepted: finish() prints the last line, with the final figures.
+  if not self.final and self.total and self.accepted >= self.total then return end
+  local step
+  if self.total and self.total > 0 then
+    -- 100% is printed by finish(), with the final figures.
+    step = math.min(self.final and 10 or 9, math.floor(10 * math.min(1, self.accepted / self.total)))
+  else
+    step = math.floor(self.requests / 100)
+  end
+  if step > self.last_step or self.final or self.clock() - self.last_line >= M.LINE_INTERVAL then
+    self.last_step = math.max(step, self.last_step)
+    P.write_line(self)
+  end
+end
+
+function P.draw(self, force)
+  if self.mode == "bar" then P.draw_bar(self, force)
+  elseif self.mode == "lines" then P.draw_lines(self) end
+end
+
+--- sent: identities handed over so far; accepted: accepted so far.
+function P.update(self, sent, accepted, requests)
+  self.sent, self.accepted, self.requests = sent or self.sent, accepted or self.accepted, requests or self.requests
+  if self.mode ~= "off" then P.draw(self, false) end
+end
+
+--- A message of the client's logger: counts retries, 429s and unknown outcomes.
+function P.event(self, message)
+  message = tostring(message)
+  if message:find("; retry %d+ of %d+") then self.retries = self.retries + 1 end
+  if message:find("HTTP 429", 1, true) then self.rate_limited = self.rate_limited + 1 end
+  if message:find("outcome unknown", 1, true) then self.unknown = self.unknown + 1 end
+  if self.mode ~= "off" then P.draw(self, false) end
+end
+
+--- The last update (final figures, when the send returned a report) and
+-- the end of the bar's line.
+function P.finish(self, sent, accepted, requests)
+  if sent and self.mode ~= "off" then
+    self.sent, self.accepted, self.requests = sent, accepted or self.accepted, requests or self.requests
+    self.final = true
+    P.draw(self, true)
+  end
+  if self.drawn then self.stream:write("\n"); self.stream:flush() end
+end
+
 --- mode: "bar" | "lines" | "off"; total: identities, or nil when unknown;
 -- clock: a function returning seconds (default: the C core's monotonic clock).
+-- The display's update, event and finish are plain functions (callbacks).
 function M.new(stream, mode, total, clock)
   clock = clock or require("clevertap.core").now
   local start = clock()
   local self = {
-    stream = stream, mode = mode, total = total,
+    stream = stream, mode = mode, total = total, clock = clock, start = start,
     sent = 0, accepted = 0, requests = 0, retries = 0, rate_limited = 0, unknown = 0,
     last_step = 0, last_line = start, last_draw = -math.huge, drawn = false, width = 0,
   }
-
-  local function figures()
-    local elapsed = clock() - start
-    local rps, ips = rate(self.requests, elapsed), rate(self.accepted, elapsed)
-    local eta
-    if self.total and ips > 0 then eta = math.max(0, self.total - self.accepted) / ips end
-    return elapsed, rps, ips, eta
-  end
-
-  local function draw_bar(force)
-    local now = clock()
-    if not force and now - self.last_draw < M.REDRAW_INTERVAL then return end
-    self.last_draw = now
-    local _, rps, ips, eta = figures()
-    local head
-    if self.total and self.total > 0 then
-      local frac = math.min(1, self.accepted / self.total)
-      local width = 30
-      local fill = math.floor(frac * width + 0.5)
-      head = string.format("[%s%s] %3d%% %s/%s accepted", string.rep("#", fill), string.rep("-", width - fill),
-        math.floor(frac * 100), fmt.thousands(self.accepted), fmt.thousands(self.total))
-    else
-      head = fmt.thousands(self.accepted) .. " accepted"
-    end
-    local line = string.format("%s  %.1f req/s  %s ids/s  %s  %d x 429  ETA %s", head, rps,
-      fmt.thousands(math.floor(ips)), retries(self.retries),
-      self.rate_limited, self.final and "done" or duration(eta))
-    -- Spaces over the rest of a longer previous line.
-    local pad = math.max(0, self.width - #line)
-    self.width = #line
-    self.stream:write("\r", line, string.rep(" ", pad))
-    self.stream:flush()
-    self.drawn = true
-  end
-
-  local function write_line()
-    local elapsed, rps, ips, eta = figures()
-    local head
-    if self.total and self.total > 0 then
-      local pct = math.floor(100 * math.min(1, self.accepted / self.total))
-      head = string.format("%s of %s identities accepted (%d%%)", fmt.thousands(self.accepted),
-        fmt.thousands(self.total), pct)
-    else
-      head = string.format("%s identities accepted", fmt.thousands(self.accepted))
-    end
-    self.stream:write(string.format("progress: %s, %s, %.1f requests/s, %s identities/s, %s, %d rate-limited, %s\n",
-      head, fmt.plural(self.requests, "request"), rps, fmt.thousands(math.floor(ips)),
-      retries(self.retries), self.rate_limited,
-      self.final and ("done in " .. duration(elapsed)) or ("ETA " .. duration(eta))))
-    self.stream:flush()
-    self.last_line = clock()
-  end
-
-  local function draw(force)
-    if self.mode == "bar" then
-      draw_bar(force)
-    elseif self.mode == "lines" then
-      -- All accepted: finish() prints the last line, with the final figures.
-      if not self.final and self.total and self.accepted >= self.total then return end
-      local step
-      if self.total and self.total > 0 then
-        -- 100% is printed by finish(), with the final figures.
-        step = math.min(self.final and 10 or 9, math.floor(10 * math.min(1, self.accepted / self.total)))
-      else
-        step = math.floor(self.requests / 100)
-      end
-      if step > self.last_step or self.final or clock() - self.last_line >= M.LINE_INTERVAL then
-        self.last_step = math.max(step, self.last_step)
-        write_line()
-      end
-    end
-  end
-
-  --- sent: identities handed over so far; accepted: accepted so far.
-  function self.update(sent, accepted, requests)
-    self.sent, self.accepted, self.requests = sent or self.sent, accepted or self.accepted, requests or self.requests
-    if self.mode ~= "off" then draw(false) end
-  end
-
-  --- A message of the client's logger: counts retries, 429s and unknown outcomes.
-  function self.event(message)
-    message = tostring(message)
-    if message:find("; retry %d+ of %d+") then self.retries = self.retries + 1 end
-    if message:find("HTTP 429", 1, true) then self.rate_limited = self.rate_limited + 1 end
-    if message:find("outcome unknown", 1, true) then self.unknown = self.unknown + 1 end
-    if self.mode ~= "off" then draw(false) end
-  end
-
-  --- The last update (final figures, when the send returned a report) and
-  -- the end of the bar's line.
-  function self.finish(sent, accepted, requests)
-    if sent and self.mode ~= "off" then
-      self.sent, self.accepted, self.requests = sent, accepted or self.accepted, requests or self.requests
-      self.final = true
-      draw(true)
-    end
-    if self.drawn then self.stream:write("\n"); self.stream:flush() end
-  end
-
+  function self.update(...) return P.update(self, ...) end
+  function self.event(...) return P.event(self, ...) end
+  function self.finish(...) return P.finish(self, ...) end
   return self
 end
 
