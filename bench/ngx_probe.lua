@@ -1,9 +1,33 @@
 --- The probe of bench/ngx_stall.sh: starts a send in nginx, then GETs /ping
 -- every 20 ms on one keep-alive connection until the send is done; prints
--- the worst /ping response time and the send's figures.
---   lua bench/ngx_probe.lua PORT N
+-- the worst /ping response time and the send's figures, with the sustained
+-- request rate the sandbox saw (its log's arrival times, the first third of
+-- the send left out: the start-up burst of 50 ms worth of requests and the
+-- ramp are not the steady state).
+--   lua bench/ngx_probe.lua PORT N SANDBOX_ROOT
 local socket = require "socket"
-local port, n = tonumber(arg[1]), tonumber(arg[2])
+local http = require "socket.http"
+local cjson = require "cjson"
+local port, n, sandbox = tonumber(arg[1]), tonumber(arg[2]), arg[3]
+local SEND_PATH = "/1/send/push.json"
+
+local function sandbox_arrivals(since)
+  local body, code = http.request(sandbox .. "/_sandbox/requests?path=" .. SEND_PATH .. "&since=" .. since)
+  assert(code == 200, "sandbox requests: " .. tostring(code))
+  local seq, times = since, {}
+  for _, r in ipairs(cjson.decode(body)) do
+    if r.seq > seq then seq = r.seq end
+    times[#times + 1] = r.time
+  end
+  table.sort(times)
+  return times, seq
+end
+
+local function sustained_rate(times)
+  local first = math.floor(#times / 3) + 1
+  if #times - first < 10 then return 0 end
+  return (#times - first) / (times[#times] - times[first])
+end
 
 local function get(c, path)
   assert(c:send("GET " .. path .. " HTTP/1.1\r\nHost: x\r\n\r\n"))
@@ -27,6 +51,7 @@ local function get(c, path)
   end
 end
 
+local _, since = sandbox_arrivals(0)
 local c = assert(socket.connect("127.0.0.1", port))
 c:settimeout(10)
 get(c, "/ping")
@@ -44,4 +69,6 @@ while true do
   end
   socket.sleep(0.02)
 end
-print(("RESULT worst_ms=%.1f pings=%d %s"):format(worst * 1000, pings, status:gsub("^done ", ""):gsub("\n", "")))
+local rate = sustained_rate((sandbox_arrivals(since)))
+print(("RESULT worst_ms=%.1f pings=%d sustained=%.1f %s"):format(worst * 1000, pings, rate,
+  status:gsub("^done ", ""):gsub("\n", "")))

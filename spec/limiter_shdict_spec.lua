@@ -39,6 +39,8 @@ describe("shdict limiter inside nginx", function()
       assert.same({}, r.errors or { r.error })
       assert.equal(1000, r.accepted)
       assert.equal(6, r.lists)
+      -- the default concurrency is the account's, shared: each worker runs its share of light threads
+      assert.equal(math.ceil(require("clevertap.core").default_concurrency / 4), r.threads)
     end
     assert.is_nil(sandbox.stats().by_status["429"], "the sandbox answered 429")
     local sends = times("/1/send/push.json")

@@ -315,9 +315,7 @@ static int take_options(ct_client *c, const ct_client_opts *o, const ct_client_e
     c->resend_unknown = o->resend_unknown;
     c->insecure = o->insecure;
     c->max_body = o->max_body > 0 ? (size_t)o->max_body : CT_CURL_MAX_BODY;
-    /* 128 in flight sustain the documented 1000 requests/s up to 128 ms per
-     * round trip (the rate limit, not the concurrency, is the ceiling) */
-    c->send_concurrency = o->send_concurrency > 0 ? o->send_concurrency : 128;
+    c->send_concurrency = o->send_concurrency > 0 ? o->send_concurrency : CT_DEFAULT_SEND_CONCURRENCY;
     if (o->ca_file && !(c->ca_file = ct_strdup(o->ca_file))) {
         seterr(err, errlen, "out of memory");
         return 0;

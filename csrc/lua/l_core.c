@@ -14,5 +14,7 @@ CT_EXPORT int luaopen_clevertap_core(lua_State *L)
     ct_l_open_state(L);
     lua_pushliteral(L, CT_VERSION);
     lua_setfield(L, -2, "version");
+    lua_pushinteger(L, CT_DEFAULT_SEND_CONCURRENCY);
+    lua_setfield(L, -2, "default_concurrency");
     return 1;
 }

@@ -33,6 +33,11 @@ typedef struct ct_client ct_client;
 typedef struct ct_job ct_job;
 #endif
 
+/* send/... requests in flight by default: 200 sustain the API's 1000
+ * requests/s up to 200 ms per round trip (the rate limit, not the
+ * concurrency, is then the ceiling). */
+#define CT_DEFAULT_SEND_CONCURRENCY 200
+
 /* Zero means "the default" for every numeric field. */
 typedef struct ct_client_opts {
     const char *account_id;   /* NULL: env CLEVERTAP_ACCOUNT_ID */
@@ -41,7 +46,7 @@ typedef struct ct_client_opts {
     const char *base_url;     /* overrides region, e.g. "http://127.0.0.1:8080/1"; NULL: env CLEVERTAP_BASE_URL */
     long connect_timeout_ms;  /* default 10000 */
     long timeout_ms;          /* whole request; default 30000 */
-    int send_concurrency;     /* send/... requests in flight; default 128 */
+    int send_concurrency;     /* send/... requests in flight; default CT_DEFAULT_SEND_CONCURRENCY */
     double send_rate;         /* send/... requests per second; default 1000 (the API's ceiling); < 0 = none */
     int targets_concurrency;  /* targets/... requests in flight; default 3 */
     double create_rate;       /* targets/create per second; default 1; < 0 = none */

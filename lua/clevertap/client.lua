@@ -91,6 +91,20 @@ local function nginx_limits(opts)
   return limits
 end
 
+-- The default transport's light threads inside nginx: the client's
+-- concurrency, but with limits shared by the workers each worker needs only
+-- its share of the account's requests in flight (200 workers' worth of
+-- threads per worker would contend for one bucket and bunch its grants).
+local function light_threads(opts, limiter)
+  if opts.concurrency then return opts.concurrency end
+  local ngx = rawget(_G, "ngx")
+  local workers = ngx and ngx.worker and ngx.worker.count and ngx.worker.count() or 1
+  if limiter and (limiter:match("^shdict:") or limiter:match("^redis:")) and workers > 1 then
+    return math.ceil(core.default_concurrency / workers)
+  end
+  return core.default_concurrency
+end
+
 -- A shared limiter the cosocket transport asks before each request:
 -- shdict:NAME or redis:// inside nginx.
 local function nginx_shared_limiter(limiter, opts)
@@ -135,7 +149,7 @@ function M.new(opts)
   end
   if retry.attempts ~= nil and retry.attempts < 1 then error("clevertap.new: retry.attempts must be >= 1", 2) end
   local transport = opts.transport
-  if transport == nil then transport = ftransport.default(opts) end
+  if transport == nil then transport = ftransport.default { concurrency = light_threads(opts, limiter) } end
   transport = shared.transport(transport, "clevertap.new")
   if transport ~= nil then ftransport.check(transport) end
   if in_nginx and limiter and (limiter:match("^shdict:") or limiter:match("^redis:")) then

@@ -41,7 +41,7 @@ function M.start()
       kinds[#jobs] = "create"
     end
     local out = { accepted = 0, lists = 0, creates = 0, errors = {}, unaccounted = 0, logs = logs,
-      pid = ngx.worker.pid() }
+      pid = ngx.worker.pid(), threads = client.transport.concurrency }
     for i, j in ipairs(jobs) do
       local res, jerr = j:wait()
       if kinds[i] == "send" then

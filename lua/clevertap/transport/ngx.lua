@@ -61,11 +61,11 @@ local function positive_integer(opts, k)
 end
 
 -- opts (all optional):
---   concurrency        light threads running requests at once (default 64,
+--   concurrency        light threads running requests at once (default 200,
 --                      the client's default `concurrency`; its caps still apply)
 --   keepalive_timeout  ms a pooled connection may stay idle (default in
 --                      transport/ngx/http.lua, below servers' keep-alive timeouts)
---   keepalive_pool     pooled connections per host/port/TLS setting (default 32)
+--   keepalive_pool     pooled connections per host/port/TLS setting (default: concurrency)
 --   max_body           largest response body accepted (bytes, default 16 MiB)
 -- Timeouts and TLS verification come with each request from the client.
 -- The CA bundle is nginx's lua_ssl_trusted_certificate (cosockets cannot
@@ -88,12 +88,15 @@ function M.new(opts)
   if not M.available() then
     return nil, "the ngx transport needs nginx with ngx_lua (OpenResty)"
   end
+  local concurrency = opts.concurrency or require("clevertap.core").default_concurrency
   return setmetatable({
-    concurrency = opts.concurrency or 64,
+    concurrency = concurrency,
     impl = require("clevertap.transport.ngx.http"),
     http_opts = {
       keepalive_timeout = opts.keepalive_timeout,
-      keepalive_pool = opts.keepalive_pool,
+      -- as many idle connections kept as threads that may want one: a
+      -- smaller pool closes and reopens connections on every wave of requests
+      keepalive_pool = opts.keepalive_pool or concurrency,
       max_body = opts.max_body,
     },
   }, Transport)
