@@ -45,10 +45,10 @@ struct ct_call {
     ct_call *prev, *next; /* the client's live calls */
     ct_job *job;          /* the request in progress; NULL once done */
     int done;
-    int async;            /* an async estimate: follow its req_id */
-    int64_t deadline;     /* async estimate: ct_now_ms() after which it is a timeout */
+    int async;        /* an async estimate: follow its req_id */
+    int64_t deadline; /* async estimate: ct_now_ms() after which it is a timeout */
     long timeout_ms;
-    ct_err err;           /* kind CT_EK_NONE on success */
+    ct_err err; /* kind CT_EK_NONE on success */
     int status;
     char *body;
     size_t body_len;
@@ -60,9 +60,8 @@ struct ct_call {
 static const struct {
     const char *name, *host;
 } regions[] = {
-    { "eu1", "api.clevertap.com" },       { "in1", "in1.api.clevertap.com" },
-    { "sg1", "sg1.api.clevertap.com" },   { "us1", "us1.api.clevertap.com" },
-    { "aps3", "aps3.api.clevertap.com" }, { "mec1", "mec1.api.clevertap.com" },
+    { "eu1", "api.clevertap.com" },     { "in1", "in1.api.clevertap.com" },   { "sg1", "sg1.api.clevertap.com" },
+    { "us1", "us1.api.clevertap.com" }, { "aps3", "aps3.api.clevertap.com" }, { "mec1", "mec1.api.clevertap.com" },
 };
 
 static void seterr(char *err, size_t n, const char *fmt, ...)
@@ -174,7 +173,10 @@ static char *checked_base_url(const char *base, char *err, size_t errlen)
     }
     curl_free(part);
     part = NULL;
-    static const struct { CURLUPart part; const char *what; } refused[] = {
+    static const struct {
+        CURLUPart part;
+        const char *what;
+    } refused[] = {
         { CURLUPART_USER, "userinfo ('user:password@'): the account id and passcode go in headers" },
         { CURLUPART_PASSWORD, "userinfo ('user:password@'): the account id and passcode go in headers" },
         { CURLUPART_QUERY, "a query ('?'): request paths are appended to it" },
@@ -235,7 +237,8 @@ char *ct_client_url(const ct_client *c, const char *endpoint)
 /* The shared limiter of o->limiter (or CLEVERTAP_LIMITER): the lanes'
  * limits become the account's. 0 with err set when the options are wrong
  * (a redis URL's password never appears in err). */
-static int setup_limiter(ct_client *c, const ct_client_opts *o, const char *account, double sr, double cr, uint64_t seed, char *err, size_t errlen)
+static int setup_limiter(ct_client *c, const ct_client_opts *o, const char *account, double sr, double cr,
+                         uint64_t seed, char *err, size_t errlen)
 {
     const char *url = env_or(o->limiter, "CLEVERTAP_LIMITER");
     int fail = CT_FAIL_CLOSED;
@@ -251,16 +254,18 @@ static int setup_limiter(ct_client *c, const ct_client_opts *o, const char *acco
     }
     if (strncmp(url, "redis://", 8) != 0) {
         /* not echoed: it may be a mistyped URL holding a password */
-        seterr(err, errlen, "limiter: unknown limiter (known: \"local\", \"shdict:NAME\", "
-                            "\"redis://[user:pass@]host:port[/db]\")");
+        seterr(err, errlen,
+               "limiter: unknown limiter (known: \"local\", \"shdict:NAME\", "
+               "\"redis://[user:pass@]host:port[/db]\")");
         return 0;
     }
     ct_limiter_cfg lc = { url, account, fail, o->limiter_lease_ms, o->limiter_members, seed };
     ct_limiter *lim = ct_limiter_redis_new(&lc, err, errlen);
     if (!lim) return 0;
     ct_engine_set_limiter(c->e, lim);
-    ct_limit_def targets = { "targets_concurrency", CT_LIMIT_SEM, 0, 1,
-                             o->targets_concurrency > 0 ? o->targets_concurrency : 3, 1 };
+    ct_limit_def targets = {
+        "targets_concurrency", CT_LIMIT_SEM, 0, 1, o->targets_concurrency > 0 ? o->targets_concurrency : 3, 1
+    };
     if (ct_engine_lane_share(c->e, c->lane_targets, &targets) < 0) goto oom;
     if (cr > 0) {
         /* paced 10% below, as the local lane */
@@ -364,8 +369,8 @@ static int make_transport(ct_client *c, const ct_client_ext *x)
         snprintf(ua, sizeof ua, "lua-clevertap/%s%s%s", CT_VERSION, x->ua_extra ? " " : "",
                  x->ua_extra ? x->ua_extra : "");
     else
-        snprintf(ua, sizeof ua, "lua-clevertap/%s %s%s%s", CT_VERSION, ct_curl_version(),
-                 x->ua_extra ? " " : "", x->ua_extra ? x->ua_extra : "");
+        snprintf(ua, sizeof ua, "lua-clevertap/%s %s%s%s", CT_VERSION, ct_curl_version(), x->ua_extra ? " " : "",
+                 x->ua_extra ? x->ua_extra : "");
     return (c->hdr[H_UA] = header_line("User-Agent", ua)) != NULL;
 }
 
@@ -556,8 +561,8 @@ typedef struct cjob_user {
     arr_src src;
 } cjob_user;
 
-static char *encode_payload(const char *endpoint, const char *json, const char *without, size_t *out_len,
-                            char *err, size_t errlen)
+static char *encode_payload(const char *endpoint, const char *json, const char *without, size_t *out_len, char *err,
+                            size_t errlen)
 {
     ct_vopts vo;
     memset(&vo, 0, sizeof vo);
@@ -574,10 +579,8 @@ static char *encode_payload(const char *endpoint, const char *json, const char *
                 break;
             }
         }
-        if (p0)
-            seterr(err, errlen, "validation: %s: %s", *p0->pointer ? p0->pointer : "(payload)", p0->message);
-        else
-            seterr(err, errlen, "validation: the payload is not valid");
+        if (p0) seterr(err, errlen, "validation: %s: %s", *p0->pointer ? p0->pointer : "(payload)", p0->message);
+        else seterr(err, errlen, "validation: the payload is not valid");
     }
     if (probs) ct_problems_free(probs);
     return out;
@@ -613,8 +616,8 @@ ct_job *ct_client_journaled_batch(ct_client *c, const char *channel, const char 
     if (resume) {
         jr = ct_journal_resume(path, o && o->resend_unknown, err, errlen);
     } else {
-        ct_journal_meta m = { channel, account, rest, rest_len, src->checked && src->total >= 0, src->total,
-                              o && o->keep_ids };
+        ct_journal_meta m = { channel,    account,         rest, rest_len, src->checked && src->total >= 0,
+                              src->total, o && o->keep_ids };
         jr = ct_journal_create(path, &m, err, errlen);
     }
     if (!jr) return NULL;
@@ -710,8 +713,8 @@ static int send_endpoint(const char *channel, char *endpoint, size_t cap, char *
     return 0;
 }
 
-static ct_job *start_send(ct_client *c, const char *channel, const char *payload_json, arr_src *src,
-                          long long total, const ct_send_opts *so, char *err, size_t errlen)
+static ct_job *start_send(ct_client *c, const char *channel, const char *payload_json, arr_src *src, long long total,
+                          const ct_send_opts *so, char *err, size_t errlen)
 {
     char endpoint[32];
     if (!send_endpoint(channel, endpoint, sizeof endpoint, err, errlen)) {
@@ -795,9 +798,9 @@ bad:
     return NULL;
 }
 
-ct_job *ct_client_send_opts(ct_client *c, const char *channel, const char *payload_json,
-                            const ct_identity_list *lists, size_t nlists, ct_identity_fn next, void *ud,
-                            const ct_send_opts *o, char *err, size_t errlen)
+ct_job *ct_client_send_opts(ct_client *c, const char *channel, const char *payload_json, const ct_identity_list *lists,
+                            size_t nlists, ct_identity_fn next, void *ud, const ct_send_opts *o, char *err,
+                            size_t errlen)
 {
     if (!lists && !next) {
         seterr(err, errlen, "/to: identity lists or an identity function are required");
@@ -813,8 +816,7 @@ ct_job *ct_client_send(ct_client *c, const char *channel, const char *payload_js
                        size_t nlists, char *err, size_t errlen)
 {
     static const ct_identity_list none = { NULL, NULL, 0 };
-    return ct_client_send_opts(c, channel, payload_json, lists ? lists : &none, nlists, NULL, NULL, NULL, err,
-                               errlen);
+    return ct_client_send_opts(c, channel, payload_json, lists ? lists : &none, nlists, NULL, NULL, NULL, err, errlen);
 }
 
 ct_job *ct_client_send_stream(ct_client *c, const char *channel, const char *payload_json, ct_identity_fn next,
@@ -935,8 +937,7 @@ static ct_job *call_job(ct_client *c, const char *endpoint, const char *body, si
 }
 
 /* Validates and encodes json for endpoint, then queues the call. */
-static ct_call *start_call(ct_client *c, const char *endpoint, const char *json, int flags, char *err,
-                           size_t errlen)
+static ct_call *start_call(ct_client *c, const char *endpoint, const char *json, int flags, char *err, size_t errlen)
 {
     if (!c) {
         seterr(err, errlen, "client: required");

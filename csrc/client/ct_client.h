@@ -8,9 +8,9 @@
 #include "ct_engine.h"
 
 typedef struct ct_client_ext {
-    int generic;           /* 1: no CleverTap credentials (generic request runner) */
-    const char *ua_extra;  /* appended to the User-Agent, e.g. "(lua)" */
-    int lua_transport;     /* 1: requests go to a Lua transport, not libcurl */
+    int generic;          /* 1: no CleverTap credentials (generic request runner) */
+    const char *ua_extra; /* appended to the User-Agent, e.g. "(lua)" */
+    int lua_transport;    /* 1: requests go to a Lua transport, not libcurl */
     unsigned long long seed;
 } ct_client_ext;
 

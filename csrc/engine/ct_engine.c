@@ -528,8 +528,7 @@ size_t ct_engine_events(ct_engine *e, ct_event *out, size_t max)
     return n;
 }
 
-void ct_eng_add_rec(ct_job *j, ct_req *r, int which, const ct_err *err, const char *to, size_t to_len,
-                    size_t n_ids)
+void ct_eng_add_rec(ct_job *j, ct_req *r, int which, const ct_err *err, const char *to, size_t to_len, size_t n_ids)
 {
     if (j->nrecs == j->caprecs) {
         size_t cap = j->caprecs ? j->caprecs * 2 : 8;
@@ -555,8 +554,8 @@ void ct_eng_add_rec(ct_job *j, ct_req *r, int which, const ct_err *err, const ch
 
 /* ---- producing requests ------------------------------------------------ */
 
-void ct_eng_journal_outcome(ct_job *j, int64_t batch, int outcome, const ct_err *err, const char *to,
-                            size_t to_len, size_t n)
+void ct_eng_journal_outcome(ct_job *j, int64_t batch, int outcome, const ct_err *err, const char *to, size_t to_len,
+                            size_t n)
 {
     if (!j->jh.ud || !j->jh.on_outcome || batch < 0) return;
     /* the journal is a file: what the passcode must not reach */
@@ -568,8 +567,7 @@ void ct_eng_journal_outcome(ct_job *j, int64_t batch, int outcome, const ct_err 
 /* A request's outcome for its journal: only batches the journal planned. */
 static void journal_req(ct_job *j, const ct_req *r, int outcome, const ct_err *err)
 {
-    if (r->jbatch > 0)
-        ct_eng_journal_outcome(j, r->jbatch, outcome, err, r->body + r->to_off, r->to_len, r->n_ids);
+    if (r->jbatch > 0) ct_eng_journal_outcome(j, r->jbatch, outcome, err, r->body + r->to_off, r->to_len, r->n_ids);
 }
 
 void ct_job_set_journal(ct_job *j, const ct_journal_hooks *h)
@@ -845,8 +843,7 @@ static void unlink_inflight(ct_engine *e, ct_req *r)
 
 /* Schedules a retry; 0 when attempts, the time budget or the client's
  * retry quota are spent (*quota_out set for the last). */
-static int schedule_retry(ct_job *j, ct_req *r, int64_t now, int64_t retry_after_ms, const ct_err *err,
-                          int *quota_out)
+static int schedule_retry(ct_job *j, ct_req *r, int64_t now, int64_t retry_after_ms, const ct_err *err, int *quota_out)
 {
     const ct_retry *p = &j->o.retry;
     ct_engine *e = j->e;
@@ -924,8 +921,7 @@ static void gave_up(ct_err *err, const ct_req *r)
         snprintf(err->message + n, sizeof err->message - n, " (gave up after %d attempts)", r->attempts);
 }
 
-static void settle(ct_engine *e, ct_req *r, int64_t now, ct_outcome out, ct_err *err, int64_t ra,
-                   const ct_resp *resp)
+static void settle(ct_engine *e, ct_req *r, int64_t now, ct_outcome out, ct_err *err, int64_t ra, const ct_resp *resp)
 {
     ct_job *j = r->job;
     if (j->released) {
@@ -947,8 +943,8 @@ static void settle(ct_engine *e, ct_req *r, int64_t now, ct_outcome out, ct_err 
     if (out == CT_OUT_RETRY) {
         int quota = 0;
         if (schedule_retry(j, r, now, ra, err, &quota)) {
-            log_event(j->e, 1, "%s %s: %s; retry %d of %d in %lld ms", ct_req_method(r), ct_req_url(r),
-                      err->message, r->attempts, j->o.retry.attempts - 1, (long long)(r->ready_ms - now));
+            log_event(j->e, 1, "%s %s: %s; retry %d of %d in %lld ms", ct_req_method(r), ct_req_url(r), err->message,
+                      r->attempts, j->o.retry.attempts - 1, (long long)(r->ready_ms - now));
             return;
         }
         gave_up(err, r);
@@ -961,8 +957,7 @@ static void settle(ct_engine *e, ct_req *r, int64_t now, ct_outcome out, ct_err 
         out = r->maybe_delivered ? CT_OUT_UNKNOWN : CT_OUT_FAIL;
         log_event(j->e, 1, "%s %s: %s", ct_req_method(r), ct_req_url(r), err->message);
     } else if (out == CT_OUT_UNKNOWN) {
-        log_event(j->e, 1, "%s %s: %s (not re-sent: outcome unknown)", ct_req_method(r), ct_req_url(r),
-                  err->message);
+        log_event(j->e, 1, "%s %s: %s (not re-sent: outcome unknown)", ct_req_method(r), ct_req_url(r), err->message);
     } else if (out == CT_OUT_FAIL && r->maybe_delivered) {
         /* a re-send refused says nothing of the earlier try that may have
          * reached the server: the identities may have been messaged */

@@ -63,51 +63,50 @@ typedef struct ct_reqsource {
 
 /* Decides what a response means. On CT_OUT_RETRY *retry_after_ms may be set
  * (>= 0) to override the backoff. err describes fail/unknown/retry. */
-typedef ct_outcome (*ct_classify_fn)(void *ud, ct_req *r, const ct_resp *resp, ct_err *err,
-                                     int64_t *retry_after_ms);
+typedef ct_outcome (*ct_classify_fn)(void *ud, ct_req *r, const ct_resp *resp, ct_err *err, int64_t *retry_after_ms);
 
 typedef struct ct_retry {
-    int attempts;      /* total tries, first included */
-    int64_t base_ms;   /* first backoff ceiling */
-    int64_t max_ms;    /* ceiling of one backoff */
-    int64_t total_ms;  /* no retry starts later than this after the first try */
+    int attempts;     /* total tries, first included */
+    int64_t base_ms;  /* first backoff ceiling */
+    int64_t max_ms;   /* ceiling of one backoff */
+    int64_t total_ms; /* no retry starts later than this after the first try */
 } ct_retry;
 
 typedef struct ct_lane_opts {
-    int max_inflight;  /* 0 = unlimited */
-    double rate;       /* starts per second, 0 = unlimited */
-    double burst;      /* token bucket size (>= 1) */
-    int parent;        /* another lane also charged, -1 = none */
+    int max_inflight; /* 0 = unlimited */
+    double rate;      /* starts per second, 0 = unlimited */
+    double burst;     /* token bucket size (>= 1) */
+    int parent;       /* another lane also charged, -1 = none */
 } ct_lane_opts;
 
 typedef struct ct_job_opts {
     int lane;
-    const char *method;       /* "POST" */
-    const char *url;          /* single/batch jobs */
+    const char *method;         /* "POST" */
+    const char *url;            /* single/batch jobs */
     const char *const *headers; /* "Name: value" lines, single/batch jobs */
     size_t nheaders;
     long timeout_ms, connect_timeout_ms;
     ct_retry retry;
-    int resend_unknown;       /* re-send requests whose outcome is unknown */
-    int idempotent;           /* safe to re-send: unknown outcomes retried */
-    ct_classify_fn classify;  /* NULL = CleverTap rules */
+    int resend_unknown;      /* re-send requests whose outcome is unknown */
+    int idempotent;          /* safe to re-send: unknown outcomes retried */
+    ct_classify_fn classify; /* NULL = CleverTap rules */
     void *classify_ud;
-    int result_call;          /* targets/result: "not completed" -> CT_EK_NOT_COMPLETED */
+    int result_call; /* targets/result: "not completed" -> CT_EK_NOT_COMPLETED */
 } ct_job_opts;
 
 /* One accounted outcome other than "accepted". */
 typedef struct ct_outrec {
-    int unknown;         /* 0 = failed, 1 = unknown */
-    int not_sent;        /* 1 = never sent: the engine shut down before its batch started */
+    int unknown;  /* 0 = failed, 1 = unknown */
+    int not_sent; /* 1 = never sent: the engine shut down before its batch started */
     ct_err err;
-    char *to_json;       /* batch jobs: the request's "to" object */
+    char *to_json; /* batch jobs: the request's "to" object */
     size_t to_len;
-    long tag;            /* generic jobs: the request's tag; batch: -1 */
-    size_t n_ids;        /* identities (batch) or 1 (generic) */
+    long tag;     /* generic jobs: the request's tag; batch: -1 */
+    size_t n_ids; /* identities (batch) or 1 (generic) */
 } ct_outrec;
 
 typedef struct ct_report {
-    long long accepted;      /* identities (batch) / requests (generic) accepted */
+    long long accepted; /* identities (batch) / requests (generic) accepted */
     long long failed_ids, unknown_ids;
     long long not_sent_ids;  /* identities (batch) / requests (generic) never sent */
     long long requests;      /* HTTP attempts, retries included */
@@ -149,8 +148,7 @@ int ct_engine_lane_share(ct_engine *e, int lane, const ct_limit_def *d);
  * in-flight requests are discarded when they complete). */
 ct_job *ct_job_single(ct_engine *e, const ct_job_opts *o, const char *body, size_t len);
 /* rest: the encoded payload without "to" (a JSON object text). */
-ct_job *ct_job_batch(ct_engine *e, const ct_job_opts *o, const char *rest, size_t rest_len,
-                     const ct_source *src);
+ct_job *ct_job_batch(ct_engine *e, const ct_job_opts *o, const char *rest, size_t rest_len, const ct_source *src);
 ct_job *ct_job_generic(ct_engine *e, const ct_job_opts *o, const ct_reqsource *src);
 void ct_job_release(ct_job *j);
 
@@ -244,7 +242,7 @@ void ct_engine_fail(ct_engine *e, ct_req *r, int64_t now, ct_err_kind kind, int 
  * enabled; the oldest are dropped beyond a few hundred. Messages are
  * redacted like errors. */
 typedef struct ct_event {
-    int warn;           /* 0 = info, 1 = warning */
+    int warn; /* 0 = info, 1 = warning */
     char message[320];
 } ct_event;
 void ct_engine_log_enable(ct_engine *e, int on);
@@ -268,6 +266,5 @@ void ct_req_set_transport(ct_req *r, void *t);
 ct_req *ct_engine_find(ct_engine *e, uint64_t id); /* an in-flight request by id */
 /* Replaces (or adds) a header of a request before its retry. */
 int ct_req_set_header(ct_req *r, const char *name, const char *value);
-
 
 #endif

@@ -55,24 +55,24 @@ struct ct_journal {
     int lock_fd;
     sqlite3_stmt *st[S_N];
     int in_tx, failed, done;
-    int started;            /* driving a job: closing records how its send ended */
-    int pending;            /* outcomes written since the last commit */
+    int started; /* driving a job: closing records how its send ended */
+    int pending; /* outcomes written since the last commit */
     ct_journal_meta meta;
     char *channel, *account_id, *rest;
-    int source_read;        /* recorded: the source was read to its end */
+    int source_read; /* recorded: the source was read to its end */
     /* the source, wrapped */
     ct_source inner;
-    long long pos;          /* identities read so far */
+    long long pos; /* identities read so far */
     uint64_t hash;
-    long long row_pos;      /* pos when the last row was written */
-    long long end_pos;      /* pos where the source ended, -1 = not yet */
-    long long resume_pos;   /* resume: where the earlier run stopped reading */
+    long long row_pos;               /* pos when the last row was written */
+    long long end_pos;               /* pos where the source ended, -1 = not yet */
+    long long resume_pos;            /* resume: where the earlier run stopped reading */
     long long skipped[CT_ID_NTYPES]; /* resume: what was read again, by type */
     uint64_t resume_hash;
     /* resume: planned batches to send first */
     int64_t *planned;
     size_t nplanned, iplanned;
-    char *cur_ids;          /* the last one handed out */
+    char *cur_ids; /* the last one handed out */
 };
 
 static void seterr(char *err, size_t n, const char *fmt, ...)
@@ -227,8 +227,7 @@ static ct_journal *jr_open(const char *path, int create, char *err, size_t errle
         return NULL;
     }
     if (flock(jr->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        seterr(err, errlen,
-               "journal %s: in use by another process (one process drives a journal at a time)", path);
+        seterr(err, errlen, "journal %s: in use by another process (one process drives a journal at a time)", path);
         jr_free(jr);
         free(jr);
         return NULL;
@@ -473,8 +472,8 @@ int ct_journal_skip_read(ct_journal *jr, char *err, size_t errlen)
 
 const long long *ct_journal_skipped(const ct_journal *jr) { return jr->skipped; }
 
-void ct_journal_prior(ct_journal *jr, void (*fn)(void *ud, int outcome, const ct_err *err, const char *to,
-                                                 size_t to_len, size_t n),
+void ct_journal_prior(ct_journal *jr,
+                      void (*fn)(void *ud, int outcome, const ct_err *err, const char *to, size_t to_len, size_t n),
                       void *ud)
 {
     sqlite3_stmt *s = NULL;
@@ -485,13 +484,14 @@ void ct_journal_prior(ct_journal *jr, void (*fn)(void *ud, int outcome, const ct
                            " WHERE b.state IN ('accepted', 'failed', 'unknown') ORDER BY b.id",
                            -1, &s, NULL) != SQLITE_OK)
         return;
-    static const ct_err_kind kinds[] = { CT_EK_VALIDATION, CT_EK_HTTP,    CT_EK_API,          CT_EK_NETWORK,
+    static const ct_err_kind kinds[] = { CT_EK_VALIDATION, CT_EK_HTTP,         CT_EK_API,          CT_EK_NETWORK,
                                          CT_EK_TIMEOUT,    CT_EK_RATE_LIMITED, CT_EK_NOT_COMPLETED };
     while (sqlite3_step(s) == SQLITE_ROW) {
         const char *state = (const char *)sqlite3_column_text(s, 0);
         size_t n = (size_t)sqlite3_column_int64(s, 1);
-        int out = strcmp(state, "accepted") == 0 ? CT_JO_ACCEPTED : strcmp(state, "failed") == 0 ? CT_JO_FAILED
-                                                                                                 : CT_JO_UNKNOWN;
+        int out = strcmp(state, "accepted") == 0 ? CT_JO_ACCEPTED
+                  : strcmp(state, "failed") == 0 ? CT_JO_FAILED
+                                                 : CT_JO_UNKNOWN;
         ct_err e;
         memset(&e, 0, sizeof e);
         const char *kind = (const char *)sqlite3_column_text(s, 3);
@@ -545,8 +545,7 @@ static int h_first_send(void *ud, int64_t batch)
     return commit(jr); /* durable before the first byte is sent */
 }
 
-static void h_outcome(void *ud, int64_t batch, int outcome, const ct_err *err, const char *to, size_t to_len,
-                      size_t n)
+static void h_outcome(void *ud, int64_t batch, int outcome, const ct_err *err, const char *to, size_t to_len, size_t n)
 {
     ct_journal *jr = ud;
     if (!jr->db || jr->failed || !begin(jr)) return;

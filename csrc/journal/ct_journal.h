@@ -22,13 +22,13 @@
 typedef struct ct_journal ct_journal;
 
 typedef struct ct_journal_meta {
-    const char *channel;    /* "push", ... */
+    const char *channel; /* "push", ... */
     const char *account_id;
-    const char *rest;       /* the encoded message without "to" */
+    const char *rest; /* the encoded message without "to" */
     size_t rest_len;
-    int arrays;             /* 1: the source is arrays (total known), 0: an iterator/stream */
-    long long total;        /* identities of an array source, -1 otherwise */
-    int keep_ids;           /* 1: accepted batches keep their identities (audit) */
+    int arrays;      /* 1: the source is arrays (total known), 0: an iterator/stream */
+    long long total; /* identities of an array source, -1 otherwise */
+    int keep_ids;    /* 1: accepted batches keep their identities (audit) */
 } ct_journal_meta;
 
 /* A new journal at path (created; one already holding a send is refused).
@@ -53,8 +53,9 @@ int ct_journal_skip_read(ct_journal *jr, char *err, size_t errlen);
 const long long *ct_journal_skipped(const ct_journal *jr);
 /* Resume: calls fn for each outcome recorded earlier (accepted batches as
  * counts), for the report of the whole send. */
-void ct_journal_prior(ct_journal *jr, void (*fn)(void *ud, int outcome, const ct_err *err, const char *to,
-                                                 size_t to_len, size_t n), void *ud);
+void ct_journal_prior(ct_journal *jr,
+                      void (*fn)(void *ud, int outcome, const ct_err *err, const char *to, size_t to_len, size_t n),
+                      void *ud);
 /* The hooks for ct_job_set_journal. */
 void ct_journal_hooks_of(ct_journal *jr, ct_journal_hooks *h);
 /* Commits, marks the send interrupted unless it is done, unlocks and frees. */

@@ -244,8 +244,8 @@ static int l_client_send(lua_State *L)
     ct_send_opts so;
     if (send_opts(L, 5, &so)) {
         char err[512];
-        lj->j = ct_client_journaled_batch(cl->c, endpoint + strlen("send/"), rest, rest_len, &src, so.journal, 0,
-                                          &so, &lj->jr, err, sizeof err);
+        lj->j = ct_client_journaled_batch(cl->c, endpoint + strlen("send/"), rest, rest_len, &src, so.journal, 0, &so,
+                                          &lj->jr, err, sizeof err);
         if (!lj->j) {
             lc_job_unbind(lj, L);
             lua_pushnil(L);

@@ -15,7 +15,7 @@ typedef struct ljob ljob;
 typedef struct lclient {
     ct_client *c;
     lua_State *L;
-    ljob *jobs;      /* every job userdata still bound to this client */
+    ljob *jobs; /* every job userdata still bound to this client */
     int closed;
     int depth;         /* > 0 inside a step of the engine (Lua callbacks may run) */
     int close_pending; /* close() was called from inside a step: done when it ends */
@@ -38,7 +38,7 @@ struct ljob {
     int next_ref, classify_ref;
     const char *hdrs[CT_MAX_REQ_HEADERS];
     struct ct_journal *jr; /* a journaled send's journal, closed with the job */
-    int listed;        /* in cl->jobs */
+    int listed;            /* in cl->jobs */
     ljob *prev, *next;
 };
 

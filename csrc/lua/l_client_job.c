@@ -162,8 +162,10 @@ void lc_job_orphan(ljob *lj, lua_State *L)
 void lc_check_not_in_step(lua_State *L, const lclient *cl, const char *what)
 {
     if (cl->depth > 0)
-        luaL_error(L, "%s: not allowed inside the client's own callback (an identity iterator, request "
-                      "source or classify function runs in the middle of a client step)", what);
+        luaL_error(L,
+                   "%s: not allowed inside the client's own callback (an identity iterator, request "
+                   "source or classify function runs in the middle of a client step)",
+                   what);
 }
 
 /* ---- batch sources ------------------------------------------------------ */
@@ -226,8 +228,8 @@ static int check_sequence(lua_State *L, int list, int ty, lua_Integer n)
     if (stray || entries != n) {
         snprintf(ptr, sizeof ptr, "/to/%s", name);
         snprintf(msg, sizeof msg,
-                 "to.%s: must be an array (keys 1..n without holes): it has %lld entries for a length of %lld",
-                 name, (long long)entries, (long long)n);
+                 "to.%s: must be an array (keys 1..n without holes): it has %lld entries for a length of %lld", name,
+                 (long long)entries, (long long)n);
         lc_problem(L, list, ptr, msg);
         return 0;
     }
@@ -271,7 +273,8 @@ void lc_check_to(lua_State *L, int t, long long *total)
             lua_pushvalue(L, -2);
             size_t ksl = 0;
             const char *ks = luaL_tolstring(L, -1, &ksl);
-            snprintf(msg, sizeof msg, "to.%.60s: unknown identity type (known: FBID, GPID, Email, Identity, objectId)", ks);
+            snprintf(msg, sizeof msg, "to.%.60s: unknown identity type (known: FBID, GPID, Email, Identity, objectId)",
+                     ks);
             /* the pointer names the key exactly, whatever its bytes (RFC 6901) */
             luaL_Buffer b;
             luaL_buffinit(L, &b);
@@ -300,15 +303,17 @@ void lc_check_to(lua_State *L, int t, long long *total)
         } else if (!lua_isnil(L, -1)) {
             char msg[128];
             snprintf(ptr, sizeof ptr, "/to/%s", ct_id_type_names[ty]);
-            snprintf(msg, sizeof msg, "to.%s: must be an array of strings or an iterator function", ct_id_type_names[ty]);
+            snprintf(msg, sizeof msg, "to.%s: must be an array of strings or an iterator function",
+                     ct_id_type_names[ty]);
             lc_problem(L, list, ptr, msg);
         }
         lua_pop(L, 1);
     }
     if (!any_fn && *total == 0 && lua_rawlen(L, list) == 0)
-        lc_problem(L, list, "/to", lua_getmetatable(L, t) ? (lua_pop(L, 1), "to: at least one identity is required "
-                                                             "(read from the table itself: its metatable is not used)")
-                                                          : "to: at least one identity is required");
+        lc_problem(L, list, "/to",
+                   lua_getmetatable(L, t) ? (lua_pop(L, 1), "to: at least one identity is required "
+                                                            "(read from the table itself: its metatable is not used)")
+                                          : "to: at least one identity is required");
     if (any_fn) *total = -1;
 }
 
@@ -465,8 +470,8 @@ ct_outcome lc_generic_classify(void *ud, ct_req *r, const ct_resp *resp, ct_err 
     ct_err_set(err, CT_EK_HTTP, resp->status, out == CT_OUT_RETRY, "HTTP %d", resp->status);
     if (lua_istable(L, info)) {
         const char *kind = lc_opt_str(L, info, "kind");
-        static const ct_err_kind kinds[] = { CT_EK_VALIDATION, CT_EK_HTTP, CT_EK_API, CT_EK_NETWORK,
-                                             CT_EK_TIMEOUT, CT_EK_RATE_LIMITED, CT_EK_NOT_COMPLETED };
+        static const ct_err_kind kinds[] = { CT_EK_VALIDATION, CT_EK_HTTP,         CT_EK_API,          CT_EK_NETWORK,
+                                             CT_EK_TIMEOUT,    CT_EK_RATE_LIMITED, CT_EK_NOT_COMPLETED };
         for (size_t k = 0; kind && k < sizeof kinds / sizeof kinds[0]; k++)
             if (strcmp(kind, ct_err_kind_name(kinds[k])) == 0) err->kind = kinds[k];
         const char *msg = lc_opt_str(L, info, "message");

@@ -27,8 +27,8 @@ typedef struct ct_problem {
                             member name may hold a NUL byte (Lua keys can), so use pointer_len */
     const char *message; /* one readable sentence naming the field (never holds a NUL byte) */
     ct_severity severity;
-    size_t pointer_len;  /* bytes of pointer, NUL bytes of member names included; added last so
-                            code built against the older struct still reads the first three */
+    size_t pointer_len; /* bytes of pointer, NUL bytes of member names included; added last so
+                           code built against the older struct still reads the first three */
 } ct_problem;
 
 typedef struct ct_problems ct_problems;
@@ -45,8 +45,7 @@ typedef struct ct_validate_opts {
 /* Validates a JSON text. Returns a problem list (never NULL unless out of
  * memory) to be freed with ct_problems_free; ct_problems_errors() == 0 means
  * the payload may be sent. Unknown endpoints yield one error at pointer "". */
-CT_API ct_problems *ct_validate_json(const char *endpoint, const char *json, size_t len,
-                                     const ct_validate_opts *opts);
+CT_API ct_problems *ct_validate_json(const char *endpoint, const char *json, size_t len, const ct_validate_opts *opts);
 CT_API size_t ct_problems_count(const ct_problems *p);
 CT_API size_t ct_problems_errors(const ct_problems *p);
 /* Problems found but not kept (only when opts.max_problems capped the list). */
@@ -56,8 +55,8 @@ CT_API void ct_problems_free(ct_problems *p);
 
 /* Validates and returns the exact JSON text to send (malloc'd, NUL-ended,
  * *out_len set), or NULL with *problems holding why. */
-CT_API char *ct_encode_json(const char *endpoint, const char *json, size_t len,
-                            const ct_validate_opts *opts, size_t *out_len, ct_problems **problems);
+CT_API char *ct_encode_json(const char *endpoint, const char *json, size_t len, const ct_validate_opts *opts,
+                            size_t *out_len, ct_problems **problems);
 
 /* Is `endpoint` one this library knows? */
 CT_API int ct_endpoint_known(const char *endpoint);

@@ -40,37 +40,37 @@ typedef struct ct_job ct_job;
 
 /* Zero means "the default" for every numeric field. */
 typedef struct ct_client_opts {
-    const char *account_id;   /* NULL: env CLEVERTAP_ACCOUNT_ID */
-    const char *passcode;     /* NULL: env CLEVERTAP_PASSCODE */
-    const char *region;       /* eu1 (default), in1, sg1, us1, aps3, mec1; NULL: env CLEVERTAP_REGION */
-    const char *base_url;     /* overrides region, e.g. "http://127.0.0.1:8080/1"; NULL: env CLEVERTAP_BASE_URL */
-    long connect_timeout_ms;  /* default 10000 */
-    long timeout_ms;          /* whole request; default 30000 */
-    int send_concurrency;     /* send/... requests in flight; default CT_DEFAULT_SEND_CONCURRENCY */
-    double send_rate;         /* send/... requests per second; default 1000 (the API's ceiling); < 0 = none */
-    int targets_concurrency;  /* targets/... requests in flight; default 3 */
-    double create_rate;       /* targets/create per second; default 1; < 0 = none */
-    int retry_attempts;       /* tries per request, first included; default 5 */
-    long retry_base_ms;       /* first backoff ceiling; default 500 */
-    long retry_max_ms;        /* ceiling of one backoff; default 30000 */
-    long retry_total_ms;      /* no retry later than this after the first try; default 120000 */
-    double retry_quota;       /* client-wide retry tokens (a retry costs 5, 10 after a timeout;
-                                 a success refunds): 0 = default 500, < 0 = no quota */
-    int resend_unknown;       /* 1: re-send requests whose outcome is unknown (may duplicate) */
-    const char *ca_file;      /* CA bundle; NULL = system default */
-    int insecure;             /* 1: do not verify TLS certificates (never in production) */
-    long long max_body;       /* largest response body accepted (bytes); default 16 MiB; larger
-                               * answers stop the transfer: an unknown outcome, kind "network" */
+    const char *account_id;  /* NULL: env CLEVERTAP_ACCOUNT_ID */
+    const char *passcode;    /* NULL: env CLEVERTAP_PASSCODE */
+    const char *region;      /* eu1 (default), in1, sg1, us1, aps3, mec1; NULL: env CLEVERTAP_REGION */
+    const char *base_url;    /* overrides region, e.g. "http://127.0.0.1:8080/1"; NULL: env CLEVERTAP_BASE_URL */
+    long connect_timeout_ms; /* default 10000 */
+    long timeout_ms;         /* whole request; default 30000 */
+    int send_concurrency;    /* send/... requests in flight; default CT_DEFAULT_SEND_CONCURRENCY */
+    double send_rate;        /* send/... requests per second; default 1000 (the API's ceiling); < 0 = none */
+    int targets_concurrency; /* targets/... requests in flight; default 3 */
+    double create_rate;      /* targets/create per second; default 1; < 0 = none */
+    int retry_attempts;      /* tries per request, first included; default 5 */
+    long retry_base_ms;      /* first backoff ceiling; default 500 */
+    long retry_max_ms;       /* ceiling of one backoff; default 30000 */
+    long retry_total_ms;     /* no retry later than this after the first try; default 120000 */
+    double retry_quota;      /* client-wide retry tokens (a retry costs 5, 10 after a timeout;
+                                a success refunds): 0 = default 500, < 0 = no quota */
+    int resend_unknown;      /* 1: re-send requests whose outcome is unknown (may duplicate) */
+    const char *ca_file;     /* CA bundle; NULL = system default */
+    int insecure;            /* 1: do not verify TLS certificates (never in production) */
+    long long max_body;      /* largest response body accepted (bytes); default 16 MiB; larger
+                              * answers stop the transfer: an unknown outcome, kind "network" */
     /* Account-wide limits shared with every process and host using the same
      * store (docs/limits.md): "local" (default: this client alone) or
      * "redis://[user:pass@]host:port[/db]"; NULL: env CLEVERTAP_LIMITER.
      * With a shared limiter send_rate, create_rate and targets_concurrency
      * are the account's limits. */
     const char *limiter;
-    const char *fail_mode;    /* store unusable: "closed" (default: wait for it) or "local"
-                                 (this process's limits divided by the members seen) */
-    int limiter_members;      /* fail_mode local divides by at least this many; default 1 */
-    long limiter_lease_ms;    /* targets/... slots are leases renewed while held; default 10000 */
+    const char *fail_mode;        /* store unusable: "closed" (default: wait for it) or "local"
+                                     (this process's limits divided by the members seen) */
+    int limiter_members;          /* fail_mode local divides by at least this many; default 1 */
+    long limiter_lease_ms;        /* targets/... slots are leases renewed while held; default 10000 */
     int limiter_send_concurrency; /* 1: send_concurrency is the account's too (a lease a send request) */
 } ct_client_opts;
 
@@ -104,25 +104,25 @@ CT_API ct_job *ct_client_send(ct_client *c, const char *channel, const char *pay
 /* Same with identities pulled from next() as batches are built. A bad
  * identity from the stream is reported in the job's outcomes (failed,
  * kind "validation") and the rest is sent. */
-CT_API ct_job *ct_client_send_stream(ct_client *c, const char *channel, const char *payload_json,
-                                     ct_identity_fn next, void *ud, char *err, size_t errlen);
+CT_API ct_job *ct_client_send_stream(ct_client *c, const char *channel, const char *payload_json, ct_identity_fn next,
+                                     void *ud, char *err, size_t errlen);
 
 /* Send options (zero = the default for each). */
 typedef struct ct_send_opts {
-    const char *journal;  /* path of an SQLite journal (docs/journal.md): the send survives a crash
-                             and ct_client_resume finishes it; NULL = none. Created: a path that
-                             already holds a send is refused. */
-    int keep_ids;         /* 1: accepted batches keep their identities in the journal (audit) */
-    int resend_unknown;   /* ct_client_resume: batches whose outcome is unknown are sent again
-                             (may message them twice) */
+    const char *journal; /* path of an SQLite journal (docs/journal.md): the send survives a crash
+                            and ct_client_resume finishes it; NULL = none. Created: a path that
+                            already holds a send is refused. */
+    int keep_ids;        /* 1: accepted batches keep their identities in the journal (audit) */
+    int resend_unknown;  /* ct_client_resume: batches whose outcome is unknown are sent again
+                            (may message them twice) */
 } ct_send_opts;
 
 /* ct_client_send (lists) or ct_client_send_stream (next, when lists is NULL)
  * with options. A journal that cannot be created, written or locked is an
  * error here (NULL, err says why) and nothing is sent. */
 CT_API ct_job *ct_client_send_opts(ct_client *c, const char *channel, const char *payload_json,
-                                   const ct_identity_list *lists, size_t nlists, ct_identity_fn next,
-                                   void *ud, const ct_send_opts *o, char *err, size_t errlen);
+                                   const ct_identity_list *lists, size_t nlists, ct_identity_fn next, void *ud,
+                                   const ct_send_opts *o, char *err, size_t errlen);
 /* Finishes the send a journal records (after a crash, a cancel or a freed
  * client): its channel and message come from the journal; accepted batches
  * are never sent again, batches in flight at the crash are unknown (sent
@@ -142,10 +142,10 @@ CT_API ct_job *ct_client_resume(ct_client *c, const char *journal, const ct_iden
 CT_API int ct_client_poll(ct_client *c, int timeout_ms);
 
 typedef struct ct_send_summary {
-    long long accepted;      /* identities in batches the server accepted */
-    long long failed;        /* identities refused for good */
-    long long unknown;       /* identities sent whose outcome is unknown */
-    long long requests;      /* HTTP requests made, retries included */
+    long long accepted; /* identities in batches the server accepted */
+    long long failed;   /* identities refused for good */
+    long long unknown;  /* identities sent whose outcome is unknown */
+    long long requests; /* HTTP requests made, retries included */
     long long batches_done;
     long long batches_total; /* -1 when not known in advance (streams) */
     long long not_sent;      /* identities never sent (the client was freed first, or a cancel) */
@@ -157,16 +157,16 @@ CT_API void ct_client_job_summary(const ct_job *j, ct_send_summary *out);
 
 /* Failed or unknown batches: one entry per batch (or bad identity). */
 typedef struct ct_send_outcome {
-    int unknown;          /* 1 = outcome unknown, 0 = failed */
-    int not_sent;         /* 1 = never sent: the client was freed before its batch started */
-    const char *kind;     /* "http", "api", "network", "timeout", "rate_limited", "validation" */
+    int unknown;      /* 1 = outcome unknown, 0 = failed */
+    int not_sent;     /* 1 = never sent: the client was freed before its batch started */
+    const char *kind; /* "http", "api", "network", "timeout", "rate_limited", "validation" */
     const char *message;
-    const char *pointer;  /* validation: JSON pointer of the identity; else "" */
-    int status;           /* HTTP status or 0 */
-    long code;            /* CleverTap error code or -1 */
+    const char *pointer; /* validation: JSON pointer of the identity; else "" */
+    int status;          /* HTTP status or 0 */
+    long code;           /* CleverTap error code or -1 */
     int retryable;
-    const char *to_json;  /* the batch's "to" object */
-    size_t count;         /* identities in it */
+    const char *to_json; /* the batch's "to" object */
+    size_t count;        /* identities in it */
 } ct_send_outcome;
 
 CT_API size_t ct_client_job_outcomes(const ct_job *j);
@@ -202,8 +202,7 @@ CT_API ct_call *ct_client_create_campaign(ct_client *c, const char *payload_json
  * With "async_estimate": true in the payload the call follows the request id
  * the answer gives (on targets/create, within its rate) until the estimates
  * are ready; not ready within timeout_ms (0: 300000) is kind "timeout". */
-CT_API ct_call *ct_client_estimate(ct_client *c, const char *payload_json, long timeout_ms, char *err,
-                                   size_t errlen);
+CT_API ct_call *ct_client_estimate(ct_client *c, const char *payload_json, long timeout_ms, char *err, size_t errlen);
 /* targets/list.json: campaigns scheduled from .. to, both YYYYMMDD. */
 CT_API ct_call *ct_client_list(ct_client *c, long from, long to, char *err, size_t errlen);
 /* targets/stop.json for a campaign id. */
@@ -216,17 +215,17 @@ CT_API ct_call *ct_client_trigger(ct_client *c, const char *payload_json, char *
 CT_API int ct_client_call_done(const ct_call *k);
 
 typedef struct ct_call_response {
-    const char *kind;     /* NULL on success; else "http", "api", "network", "timeout",
-                           * "rate_limited" or "not_completed" */
-    const char *message;  /* "" on success */
-    int status;           /* HTTP status of the last response, 0 when none */
-    long code;            /* CleverTap error code or -1 */
-    int retryable;        /* 1: the same call may succeed later */
-    const char *body;     /* the last response's JSON text ("" when none); an error's
-                           * with the passcode replaced by *** */
+    const char *kind;    /* NULL on success; else "http", "api", "network", "timeout",
+                          * "rate_limited" or "not_completed" */
+    const char *message; /* "" on success */
+    int status;          /* HTTP status of the last response, 0 when none */
+    long code;           /* CleverTap error code or -1 */
+    int retryable;       /* 1: the same call may succeed later */
+    const char *body;    /* the last response's JSON text ("" when none); an error's
+                          * with the passcode replaced by *** */
     size_t body_len;
-    long long id;         /* the answer's integer "id" (targets/create), else 0 */
-    long long requests;   /* HTTP requests made, retries and estimate polls included */
+    long long id;       /* the answer's integer "id" (targets/create), else 0 */
+    long long requests; /* HTTP requests made, retries and estimate polls included */
 } ct_call_response;
 
 /* Fills out (strings live as long as the call). Returns 1 when the call

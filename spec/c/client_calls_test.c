@@ -13,14 +13,14 @@
 #include "clevertap_client.h"
 
 static int failures;
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            failures++;                                                    \
-            printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);         \
-            printf(__VA_ARGS__);                                           \
-            printf("\n");                                                  \
-        }                                                                  \
+#define CHECK(cond, ...)                                                                                               \
+    do {                                                                                                               \
+        if (!(cond)) {                                                                                                 \
+            failures++;                                                                                                \
+            printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                                                     \
+            printf(__VA_ARGS__);                                                                                       \
+            printf("\n");                                                                                              \
+        }                                                                                                              \
     } while (0)
 
 static const char *CAMPAIGN =
@@ -98,8 +98,8 @@ int main(void)
         so.send_rate = 1; /* one batch starts, three wait */
         c = ct_client_new(&so, err, sizeof err);
         CHECK(c != NULL, "%s", err);
-        ct_job *j = ct_client_send(c, "push", "{\"content\":{\"title\":\"t\",\"body\":\"b\"}}", lists, 1,
-                                   err, sizeof err);
+        ct_job *j =
+            ct_client_send(c, "push", "{\"content\":{\"title\":\"t\",\"body\":\"b\"}}", lists, 1, err, sizeof err);
         CHECK(j != NULL, "%s", err);
         ct_client_poll(c, 0);
         ct_client_free(c);
@@ -128,7 +128,8 @@ int main(void)
     CHECK(r.status == 200 && r.requests == 1, "status %d requests %lld", r.status, r.requests);
     CHECK(strstr(r.body, "\"targets\"") != NULL, "%s", r.body);
     ct_client_call_free(l);
-    while (ct_client_poll(c, 5) > 0) {}
+    while (ct_client_poll(c, 5) > 0) {
+    }
 
     /* eight calls at once: at most 3 targets requests in flight (the
      * sandbox answers a 4th with 429), two creates a second apart (the
@@ -184,10 +185,10 @@ int main(void)
         ct_identity_list l1[1] = { { "Identity", one, 1 } };
         const char *bad[] = { "fax", "", "send/push", "pushpushpushpushpushpushpushpushpush" };
         for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-            ct_job *j = ct_client_send(c, bad[i], "{\"content\":{\"title\":\"t\",\"body\":\"b\"}}", l1, 1,
-                                       err, sizeof err);
-            CHECK(j == NULL && strcmp(err, "channel: must be push, webpush, email or sms") == 0, "'%s': %s",
-                  bad[i], j ? "sent" : err);
+            ct_job *j =
+                ct_client_send(c, bad[i], "{\"content\":{\"title\":\"t\",\"body\":\"b\"}}", l1, 1, err, sizeof err);
+            CHECK(j == NULL && strcmp(err, "channel: must be push, webpush, email or sms") == 0, "'%s': %s", bad[i],
+                  j ? "sent" : err);
         }
     }
     CHECK(ct_client_poll(c, 0) == 0, "something queued");

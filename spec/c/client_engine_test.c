@@ -10,12 +10,12 @@
 #include "ct_redact.h"
 
 static int failures;
-#define CHECK(c)                                                                   \
-    do {                                                                           \
-        if (!(c)) {                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c); \
-            failures++;                                                            \
-        }                                                                          \
+#define CHECK(c)                                                                                                       \
+    do {                                                                                                               \
+        if (!(c)) {                                                                                                    \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);                                      \
+            failures++;                                                                                                \
+        }                                                                                                              \
     } while (0)
 
 typedef struct src {
@@ -430,7 +430,8 @@ static void test_job_order(void)
         CHECK(r[i] && strcmp(ct_req_body(r[i], &len), bodies[i]) == 0);
     }
     ct_resp ok = ok_resp();
-    for (int i = 0; i < 4; i++) if (r[i]) ct_engine_complete(e, r[i], 0, &ok);
+    for (int i = 0; i < 4; i++)
+        if (r[i]) ct_engine_complete(e, r[i], 0, &ok);
     for (int i = 0; i < 4; i++) ct_job_release(j[i]);
     ct_engine_free(e);
 }
@@ -572,8 +573,8 @@ static void test_sliding_second(void)
 typedef struct fake_journal {
     char log[2048];
     int64_t next_id;
-    int64_t fail_send_of;  /* before_first_send of this batch fails */
-    int replay_left;       /* next_planned gives this many batches */
+    int64_t fail_send_of; /* before_first_send of this batch fails */
+    int replay_left;      /* next_planned gives this many batches */
     int done_calls, done_cancelled;
     char last_err[320];
 } fake_journal;
