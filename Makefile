@@ -156,6 +156,7 @@ lint:
 	@tools/deps.sh test
 	luacheck -q lua spec sandbox examples bench bin
 	tools/unused.sh
+	tools/format-check.sh
 
 # The C sources against .clang-format (clang-format --dry-run --Werror), nothing
 # changed: every file under csrc, include, fuzz, examples, spec/c, or FILES="a.c b.h".

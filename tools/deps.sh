@@ -8,7 +8,7 @@ build="gcc make pkg-config lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev libcu
 # The older Lua versions the rockspec claims: spec/c/lua_versions.sh and .ci/run.
 older="lua5.1 liblua5.1-0-dev lua5.2 liblua5.2-dev lua5.3 liblua5.3-dev"
 sandbox="nginx libnginx-mod-http-lua lua-cjson lua-socket lua-nginx-redis"
-test="$build $older $sandbox redis-server sqlite3 lua-busted lua-check lua-socket curl tzdata luarocks git openssl cppcheck"
+test="$build $older $sandbox redis-server sqlite3 lua-busted lua-check lua-socket curl tzdata luarocks git openssl cppcheck clang-format-14"
 bench="$test wrk"
 fuzz="$build clang libclang-rt-14-dev libfuzzer-14-dev"
 sanitize="$test clang libclang-rt-14-dev valgrind"

@@ -36,6 +36,13 @@ else
   echo "FAIL tools/unused.sh"; sed 's/^/    /' "$work/unused.out"; count 0 1
 fi
 
+# Every C file as .clang-format lays it out (clang-format --dry-run).
+if tools/format-check.sh >"$work/format.out" 2>&1; then
+  echo "ok   tools/format-check.sh"; count 1 0
+else
+  echo "FAIL tools/format-check.sh"; sed 's/^/    /' "$work/format.out"; count 0 1
+fi
+
 if [ -x sandbox/ctl ]; then
   # A sanitizer build cannot be loaded into nginx: the sandbox may use another.
   if BUILD=${SANDBOX_BUILD:-$BUILD} sandbox/ctl start --dir "$work/sandbox" --port 0 >"$work/sandbox.out" 2>&1; then
