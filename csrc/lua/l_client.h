@@ -1,5 +1,8 @@
-/* Internals shared by the two files of the client binding (l_client.c:
- * the client object; l_client_job.c: jobs and the Lua callbacks). */
+/* Internals shared by the files of the client binding: l_client.c (the
+ * client object), l_send.c (starting jobs), l_identities.c (a send's
+ * identities), l_generic.c (Lua-defined request sources), l_drive.c
+ * (driving), l_job.c (the job and its report), l_journal.c (reading
+ * journals), l_field.c (raw option reads). */
 #ifndef CT_L_CLIENT_H
 #define CT_L_CLIENT_H
 
@@ -42,16 +45,30 @@ struct ljob {
     ljob *prev, *next;
 };
 
+/* l_client.c: the client object */
 lclient *lc_check_client(lua_State *L, int i);
-ljob *lc_check_job(lua_State *L, int i);
-/* Raw field access: these also run inside engine callbacks, where a
- * metamethod raising an error must not unwind through C. */
+/* Raises when called from inside one of the client's own callbacks. */
+void lc_check_not_in_step(lua_State *L, const lclient *cl, const char *what);
+/* Around a step of the engine, which may run Lua callbacks: a close asked
+ * for inside one happens when the outermost step ends. */
+void lc_step_begin(lua_State *L, lclient *cl, const char *what);
+void lc_step_end(lua_State *L, lclient *cl);
+/* The client's uservalue: { jobs = {[lightuserdata] = job}, finished = {job...} } */
+void lc_push_uv_field(lua_State *L, int client_idx, const char *field);
+
+/* l_field.c: raw field reads (these also run inside engine callbacks,
+ * where a metamethod raising an error must not unwind through C) */
 void lc_raw_field(lua_State *L, int t, const char *k);
 lua_Number lc_opt_num(lua_State *L, int t, const char *k, lua_Number d);
 const char *lc_opt_str(lua_State *L, int t, const char *k);
 int lc_opt_bool(lua_State *L, int t, const char *k);
-void lc_push_err(lua_State *L, const ct_err *e);
-void lc_push_uv_field(lua_State *L, int client_idx, const char *field);
+
+/* l_job.c: the job object */
+ljob *lc_check_job(lua_State *L, int i);
+/* A job userdata of kind J_* on the stack, listed with its client. */
+ljob *lc_job_new(lua_State *L, lclient *cl, int client_idx, int kind);
+/* Registers a started job as running (strong reference until finished). */
+void lc_job_track(lua_State *L, ljob *lj, int client_idx, int job_idx);
 /* Moves finished jobs from the engine to the client's `finished` list. */
 void lc_drain_finished(lua_State *L, lclient *cl, int client_idx);
 void lc_job_unbind(ljob *lj, lua_State *L);
@@ -59,14 +76,21 @@ void lc_job_unbind(ljob *lj, lua_State *L);
 void lc_job_end_journal(ljob *lj);
 /* At close: the job keeps its (now complete) report, detached from the engine. */
 void lc_job_orphan(ljob *lj, lua_State *L);
-/* Raises when called from inside one of the client's own callbacks. */
-void lc_check_not_in_step(lua_State *L, const lclient *cl, const char *what);
+void lc_push_err(lua_State *L, const ct_err *e);
+/* Registers the job metatable. */
+void lc_open_job(lua_State *L);
+
+/* l_identities.c: a send's identities */
 /* Pushes the problems of `to` (at index t); *total = identities, -1 with iterators. */
 void lc_check_to(lua_State *L, int t, long long *total);
 int lc_batch_next(void *ud, int *type, const char **s, size_t *len, ct_err *err);
-int lc_generic_next(void *ud, ct_reqspec *out, ct_err *err);
-ct_outcome lc_generic_classify(void *ud, ct_req *r, const ct_resp *resp, ct_err *err, int64_t *retry_after_ms);
-/* Registers the job metatable. */
-void lc_open_job(lua_State *L);
+
+/* Each file's client methods and module functions, registered by l_client.c. */
+extern const luaL_Reg lc_send_methods[];
+extern const luaL_Reg lc_generic_methods[];
+extern const luaL_Reg lc_drive_methods[];
+extern const luaL_Reg lc_drive_functions[];
+extern const luaL_Reg lc_journal_functions[];
+extern const luaL_Reg lc_identities_functions[];
 
 #endif

@@ -1,0 +1,227 @@
+/* The identities of a send: `to` checked whole before anything is sent
+ * (arrays; iterators are checked as they are read), then read one at a
+ * time by the engine through lc_batch_next, iterators under lua_pcall. */
+#include <stdio.h>
+
+#include "l_core.h"
+#include "l_client.h"
+
+/* A problem whose pointer is the string on top of the stack (popped). */
+static void lc_problem_at(lua_State *L, int list, const char *msg)
+{
+    lua_createtable(L, 0, 3);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, "pointer");
+    lua_pushstring(L, msg);
+    lua_setfield(L, -2, "message");
+    lua_pushliteral(L, "error");
+    lua_setfield(L, -2, "severity");
+    lua_rawseti(L, list, (ct_l_index)lua_rawlen(L, list) + 1);
+}
+
+static void lc_problem(lua_State *L, int list, const char *pointer, const char *msg)
+{
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, pointer);
+    lua_setfield(L, -2, "pointer");
+    lua_pushstring(L, msg);
+    lua_setfield(L, -2, "message");
+    lua_pushliteral(L, "error");
+    lua_setfield(L, -2, "severity");
+    lua_rawseti(L, list, (ct_l_index)lua_rawlen(L, list) + 1);
+}
+
+/* The identity array on top of the stack, its length n (lua_rawlen): every
+ * entry a usable string at keys 1..n and nothing else. Interpreters read the
+ * length of an array with holes differently ({"a", nil, "b"}: 1 on LuaJIT,
+ * 3 on Lua 5.4), so an array that is not a sequence is refused whole.
+ * Returns 0 when it was refused. */
+static int check_sequence(lua_State *L, int list, int ty, lua_Integer n)
+{
+    int arr = lua_gettop(L);
+    const char *name = ct_id_type_names[ty];
+    char ptr[96], msg[200];
+    lua_Integer entries = 0, stray = 0;
+    int any_bad = 0;
+    /* one pass reads each entry once: the keys make an array, and the
+     * values are usable identities (the common case: nothing to report) */
+    lua_pushnil(L);
+    while (lua_next(L, arr)) {
+        entries++;
+        if (lua_type(L, -2) == LUA_TNUMBER) {
+            lua_Number k = lua_tonumber(L, -2);
+            if (!(k >= 1 && k <= (lua_Number)n && k == (lua_Number)(lua_Integer)k)) stray++;
+        } else {
+            stray++;
+        }
+        if (!any_bad) {
+            size_t sl = 0;
+            const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &sl) : NULL;
+            any_bad = ct_identity_problem(s, sl) != NULL;
+        }
+        lua_pop(L, 1);
+    }
+    if (stray || entries != n) {
+        snprintf(ptr, sizeof ptr, "/to/%s", name);
+        snprintf(msg, sizeof msg,
+                 "to.%s: must be an array (keys 1..n without holes): it has %lld entries for a length of %lld", name,
+                 (long long)entries, (long long)n);
+        lc_problem(L, list, ptr, msg);
+        return 0;
+    }
+    if (!any_bad) return 1;
+    /* something to report: again, in index order */
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, arr, (ct_l_index)i);
+        size_t sl = 0;
+        const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &sl) : NULL;
+        const char *why = ct_identity_problem(s, sl);
+        if (why) {
+            /* messages begin with the field's path, as clevertap.validate's do */
+            snprintf(ptr, sizeof ptr, "/to/%s/%lld", name, (long long)(i - 1));
+            snprintf(msg, sizeof msg, "to.%s[%lld]: %s", name, (long long)(i - 1), why);
+            lc_problem(L, list, ptr, msg);
+        }
+        lua_pop(L, 1);
+    }
+    return 1;
+}
+
+/* Checks `to` (at index t): known types, arrays of usable strings or
+ * iterator functions, at least one identity. Pushes the problem list; sets
+ * *total to the identities (-1 when an iterator is involved). */
+void lc_check_to(lua_State *L, int t, long long *total)
+{
+    lua_newtable(L);
+    int list = lua_gettop(L);
+    *total = 0;
+    if (!lua_istable(L, t)) {
+        lc_problem(L, list, "/to", "to: required, a table of identity arrays (FBID, GPID, Email, Identity, objectId)");
+        return;
+    }
+    int any_fn = 0;
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        size_t kl = 0;
+        const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tolstring(L, -2, &kl) : NULL;
+        if (!k || ct_id_type_from_name(k, kl) < 0) {
+            char msg[200];
+            lua_pushvalue(L, -2);
+            size_t ksl = 0;
+            const char *ks = luaL_tolstring(L, -1, &ksl);
+            snprintf(msg, sizeof msg, "to.%.60s: unknown identity type (known: FBID, GPID, Email, Identity, objectId)",
+                     ks);
+            /* the pointer names the key exactly, whatever its bytes (RFC 6901) */
+            luaL_Buffer b;
+            luaL_buffinit(L, &b);
+            luaL_addstring(&b, "/to/");
+            for (size_t i = 0; i < ksl; i++) {
+                if (ks[i] == '~') luaL_addstring(&b, "~0");
+                else if (ks[i] == '/') luaL_addstring(&b, "~1");
+                else luaL_addchar(&b, ks[i]);
+            }
+            luaL_pushresult(&b);
+            lc_problem_at(L, list, msg);
+            lua_pop(L, 2);
+        }
+        lua_pop(L, 1);
+    }
+    for (int ty = 0; ty < CT_ID_NTYPES; ty++) {
+        /* raw, as batching reads it: what is checked is what is sent */
+        lc_raw_field(L, t, ct_id_type_names[ty]);
+        char ptr[96];
+        if (lua_isfunction(L, -1)) {
+            any_fn = 1;
+        } else if (lua_istable(L, -1)) {
+            lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+            if (!check_sequence(L, list, ty, n)) n = 0;
+            *total += (long long)n;
+        } else if (!lua_isnil(L, -1)) {
+            char msg[128];
+            snprintf(ptr, sizeof ptr, "/to/%s", ct_id_type_names[ty]);
+            snprintf(msg, sizeof msg, "to.%s: must be an array of strings or an iterator function",
+                     ct_id_type_names[ty]);
+            lc_problem(L, list, ptr, msg);
+        }
+        lua_pop(L, 1);
+    }
+    if (!any_fn && *total == 0 && lua_rawlen(L, list) == 0)
+        lc_problem(L, list, "/to",
+                   lua_getmetatable(L, t) ? (lua_pop(L, 1), "to: at least one identity is required "
+                                                            "(read from the table itself: its metatable is not used)")
+                                          : "to: at least one identity is required");
+    if (any_fn) *total = -1;
+}
+
+/* core.check_identities(to) -> problems (empty when usable) */
+static int l_check_identities(lua_State *L)
+{
+    long long total = 0;
+    lc_check_to(L, 1, &total);
+    return 1;
+}
+
+int lc_batch_next(void *ud, int *type, const char **s, size_t *len, ct_err *err)
+{
+    ljob *lj = ud;
+    lua_State *L = lj->cl->L;
+    /* cancelled, or the client closed, from inside the iterator */
+    if (lj->to_ref == LUA_NOREF || lj->cl->close_pending) return 0;
+    while (lj->type < CT_ID_NTYPES) {
+        if (lj->src_kind == LC_SRC_UNSET) {
+            /* this type's array, read once: the per-identity step below is
+             * one lua_rawgeti and one lua_tolstring */
+            lua_rawgeti(L, LUA_REGISTRYINDEX, lj->to_ref);
+            lc_raw_field(L, -1, ct_id_type_names[lj->type]);
+            if (lua_istable(L, -1)) {
+                lj->src_kind = LC_SRC_ARRAY;
+                lj->n = (lua_Integer)lua_rawlen(L, -1);
+                lua_rawseti(L, LUA_REGISTRYINDEX, lj->hold_ref); /* hold_ref anchors the array */
+            } else {
+                lj->src_kind = lua_isfunction(L, -1) ? LC_SRC_ITER : LC_SRC_NONE;
+                lua_pop(L, 1);
+            }
+            lua_pop(L, 1);
+        }
+        if (lj->src_kind == LC_SRC_ARRAY && lj->i < lj->n) {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, lj->hold_ref);
+            lua_rawgeti(L, -1, (ct_l_index)++lj->i);
+            *type = lj->type;
+            /* the array keeps the string alive */
+            *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, len) : NULL;
+            if (!*s) *len = 0;
+            lua_pop(L, 2);
+            return 1;
+        }
+        if (lj->src_kind == LC_SRC_ITER) {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, lj->to_ref);
+            lc_raw_field(L, -1, ct_id_type_names[lj->type]);
+            if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
+                ct_err_set(err, CT_EK_VALIDATION, 0, 0, "identity iterator for %s raised: %.180s",
+                           ct_id_type_names[lj->type], lua_tostring(L, -1) ? lua_tostring(L, -1) : "(error)");
+                lua_pop(L, 2);
+                return -1;
+            }
+            if (!lua_isnil(L, -1)) {
+                *type = lj->type;
+                *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, len) : NULL;
+                if (!*s) *len = 0;
+                /* keep the string alive until the next call */
+                lua_rawseti(L, LUA_REGISTRYINDEX, lj->hold_ref);
+                lua_pop(L, 1);
+                lj->i++;
+                return 1;
+            }
+            lua_pop(L, 2);
+        }
+        lj->type++;
+        lj->i = lj->n = 0;
+        lj->src_kind = LC_SRC_UNSET;
+    }
+    return 0;
+}
+
+const luaL_Reg lc_identities_functions[] = {
+    { "check_identities", l_check_identities },
+    { NULL, NULL },
+};
