@@ -85,6 +85,46 @@ describe("campaigns created once (state = PATH)", function()
     assert.equal(0, #U.logged(CREATE))
   end)
 
+  it("client:start of create_campaign keeps the same record: sent once, answered from the record, refused when unknown",
+    function()
+    local done = {}
+    local function on_done(r) done[#done + 1] = r end
+    local job = assert(client:start("create_campaign", campaign("Async"), { on_done = on_done }))
+    local first = assert(job:wait(10))
+    assert.is_nil(first.already)
+    assert.equal(1, #done)
+    -- the record answers the blocking and the non-blocking forms alike
+    assert.is_true(assert(client:create_campaign(campaign("Async"))).already)
+    local again = assert(client:start("create_campaign", campaign("Async"), { on_done = on_done }))
+    assert.same({ batches_done = 0, accepted = 0, requests = 0, in_flight = 0 }, again:progress())
+    assert.is_true(again:is_done())
+    assert.is_true(again:result().already)
+    assert.equal(first.id, again:result().id)
+    assert.equal(2, #done)
+    assert.equal(first.id, assert(again:wait()).id)
+    assert.equal(1, #U.logged(CREATE))
+    -- force sends it again; an unknown outcome is refused at start
+    local forced = assert(assert(client:start("create_campaign", campaign("Async"), { force = true })):wait(10))
+    assert.are_not.equal(first.id, forced.id)
+    sandbox.faults { { path = CREATE, fault = "drop", count = 1 } }
+    local lost = assert(client:start("create_campaign", campaign("Lost async")))
+    local r, err = lost:wait(10)
+    assert.is_nil(r)
+    assert.equal("network", err.kind)
+    local r2, err2 = client:start("create_campaign", campaign("Lost async"))
+    assert.is_nil(r2)
+    assert.equal("unknown", err2.create)
+    assert.equal(3, #U.logged(CREATE))
+    -- a payload that does not validate records nothing and sends nothing
+    local bad = campaign("Bad")
+    bad.when = "yesterday"
+    local r3, err3 = client:start("create_campaign", bad)
+    assert.is_nil(r3)
+    assert.equal("validation", err3.kind)
+    assert.is_nil(err3.create)
+    assert.equal(3, #U.logged(CREATE))
+  end)
+
   it("a definite failure leaves no record: the next create is sent", function()
     sandbox.faults { { path = CREATE, fault = "500-89", count = 1 } }
     local c = U.client { create_rate = false, state = db, retry = { attempts = 1 } }

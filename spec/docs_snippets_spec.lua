@@ -3,7 +3,10 @@
 -- environment a user would set: CLEVERTAP_BASE_URL, CLEVERTAP_ACCOUNT_ID and
 -- CLEVERTAP_PASSCODE of the sandbox. A block that is only a piece of a larger
 -- program is marked, either on the fence (```lua fragment) or by a first line
--- `-- fragment`; it is only compiled.
+-- `-- fragment`; it is only compiled. What a block shows as its output
+-- (`--> text`, after code on the line or on a line of its own) must be
+-- printed, in that order: spaces and tabs count as one space, and a closing
+-- remark in parentheses is not output.
 local files = require "support.files"
 local cli = require "support.cli"
 local sandbox = require "support.sandbox"
@@ -67,6 +70,34 @@ local function run(snippet)
   return res
 end
 
+--- The outputs a snippet's `-->` comments show, in order.
+local function expected_lines(code)
+  local out = {}
+  for line in (code .. "\n"):gmatch("([^\n]*)\n") do
+    local shown = line:match("%-%->%s*(.-)%s*$")
+    if shown then
+      shown = shown:gsub("%s+", " ")
+      out[#out + 1] = { text = shown, bare = (shown:gsub(" %b()$", "")) }
+    end
+  end
+  return out
+end
+
+--- nil when every expected line is printed in order, else the first missing.
+local function missing_output(expected, stdout)
+  local printed = {}
+  for line in (stdout .. "\n"):gmatch("([^\n]*)\n") do
+    printed[#printed + 1] = (line:gsub("%s+", " "):gsub("^ ", ""):gsub(" $", ""))
+  end
+  local at = 1
+  for _, want in ipairs(expected) do
+    while printed[at] and printed[at] ~= want.text and printed[at] ~= want.bare do at = at + 1 end
+    if not printed[at] then return want.text end
+    at = at + 1
+  end
+  return nil
+end
+
 local all = {}
 for _, file in ipairs(doc_files()) do
   for _, s in ipairs(snippets(file)) do all[#all + 1] = s end
@@ -79,6 +110,18 @@ describe("docs snippets", function()
     assert.is_true((by_file["README.md"] or 0) >= 1)
     assert.is_true((by_file["docs/validation.md"] or 0) >= 1)
     assert.is_true(#all >= 5)
+  end)
+
+  it("show outputs that are checked (the comparison is not empty and can fail)", function()
+    local shown = 0
+    for _, s in ipairs(all) do
+      if not s.fragment then shown = shown + #expected_lines(s.code) end
+    end
+    assert.is_true(shown >= 5)
+    local shows = expected_lines("print(n, e) --> 1  GSM-7 (braces count twice)\n  --> a\tb\n")
+    assert.same({ { text = "1 GSM-7 (braces count twice)", bare = "1 GSM-7" }, { text = "a b", bare = "a b" } }, shows)
+    assert.is_nil(missing_output(shows, "x\n1\tGSM-7\na  b\n"))
+    assert.equal("a b", missing_output(shows, "a b\n1 GSM-7\n"))
   end)
 
   it("compile, fragments included", function()
@@ -95,6 +138,11 @@ describe("docs snippets", function()
         local res = run(s)
         if res.code ~= 0 then
           error(s.file .. ":" .. s.line .. " exited " .. tostring(res.code) .. "\n" .. res.stderr, 0)
+        end
+        local missing = missing_output(expected_lines(s.code), res.stdout)
+        if missing then
+          error(s.file .. ":" .. s.line .. ": shows output " .. string.format("%q", missing)
+            .. " that it does not print; it printed:\n" .. res.stdout, 0)
         end
       end)
     end

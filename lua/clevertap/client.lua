@@ -338,6 +338,7 @@ end
 
 --- Progress so far: { batches_done, batches_total (nil when unknown), accepted, requests, in_flight }.
 function Job:progress()
+  if not self.core then return { batches_done = 0, accepted = 0, requests = 0, in_flight = 0 } end -- done at once
   local p = self.core:progress()
   return { batches_done = p.batches_done, batches_total = p.batches_total, accepted = p.accepted,
     requests = p.requests, in_flight = p.in_flight or 0 }
@@ -590,6 +591,46 @@ local CALLS = {
   end,
 }
 
+local CREATE_START_OPTS = { on_done = "function", on_progress = "function", force = "boolean" }
+
+-- A job already done: a campaign the state database records as created.
+-- Its on_done runs before start returns.
+local function done_job(client, opts, ...)
+  local job = setmetatable({ client = client, finish = nil, done = true, results = pack(...),
+    on_done = opts and opts.on_done }, Job)
+  if job.on_done then job.on_done(...) end
+  return job
+end
+
+-- client:start("create_campaign") on a client with a state database: the
+-- same record as the blocking create_campaign, settled when the job ends.
+-- A job cancelled in flight leaves its create recorded as sending: its
+-- outcome is unknown, and the next create of it is refused until force.
+local function start_create_once(self, payload, opts, level)
+  check_open(self, level)
+  if opts ~= nil then options.check(opts, CREATE_START_OPTS, "clevertap call", level) end
+  local body, err = encode("targets/create", payload)
+  if not body then return nil, err end -- the validation error, no request
+  local creates = require "clevertap.creates"
+  local verdict, v = creates.begin(self.state, self.account, body, payload, opts)
+  if verdict == "answered" then return done_job(self, opts, v) end
+  if not verdict then return nil, v end
+  local job
+  job, err = start_call(self, "targets/create", payload, nil,
+    opts and { on_done = opts.on_done, on_progress = opts.on_progress }, body, level + 1)
+  if not job then
+    creates.settle(self.state, self.account, v, nil, err)
+    return nil, err
+  end
+  local results = job.finish
+  job.finish = function(cj, yield)
+    local res, rerr = results(cj, yield)
+    creates.settle(self.state, self.account, v, res, rerr)
+    return res, rerr
+  end
+  return job
+end
+
 local function start(self, name, arg, opts, level)
   if name == "estimate" then
     local job, err = self:start_estimate(arg, opts)
@@ -600,6 +641,15 @@ local function start(self, name, arg, opts, level)
     local known = { estimate = true }
     for k in pairs(CALLS) do known[k] = true end
     error(options.unknown(name, known, "start", "call"), level)
+  end
+  if name == "create_campaign" then
+    if self.state and not self.closed and type(arg) == "table" and arg.estimate_only ~= true then
+      return start_create_once(self, arg, opts, level + 1)
+    end
+    if opts ~= nil then
+      options.check(opts, CREATE_START_OPTS, "clevertap call", level)
+      opts = { on_done = opts.on_done, on_progress = opts.on_progress } -- force: only with a state database
+    end
   end
   local endpoint, payload, flags, raw = f(arg)
   local job, err = start_call(self, endpoint, payload, flags, opts, raw, level + 1)
@@ -628,17 +678,9 @@ local CREATE_OPTS = { force = "boolean" }
 -- true) and one whose outcome is unknown refused, unless opts.force.
 function Client:create_campaign(payload, opts)
   if opts ~= nil then options.check(opts, CREATE_OPTS, "create_campaign") end
-  local function call(p)
-    local job, err = start(self, "create_campaign", p, nil, 4)
-    if not job then return nil, err end
-    return job:wait()
-  end
-  if not self.state or self.closed or type(payload) ~= "table" or payload.estimate_only == true then
-    return call(payload)
-  end
-  local body = encode("targets/create", payload)
-  if not body then return call(payload) end -- the validation error, no request
-  return require("clevertap.creates").create(self.state, self.account, body, payload, opts, call)
+  local job, err = start(self, "create_campaign", payload, opts, 3)
+  if not job then return nil, err end
+  return job:wait()
 end
 
 local function estimate_payload(payload)

@@ -1,4 +1,5 @@
---- Campaigns created once: client:create_campaign on a client given
+--- Campaigns created once: client:create_campaign (and client:start of
+-- it) on a client given
 -- `state = PATH` (docs/journal.md, "Campaigns created once").
 -- `targets/create` is not idempotent at the API, so each create is recorded
 -- in the state database (csrc/journal/ct_state.c) under its key, the
@@ -36,14 +37,18 @@ local function id_text(id)
   return tostring(id)
 end
 
---- create(state, account, body, payload, opts, call): `body` is the
--- payload as the validator encodes it; call(payload) makes the request.
-function M.create(st, account, body, payload, opts, call)
+--- begin(state, account, body, payload, opts): before a create is sent.
+-- `body` is the payload as the validator encodes it. Returns "send", key
+-- (recorded as sending: settle() once the outcome is known), "answered",
+-- result (created before: nothing to send), or nil, err.
+function M.begin(st, account, body, payload, opts)
   local name = type(payload.name) == "string" and payload.name or ""
   local key = core.create_key(name, body)
   local status, id = st:get(account, key)
   if status and not (opts and opts.force) then
-    if status == "created" then return { status = "success", id = id_value(id), already = true, key = key } end
+    if status == "created" then
+      return "answered", { status = "success", id = id_value(id), already = true, key = key }
+    end
     return nil, errors.new { kind = "validation", create = "unknown", key = key,
       message = string.format("targets/create: campaign %q was sent before and its outcome is unknown (%s): check "
         .. "with clevertap list (client:list) whether it exists; force = true (--force) creates it again", name,
@@ -54,14 +59,18 @@ function M.create(st, account, body, payload, opts, call)
     return nil, errors.new { kind = "validation", message = "targets/create: cannot record the create: " .. perr
       .. "; nothing was sent" }
   end
-  local res, err = call(payload)
+  return "send", key
+end
+
+--- settle(state, account, key, res, err): the create's outcome recorded.
+function M.settle(st, account, key, res, err)
   if res then
     if res.id ~= nil then st:put(account, key, "created", id_text(res.id)) else st:forget(account, key) end
-    return res
+  elseif type(err) == "table" and outcome_unknown(err) then
+    st:put(account, key, "unknown")
+  else
+    st:forget(account, key)
   end
-  if type(err) == "table" and outcome_unknown(err) then st:put(account, key, "unknown")
-  else st:forget(account, key) end
-  return nil, err
 end
 
 return M
