@@ -207,12 +207,9 @@ static int l_header_problem(lua_State *L)
 }
 
 const luaL_Reg lc_drive_methods[] = {
-    { "poll", l_client_poll },
-    { "finished", l_client_finished },
-    { "pending", l_client_pending },
-    { "next_request", l_client_next_request },
-    { "complete", l_client_complete },
-    { NULL, NULL },
+    { "poll", l_client_poll },         { "finished", l_client_finished },
+    { "pending", l_client_pending },   { "next_request", l_client_next_request },
+    { "complete", l_client_complete }, { NULL, NULL },
 };
 
 const luaL_Reg lc_drive_functions[] = {
