@@ -7,7 +7,7 @@
 #       default concurrency, no rate limit on the client;
 #   (b) the sandbox with 50 ms latency per request (a round trip to a
 #       CleverTap region) and the client's defaults: the API's documented
-#       ceiling of 1000 send requests/s, 128 requests in flight.
+#       ceiling of 1000 send requests/s, 200 requests in flight.
 #       The baseline needs 50 s per million there: it sends BASELINE_B_IDS
 #       (default 100,000) and its rate is compared.
 # Prints requests/s, identities/s, client CPU seconds per million identities
