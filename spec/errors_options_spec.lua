@@ -17,6 +17,27 @@ local function raised(f, ...)
 end
 
 describe("options: one checker, one wording", function()
+  it("clevertap.new raises every misuse of its options at the caller's line", function()
+    local cases = {
+      { { timeout = -1 }, "option 'timeout' must be > 0" },
+      { { send_rate = true }, "rates are a number" },
+      { { fail_mode = "open" }, 'option "fail_mode" must be "closed" or "local"' },
+      { { retry = { attempts = 0 } }, "retry.attempts must be >= 1" },
+      { { retry = { base_delay = -1 } }, "retry.base_delay must be a number >= 0" },
+      { { retry = { tries = 1 } }, 'clevertap.new retry: unknown option "tries"' },
+      { { transport = "bogus" }, 'transport must be "curl", a function or a table' },
+      { { transport = { request = 1 } }, "transport: a function, a table with a request method" },
+      { 5, "options must be a table" },
+    }
+    for _, case in ipairs(cases) do
+      local line = debug.getinfo(1, "l").currentline + 1
+      local ok, err = pcall(function() local c = clevertap.new(case[1]); return c end)
+      assert.is_false(ok)
+      assert.matches("^.-" .. THIS .. line .. ": ", tostring(err))
+      assert.matches(case[2], tostring(err), 1, true)
+    end
+  end)
+
   it("suggests the close name and raises at the caller's line", function()
     local line = debug.getinfo(1, "l").currentline + 1
     local ok, err = pcall(function() clevertap.new { account_id = "a", passcode = "p", regoin = "in1" } end)

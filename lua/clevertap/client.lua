@@ -43,12 +43,8 @@ local OPTIONS = {
 local RETRY_OPTIONS = { attempts = true, base_delay = true, max_delay = true, max_total = true, quota = true }
 
 -- Raises at the caller of the function calling it (error level 3).
-local function check_options(opts, known, where)
-  options.check(opts, known, where, 3)
-end
-
-local function positive(v, name)
-  if v ~= nil and (v ~= v or v <= 0) then error("clevertap.new: option '" .. name .. "' must be > 0", 3) end
+local function positive(v, name, level)
+  if v ~= nil and (v ~= v or v <= 0) then error("clevertap.new: option '" .. name .. "' must be > 0", level) end
 end
 
 local function ms(seconds) return seconds and math.floor(seconds * 1000 + 0.5) or nil end
@@ -119,64 +115,71 @@ local function nginx_shared_limiter(limiter, opts)
 end
 
 --- clevertap.new{...} -> client | nil, err
-function M.new(opts)
-  opts = opts or {}
-  if type(opts) ~= "table" then error("clevertap.new: options must be a table", 2) end
-  check_options(opts, OPTIONS, "clevertap.new")
-  positive(opts.timeout, "timeout")
-  positive(opts.connect_timeout, "connect_timeout")
-  positive(opts.concurrency, "concurrency")
-  positive(opts.max_body, "max_body")
-  positive(opts.targets_concurrency, "targets_concurrency")
-  if type(opts.send_rate) == "number" then positive(opts.send_rate, "send_rate") end
-  if type(opts.create_rate) == "number" then positive(opts.create_rate, "create_rate") end
-  positive(opts.limiter_members, "limiter_members")
-  positive(opts.limiter_lease, "limiter_lease")
+-- Misuse in clevertap.new's options raises at its caller: error() level 3
+-- in the phases below (the phase, M.new, its caller); one more from a
+-- helper they call.
+local NEW_LEVEL = 3
+
+--- Phase 1: every option of the right type and range (raises); the retry options.
+local function check_new_options(opts)
+  if type(opts) ~= "table" then error("clevertap.new: options must be a table", NEW_LEVEL) end
+  options.check(opts, OPTIONS, "clevertap.new", NEW_LEVEL)
+  for _, name in ipairs { "timeout", "connect_timeout", "concurrency", "max_body", "targets_concurrency",
+    "limiter_members", "limiter_lease" } do
+    positive(opts[name], name, NEW_LEVEL + 1)
+  end
+  if type(opts.send_rate) == "number" then positive(opts.send_rate, "send_rate", NEW_LEVEL + 1) end
+  if type(opts.create_rate) == "number" then positive(opts.create_rate, "create_rate", NEW_LEVEL + 1) end
   if opts.fail_mode ~= nil and opts.fail_mode ~= "closed" and opts.fail_mode ~= "local" then
-    error('clevertap.new: option "fail_mode" must be "closed" or "local"', 2)
+    error('clevertap.new: option "fail_mode" must be "closed" or "local"', NEW_LEVEL)
   end
   if opts.send_rate == true or opts.create_rate == true then
-    error("clevertap.new: rates are a number (per second) or false (no limit)", 2)
+    error("clevertap.new: rates are a number (per second) or false (no limit)", NEW_LEVEL)
   end
+  local retry = opts.retry or {}
+  options.check(retry, RETRY_OPTIONS, "clevertap.new retry", NEW_LEVEL)
+  for k, v in pairs(retry) do
+    if type(v) ~= "number" or v < 0 then error("clevertap.new: retry." .. k .. " must be a number >= 0", NEW_LEVEL) end
+  end
+  if retry.attempts ~= nil and retry.attempts < 1 then
+    error("clevertap.new: retry.attempts must be >= 1", NEW_LEVEL)
+  end
+  return retry
+end
+
+--- Phase 2: the transport, and the limiter the engine keeps. Inside nginx a
+-- shared limiter (shdict:, redis://) is asked by the cosocket transport, and
+-- the engine's own lanes stay this worker's upper bounds. Returns true,
+-- transport (nil: libcurl), limiter, or false, err.
+local function transport_and_limiter(opts)
   local limiter = opts.limiter or os.getenv("CLEVERTAP_LIMITER")
   if limiter == "" then limiter = nil end
   local in_nginx = ftransport.in_nginx()
   if in_nginx then limiter = nginx_limiter(limiter) end
-  local retry = opts.retry or {}
-  check_options(retry, RETRY_OPTIONS, "clevertap.new retry")
-  for k, v in pairs(retry) do
-    if type(v) ~= "number" or v < 0 then error("clevertap.new: retry." .. k .. " must be a number >= 0", 2) end
-  end
-  if retry.attempts ~= nil and retry.attempts < 1 then error("clevertap.new: retry.attempts must be >= 1", 2) end
   local transport = opts.transport
   if transport == nil then transport = ftransport.default { concurrency = light_threads(opts, limiter) } end
-  transport = shared.transport(transport, "clevertap.new")
-  if transport ~= nil then ftransport.check(transport) end
-  if in_nginx and limiter and (limiter:match("^shdict:") or limiter:match("^redis:")) then
-    if limiter:find("\0", 1, true) then
-      return nil, errors.new { kind = "validation", message = "clevertap.new: limiter: must not contain a NUL byte" }
-    end
-    local lim, lerr = nginx_shared_limiter(limiter, opts)
-    if not lim then return nil, errors.new { kind = "validation", message = "clevertap.new: " .. lerr } end
-    local ngxt = require "clevertap.transport.ngx"
-    if type(transport) ~= "table" or getmetatable(transport) ~= ngxt.Transport then
-      error("clevertap.new: limiter " .. (limiter:match("^shdict:") and "shdict:NAME" or "redis://")
-        .. " inside nginx needs the ngx transport (leave transport unset)", 2)
-    end
-    -- this client's view of the transport, with the limiter
-    transport = setmetatable({ limiter = lim }, { __index = transport })
-    limiter = "local" -- the engine's own lanes stay this worker's upper bounds
+  transport = shared.transport(transport, "clevertap.new", NEW_LEVEL + 1)
+  if transport ~= nil then ftransport.check(transport, NEW_LEVEL + 1) end
+  if not (in_nginx and limiter and (limiter:match("^shdict:") or limiter:match("^redis:"))) then
+    return true, transport, limiter
   end
+  if limiter:find("\0", 1, true) then
+    return false, errors.new { kind = "validation", message = "clevertap.new: limiter: must not contain a NUL byte" }
+  end
+  local lim, lerr = nginx_shared_limiter(limiter, opts)
+  if not lim then return false, errors.new { kind = "validation", message = "clevertap.new: " .. lerr } end
+  local ngxt = require "clevertap.transport.ngx"
+  if type(transport) ~= "table" or getmetatable(transport) ~= ngxt.Transport then
+    error("clevertap.new: limiter " .. (limiter:match("^shdict:") and "shdict:NAME" or "redis://")
+      .. " inside nginx needs the ngx transport (leave transport unset)", NEW_LEVEL)
+  end
+  -- this client's view of the transport, with the limiter
+  return true, setmetatable({ limiter = lim }, { __index = transport }), "local"
+end
 
-  -- C strings end at the first NUL: a credential holding one would be sent cut short.
-  for _, name in ipairs { "account_id", "passcode", "region", "base_url", "ca_file", "limiter" } do
-    local v = opts[name]
-    if type(v) == "string" and v:find("\0", 1, true) then
-      return nil, errors.new { kind = "validation",
-        message = "clevertap.new: " .. name .. ": must not contain a NUL byte" }
-    end
-  end
-  local engine, msg = core.client_new {
+--- Phase 3: the C client's options.
+local function engine_options(opts, retry, transport, limiter)
+  return {
     account_id = opts.account_id, passcode = opts.passcode,
     region = opts.region, base_url = opts.base_url,
     timeout_ms = ms(opts.timeout), connect_timeout_ms = ms(opts.connect_timeout),
@@ -200,6 +203,22 @@ function M.new(opts)
     limiter_members = opts.limiter_members, limiter_lease_ms = ms(opts.limiter_lease),
     limiter_send_concurrency = opts.shared_concurrency,
   }
+end
+
+function M.new(opts)
+  opts = opts or {}
+  local retry = check_new_options(opts)
+  local ok, transport, limiter = transport_and_limiter(opts)
+  if not ok then return nil, transport end -- the error
+  -- C strings end at the first NUL: a credential holding one would be sent cut short.
+  for _, name in ipairs { "account_id", "passcode", "region", "base_url", "ca_file", "limiter" } do
+    local v = opts[name]
+    if type(v) == "string" and v:find("\0", 1, true) then
+      return nil, errors.new { kind = "validation",
+        message = "clevertap.new: " .. name .. ": must not contain a NUL byte" }
+    end
+  end
+  local engine, msg = core.client_new(engine_options(opts, retry, transport, limiter))
   if not engine then
     return nil, errors.new { kind = "validation", message = "clevertap.new: " .. msg }
   end

@@ -10,17 +10,18 @@ local M = {}
 --- The transport option as the engine sees it: nil for libcurl ("curl"),
 -- else the Lua transport (checked by the caller with ftransport.check).
 -- `where` prefixes errors, which point at the caller of `where`.
-function M.transport(transport, where)
+function M.transport(transport, where, level)
+  level = level or 3
   if transport == "curl" then
     -- libcurl waits in poll(2): inside nginx that blocks the whole worker
     -- (every request it serves) for as long as a send runs
     if ftransport.in_nginx() then
       error(where .. ": transport \"curl\" cannot be used inside nginx: libcurl would block the "
-        .. "nginx worker; leave transport unset to use clevertap.transport.ngx (cosockets)", 3)
+        .. "nginx worker; leave transport unset to use clevertap.transport.ngx (cosockets)", level)
     end
     return nil
   end
-  if type(transport) == "string" then error(where .. ": transport must be \"curl\", a function or a table", 3) end
+  if type(transport) == "string" then error(where .. ": transport must be \"curl\", a function or a table", level) end
   return transport
 end
 

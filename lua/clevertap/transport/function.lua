@@ -31,20 +31,22 @@ function M.default(opts)
   return nil
 end
 
---- Checks a transport value; raises on misuse.
-function M.check(transport)
+--- Checks a transport value; raises on misuse, at `level` as error()
+-- counts from here (default 3: the caller of the function calling this).
+function M.check(transport, level)
+  level = level or 3
   local t = type(transport)
   if t == "function" then return end
   if t ~= "table" or type(transport.request) ~= "function" then
-    error("transport: a function, a table with a request method, or \"curl\"", 3)
+    error("transport: a function, a table with a request method, or \"curl\"", level)
   end
   for _, hook in ipairs { "spawn", "join", "sleep", "now", "check" } do
     if transport[hook] ~= nil and type(transport[hook]) ~= "function" then
-      error("transport." .. hook .. ": must be a function", 3)
+      error("transport." .. hook .. ": must be a function", level)
     end
   end
   if (transport.spawn == nil) ~= (transport.join == nil) then
-    error("transport: spawn and join go together", 3)
+    error("transport: spawn and join go together", level)
   end
 end
 
