@@ -125,59 +125,52 @@ local function normalize_info(verdict, info, res)
   return info
 end
 
---- runner:start(requests, opts) -> job (see Runner:run)
-function Runner:start(requests, opts)
-  opts = opts or {}
-  local t = self.transport
-  if type(t) == "table" and t.check then t:check() end
-  check_options(opts, RUN_OPTIONS, "clevertap.http run")
-  local classify = opts.classify or M.default_classify
-  local reqs, total = {}, 0
-  local pull
-  if type(requests) == "table" then
-    for i, req in ipairs(requests) do
-      local why = check_request(req, "/" .. (i - 1))
-      if why then
-        return nil, errors.validation { { pointer = why:match("^[^:]+"), message = why:match(": (.*)$"),
-          severity = "error" } }
-      end
-    end
-    local i = 0
-    pull = function()
-      i = i + 1
-      return requests[i]
-    end
-    total = #requests
-  elseif type(requests) == "function" then
-    pull = requests
-    total = -1
-  else
-    error("clevertap.http run: requests must be an array or an iterator function", 2)
+-- The requests as a pull function and their count (-1 for an iterator), or
+-- nil, err when an array holds a bad request (nothing is sent). Misuse
+-- raises at the caller of runner:start.
+local function request_source(requests)
+  if type(requests) == "function" then return requests, -1 end
+  if type(requests) ~= "table" then
+    error("clevertap.http run: requests must be an array or an iterator function", 3)
   end
-  -- What user code raised (the request iterator, classify), kept as the
-  -- error's cause: the engine keeps only text.
-  local source_cause, causes = nil, {}
-  local n, items_total = 0, 0
+  for i, req in ipairs(requests) do
+    local why = check_request(req, "/" .. (i - 1))
+    if why then
+      return nil, errors.validation { { pointer = why:match("^[^:]+"), message = why:match(": (.*)$"),
+        severity = "error" } }
+    end
+  end
+  local i = 0
+  return function()
+    i = i + 1
+    return requests[i]
+  end, #requests
+end
+
+-- The engine's two callbacks over one run's state `st` (the requests read,
+-- their items, and what user code raised, kept as the error's cause: the
+-- engine keeps only text).
+local function engine_callbacks(pull, classify, st)
   local function next_request()
     local ok, req = pcall(pull)
     if not ok then
-      source_cause = req
+      st.source_cause = req
       error(errors.cause_text(req), 0)
     end
     if req == nil then return nil end
-    n = n + 1
-    local why = check_request(req, "/" .. (n - 1))
+    st.n = st.n + 1
+    local why = check_request(req, "/" .. (st.n - 1))
     if why then error(why, 0) end
-    reqs[n] = req
-    items_total = items_total + #items_of(req)
-    return n, req.method or "POST", req.url, header_lines(req.headers), req.body or ""
+    st.reqs[st.n] = req
+    st.items_total = st.items_total + #items_of(req)
+    return st.n, req.method or "POST", req.url, header_lines(req.headers), req.body or ""
   end
   local function classify_c(res, tag, attempt)
-    local req = reqs[tag]
+    local req = st.reqs[tag]
     req.attempt = attempt
     local ok, verdict, info = pcall(classify, res, req)
     if not ok then
-      causes[tag] = verdict
+      st.causes[tag] = verdict
       error(errors.cause_text(verdict), 0)
     end
     if verdict ~= "ok" and verdict ~= "fail" and verdict ~= "retry" and verdict ~= "unknown" then
@@ -190,42 +183,59 @@ function Runner:start(requests, opts)
     end
     return verdict, info
   end
+  return next_request, classify_c
+end
+
+-- The run's report from the engine's (cj) and the run's state: every item
+-- accepted, failed, unknown or not sent; nil, err when the source failed.
+local function run_report(cj, requests, st)
+  local r = cj:report()
+  local report = { failed = {}, unknown = {}, not_sent = {}, requests = r.requests }
+  local lost = 0
+  for _, which in ipairs { "failed", "unknown", "not_sent" } do
+    for i, f in ipairs(r[which]) do
+      local req = st.reqs[f.tag]
+      local its = req and items_of(req) or {}
+      lost = lost + #its
+      local e = errors.from_core(f.error)
+      if e and st.causes[f.tag] ~= nil then e.cause = st.causes[f.tag] end
+      report[which][i] = { items = its, request = f.tag, error = e }
+    end
+  end
+  report.accepted = st.items_total - lost
+  -- an array's requests the engine never asked for (closed before)
+  if type(requests) == "table" then
+    for k = st.n + 1, #requests do
+      report.not_sent[#report.not_sent + 1] = { items = items_of(requests[k]), request = k,
+        error = errors.new { kind = "network", message = "closed before the request was sent", retryable = true } }
+    end
+  end
+  report.ok = lost == 0 and #report.not_sent == 0 and r.source_error == nil
+  if r.source_error then
+    local err = errors.from_core(r.source_error)
+    err.report = report
+    if st.source_cause ~= nil then err.cause = st.source_cause end
+    return nil, err
+  end
+  return report
+end
+
+--- runner:start(requests, opts) -> job (see Runner:run)
+function Runner:start(requests, opts)
+  opts = opts or {}
+  local t = self.transport
+  if type(t) == "table" and t.check then t:check() end
+  check_options(opts, RUN_OPTIONS, "clevertap.http run")
+  local pull, total = request_source(requests)
+  if not pull then return nil, total end -- total: the validation error
+  local st = { reqs = {}, causes = {}, n = 0, items_total = 0, source_cause = nil }
+  local next_request, classify_c = engine_callbacks(pull, opts.classify or M.default_classify, st)
   local cj = self.engine:generic(next_request, classify_c, {
     concurrency = self.concurrency, rate = self.rate, idempotent = opts.idempotent, total = total,
   })
   local job = setmetatable({ runner = self, core = cj, done = false, on_done = opts.on_done,
     on_progress = opts.on_progress, reports = true }, { __index = M.Job })
-  job.finish = function()
-    local r = cj:report()
-    local report = { failed = {}, unknown = {}, not_sent = {}, requests = r.requests }
-    local lost = 0
-    for _, which in ipairs { "failed", "unknown", "not_sent" } do
-      for i, f in ipairs(r[which]) do
-        local req = reqs[f.tag]
-        local its = req and items_of(req) or {}
-        lost = lost + #its
-        local e = errors.from_core(f.error)
-        if e and causes[f.tag] ~= nil then e.cause = causes[f.tag] end
-        report[which][i] = { items = its, request = f.tag, error = e }
-      end
-    end
-    report.accepted = items_total - lost
-    -- an array's requests the engine never asked for (closed before)
-    if type(requests) == "table" then
-      for k = n + 1, #requests do
-        report.not_sent[#report.not_sent + 1] = { items = items_of(requests[k]), request = k,
-          error = errors.new { kind = "network", message = "closed before the request was sent", retryable = true } }
-      end
-    end
-    report.ok = lost == 0 and #report.not_sent == 0 and r.source_error == nil
-    if r.source_error then
-      local err = errors.from_core(r.source_error)
-      err.report = report
-      if source_cause ~= nil then err.cause = source_cause end
-      return nil, err
-    end
-    return report
-  end
+  job.finish = function() return run_report(cj, requests, st) end
   self.jobs[cj] = job
   return job
 end
