@@ -56,21 +56,10 @@ local function in_dnd(w, d, m)
   return prev ~= nil and prev.from >= prev.to and m < prev.to
 end
 
---- The calendar as text.
--- slots: preview slots ({status = "send"|"dropped", at =, due =});
--- opts: zone (a when.tz zone), now (epoch), weeks (default 5), dnd_info,
--- cutoff ("HH:MM"), utf8 (boolean).
-function M.render(slots, opts)
-  local zone = opts.zone
-  local sym = opts.utf8 and M.SYMBOLS.utf8 or M.SYMBOLS.ascii
-  local weeks = opts.weeks or 5
-  local first = zone:fields(opts.now)
-  local start_days = civil.days(first.year, first.month, first.day)
-  -- From the Sunday of this week, `weeks` whole weeks.
-  start_days = start_days - (first.wday - 1)
-  local end_days = start_days + 7 * weeks - 1
-
-  local per_day, hours = {}, {}   -- day number -> {send =, dropped =}; weekday -> hour -> mark
+-- The slots per day of the range (day number -> {send =, dropped =}) and
+-- per weekday and hour (the hour's mark: "send" wins over "dropped").
+local function tally(slots, zone, start_days, end_days)
+  local per_day, hours = {}, {}
   for d = 1, 7 do hours[d] = {} end
   for _, s in ipairs(slots) do
     local t = s.at or s.due
@@ -90,15 +79,22 @@ function M.render(slots, opts)
       end
     end
   end
+  return per_day, hours
+end
 
-  local out = {}
-  local sf = civil.fields(start_days * 86400)
-  local ef = civil.fields(end_days * 86400)
-  out[#out + 1] = string.format("Calendar on %s, %04d-%02d-%02d to %04d-%02d-%02d:  %s send  %s all dropped  "
-    .. "%s DND  %s after the cutoff", zone.name, sf.year, sf.month, sf.day, ef.year, ef.month, ef.day,
-    sym.send, sym.dropped, sym.dnd, sym.cutoff)
+-- One day's mark in a month grid: the sends (a count past one), else dropped.
+local function day_mark(c, sym)
+  if c and c.send > 0 then
+    return c.send == 1 and sym.send .. " " or (sym.send .. (c.send > 9 and "+" or tostring(c.send)))
+  elseif c and c.dropped > 0 then
+    return sym.dropped .. " "
+  end
+  return "  "
+end
 
-  -- Month grids, one after the other, each with the weeks of the range in it.
+-- Month grids, one after the other, each with the weeks of the range in it.
+local function add_month_grids(out, per_day, start_days, end_days, sym)
+  local sf, ef = civil.fields(start_days * 86400), civil.fields(end_days * 86400)
   local y, m = sf.year, sf.month
   while y * 12 + m <= ef.year * 12 + ef.month do
     out[#out + 1] = ""
@@ -113,23 +109,18 @@ function M.render(slots, opts)
     for _ = 1, civil.wday(d1) - 1 do cells[#cells + 1] = "    " end
     for day = 1, civil.days_in_month(y, m) do
       local dn = d1 + day - 1
-      local c = per_day[dn]
-      local mark = "  "
-      if c and c.send > 0 then
-        mark = c.send == 1 and sym.send .. " " or (sym.send .. (c.send > 9 and "+" or tostring(c.send)))
-      elseif c and c.dropped > 0 then
-        mark = sym.dropped .. " "
-      end
       if dn >= start_days and dn <= end_days then in_range = true end
-      cells[#cells + 1] = string.format("%2d%s", day, mark)
+      cells[#cells + 1] = string.format("%2d%s", day, day_mark(per_day[dn], sym))
       if #cells == 7 then flush() end
     end
     flush()
     m = m + 1
     if m > 12 then y, m = y + 1, 1 end
   end
+end
 
-  -- The hours of each weekday: sends, DND, after the cutoff.
+-- The hours of each weekday: sends, DND, after the cutoff.
+local function add_hour_rows(out, hours, opts, sym)
   local w = windows_of(opts.dnd_info)
   local cut = opts.cutoff and minutes(opts.cutoff)
   out[#out + 1] = ""
@@ -148,6 +139,27 @@ function M.render(slots, opts)
     end
     out[#out + 1] = string.format("%-8s%s", LONG_DAYS[d], table.concat(row))
   end
+end
+
+--- The calendar as text.
+-- slots: preview slots ({status = "send"|"dropped", at =, due =});
+-- opts: zone (a when.tz zone), now (epoch), weeks (default 5), dnd_info,
+-- cutoff ("HH:MM"), utf8 (boolean).
+function M.render(slots, opts)
+  local zone = opts.zone
+  local sym = opts.utf8 and M.SYMBOLS.utf8 or M.SYMBOLS.ascii
+  local first = zone:fields(opts.now)
+  -- From the Sunday of this week, `weeks` whole weeks.
+  local start_days = civil.days(first.year, first.month, first.day) - (first.wday - 1)
+  local end_days = start_days + 7 * (opts.weeks or 5) - 1
+  local per_day, hours = tally(slots, zone, start_days, end_days)
+  local sf, ef = civil.fields(start_days * 86400), civil.fields(end_days * 86400)
+  local out = {}
+  out[#out + 1] = string.format("Calendar on %s, %04d-%02d-%02d to %04d-%02d-%02d:  %s send  %s all dropped  "
+    .. "%s DND  %s after the cutoff", zone.name, sf.year, sf.month, sf.day, ef.year, ef.month, ef.day,
+    sym.send, sym.dropped, sym.dnd, sym.cutoff)
+  add_month_grids(out, per_day, start_days, end_days, sym)
+  add_hour_rows(out, hours, opts, sym)
   return table.concat(out, "\n")
 end
 
