@@ -255,54 +255,57 @@ static void xfer_destroy(xfer *x)
     free(x);
 }
 
-static int start(ct_curl *c, ct_req *r)
+/* A transfer from the pool (reset), or a new one; NULL when out of memory. */
+static xfer *xfer_take(ct_curl *c)
 {
     xfer *x = c->pool;
     if (x) {
         c->pool = x->next;
         curl_easy_reset(x->easy);
-    } else {
-        x = calloc(1, sizeof *x);
-        if (!x) return 0;
-        ct_sb_init(&x->body);
-        ct_sb_init(&x->rhdr);
-        x->easy = curl_easy_init();
-        if (!x->easy) {
-            free(x);
-            return 0;
-        }
+        return x;
     }
-    x->req = r;
-    x->prereqs = 0;
-    x->too_large = 0;
-    x->max_body = c->o.max_body > 0 ? c->o.max_body : CT_CURL_MAX_BODY;
-    x->body_out = 0;
-    x->errbuf[0] = '\0';
+    x = calloc(1, sizeof *x);
+    if (!x) return NULL;
+    ct_sb_init(&x->body);
+    ct_sb_init(&x->rhdr);
+    x->easy = curl_easy_init();
+    if (!x->easy) {
+        free(x);
+        return NULL;
+    }
+    return x;
+}
+
+/* The request's headers, and exactly those: libcurl's Accept and Expect
+ * dropped. NULL when out of memory. */
+static struct curl_slist *header_list(ct_req *r)
+{
     size_t nh = 0;
     const char *const *h = ct_req_headers(r, &nh);
     struct curl_slist *sl = NULL;
-    for (size_t i = 0; i < nh; i++) {
-        struct curl_slist *t = curl_slist_append(sl, h[i]);
-        if (!t) goto oom;
+    for (size_t i = 0; i < nh + 2; i++) {
+        const char *line = i < nh ? h[i] : i == nh ? "Accept:" : "Expect:";
+        struct curl_slist *t = curl_slist_append(sl, line);
+        if (!t) {
+            curl_slist_free_all(sl);
+            return NULL;
+        }
         sl = t;
     }
-    /* exactly the documented headers: drop libcurl's Accept and Expect */
-    struct curl_slist *t = curl_slist_append(sl, "Accept:");
-    if (!t) goto oom;
-    sl = t;
-    if (!(t = curl_slist_append(sl, "Expect:"))) goto oom;
-    sl = t;
-    x->hdrs = sl;
+    return sl;
+}
+
+/* What is sent: URL, method, headers, body, User-Agent. */
+static void set_request(ct_curl *c, xfer *x, ct_req *r)
+{
+    CURL *e = x->easy;
     size_t blen = 0;
     const char *body = ct_req_body(r, &blen);
-    x->blen = strcmp(ct_req_method(r), "GET") == 0 ? 0 : blen;
-    CURL *e = x->easy;
-    curl_easy_setopt(e, CURLOPT_URL, ct_req_url(r));
-    curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, sl);
-    if (c->user_agent) curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
     const char *method = ct_req_method(r);
+    x->blen = strcmp(method, "GET") == 0 ? 0 : blen;
+    curl_easy_setopt(e, CURLOPT_URL, ct_req_url(r));
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
+    if (c->user_agent) curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
     if (strcmp(method, "GET") == 0) {
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
     } else {
@@ -310,6 +313,15 @@ static int start(ct_curl *c, ct_req *r)
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
         if (strcmp(method, "POST") != 0) curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
     }
+}
+
+/* How it is sent: callbacks, limits and timeouts, TLS, protocols,
+ * connection reuse, and the trace that tells the bytes written. */
+static void set_transfer(ct_curl *c, xfer *x, ct_req *r)
+{
+    CURL *e = x->easy;
+    curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     /* refuses a declared Content-Length over the cap before any byte of it */
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max_body);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -348,17 +360,34 @@ static int start(ct_curl *c, ct_req *r)
     curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
     curl_easy_setopt(e, CURLOPT_DEBUGDATA, x);
     curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
-    if (curl_multi_add_handle(c->multi, e) != CURLM_OK) goto oom;
+}
+
+/* Starts r on the multi handle: 0 when out of memory (nothing started). */
+static int start(ct_curl *c, ct_req *r)
+{
+    xfer *x = xfer_take(c);
+    if (!x) return 0;
+    x->req = r;
+    x->prereqs = 0;
+    x->too_large = 0;
+    x->max_body = c->o.max_body > 0 ? c->o.max_body : CT_CURL_MAX_BODY;
+    x->body_out = 0;
+    x->errbuf[0] = '\0';
+    if (!(x->hdrs = header_list(r))) {
+        xfer_recycle(c, x);
+        return 0;
+    }
+    set_request(c, x, r);
+    set_transfer(c, x, r);
+    if (curl_multi_add_handle(c->multi, x->easy) != CURLM_OK) {
+        xfer_recycle(c, x); /* frees the headers too */
+        return 0;
+    }
     ct_req_set_transport(r, x);
     x->next = c->running;
     c->running = x;
     c->nrunning++;
     return 1;
-oom:
-    curl_slist_free_all(sl);
-    x->hdrs = NULL;
-    xfer_recycle(c, x);
-    return 0;
 }
 
 static void unlink_running(ct_curl *c, xfer *x)
