@@ -341,82 +341,129 @@ static void lease_list(rl *r, ct_sb *b, int released, int64_t now)
     }
 }
 
+/* The arguments of one run of the script: EVALSHA, its keys (the
+ * account's config, members, and per limit its state, window and hold-off),
+ * then this member's leases to renew and release, its hold-offs, the limits
+ * asked for and every limit's definition (so members can compare them). */
+enum { STEP_FIXED_ARGS = 11 };
+typedef struct step_args {
+    const char *argv[STEP_FIXED_ARGS + 3 * CT_LIMITS_MAX + 2 + 5 * CT_LIMITS_MAX];
+    size_t lens[STEP_FIXED_ARGS + 3 * CT_LIMITS_MAX + 2 + 5 * CT_LIMITS_MAX];
+    int argc;
+    char keys[2 + 3 * CT_LIMITS_MAX][200];
+    char vals[CT_LIMITS_MAX][3][32];
+    char nkeys[16], lease_s[24], span_s[16], lease_id[96], limits[64];
+    ct_sb renew, rel, boff;
+} step_args;
+
+static void step_args_build(rl *r, int64_t now, uint64_t id, unsigned mask, step_args *a)
+{
+    ct_sb_init(&a->renew);
+    ct_sb_init(&a->rel);
+    ct_sb_init(&a->boff);
+    lease_list(r, &a->renew, 0, now);
+    lease_list(r, &a->rel, 1, now);
+    for (int i = 0; i < r->nlim; i++)
+        if (r->backoff[i] > 0) ct_sb_printf(&a->boff, "%s%d/%lld", a->boff.len ? "," : "", i, (long long)r->backoff[i]);
+    int nk = 2 + 3 * r->nlim;
+    snprintf(a->keys[0], sizeof a->keys[0], "clevertap:{%s}:cfg", r->acct);
+    snprintf(a->keys[1], sizeof a->keys[1], "clevertap:{%s}:members", r->acct);
+    for (int i = 0; i < r->nlim; i++) {
+        snprintf(a->keys[2 + 3 * i], sizeof a->keys[0], "clevertap:{%s}:%s", r->acct, r->lim[i].name);
+        snprintf(a->keys[3 + 3 * i], sizeof a->keys[0], "clevertap:{%s}:%s:window", r->acct, r->lim[i].name);
+        snprintf(a->keys[4 + 3 * i], sizeof a->keys[0], "clevertap:{%s}:%s:hold", r->acct, r->lim[i].name);
+    }
+    snprintf(a->nkeys, sizeof a->nkeys, "%d", nk);
+    snprintf(a->lease_s, sizeof a->lease_s, "%ld", r->lease_ms);
+    snprintf(a->span_s, sizeof a->span_s, "%d", WINDOW_SPAN_MS);
+    a->lease_id[0] = a->limits[0] = '\0';
+    if (id) {
+        snprintf(a->lease_id, sizeof a->lease_id, "%s-%llu", r->member, (unsigned long long)id);
+        size_t o = 0;
+        for (int i = 0; i < r->nlim && o + 4 < sizeof a->limits; i++)
+            if (mask & (1u << i)) o += (size_t)snprintf(a->limits + o, sizeof a->limits - o, "%s%d", o ? "," : "", i);
+    }
+    int argc = 0;
+    a->argv[argc++] = "EVALSHA";
+    a->argv[argc++] = r->sha;
+    a->argv[argc++] = a->nkeys;
+    for (int i = 0; i < nk; i++) a->argv[argc++] = a->keys[i];
+    a->argv[argc++] = a->lease_s;
+    a->argv[argc++] = r->member;
+    a->argv[argc++] = a->lease_id;
+    a->argv[argc++] = a->limits;
+    a->argv[argc++] = ct_sb_cstr(&a->renew);
+    a->argv[argc++] = ct_sb_cstr(&a->rel);
+    a->argv[argc++] = ct_sb_cstr(&a->boff);
+    a->argv[argc++] = a->span_s;
+    for (int i = 0; i < r->nlim; i++) {
+        rlim *l = &r->lim[i];
+        snprintf(a->vals[i][0], sizeof a->vals[i][0], "%.6f", l->kind == CT_LIMIT_SEM ? (double)l->max : l->rate);
+        snprintf(a->vals[i][1], sizeof a->vals[i][1], "%.6f", l->burst);
+        snprintf(a->vals[i][2], sizeof a->vals[i][2], "%.6f", l->pace);
+        a->argv[argc++] = l->name;
+        a->argv[argc++] = l->kind == CT_LIMIT_SEM ? "s" : "b";
+        a->argv[argc++] = a->vals[i][0];
+        a->argv[argc++] = a->vals[i][1];
+        a->argv[argc++] = a->vals[i][2];
+    }
+    for (int i = 0; i < argc; i++) a->lens[i] = strlen(a->argv[i]);
+    a->argc = argc;
+}
+
+static void step_args_free(step_args *a)
+{
+    ct_sb_free(&a->renew);
+    ct_sb_free(&a->rel);
+    ct_sb_free(&a->boff);
+}
+
+/* The script run by its hash, or sent whole once when the store restarted
+ * or flushed its scripts (NOSCRIPT). */
+static redisReply *run_script(rl *r, step_args *a)
+{
+    redisReply *rep = command(r, a->argc, a->argv, a->lens);
+    if (rep && rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "NOSCRIPT", 8) == 0) {
+        freeReplyObject(rep);
+        a->argv[0] = "EVAL";
+        a->argv[1] = SCRIPT;
+        a->lens[0] = 4;
+        a->lens[1] = sizeof SCRIPT - 1;
+        rep = command(r, a->argc, a->argv, a->lens);
+    }
+    return rep;
+}
+
+/* The script's list of limits other members set differently ("name=value,
+ * ..."): one warning per limit, once. */
+static void warn_config_diffs(rl *r, const char *diffs)
+{
+    for (int i = 0; i < r->nlim; i++) {
+        if (r->warned & (1u << i)) continue;
+        const char *p = strstr(diffs, r->lim[i].name);
+        size_t n = strlen(r->lim[i].name);
+        if (p && p[n] == '=') {
+            r->warned |= 1u << i;
+            const char *end = strchr(p, ',');
+            notef(r, 1,
+                  "limiter: another member of account %s set %s to %.*s (this one: %g); the strictest value "
+                  "applies to every member",
+                  r->acct, r->lim[i].name, (int)(end ? end - p - (long)n - 1 : (long)strlen(p + n + 1)), p + n + 1,
+                  r->lim[i].kind == CT_LIMIT_SEM ? (double)r->lim[i].max : r->lim[i].rate);
+        }
+    }
+}
+
 /* One step: renewals, releases, hold-offs, and an acquire of limits
  * (mask, lease id) when id != 0. -1 = the store failed; else 1 granted,
  * 0 not now (*wait_ms). */
 static int step(rl *r, int64_t now, uint64_t id, unsigned mask, int64_t *wait_ms)
 {
     if (!r->c && !connect_store(r, now)) return -1;
-    enum { FIXED = 11 };
-    const char *argv[FIXED + 3 * CT_LIMITS_MAX + 2 + 5 * CT_LIMITS_MAX];
-    size_t lens[sizeof argv / sizeof argv[0]];
-    char keys[2 + 3 * CT_LIMITS_MAX][200];
-    char vals[CT_LIMITS_MAX][3][32];
-    char nkeys[16], lease_s[24], span_s[16], lease_id[96], limits[64];
-    ct_sb renew, rel, boff;
-    ct_sb_init(&renew);
-    ct_sb_init(&rel);
-    ct_sb_init(&boff);
-    lease_list(r, &renew, 0, now);
-    lease_list(r, &rel, 1, now);
-    for (int i = 0; i < r->nlim; i++)
-        if (r->backoff[i] > 0) ct_sb_printf(&boff, "%s%d/%lld", boff.len ? "," : "", i, (long long)r->backoff[i]);
-    int nk = 2 + 3 * r->nlim;
-    snprintf(keys[0], sizeof keys[0], "clevertap:{%s}:cfg", r->acct);
-    snprintf(keys[1], sizeof keys[1], "clevertap:{%s}:members", r->acct);
-    for (int i = 0; i < r->nlim; i++) {
-        snprintf(keys[2 + 3 * i], sizeof keys[0], "clevertap:{%s}:%s", r->acct, r->lim[i].name);
-        snprintf(keys[3 + 3 * i], sizeof keys[0], "clevertap:{%s}:%s:window", r->acct, r->lim[i].name);
-        snprintf(keys[4 + 3 * i], sizeof keys[0], "clevertap:{%s}:%s:hold", r->acct, r->lim[i].name);
-    }
-    snprintf(nkeys, sizeof nkeys, "%d", nk);
-    snprintf(lease_s, sizeof lease_s, "%ld", r->lease_ms);
-    snprintf(span_s, sizeof span_s, "%d", WINDOW_SPAN_MS);
-    lease_id[0] = limits[0] = '\0';
-    if (id) {
-        snprintf(lease_id, sizeof lease_id, "%s-%llu", r->member, (unsigned long long)id);
-        size_t o = 0;
-        for (int i = 0; i < r->nlim && o + 4 < sizeof limits; i++)
-            if (mask & (1u << i)) o += (size_t)snprintf(limits + o, sizeof limits - o, "%s%d", o ? "," : "", i);
-    }
-    int argc = 0;
-    argv[argc++] = "EVALSHA";
-    argv[argc++] = r->sha;
-    argv[argc++] = nkeys;
-    for (int i = 0; i < nk; i++) argv[argc++] = keys[i];
-    argv[argc++] = lease_s;
-    argv[argc++] = r->member;
-    argv[argc++] = lease_id;
-    argv[argc++] = limits;
-    argv[argc++] = ct_sb_cstr(&renew);
-    argv[argc++] = ct_sb_cstr(&rel);
-    argv[argc++] = ct_sb_cstr(&boff);
-    argv[argc++] = span_s;
-    for (int i = 0; i < r->nlim; i++) {
-        rlim *l = &r->lim[i];
-        snprintf(vals[i][0], sizeof vals[i][0], "%.6f", l->kind == CT_LIMIT_SEM ? (double)l->max : l->rate);
-        snprintf(vals[i][1], sizeof vals[i][1], "%.6f", l->burst);
-        snprintf(vals[i][2], sizeof vals[i][2], "%.6f", l->pace);
-        argv[argc++] = l->name;
-        argv[argc++] = l->kind == CT_LIMIT_SEM ? "s" : "b";
-        argv[argc++] = vals[i][0];
-        argv[argc++] = vals[i][1];
-        argv[argc++] = vals[i][2];
-    }
-    for (int i = 0; i < argc; i++) lens[i] = strlen(argv[i]);
-    redisReply *rep = command(r, argc, argv, lens);
-    if (rep && rep->type == REDIS_REPLY_ERROR && strncmp(rep->str, "NOSCRIPT", 8) == 0) {
-        /* the store restarted or flushed its scripts: send it whole once */
-        freeReplyObject(rep);
-        argv[0] = "EVAL";
-        argv[1] = SCRIPT;
-        lens[0] = 4;
-        lens[1] = sizeof SCRIPT - 1;
-        rep = command(r, argc, argv, lens);
-    }
-    ct_sb_free(&renew);
-    ct_sb_free(&rel);
-    ct_sb_free(&boff);
+    step_args a;
+    step_args_build(r, now, id, mask, &a);
+    redisReply *rep = run_script(r, &a);
+    step_args_free(&a);
     if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements < 5) {
         char why[200];
         snprintf(why, sizeof why, "%s",
@@ -434,21 +481,7 @@ static int step(rl *r, int64_t now, uint64_t id, unsigned mask, int64_t *wait_ms
     long long granted = rep->element[0]->integer, wait = rep->element[1]->integer;
     r->members = (int)rep->element[2]->integer;
     if (r->members < 1) r->members = 1;
-    const char *diffs = rep->element[3]->type == REDIS_REPLY_STRING ? rep->element[3]->str : "";
-    for (int i = 0; i < r->nlim; i++) {
-        if (r->warned & (1u << i)) continue;
-        const char *p = strstr(diffs, r->lim[i].name);
-        size_t n = strlen(r->lim[i].name);
-        if (p && p[n] == '=') {
-            r->warned |= 1u << i;
-            const char *end = strchr(p, ',');
-            notef(r, 1,
-                  "limiter: another member of account %s set %s to %.*s (this one: %g); the strictest value "
-                  "applies to every member",
-                  r->acct, r->lim[i].name, (int)(end ? end - p - (long)n - 1 : (long)strlen(p + n + 1)), p + n + 1,
-                  r->lim[i].kind == CT_LIMIT_SEM ? (double)r->lim[i].max : r->lim[i].rate);
-        }
-    }
+    warn_config_diffs(r, rep->element[3]->type == REDIS_REPLY_STRING ? rep->element[3]->str : "");
     int full = (int)rep->element[4]->integer;
     freeReplyObject(rep);
     if (granted) return 1;
