@@ -240,6 +240,8 @@ void ct_l_open_client(lua_State *L)
     luaL_setfuncs(L, lc_drive_functions, 0);
     luaL_setfuncs(L, lc_journal_functions, 0);
     luaL_setfuncs(L, lc_identities_functions, 0);
+    lc_push_identity_types(L);
+    lua_setfield(L, -2, "identity_types");
     lua_pushstring(L, ct_curl_version());
     lua_setfield(L, -2, "curl_version");
 }

@@ -81,8 +81,11 @@ void lc_push_err(lua_State *L, const ct_err *e);
 void lc_open_job(lua_State *L);
 
 /* l_identities.c: a send's identities */
-/* Pushes the problems of `to` (at index t); *total = identities, -1 with iterators. */
-void lc_check_to(lua_State *L, int t, long long *total);
+/* Pushes the problems of `to` (at index t); *total = identities, -1 with
+ * iterators; arrays_checked: the caller checked the arrays (not read again). */
+void lc_check_to(lua_State *L, int t, long long *total, int arrays_checked);
+/* Pushes the identity types, in the order batches list them. */
+void lc_push_identity_types(lua_State *L);
 int lc_batch_next(void *ud, int *type, const char **s, size_t *len, ct_err *err);
 
 /* Each file's client methods and module functions, registered by l_client.c. */

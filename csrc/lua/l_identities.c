@@ -31,6 +31,22 @@ static void lc_problem(lua_State *L, int list, const char *pointer, const char *
     lua_rawseti(L, list, (ct_l_index)lua_rawlen(L, list) + 1);
 }
 
+/* The key of the entry lua_next pushed (at -2) is an index 1..n. */
+static int array_key(lua_State *L, lua_Integer n)
+{
+    if (lua_type(L, -2) != LUA_TNUMBER) return 0;
+    lua_Number k = lua_tonumber(L, -2);
+    return k >= 1 && k <= (lua_Number)n && k == (lua_Number)(lua_Integer)k;
+}
+
+/* The value on top of the stack is a usable identity. */
+static int usable_value(lua_State *L)
+{
+    size_t sl = 0;
+    const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &sl) : NULL;
+    return ct_identity_problem(s, sl) == NULL;
+}
+
 /* The identity array on top of the stack, its length n (lua_rawlen): every
  * entry a usable string at keys 1..n and nothing else. Interpreters read the
  * length of an array with holes differently ({"a", nil, "b"}: 1 on LuaJIT,
@@ -48,17 +64,8 @@ static int check_sequence(lua_State *L, int list, int ty, lua_Integer n)
     lua_pushnil(L);
     while (lua_next(L, arr)) {
         entries++;
-        if (lua_type(L, -2) == LUA_TNUMBER) {
-            lua_Number k = lua_tonumber(L, -2);
-            if (!(k >= 1 && k <= (lua_Number)n && k == (lua_Number)(lua_Integer)k)) stray++;
-        } else {
-            stray++;
-        }
-        if (!any_bad) {
-            size_t sl = 0;
-            const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &sl) : NULL;
-            any_bad = ct_identity_problem(s, sl) != NULL;
-        }
+        if (!array_key(L, n)) stray++;
+        if (!any_bad) any_bad = !usable_value(L);
         lua_pop(L, 1);
     }
     if (stray || entries != n) {
@@ -89,8 +96,10 @@ static int check_sequence(lua_State *L, int list, int ty, lua_Integer n)
 
 /* Checks `to` (at index t): known types, arrays of usable strings or
  * iterator functions, at least one identity. Pushes the problem list; sets
- * *total to the identities (-1 when an iterator is involved). */
-void lc_check_to(lua_State *L, int t, long long *total)
+ * *total to the identities (-1 when an iterator is involved).
+ * arrays_checked: the caller found every array a usable sequence just
+ * before (core.check_identities_slice, in slices): they are not read again. */
+void lc_check_to(lua_State *L, int t, long long *total, int arrays_checked)
 {
     lua_newtable(L);
     int list = lua_gettop(L);
@@ -134,7 +143,7 @@ void lc_check_to(lua_State *L, int t, long long *total)
             any_fn = 1;
         } else if (lua_istable(L, -1)) {
             lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
-            if (!check_sequence(L, list, ty, n)) n = 0;
+            if (!arrays_checked && !check_sequence(L, list, ty, n)) n = 0;
             *total += (long long)n;
         } else if (!lua_isnil(L, -1)) {
             char msg[128];
@@ -157,8 +166,49 @@ void lc_check_to(lua_State *L, int t, long long *total)
 static int l_check_identities(lua_State *L)
 {
     long long total = 0;
-    lc_check_to(L, 1, &total);
+    lc_check_to(L, 1, &total, 0);
     return 1;
+}
+
+/* core.check_identities_slice(arr, key, budget) -> next_key, entries, usable, n
+ * One slice of check_sequence's pass over an identity array, for a driver
+ * that must not hold its event loop for a large one (light threads in
+ * nginx): the traversal of arr continued after key (nil: from the start)
+ * for at most budget entries. next_key is nil once the traversal ended;
+ * usable is false when an entry seen is not an index 1..n holding a usable
+ * identity (n: the array's length now). The caller sums entries: a sequence
+ * has n. A key removed between slices raises (lua_next): so does a table
+ * changed under the traversal. */
+static int l_check_identities_slice(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer budget = luaL_checkinteger(L, 3);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, 1), entries = 0;
+    int usable = 1, ended = 0;
+    lua_settop(L, 2);
+    while (entries < budget) {
+        if (!lua_next(L, 1)) {
+            ended = 1;
+            break;
+        }
+        entries++;
+        if (usable) usable = array_key(L, n) && usable_value(L);
+        lua_pop(L, 1); /* the key stays, for the next lua_next */
+    }
+    if (ended) lua_pushnil(L);
+    lua_pushinteger(L, entries);
+    lua_pushboolean(L, usable);
+    lua_pushinteger(L, n);
+    return 4;
+}
+
+void lc_push_identity_types(lua_State *L)
+{
+    lua_createtable(L, CT_ID_NTYPES, 0);
+    for (int ty = 0; ty < CT_ID_NTYPES; ty++) {
+        lua_pushstring(L, ct_id_type_names[ty]);
+        lua_rawseti(L, -2, ty + 1);
+    }
 }
 
 int lc_batch_next(void *ud, int *type, const char **s, size_t *len, ct_err *err)
@@ -223,5 +273,6 @@ int lc_batch_next(void *ud, int *type, const char **s, size_t *len, ct_err *err)
 
 const luaL_Reg lc_identities_functions[] = {
     { "check_identities", l_check_identities },
+    { "check_identities_slice", l_check_identities_slice },
     { NULL, NULL },
 };

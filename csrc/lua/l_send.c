@@ -44,7 +44,8 @@ static int l_client_call(lua_State *L)
     return 1;
 }
 
-/* Send options of the core: { journal = path, keep_ids = bool, resend_unknown = bool } at index i. */
+/* Send options of the core: { journal = path, keep_ids = bool, resend_unknown = bool } at index i
+ * (client:send also reads arrays_checked: see lc_check_to). */
 static const char *send_opts(lua_State *L, int i, ct_send_opts *so)
 {
     memset(so, 0, sizeof *so);
@@ -64,7 +65,7 @@ static int l_client_send(lua_State *L)
     size_t rest_len;
     const char *rest = luaL_checklstring(L, 3, &rest_len);
     long long total = 0;
-    lc_check_to(L, 4, &total);
+    lc_check_to(L, 4, &total, lua_istable(L, 5) && lc_opt_bool(L, 5, "arrays_checked"));
     if (lua_rawlen(L, -1) > 0) {
         lua_pushnil(L);
         lua_insert(L, -2);
@@ -110,7 +111,7 @@ static int l_client_resume(lua_State *L)
     long long total = -1;
     int has_to = !lua_isnoneornil(L, 3);
     if (has_to) {
-        lc_check_to(L, 3, &total);
+        lc_check_to(L, 3, &total, 0);
         if (lua_rawlen(L, -1) > 0) {
             lua_pushnil(L);
             lua_insert(L, -2);

@@ -40,7 +40,7 @@ function M.check(transport, level)
   if t ~= "table" or type(transport.request) ~= "function" then
     error("transport: a function, a table with a request method, or \"curl\"", level)
   end
-  for _, hook in ipairs { "spawn", "join", "sleep", "now", "check" } do
+  for _, hook in ipairs { "spawn", "join", "sleep", "now", "check", "yield" } do
     if transport[hook] ~= nil and type(transport[hook]) ~= "function" then
       error("transport." .. hook .. ": must be a function", level)
     end

@@ -6,7 +6,7 @@
 -- is true.
 --
 -- It is a table transport as described in docs/transports.md: request,
--- concurrency, spawn, join, sleep, now (+ check, called before a job starts).
+-- concurrency, spawn, join, sleep, now, yield (+ check, called before a job starts).
 local options = require("clevertap.options")
 
 local M = {}
@@ -151,6 +151,13 @@ end
 function Transport.sleep(_, seconds)
   M.check_phase(2)
   ngx.sleep(math.max(seconds or 0, 0.001))
+end
+
+-- Lets the worker's event loop run between the slices of a large send's
+-- check of `to` (client.lua): a millisecond, the timer's resolution.
+function Transport.yield()
+  M.check_phase(2)
+  ngx.sleep(0.001)
 end
 
 function Transport.now()
