@@ -12,12 +12,13 @@
 --
 -- The client takes one iterator per identity type and drains them in a
 -- fixed order; to() reads the temporary file once per type present.
+local core = require "clevertap.core"
 local escape = require "clevertap.sms.escape"
 
 local M = {}
 local find = string.find
 
-M.TYPES = { "FBID", "GPID", "Email", "Identity", "objectId" }
+M.TYPES = core.identity_types -- the engine's, in the order batches list them
 local known, by_lower = {}, {}
 for _, t in ipairs(M.TYPES) do known[t] = true; by_lower[t:lower()] = t end
 
