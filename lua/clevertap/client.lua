@@ -87,15 +87,21 @@ local function nginx_limits(opts)
   return limits
 end
 
+-- A limiter whose counts live outside this process (nginx's shared
+-- dictionary, Redis): inside nginx the cosocket transport asks it.
+local function is_shared(limiter)
+  return limiter ~= nil and (limiter:match("^shdict:") or limiter:match("^redis:")) ~= nil
+end
+
 -- The default transport's light threads inside nginx: the client's
 -- concurrency, but with limits shared by the workers each worker needs only
--- its share of the account's requests in flight (200 workers' worth of
--- threads per worker would contend for one bucket and bunch its grants).
+-- its share of the account's requests in flight (200 threads in every
+-- worker would contend for one bucket and bunch its grants).
 local function light_threads(opts, limiter)
   if opts.concurrency then return opts.concurrency end
   local ngx = rawget(_G, "ngx")
   local workers = ngx and ngx.worker and ngx.worker.count and ngx.worker.count() or 1
-  if limiter and (limiter:match("^shdict:") or limiter:match("^redis:")) and workers > 1 then
+  if is_shared(limiter) and workers > 1 then
     return math.ceil(core.default_concurrency / workers)
   end
   return core.default_concurrency
@@ -160,7 +166,7 @@ local function transport_and_limiter(opts)
   if transport == nil then transport = ftransport.default { concurrency = light_threads(opts, limiter) } end
   transport = shared.transport(transport, "clevertap.new", NEW_LEVEL + 1)
   if transport ~= nil then ftransport.check(transport, NEW_LEVEL + 1) end
-  if not (in_nginx and limiter and (limiter:match("^shdict:") or limiter:match("^redis:"))) then
+  if not (in_nginx and is_shared(limiter)) then
     return true, transport, limiter
   end
   if limiter:find("\0", 1, true) then
