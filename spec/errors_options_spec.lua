@@ -79,6 +79,19 @@ describe("options: one checker, one wording", function()
     assert.is_false(ok)
     assert.matches(THIS .. line .. ': render: unknown option "bodyy"', err)
   end)
+
+  it("raises a misuse of runner:run and runner:start at the caller's line", function()
+    local runner = require("clevertap.http").new {
+      transport = function() return { status = 200, headers = {}, body = "" } end,
+    }
+    for _, method in ipairs { "run", "start" } do
+      local line = debug.getinfo(1, "l").currentline + 1
+      local ok, err = pcall(function() runner[method](runner, {}, { clasify = function() end }) end)
+      assert.is_false(ok)
+      assert.matches(THIS .. line .. ': clevertap.http run: unknown option "clasify" %(did you mean "classify"%?%)', err)
+    end
+    runner:close()
+  end)
 end)
 
 describe("errors: one vocabulary", function()

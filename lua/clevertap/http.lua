@@ -220,12 +220,13 @@ local function run_report(cj, requests, st)
   return report
 end
 
---- runner:start(requests, opts) -> job (see Runner:run)
-function Runner:start(requests, opts)
+-- Runner:start's work; misuse raises at `level` (2: start's caller), so
+-- runner:run's misuse names the line that called run.
+local function start(self, requests, opts, level)
   opts = opts or {}
   local t = self.transport
   if type(t) == "table" and t.check then t:check() end
-  check_options(opts, RUN_OPTIONS, "clevertap.http run")
+  options.check(opts, RUN_OPTIONS, "clevertap.http run", level)
   local pull, total = request_source(requests)
   if not pull then return nil, total end -- total: the validation error
   local st = { reqs = {}, causes = {}, n = 0, items_total = 0, source_cause = nil }
@@ -238,6 +239,12 @@ function Runner:start(requests, opts)
   job.finish = function() return run_report(cj, requests, st) end
   self.jobs[cj] = job
   return job
+end
+
+--- runner:start(requests, opts) -> job (see Runner:run)
+function Runner:start(requests, opts)
+  local job, err = start(self, requests, opts, 3) -- not a tail call: the level counts this frame
+  return job, err
 end
 
 M.Job = {}
@@ -277,7 +284,7 @@ end
 
 --- report, err = runner:run(requests [, { classify =, on_progress = }])
 function Runner:run(requests, opts)
-  local job, err = self:start(requests, opts)
+  local job, err = start(self, requests, opts, 3)
   if not job then return nil, err end
   return job:wait()
 end
