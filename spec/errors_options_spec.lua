@@ -88,7 +88,8 @@ describe("options: one checker, one wording", function()
       local line = debug.getinfo(1, "l").currentline + 1
       local ok, err = pcall(function() runner[method](runner, {}, { clasify = function() end }) end)
       assert.is_false(ok)
-      assert.matches(THIS .. line .. ': clevertap.http run: unknown option "clasify" %(did you mean "classify"%?%)', err)
+      assert.matches(THIS .. line .. ': clevertap.http run: unknown option "clasify" %(did you mean "classify"%?%)',
+        err)
     end
     runner:close()
   end)
