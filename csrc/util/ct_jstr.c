@@ -53,6 +53,24 @@ static size_t escape_byte(char *o, unsigned char c)
     return 6;
 }
 
+/* nothing in s needs an escape: a word at a time, the last word overlapping
+ * the one before it (no byte loop for the tail of a 10-byte identity) */
+static int plain(const unsigned char *s, size_t n, int del)
+{
+    uint64_t w;
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            if (byte_needs_escape(s[i], del)) return 0;
+        return 1;
+    }
+    for (size_t i = 0; i + 8 < n; i += 8) {
+        memcpy(&w, s + i, 8);
+        if (word_needs_escape(w, del)) return 0;
+    }
+    memcpy(&w, s + n - 8, 8);
+    return !word_needs_escape(w, del);
+}
+
 void ct_jstr_add(ct_sb *b, const char *str, size_t n, unsigned flags)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -61,6 +79,14 @@ void ct_jstr_add(ct_sb *b, const char *str, size_t n, unsigned flags)
     if (b->cap - b->len <= n + 2 && !ct_sb_reserve(b, n + 2)) return;
     char *o = b->p + b->len;
     if (quoted) *o++ = '"';
+    if (plain(s, n, del)) { /* most strings: one copy */
+        memcpy(o, s, n);
+        o += n;
+        if (quoted) *o++ = '"';
+        b->len = (size_t)(o - b->p);
+        b->p[b->len] = '\0';
+        return;
+    }
     size_t i = 0;
     for (;;) {
         size_t start = i;
