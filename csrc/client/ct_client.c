@@ -519,7 +519,7 @@ typedef struct arr_src {
     ct_journal *jr; /* the job's journal, closed with the job */
 } arr_src;
 
-static int arr_next(void *ud, int *type, const char **s, size_t *len, ct_err *err)
+static int arr_next(void *ud, size_t max, ct_idrun *run, ct_err *err)
 {
     arr_src *a = ud;
     while (a->li < a->nlists && a->i >= a->lists[a->li].count) {
@@ -527,14 +527,20 @@ static int arr_next(void *ud, int *type, const char **s, size_t *len, ct_err *er
         a->i = 0;
     }
     if (a->li >= a->nlists) return 0;
-    *type = a->types[a->li];
-    *s = a->lists[a->li].ids[a->i++];
-    *len = strlen(*s);
+    const ct_identity_list *list = &a->lists[a->li];
+    size_t k = 0;
+    run->type = a->types[a->li];
+    while (k < max && a->i < list->count) {
+        run->s[k] = list->ids[a->i++];
+        run->len[k] = run->s[k] ? strlen(run->s[k]) : 0;
+        k++;
+    }
+    run->n = k;
     (void)err;
     return 1;
 }
-
-static int fn_next(void *ud, int *type, const char **s, size_t *len, ct_err *err)
+/* one identity per run: the callback's string is valid until its next call */
+static int fn_next(void *ud, size_t max, ct_idrun *run, ct_err *err)
 {
     arr_src *a = ud;
     const char *t = NULL, *id = NULL;
@@ -551,9 +557,11 @@ static int fn_next(void *ud, int *type, const char **s, size_t *len, ct_err *err
                    t ? t : "(null)");
         return -1;
     }
-    *type = ty;
-    *s = id ? id : "";
-    *len = id ? n : 0;
+    (void)max;
+    run->type = ty;
+    run->s[0] = id ? id : "";
+    run->len[0] = id ? n : 0;
+    run->n = 1;
     return 1;
 }
 

@@ -61,6 +61,27 @@ static void bad_identity(ct_job *j, int type, const char *s, size_t len, const c
     ct_sb_free(&b);
 }
 
+/* A run's identities into their type's list, escaped; the unusable ones
+ * (only from sources not checked in advance) reported one by one. */
+static void add_run(ct_job *j, const ct_idrun *run, size_t *n)
+{
+    int type = run->type;
+    ct_sb *b = &j->types[type];
+    for (size_t k = 0; k < run->n; k++) {
+        const char *s = run->s[k];
+        size_t len = run->len[k];
+        const char *why = (j->src.checked && s) ? NULL : ct_identity_problem(s, len);
+        if (why) {
+            bad_identity(j, type, s, len, why);
+        } else {
+            if (b->len) ct_sb_addc(b, ',');
+            ct_jstr_add(b, s, len, CT_JSTR_QUOTED);
+            (*n)++;
+        }
+        j->id_index[type]++;
+    }
+}
+
 /* The request {"to":<to>, + the job's rest; NULL when out of memory (the
  * batch is then failed here). */
 static ct_req *batch_request(ct_job *j, const char *to, size_t to_len, size_t n, int64_t jbatch)
@@ -110,30 +131,19 @@ ct_req *ct_batch_produce(ct_job *j)
     size_t n = 0;
     for (int t = 0; t < CT_ID_NTYPES; t++) j->types[t].len = 0;
     while (n < CT_BATCH_MAX && !j->src_done && !j->released && !j->cancel_pending) {
-        int type = -1;
-        const char *s = NULL;
-        size_t len = 0;
-        int rc = j->src.next(j->src.ud, &type, &s, &len, &j->src_err);
+        ct_idrun *run = j->run;
+        int rc = j->src.next(j->src.ud, CT_BATCH_MAX - n, run, &j->src_err);
         if (rc == 0) {
             j->src_done = 1;
             break;
         }
-        if (rc < 0 || type < 0 || type >= CT_ID_NTYPES) {
+        if (rc < 0 || run->type < 0 || run->type >= CT_ID_NTYPES || run->n == 0 || run->n > CT_BATCH_MAX - n) {
             if (j->src_err.kind == CT_EK_NONE)
                 ct_err_set(&j->src_err, CT_EK_VALIDATION, 0, 0, "identity source failed");
             j->src_done = 1;
             break;
         }
-        const char *why = (j->src.checked && s) ? NULL : ct_identity_problem(s, len);
-        if (why) {
-            bad_identity(j, type, s, len, why);
-        } else {
-            ct_sb *b = &j->types[type];
-            if (b->len) ct_sb_addc(b, ',');
-            ct_jstr_add(b, s, len, CT_JSTR_QUOTED);
-            n++;
-        }
-        j->id_index[type]++;
+        add_run(j, run, &n);
     }
     if (n == 0) return NULL;
     ct_sb to;

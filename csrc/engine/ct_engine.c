@@ -316,7 +316,11 @@ ct_job *ct_job_batch(ct_engine *e, const ct_job_opts *o, const char *rest, size_
     j->rest_len = rest_len - i;
     j->src = *src;
     if (src->total >= 0) j->rep.batches_total = (src->total + CT_BATCH_MAX - 1) / CT_BATCH_MAX;
-    if (!j->rest) j->src_done = 1;
+    j->run = malloc(sizeof *j->run);
+    if (!j->rest || !j->run) {
+        ct_err_set(&j->src_err, CT_EK_NETWORK, 0, 1, "out of memory starting the send");
+        j->src_done = 1;
+    }
     return j;
 }
 
@@ -376,6 +380,7 @@ static void job_free(ct_job *j)
     for (size_t i = 0; i < j->nrecs; i++) free(j->recs[i].to_json);
     free(j->recs);
     for (int i = 0; i < CT_ID_NTYPES; i++) ct_sb_free(&j->types[i]);
+    free(j->run);
     free(j->method);
     free(j->url);
     free_lines(j->headers, j->nheaders);

@@ -34,10 +34,25 @@ int ct_id_type_from_name(const char *name, size_t len); /* -1 when unknown */
 /* 0 when s is a usable identity (non-empty valid UTF-8); else a reason. */
 const char *ct_identity_problem(const char *s, size_t len);
 
-/* A batch source: returns 1 and sets *type, *s, *len (valid until the next
- * call); 0 at the end; -1 on error with *err set (the job stops producing). */
+/* The identities of one request, at most. */
+#define CT_BATCH_MAX 1000
+
+/* A run of identities of one type, as a batch source hands them over: many
+ * per call, so the per-identity cost is the source's own read and not a
+ * call through the interface. s[k] NULL: not a string (reported, not sent). */
+typedef struct ct_idrun {
+    int type;
+    size_t n;
+    const char *s[CT_BATCH_MAX];
+    size_t len[CT_BATCH_MAX];
+} ct_idrun;
+
+/* A batch source: fills run with 1..max (max <= CT_BATCH_MAX) identities of
+ * one type, valid until the next call, and returns 1; 0 at the end; -1 on
+ * error with *err set (the job stops producing). It reads no further than
+ * max: what it handed over is what the batch holds. */
 typedef struct ct_source {
-    int (*next)(void *ud, int *type, const char **s, size_t *len, ct_err *err);
+    int (*next)(void *ud, size_t max, ct_idrun *run, ct_err *err);
     void *ud;
     long long total; /* identities when known in advance, -1 otherwise */
     int checked;     /* 1: the caller already checked every identity (arrays) */

@@ -8,7 +8,6 @@
 #include "ct_sb.h"
 #include "ct_limit.h"
 
-#define CT_BATCH_MAX 1000
 #define CT_EVENTS_MAX 256
 /* the AWS SDKs' standard retry mode's numbers */
 #define CT_RETRY_QUOTA_DEFAULT 500.0
@@ -82,6 +81,7 @@ struct ct_job {
     ct_err err;
     long long id_index[CT_ID_NTYPES];
     ct_sb types[CT_ID_NTYPES];
+    ct_idrun *run; /* batch jobs: the source's latest run */
     int done, released, finished_listed;
     int busy;            /* inside a source or classify callback */
     char *secret;        /* detached jobs: the engine's, for redaction */

@@ -395,14 +395,15 @@ int ct_journal_source_read(const ct_journal *jr) { return jr->source_read; }
 
 /* ---- the wrapped source ------------------------------------------------- */
 
-static int wrapped_next(void *ud, int *type, const char **s, size_t *len, ct_err *err)
+static int wrapped_next(void *ud, size_t max, ct_idrun *run, ct_err *err)
 {
     ct_journal *jr = ud;
     if (jr->source_read) return 0; /* a resume of a source read to its end */
-    int rc = jr->inner.next(jr->inner.ud, type, s, len, err);
+    int rc = jr->inner.next(jr->inner.ud, max, run, err);
     if (rc == 1) {
-        jr->pos++;
-        jr->hash = hash_id(jr->hash, *type, *s ? *s : "", *s ? *len : 0);
+        for (size_t k = 0; k < run->n; k++)
+            jr->hash = hash_id(jr->hash, run->type, run->s[k] ? run->s[k] : "", run->s[k] ? run->len[k] : 0);
+        jr->pos += (long long)run->n;
     } else if (rc == 0) {
         /* recorded once every identity read is in a row: a cancel or a
          * shutdown reads an array's rest only to list it as never sent */
@@ -444,22 +445,28 @@ int ct_journal_skip_read(ct_journal *jr, char *err, size_t errlen)
     }
     ct_err e;
     memset(&e, 0, sizeof e);
+    ct_idrun *run = malloc(sizeof *run);
+    if (!run) {
+        seterr(err, errlen, "journal: out of memory");
+        return 0;
+    }
     while (jr->pos < jr->resume_pos) {
-        int type = 0;
-        const char *s = NULL;
-        size_t len = 0;
-        int rc = jr->inner.next(jr->inner.ud, &type, &s, &len, &e);
-        if (rc != 1) {
+        long long want = jr->resume_pos - jr->pos;
+        int rc = jr->inner.next(jr->inner.ud, want < CT_BATCH_MAX ? (size_t)want : CT_BATCH_MAX, run, &e);
+        if (rc != 1 || run->n == 0) {
             seterr(err, errlen,
                    "journal: the identities given are not the journal's (they end after %lld, the earlier run read "
                    "%lld)%s%s",
                    jr->pos, jr->resume_pos, rc < 0 ? ": " : "", rc < 0 ? e.message : "");
+            free(run);
             return 0;
         }
-        jr->pos++;
-        jr->hash = hash_id(jr->hash, type, s ? s : "", s ? len : 0);
-        if (type >= 0 && type < CT_ID_NTYPES) jr->skipped[type]++;
+        for (size_t k = 0; k < run->n; k++)
+            jr->hash = hash_id(jr->hash, run->type, run->s[k] ? run->s[k] : "", run->s[k] ? run->len[k] : 0);
+        jr->pos += (long long)run->n;
+        if (run->type >= 0 && run->type < CT_ID_NTYPES) jr->skipped[run->type] += (long long)run->n;
     }
+    free(run);
     if (jr->hash != jr->resume_hash) {
         seterr(err, errlen,
                "journal: the identities given are not the journal's (the first %lld differ from those the earlier "

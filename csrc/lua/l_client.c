@@ -144,6 +144,7 @@ static int l_client_close(lua_State *L)
     if (cl->depth > 0) {
         cl->closed = 1;
         cl->close_pending = 1;
+        for (ljob *lj = cl->jobs; lj; lj = lj->next) lc_source_stop(L, lj);
         lua_pushboolean(L, 0);
         return 1;
     }

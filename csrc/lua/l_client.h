@@ -34,9 +34,13 @@ struct ljob {
     int kind;
     /* batch source */
     int to_ref, hold_ref;
+    int errh_ref; /* the message handler of the iterators' errors (on_iterator_error), or LUA_NOREF */
     int type;
-    int src_kind; /* LC_SRC_*: what `to` holds for `type` (hold_ref anchors an array) */
+    int src_kind; /* LC_SRC_*: what `to` holds for `type` (hold_ref anchors the
+                     array, or an iterator's latest run) */
     lua_Integer i, n;
+    int iter_failed; /* the iterator raised after handing over part of a run */
+    ct_err iter_err; /* ...this error, returned by the next call */
     /* generic source and classifier */
     int next_ref, classify_ref;
     const char *hdrs[CT_MAX_REQ_HEADERS];
@@ -86,7 +90,10 @@ void lc_open_job(lua_State *L);
 void lc_check_to(lua_State *L, int t, long long *total, int arrays_checked);
 /* Pushes the identity types, in the order batches list them. */
 void lc_push_identity_types(lua_State *L);
-int lc_batch_next(void *ud, int *type, const char **s, size_t *len, ct_err *err);
+int lc_batch_next(void *ud, size_t max, ct_idrun *run, ct_err *err);
+/* From inside the job's identity iterator (a cancel, a hold, a close): the
+ * iterator is not called again. */
+void lc_source_stop(lua_State *L, ljob *lj);
 
 /* Each file's client methods and module functions, registered by l_client.c. */
 extern const luaL_Reg lc_send_methods[];

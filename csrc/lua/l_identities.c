@@ -1,7 +1,8 @@
 /* The identities of a send: `to` checked whole before anything is sent
- * (arrays; iterators are checked as they are read), then read one at a
- * time by the engine through lc_batch_next, iterators under lua_pcall. */
+ * (arrays; iterators are checked as they are read), then read by the
+ * engine through lc_batch_next a run at a time, iterators under lua_pcall. */
 #include <stdio.h>
+#include <string.h>
 
 #include "l_core.h"
 #include "l_client.h"
@@ -35,8 +36,14 @@ static void lc_problem(lua_State *L, int list, const char *pointer, const char *
 static int array_key(lua_State *L, lua_Integer n)
 {
     if (lua_type(L, -2) != LUA_TNUMBER) return 0;
+#if LUA_VERSION_NUM >= 503
+    int isint = 0; /* an integral float key is stored as an integer */
+    lua_Integer k = lua_tointegerx(L, -2, &isint);
+    return isint && k >= 1 && k <= n;
+#else
     lua_Number k = lua_tonumber(L, -2);
     return k >= 1 && k <= (lua_Number)n && k == (lua_Number)(lua_Integer)k;
+#endif
 }
 
 /* The value on top of the stack is a usable identity. */
@@ -211,58 +218,159 @@ void lc_push_identity_types(lua_State *L)
     }
 }
 
-int lc_batch_next(void *ud, int *type, const char **s, size_t *len, ct_err *err)
+/* Up to max entries of the array in hold_ref into run: one lua_rawgeti and
+ * one lua_tolstring each; the array keeps the strings alive, and no Lua
+ * code runs before the engine has copied them. */
+static void array_run(lua_State *L, ljob *lj, size_t max, ct_idrun *run)
+{
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lj->hold_ref);
+    int arr = lua_gettop(L);
+    size_t k = 0;
+    while (k < max && lj->i < lj->n) {
+        lua_rawgeti(L, arr, (ct_l_index)++lj->i);
+        run->s[k] = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &run->len[k]) : NULL;
+        if (!run->s[k]) run->len[k] = 0;
+        lua_settop(L, arr);
+        k++;
+    }
+    lua_pop(L, 1);
+    run->type = lj->type;
+    run->n = k;
+}
+
+/* The loop that calls an identity iterator, in Lua: a call from Lua costs a
+ * fraction of a lua_pcall from C, so a run takes one lua_pcall, not one per
+ * identity. It fills hold[1..k] (a fresh table: its length is k even when
+ * the iterator raises) and returns true once the iterator returned nil.
+ * hold.stop, set by lc_source_stop (a cancel, a hold or a close from inside
+ * the iterator), ends the run there: the iterator is not called again. A
+ * flag and not a C function, so LuaJIT compiles the loop. */
+static const char ITERATOR_PUMP[] = "local it, hold, max = ...\n"
+                                    "for k = 1, max do\n"
+                                    "  local v = it()\n"
+                                    "  if v == nil then return true end\n"
+                                    "  hold[k] = v\n"
+                                    "  if hold.stop then return false end\n"
+                                    "end\n"
+                                    "return false\n";
+#define PUMP_KEY "clevertap.iterator_pump"
+
+void lc_source_stop(lua_State *L, ljob *lj)
+{
+    if (lj->src_kind != LC_SRC_ITER || lj->hold_ref == LUA_NOREF) return;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lj->hold_ref);
+    if (lua_istable(L, -1)) {
+        lua_pushliteral(L, "stop");
+        lua_pushboolean(L, 1);
+        lua_rawset(L, -3);
+    }
+    lua_pop(L, 1);
+}
+
+static void push_pump(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, PUMP_KEY);
+    if (lua_isfunction(L, -1)) return;
+    lua_pop(L, 1);
+    if (luaL_loadbuffer(L, ITERATOR_PUMP, sizeof ITERATOR_PUMP - 1, "=clevertap identity iterator") != 0)
+        lua_error(L); /* a bug: the chunk is ours */
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, PUMP_KEY);
+}
+
+/* Up to max values of the iterator into run, anchored in a table in
+ * hold_ref until the next run. Returns -1 when the iterator raised (err
+ * set, its text through the job's message handler when it has one; the
+ * values before it are in run); 0 once it ended (run->n may still be > 0);
+ * 1 otherwise. */
+static int iterator_run(lua_State *L, ljob *lj, size_t max, ct_idrun *run, ct_err *err)
+{
+    int base = lua_gettop(L), errh = 0;
+    if (lj->errh_ref != LUA_NOREF) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, lj->errh_ref);
+        errh = lua_gettop(L);
+    }
+    lua_createtable(L, (int)max, 0);
+    int hold = lua_gettop(L);
+    lua_pushvalue(L, hold);
+    lua_rawseti(L, LUA_REGISTRYINDEX, lj->hold_ref);
+    push_pump(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lj->to_ref);
+    lc_raw_field(L, -1, ct_id_type_names[lj->type]);
+    lua_remove(L, -2);
+    lua_pushvalue(L, hold);
+    lua_pushinteger(L, (lua_Integer)max);
+    int rc = 1;
+    if (lua_pcall(L, 3, 1, errh) != LUA_OK) {
+        ct_err_set(err, CT_EK_VALIDATION, 0, 0, "identity iterator for %s raised: %.180s", ct_id_type_names[lj->type],
+                   lua_tostring(L, -1) ? lua_tostring(L, -1) : "(error)");
+        rc = -1;
+    } else if (lua_toboolean(L, -1)) {
+        rc = 0;
+    }
+    lua_pop(L, 1);
+    size_t k = (size_t)lua_rawlen(L, hold);
+    if (k > max) k = max;
+    for (size_t i = 0; i < k; i++) {
+        lua_rawgeti(L, hold, (ct_l_index)(i + 1));
+        run->s[i] = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &run->len[i]) : NULL;
+        if (!run->s[i]) run->len[i] = 0;
+        lua_pop(L, 1);
+    }
+    lua_settop(L, base);
+    run->type = lj->type;
+    run->n = k;
+    lj->i += (lua_Integer)k;
+    return rc;
+}
+
+int lc_batch_next(void *ud, size_t max, ct_idrun *run, ct_err *err)
 {
     ljob *lj = ud;
     lua_State *L = lj->cl->L;
+    if (max > CT_BATCH_MAX) max = CT_BATCH_MAX;
+    if (max == 0) max = 1;
+    if (lj->iter_failed) {
+        *err = lj->iter_err;
+        return -1;
+    }
     /* cancelled, or the client closed, from inside the iterator */
     if (lj->to_ref == LUA_NOREF || lj->cl->close_pending) return 0;
     while (lj->type < CT_ID_NTYPES) {
         if (lj->src_kind == LC_SRC_UNSET) {
-            /* this type's array, read once: the per-identity step below is
-             * one lua_rawgeti and one lua_tolstring */
+            /* this type's array, read once: the per-identity step is one
+             * lua_rawgeti and one lua_tolstring */
             lua_rawgeti(L, LUA_REGISTRYINDEX, lj->to_ref);
             lc_raw_field(L, -1, ct_id_type_names[lj->type]);
             if (lua_istable(L, -1)) {
                 lj->src_kind = LC_SRC_ARRAY;
                 lj->n = (lua_Integer)lua_rawlen(L, -1);
-                lua_rawseti(L, LUA_REGISTRYINDEX, lj->hold_ref); /* hold_ref anchors the array */
+                lua_rawseti(L, LUA_REGISTRYINDEX, lj->hold_ref);
+            } else if (lua_isfunction(L, -1)) {
+                lj->src_kind = LC_SRC_ITER;
+                lua_pop(L, 1);
             } else {
-                lj->src_kind = lua_isfunction(L, -1) ? LC_SRC_ITER : LC_SRC_NONE;
+                lj->src_kind = LC_SRC_NONE;
                 lua_pop(L, 1);
             }
             lua_pop(L, 1);
         }
         if (lj->src_kind == LC_SRC_ARRAY && lj->i < lj->n) {
-            lua_rawgeti(L, LUA_REGISTRYINDEX, lj->hold_ref);
-            lua_rawgeti(L, -1, (ct_l_index)++lj->i);
-            *type = lj->type;
-            /* the array keeps the string alive */
-            *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, len) : NULL;
-            if (!*s) *len = 0;
-            lua_pop(L, 2);
+            array_run(L, lj, max, run);
             return 1;
         }
         if (lj->src_kind == LC_SRC_ITER) {
-            lua_rawgeti(L, LUA_REGISTRYINDEX, lj->to_ref);
-            lc_raw_field(L, -1, ct_id_type_names[lj->type]);
-            if (lua_pcall(L, 0, 1, 0) != LUA_OK) {
-                ct_err_set(err, CT_EK_VALIDATION, 0, 0, "identity iterator for %s raised: %.180s",
-                           ct_id_type_names[lj->type], lua_tostring(L, -1) ? lua_tostring(L, -1) : "(error)");
-                lua_pop(L, 2);
-                return -1;
-            }
-            if (!lua_isnil(L, -1)) {
-                *type = lj->type;
-                *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, len) : NULL;
-                if (!*s) *len = 0;
-                /* keep the string alive until the next call */
-                lua_rawseti(L, LUA_REGISTRYINDEX, lj->hold_ref);
-                lua_pop(L, 1);
-                lj->i++;
+            int rc = iterator_run(L, lj, max, run, err);
+            if (rc < 0 && run->n > 0) {
+                /* what it gave before raising is sent; the error ends the source next */
+                lj->iter_err = *err;
+                lj->iter_failed = 1;
+                memset(err, 0, sizeof *err);
                 return 1;
             }
-            lua_pop(L, 2);
+            if (rc < 0) return -1;
+            if (rc == 0) lj->src_kind = LC_SRC_NONE; /* ended: the next call moves on */
+            if (run->n > 0) return 1;
         }
         lj->type++;
         lj->i = lj->n = 0;

@@ -24,7 +24,7 @@ ljob *lc_job_new(lua_State *L, lclient *cl, int client_idx, int kind)
     memset(lj, 0, sizeof *lj);
     lj->cl = cl;
     lj->kind = kind;
-    lj->to_ref = lj->hold_ref = lj->next_ref = lj->classify_ref = LUA_NOREF;
+    lj->to_ref = lj->hold_ref = lj->next_ref = lj->classify_ref = lj->errh_ref = LUA_NOREF;
     luaL_setmetatable(L, JOB_MT);
     /* the job keeps its client alive */
     lua_createtable(L, 0, 1);
@@ -90,8 +90,9 @@ static void unref_sources(ljob *lj, lua_State *L)
         luaL_unref(L, LUA_REGISTRYINDEX, lj->hold_ref);
         luaL_unref(L, LUA_REGISTRYINDEX, lj->next_ref);
         luaL_unref(L, LUA_REGISTRYINDEX, lj->classify_ref);
+        luaL_unref(L, LUA_REGISTRYINDEX, lj->errh_ref);
     }
-    lj->to_ref = lj->hold_ref = lj->next_ref = lj->classify_ref = LUA_NOREF;
+    lj->to_ref = lj->hold_ref = lj->next_ref = lj->classify_ref = lj->errh_ref = LUA_NOREF;
 }
 
 void lc_job_end_journal(ljob *lj)
@@ -262,6 +263,7 @@ static int l_job_cancel(lua_State *L)
     if (!lj->j) return 0;
     lj->cl->L = L;
     if (lj->kind == J_BATCH && lj->cl->c) {
+        lc_source_stop(L, lj);
         ct_job_cancel(lj->j, "the job was cancelled");
         lua_pushboolean(L, ct_job_done(lj->j));
         return 1;
@@ -276,7 +278,10 @@ static int l_job_cancel(lua_State *L)
 static int l_job_hold(lua_State *L)
 {
     ljob *lj = luaL_checkudata(L, 1, JOB_MT);
-    if (lj->j && lj->kind == J_BATCH) ct_job_hold(lj->j);
+    if (lj->j && lj->kind == J_BATCH) {
+        lc_source_stop(L, lj);
+        ct_job_hold(lj->j);
+    }
     return 0;
 }
 

@@ -56,6 +56,17 @@ static const char *send_opts(lua_State *L, int i, ct_send_opts *so)
     return so->journal;
 }
 
+/* opts.on_iterator_error (at index i): the message handler an identity
+ * iterator's error runs through, given the raised value and returning the
+ * error's text (client.lua keeps the value as err.cause). */
+static void take_iterator_error_handler(lua_State *L, int i, ljob *lj)
+{
+    if (!lua_istable(L, i)) return;
+    lc_raw_field(L, i, "on_iterator_error");
+    if (lua_isfunction(L, -1)) lj->errh_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    else lua_pop(L, 1);
+}
+
 /* client:send(endpoint, rest_json, to [, opts]) -> job | nil, problems | nil, journal error text */
 static int l_client_send(lua_State *L)
 {
@@ -80,6 +91,7 @@ static int l_client_send(lua_State *L)
     lj->to_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pushboolean(L, 0);
     lj->hold_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    take_iterator_error_handler(L, 5, lj);
     /* arrays were checked above; iterators are checked as they are read */
     ct_source src = { lc_batch_next, lj, total, total >= 0 };
     ct_send_opts so;
@@ -129,6 +141,7 @@ static int l_client_resume(lua_State *L)
     }
     lua_pushboolean(L, 0);
     lj->hold_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    take_iterator_error_handler(L, 4, lj);
     ct_source src = { has_to ? lc_batch_next : NULL, lj, total, total >= 0 };
     char err[512];
     /* the part read before is read again here: iterators run */

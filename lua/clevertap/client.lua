@@ -493,29 +493,23 @@ local function journal_error(msg, path)
 end
 
 -- Identity iterators run inside the engine, which keeps only a line of
--- text when one raises. Each runs under a wrapper that keeps the raised
--- value itself, so the error can carry it as err.cause. Returns the `to`
--- to hand to the engine (a copy when it holds iterators) and the box the
--- wrappers fill, nil when there is no iterator.
+-- text when one raises. The engine runs them with a message handler
+-- (on_iterator_error) that keeps the raised value itself in a box, so the
+-- error can carry it as err.cause, and gives the engine its text. Returns
+-- the box (its handler in box.handler), nil when `to` holds no iterator.
 local function keep_causes(to)
-  if type(to) ~= "table" then return to, nil end
-  local box, copy
-  for k, f in pairs(to) do
+  if type(to) ~= "table" then return nil end
+  for _, f in pairs(to) do
     if type(f) == "function" then
-      box = box or {}
-      if not copy then
-        copy = {}
-        for k2, v2 in pairs(to) do copy[k2] = v2 end
-      end
-      copy[k] = function()
-        local ok, v = pcall(f)
-        if ok then return v end
+      local box = {}
+      box.handler = function(v)
         box.cause = v
-        error(errors.cause_text(v), 0)
+        return errors.cause_text(v)
       end
+      return box
     end
   end
-  return copy or to, box
+  return nil
 end
 
 -- The work of start_send; `level` is where misuse is blamed, as error()
@@ -570,12 +564,13 @@ local function start_send(self, channel, payload, opts, level)
     end
     return nil, err
   end
-  local to, box = keep_causes(payload.to)
+  local to, box = payload.to, keep_causes(payload.to)
   local journal = opts and opts.journal
   local t = self.transport
   local checked = type(t) == "table" and t.yield ~= nil and check_in_slices(t, to)
   local cj, problems = self.engine:send(endpoint, rest, to,
-    { journal = journal, keep_ids = journal and opts.journal_keep_ids, arrays_checked = checked })
+    { journal = journal, keep_ids = journal and opts.journal_keep_ids, arrays_checked = checked,
+      on_iterator_error = box and box.handler })
   if not cj and type(problems) == "string" then return journal_error(problems, journal) end
   if not cj then return nil, errors.validation(problems, endpoint .. ": invalid payload") end
   local job = new_job(self, cj, function(c, pause) return send_results(c, box, pause) end, opts)
@@ -602,9 +597,10 @@ local function start_resume(self, path, opts, level)
     error("bad argument #1 to 'resume' (journal path must be a string, got " .. type(path) .. ")", level)
   end
   if opts ~= nil then options.check(opts, RESUME_OPTS, "resume", level) end
-  local to, box
-  if opts and opts.to ~= nil then to, box = keep_causes(opts.to) end
-  local cj, problems = self.engine:resume(path, to, { resend_unknown = opts and opts.resend_unknown })
+  local to = opts and opts.to
+  local box = keep_causes(to)
+  local cj, problems = self.engine:resume(path, to,
+    { resend_unknown = opts and opts.resend_unknown, on_iterator_error = box and box.handler })
   if not cj and type(problems) == "string" then return journal_error(problems, path) end
   if not cj then return nil, errors.validation(problems, "resume: invalid opts.to") end
   local job = new_job(self, cj, function(c, pause) return send_results(c, box, pause) end, opts)
