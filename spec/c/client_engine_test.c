@@ -18,28 +18,36 @@ static int failures;
         }                                                                                                              \
     } while (0)
 
+/* A source handing over runs of at most RUN_LEN identities (fewer than a
+ * batch, so batches are put together from several runs). */
+#define RUN_LEN 7
 typedef struct src {
     int n, i, type;
     const char *bad_at; /* index with an empty identity when non-NULL */
     int bad_index;
-    char buf[32];
+    char buf[RUN_LEN][32];
 } src;
 
-static int next_id(void *ud, int *type, const char **s, size_t *len, ct_err *err)
+static int next_id(void *ud, size_t max, ct_idrun *run, ct_err *err)
 {
     (void)err;
     src *x = ud;
     if (x->i >= x->n) return 0;
-    *type = x->type;
-    if (x->bad_at && x->i == x->bad_index) {
-        *s = "";
-        *len = 0;
-    } else {
-        snprintf(x->buf, sizeof x->buf, "id-%d", x->i);
-        *s = x->buf;
-        *len = strlen(x->buf);
+    size_t k = 0;
+    run->type = x->type;
+    while (k < max && k < RUN_LEN && x->i < x->n) {
+        if (x->bad_at && x->i == x->bad_index) {
+            run->s[k] = "";
+            run->len[k] = 0;
+        } else {
+            snprintf(x->buf[k], sizeof x->buf[k], "id-%d", x->i);
+            run->s[k] = x->buf[k];
+            run->len[k] = strlen(x->buf[k]);
+        }
+        x->i++;
+        k++;
     }
-    x->i++;
+    run->n = k;
     return 1;
 }
 
@@ -70,7 +78,7 @@ static void test_batching(void)
     ct_engine *e = ct_engine_new(1);
     ct_lane_opts lo = { 0, 0, 1, -1 };
     int lane = ct_engine_lane(e, &lo);
-    src s = { 2500, 0, CT_ID_IDENTITY, NULL, 0, { 0 } };
+    src s = { 2500, 0, CT_ID_IDENTITY, NULL, 0, { { 0 } } };
     ct_source so = { next_id, &s, 2500, 0 };
     ct_job_opts o = opts(lane);
     const char rest[] = "{\"content\":{\"title\":\"t\"}}";
@@ -104,7 +112,7 @@ static void test_empty_rest_and_types(void)
     ct_engine *e = ct_engine_new(1);
     ct_lane_opts lo = { 0, 0, 1, -1 };
     int lane = ct_engine_lane(e, &lo);
-    src s = { 2, 0, CT_ID_EMAIL, NULL, 0, { 0 } };
+    src s = { 2, 0, CT_ID_EMAIL, NULL, 0, { { 0 } } };
     ct_source so = { next_id, &s, 2, 0 };
     ct_job_opts o = opts(lane);
     ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
@@ -205,7 +213,7 @@ static void test_retries(void)
     ct_engine *e = ct_engine_new(3);
     ct_lane_opts lane = { 0, 0, 1, -1 };
     int l = ct_engine_lane(e, &lane);
-    src s = { 5, 0, CT_ID_IDENTITY, NULL, 0, { 0 } };
+    src s = { 5, 0, CT_ID_IDENTITY, NULL, 0, { { 0 } } };
     ct_source so = { next_id, &s, 5, 0 };
     ct_job_opts o = opts(l);
     ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
@@ -246,7 +254,7 @@ static void test_unknown(void)
         ct_engine *e = ct_engine_new(5);
         ct_lane_opts lane = { 0, 0, 1, -1 };
         int l = ct_engine_lane(e, &lane);
-        src s = { 1500, 0, CT_ID_IDENTITY, NULL, 0, { 0 } };
+        src s = { 1500, 0, CT_ID_IDENTITY, NULL, 0, { { 0 } } };
         ct_source so = { next_id, &s, 1500, 0 };
         ct_job_opts o = opts(l);
         o.resend_unknown = resend;
@@ -276,7 +284,7 @@ static void test_unknown(void)
     ct_lane_opts lane = { 0, 0, 1, -1 };
     int l = ct_engine_lane(e, &lane);
     ct_job_opts o = opts(l);
-    src s = { 3, 0, CT_ID_FBID, NULL, 0, { 0 } };
+    src s = { 3, 0, CT_ID_FBID, NULL, 0, { { 0 } } };
     ct_source so = { next_id, &s, 3, 0 };
     ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
     for (int64_t t = 0; !ct_job_done(j) && t < 100000; t++) {
@@ -295,7 +303,7 @@ static void test_bad_identity_and_release(void)
     ct_lane_opts lane = { 0, 0, 1, -1 };
     int l = ct_engine_lane(e, &lane);
     ct_job_opts o = opts(l);
-    src s = { 10, 0, CT_ID_OBJECTID, "", 4, { 0 } };
+    src s = { 10, 0, CT_ID_OBJECTID, "", 4, { { 0 } } };
     ct_source so = { next_id, &s, -1, 0 };
     ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
     ct_req *r = ct_engine_next(e, 0);
@@ -309,7 +317,7 @@ static void test_bad_identity_and_release(void)
     ct_job_release(j);
 
     /* released with a request in flight: completing it later is safe */
-    src s2 = { 3000, 0, CT_ID_IDENTITY, NULL, 0, { 0 } };
+    src s2 = { 3000, 0, CT_ID_IDENTITY, NULL, 0, { { 0 } } };
     ct_source so2 = { next_id, &s2, 3000, 0 };
     j = ct_job_batch(e, &o, "{}", 2, &so2);
     r = ct_engine_next(e, 0);
@@ -445,7 +453,7 @@ static void test_shutdown(void)
     ct_engine_set_secret(e, "PASS-9");
     ct_lane_opts lo = { 2, 0, 2, -1 };
     int lane = ct_engine_lane(e, &lo);
-    src s = { 5500, 0, CT_ID_IDENTITY, NULL, 0, { 0 } };
+    src s = { 5500, 0, CT_ID_IDENTITY, NULL, 0, { { 0 } } };
     ct_source so = { next_id, &s, 5500, 1 };
     ct_job_opts o = opts(lane);
     o.resend_unknown = 1;
@@ -492,7 +500,7 @@ static int storm_requests(double quota, int batches, int *failed_batches)
     ct_job_opts o = opts(lane);
     o.retry.attempts = 5;
     o.retry.total_ms = 1000000;
-    src s = { batches * 1000, 0, CT_ID_IDENTITY, NULL, 0, { 0 } };
+    src s = { batches * 1000, 0, CT_ID_IDENTITY, NULL, 0, { { 0 } } };
     ct_source so = { next_id, &s, batches * 1000, 1 };
     ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
     ct_resp r503 = { 503, NULL, 0, "<html>", 6 };
@@ -545,7 +553,7 @@ static void test_sliding_second(void)
     ct_lane_opts lo = { 0, 1000, 50, -1 };
     int lane = ct_engine_lane(e, &lo);
     ct_job_opts o = opts(lane);
-    src s = { 5000 * 1000, 0, CT_ID_IDENTITY, NULL, 0, { 0 } };
+    src s = { 5000 * 1000, 0, CT_ID_IDENTITY, NULL, 0, { { 0 } } };
     ct_source so = { next_id, &s, 5000 * 1000, 1 };
     ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
     static int64_t starts[5000];
@@ -649,7 +657,7 @@ static void test_journal_hooks(void)
     ct_engine_set_secret(e, "PASS-7");
     ct_lane_opts lo = { 0, 0, 1, -1 };
     int lane = ct_engine_lane(e, &lo);
-    src s = { 3500, 0, CT_ID_IDENTITY, NULL, 0, { 0 } };
+    src s = { 3500, 0, CT_ID_IDENTITY, NULL, 0, { { 0 } } };
     ct_source so = { next_id, &s, 3500, 1 };
     ct_job_opts o = opts(lane);
     o.retry.attempts = 1;
@@ -702,7 +710,7 @@ static void test_cancel(void)
     ct_engine *e = ct_engine_new(1);
     ct_lane_opts lo = { 2, 0, 2, -1 };
     int lane = ct_engine_lane(e, &lo);
-    src s = { 5500, 0, CT_ID_IDENTITY, NULL, 0, { 0 } };
+    src s = { 5500, 0, CT_ID_IDENTITY, NULL, 0, { { 0 } } };
     ct_source so = { next_id, &s, 5500, 1 };
     ct_job_opts o = opts(lane);
     ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
