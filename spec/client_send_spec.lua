@@ -132,6 +132,19 @@ describe("client:send batching", function()
     assert.equal(1500, err.report.accepted)
   end)
 
+  it("an iterator error on the first identity of a batch keeps the batches before it", function()
+    local i = 0
+    local report, err = client:send("push", { to = { Identity = function()
+      i = i + 1
+      if i == 2001 then error("cursor closed") end
+      return "r" .. i
+    end }, content = U.content })
+    assert.is_nil(report)
+    assert.matches("identity iterator for Identity raised: .*cursor closed", err.message)
+    assert.equal(2000, err.report.accepted)
+    assert.equal(2001, i)
+  end)
+
   it("an iterator that yields nothing is a validation error", function()
     local report, err = client:send("push", { to = { Identity = function() return nil end }, content = U.content })
     assert.is_nil(report)

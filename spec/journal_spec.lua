@@ -464,6 +464,33 @@ describe("job:cancel", function()
     assert.equal(1000, report.accepted + (report.unknown[1] and report.unknown[1].count or 0))
     assert.equal(1, #report.not_sent)
     assert.equal(500, report.not_sent[1].count)
+    assert.equal(1500, i) -- not called again after the cancel
     client:close()
   end)
+
+  it("a hold from inside the send's own iterator stops reading it there; the cancel after keeps the report",
+    function()
+      local client = U.client()
+      local job
+      local i = 0
+      job = client:start_send("push", { to = { Identity = function()
+        i = i + 1
+        if i == 1700 then job:hold() end
+        return "h" .. i
+      end }, content = U.content })
+      local t0 = core.now()
+      while job:progress().in_flight + job:progress().batches_done < 1 and core.now() - t0 < 5 do
+        client:poll(0.05)
+      end
+      while job:progress().in_flight > 0 and core.now() - t0 < 5 do client:poll(0.05) end
+      assert.equal(1700, i) -- the iterator is not called again once held
+      job:cancel()
+      while not job:is_done() and core.now() - t0 < 5 do client:poll(0.05) end
+      local report = assert(job:result())
+      assert.is_true(report.cancelled)
+      assert.equal(1000, report.accepted)
+      assert.equal(700, report.not_sent[1].count)
+      assert.equal(1700, i)
+      client:close()
+    end)
 end)

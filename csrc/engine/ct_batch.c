@@ -130,7 +130,10 @@ ct_req *ct_batch_produce(ct_job *j)
     }
     size_t n = 0;
     for (int t = 0; t < CT_ID_NTYPES; t++) j->types[t].len = 0;
-    while (n < CT_BATCH_MAX && !j->src_done && !j->released && !j->cancel_pending) {
+    /* held (from inside an iterator): the source is not read further; a
+     * cancel or a shutdown reads an array's rest to list it as never sent */
+    int held = j->held && !j->cancelled && !(j->e && j->e->stopping);
+    while (n < CT_BATCH_MAX && !j->src_done && !j->released && !j->cancel_pending && !held) {
         ct_idrun *run = j->run;
         int rc = j->src.next(j->src.ud, CT_BATCH_MAX - n, run, &j->src_err);
         if (rc == 0) {
@@ -144,6 +147,7 @@ ct_req *ct_batch_produce(ct_job *j)
             break;
         }
         add_run(j, run, &n);
+        held = j->held && !j->cancelled && !(j->e && j->e->stopping);
     }
     if (n == 0) return NULL;
     ct_sb to;

@@ -748,6 +748,13 @@ static ct_req *engine_next(ct_engine *e, int64_t now)
                     j = following;
                     continue;
                 }
+                if (j->held && r) { /* held by its own source: the batch waits in the queue */
+                    r->next = j->queue;
+                    j->queue = r;
+                    r = NULL;
+                    j = j->next ? j->next : e->jobs;
+                    continue;
+                }
             }
             following = j->next ? j->next : e->jobs;
             if (r && !lane_acquire(e, j->o.lane, r, now)) {
