@@ -54,31 +54,33 @@ int main(void)
     expect("x\x7fy", 3, CT_JSTR_DEL, "x\\u007fy");
     expect("caf\xc3\xa9 \xe2\x82\xac", 9, CT_JSTR_QUOTED, "\"caf\xc3\xa9 \xe2\x82\xac\"");
     expect("0123456789abcdef\"", 17, CT_JSTR_QUOTED, "\"0123456789abcdef\\\"\"");
-    /* an escape at every position of strings up to 40 bytes, each flag set */
+    /* an escape at every position of strings up to 40 bytes, alone or with
+     * a second one at the end, each flag set */
     static const unsigned char specials[] = { '"', '\\', '\n', 0x01, 0x1f, 0x7f, 0xc3, ' ', '~' };
-    for (unsigned flags = 0; flags < 4; flags++)
-        for (size_t n = 1; n <= 40; n++)
-            for (size_t at = 0; at < n; at++)
-                for (size_t k = 0; k < sizeof specials; k++) {
-                    unsigned char s[48];
-                    for (size_t i = 0; i < n; i++) s[i] = (unsigned char)('a' + i % 26);
-                    s[at] = specials[k];
-                    if (at + 1 < n) s[n - 1] = '"'; /* and a second one at the end */
-                    ct_sb got, want;
-                    ct_sb_init(&got);
-                    ct_sb_init(&want);
-                    ct_sb_adds(&got, "prefix:"); /* appends after what is there */
-                    ct_sb_adds(&want, "prefix:");
-                    ct_jstr_add(&got, (const char *)s, n, flags);
-                    reference(&want, s, n, flags);
-                    if (got.len != want.len || memcmp(got.p, want.p, got.len) != 0 || got.p[got.len] != '\0') {
-                        fprintf(stderr, "FAIL n=%zu at=%zu byte=0x%02x flags=%u: [%s] vs [%s]\n", n, at, specials[k],
-                                flags, got.p, want.p);
-                        failures++;
+    for (unsigned second = 0; second < 2; second++)
+        for (unsigned flags = 0; flags < 4; flags++)
+            for (size_t n = 1; n <= 40; n++)
+                for (size_t at = 0; at < n; at++)
+                    for (size_t k = 0; k < sizeof specials; k++) {
+                        unsigned char s[48];
+                        for (size_t i = 0; i < n; i++) s[i] = (unsigned char)('a' + i % 26);
+                        s[at] = specials[k];
+                        if (second && at + 1 < n) s[n - 1] = '"';
+                        ct_sb got, want;
+                        ct_sb_init(&got);
+                        ct_sb_init(&want);
+                        ct_sb_adds(&got, "prefix:"); /* appends after what is there */
+                        ct_sb_adds(&want, "prefix:");
+                        ct_jstr_add(&got, (const char *)s, n, flags);
+                        reference(&want, s, n, flags);
+                        if (got.len != want.len || memcmp(got.p, want.p, got.len) != 0 || got.p[got.len] != '\0') {
+                            fprintf(stderr, "FAIL n=%zu at=%zu byte=0x%02x flags=%u: [%s] vs [%s]\n", n, at,
+                                    specials[k], flags, got.p, want.p);
+                            failures++;
+                        }
+                        ct_sb_free(&got);
+                        ct_sb_free(&want);
                     }
-                    ct_sb_free(&got);
-                    ct_sb_free(&want);
-                }
     if (failures) {
         fprintf(stderr, "%d failures\n", failures);
         return 1;
