@@ -6,6 +6,9 @@
 # (README, "Installing") and even without it; the checkout is left as it was.
 set -eu
 cd "$(dirname "$0")/../.."
+# the build log is read for the compiler's flags: a `make -s test` around
+# this must not silence the rock's own make
+unset MAKEFLAGS MFLAGS
 lua5.4 tools/rockspec.lua --check
 version=$(sed -n 's/^#define CT_VERSION "\(.*\)"/\1/p' include/clevertap/clevertap.h)
 for r in rockspec/lua-clevertap-scm-1.rockspec "rockspec/lua-clevertap-$version-1.rockspec"; do
