@@ -52,6 +52,14 @@ typedef lua_Integer ct_l_index;
 typedef int ct_l_index;
 #endif
 
+/* lua_rawgeti pushing t[i] and giving its type: it returns the type since
+ * 5.3; before, a lua_type after it. */
+#if LUA_VERSION_NUM >= 503
+#define ct_l_rawgeti_type(L, t, i) lua_rawgeti((L), (t), (i))
+#else
+#define ct_l_rawgeti_type(L, t, i) (lua_rawgeti((L), (t), (i)), lua_type((L), -1))
+#endif
+
 #define CT_EXPORT __attribute__((visibility("default")))
 
 #endif

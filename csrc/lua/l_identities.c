@@ -218,24 +218,40 @@ void lc_push_identity_types(lua_State *L)
     }
 }
 
+#define ARRAY_CHUNK 64
+
 /* Up to max entries of the array in hold_ref into run: one lua_rawgeti and
  * one lua_tolstring each; the array keeps the strings alive, and no Lua
  * code runs before the engine has copied them. */
-static void array_run(lua_State *L, ljob *lj, size_t max, ct_idrun *run)
+
+static int array_run(lua_State *L, ljob *lj, size_t max, ct_idrun *run, ct_err *err)
 {
     lua_rawgeti(L, LUA_REGISTRYINDEX, lj->hold_ref);
     int arr = lua_gettop(L);
     size_t k = 0;
     while (k < max && lj->i < lj->n) {
-        lua_rawgeti(L, arr, (ct_l_index)++lj->i);
-        run->s[k] = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &run->len[k]) : NULL;
-        if (!run->s[k]) run->len[k] = 0;
+        /* values stay on the stack for a chunk: one lua_settop per chunk
+         * instead of a pop per identity */
+        if (!lua_checkstack(L, ARRAY_CHUNK)) {
+            lua_settop(L, arr - 1);
+            ct_err_set(err, CT_EK_NETWORK, 0, 1, "out of memory reading the identities of %s",
+                       ct_id_type_names[lj->type]);
+            return -1;
+        }
+        for (int c = 0; c < ARRAY_CHUNK && k < max && lj->i < lj->n; c++, k++) {
+            if (ct_l_rawgeti_type(L, arr, (ct_l_index)++lj->i) == LUA_TSTRING) {
+                run->s[k] = lua_tolstring(L, -1, &run->len[k]);
+            } else {
+                run->s[k] = NULL;
+                run->len[k] = 0;
+            }
+        }
         lua_settop(L, arr);
-        k++;
     }
-    lua_pop(L, 1);
+    lua_settop(L, arr - 1);
     run->type = lj->type;
     run->n = k;
+    return 1;
 }
 
 /* The loop that calls an identity iterator, in Lua: a call from Lua costs a
@@ -355,10 +371,7 @@ int lc_batch_next(void *ud, size_t max, ct_idrun *run, ct_err *err)
             }
             lua_pop(L, 1);
         }
-        if (lj->src_kind == LC_SRC_ARRAY && lj->i < lj->n) {
-            array_run(L, lj, max, run);
-            return 1;
-        }
+        if (lj->src_kind == LC_SRC_ARRAY && lj->i < lj->n) return array_run(L, lj, max, run, err);
         if (lj->src_kind == LC_SRC_ITER) {
             int rc = iterator_run(L, lj, max, run, err);
             if (rc < 0 && run->n > 0) {
