@@ -145,6 +145,42 @@ describe("client:send batching", function()
     assert.equal(2001, i)
   end)
 
+  for _, how in ipairs { "cancel", "hold" } do
+    it("a " .. how .. " from inside an iterator reads no other type's identities after it", function()
+      local job
+      local later = 0
+      job = client:start_send("push", { content = U.content, to = {
+        Email = function() job[how](job) end, -- then ends: nothing more is read
+        Identity = function()
+          later = later + 1
+          return "late" .. later
+        end,
+      } })
+      for _ = 1, 5 do client:poll(0.01) end
+      if how == "hold" then job:cancel() end
+      local report = job:result()
+      assert.equal(0, later)
+      assert.is_true(report.cancelled)
+      assert.equal(0, report.accepted)
+    end)
+  end
+
+  it("a payload reused for the next send with another iterator: each send reads its own", function()
+    local function count_to(prefix, n)
+      local i = 0
+      return function()
+        i = i + 1
+        if i <= n then return prefix .. i end
+      end
+    end
+    local payload = { to = { Identity = count_to("first", 1500) }, content = U.content }
+    local a = client:start_send("push", payload)
+    payload.to.Identity = count_to("second", 1200)
+    local b = client:start_send("push", payload)
+    assert.equal(1500, assert(a:wait(10)).accepted)
+    assert.equal(1200, assert(b:wait(10)).accepted)
+  end)
+
   it("an iterator that yields nothing is a validation error", function()
     local report, err = client:send("push", { to = { Identity = function() return nil end }, content = U.content })
     assert.is_nil(report)

@@ -140,6 +140,11 @@ describe("errors: one vocabulary", function()
       content = U.content })
     assert.is_true(err2.cause.plain)
     assert.truthy(err2.message:find("err.cause", 1, true))
+    -- a value whose __tostring raises: still the cause, that error its text
+    local odd = setmetatable({}, { __tostring = function() error("no text for this", 0) end })
+    local _, err3 = client:send("push", { to = { Identity = function() error(odd) end }, content = U.content })
+    assert.equal(odd, err3.cause)
+    assert.matches("identity iterator for Identity raised: no text for this", err3.message)
   end)
 
   it("keeps what a runner's classify or request iterator raised as err.cause", function()

@@ -140,6 +140,8 @@ ct_req *ct_batch_produce(ct_job *j)
             j->src_done = 1;
             break;
         }
+        /* an empty run: the job was cancelled or held from inside its source */
+        if (rc == 1 && run->n == 0 && (j->cancel_pending || j->held || j->released)) break;
         if (rc < 0 || run->type < 0 || run->type >= CT_ID_NTYPES || run->n == 0 || run->n > CT_BATCH_MAX - n) {
             if (j->src_err.kind == CT_EK_NONE)
                 ct_err_set(&j->src_err, CT_EK_VALIDATION, 0, 0, "identity source failed");

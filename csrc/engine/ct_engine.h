@@ -50,7 +50,9 @@ typedef struct ct_idrun {
 /* A batch source: fills run with 1..max (max <= CT_BATCH_MAX) identities of
  * one type, valid until the next call, and returns 1; 0 at the end; -1 on
  * error with *err set (the job stops producing). It reads no further than
- * max: what it handed over is what the batch holds. */
+ * max: what it handed over is what the batch holds. An empty run (1 with
+ * run->n == 0) only when the job was cancelled or held from inside the
+ * source. */
 typedef struct ct_source {
     int (*next)(void *ud, size_t max, ct_idrun *run, ct_err *err);
     void *ud;

@@ -35,6 +35,9 @@ struct ljob {
     /* batch source */
     int to_ref, hold_ref;
     int errh_ref; /* the message handler of the iterators' errors (on_iterator_error), or LUA_NOREF */
+    int iter_ref; /* the current type's iterator, read from `to` once when the type starts */
+    int ctl_ref;  /* { stop = true once stopped, hold = the latest run's values }, read by the pump */
+    int stopped;  /* cancelled, held or closed from inside the source: nothing more is read */
     int type;
     int src_kind; /* LC_SRC_*: what `to` holds for `type` (hold_ref anchors the
                      array, or an iterator's latest run) */
@@ -94,6 +97,9 @@ int lc_batch_next(void *ud, size_t max, ct_idrun *run, ct_err *err);
 /* From inside the job's identity iterator (a cancel, a hold, a close): the
  * iterator is not called again. */
 void lc_source_stop(lua_State *L, ljob *lj);
+/* The registry slots a batch source uses (hold_ref, iter_ref, ctl_ref), made
+ * when the job starts: the engine's callbacks then only fill them. */
+void lc_source_refs(lua_State *L, ljob *lj);
 
 /* Each file's client methods and module functions, registered by l_client.c. */
 extern const luaL_Reg lc_send_methods[];

@@ -2,7 +2,6 @@
  * (arrays; iterators are checked as they are read), then read by the
  * engine through lc_batch_next a run at a time, iterators under lua_pcall. */
 #include <stdio.h>
-#include <string.h>
 
 #include "l_core.h"
 #include "l_client.h"
@@ -220,10 +219,19 @@ void lc_push_identity_types(lua_State *L)
 
 #define ARRAY_CHUNK 64
 
+void lc_source_refs(lua_State *L, ljob *lj)
+{
+    lua_pushboolean(L, 0);
+    lj->hold_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pushboolean(L, 0);
+    lj->iter_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_createtable(L, 0, 2);
+    lj->ctl_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
 /* Up to max entries of the array in hold_ref into run: one lua_rawgeti and
  * one lua_tolstring each; the array keeps the strings alive, and no Lua
  * code runs before the engine has copied them. */
-
 static int array_run(lua_State *L, ljob *lj, size_t max, ct_idrun *run, ct_err *err)
 {
     lua_rawgeti(L, LUA_REGISTRYINDEX, lj->hold_ref);
@@ -233,6 +241,7 @@ static int array_run(lua_State *L, ljob *lj, size_t max, ct_idrun *run, ct_err *
         /* values stay on the stack for a chunk: one lua_settop per chunk
          * instead of a pop per identity */
         if (!lua_checkstack(L, ARRAY_CHUNK)) {
+            if (k > 0) break; /* what was read goes out; the next call tries again */
             lua_settop(L, arr - 1);
             ct_err_set(err, CT_EK_NETWORK, 0, 1, "out of memory reading the identities of %s",
                        ct_id_type_names[lj->type]);
@@ -256,25 +265,32 @@ static int array_run(lua_State *L, ljob *lj, size_t max, ct_idrun *run, ct_err *
 
 /* The loop that calls an identity iterator, in Lua: a call from Lua costs a
  * fraction of a lua_pcall from C, so a run takes one lua_pcall, not one per
- * identity. It fills hold[1..k] (a fresh table: its length is k even when
- * the iterator raises) and returns true once the iterator returned nil.
- * hold.stop, set by lc_source_stop (a cancel, a hold or a close from inside
- * the iterator), ends the run there: the iterator is not called again. A
- * flag and not a C function, so LuaJIT compiles the loop. */
-static const char ITERATOR_PUMP[] = "local it, hold, max = ...\n"
+ * identity. Its values go into a fresh table, ctl.hold (its length is what
+ * was read, even when the iterator raised); it returns true once the
+ * iterator returned nil. ctl.stop, set by lc_source_stop (a cancel, a hold
+ * or a close from inside the iterator), ends the run there: the iterator is
+ * not called again. A flag and not a C function, so LuaJIT compiles the
+ * loop; the table is made in here, so running out of memory raises under
+ * the pcall and not through the engine. */
+static const char ITERATOR_PUMP[] = "local it, max, ctl = ...\n"
+                                    "local hold = {}\n"
+                                    "ctl.hold = hold\n"
                                     "for k = 1, max do\n"
                                     "  local v = it()\n"
                                     "  if v == nil then return true end\n"
                                     "  hold[k] = v\n"
-                                    "  if hold.stop then return false end\n"
+                                    "  if ctl.stop then return false end\n"
                                     "end\n"
                                     "return false\n";
 #define PUMP_KEY "clevertap.iterator_pump"
 
 void lc_source_stop(lua_State *L, ljob *lj)
 {
-    if (lj->src_kind != LC_SRC_ITER || lj->hold_ref == LUA_NOREF) return;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, lj->hold_ref);
+    /* only a job on an iterator can be inside its source; an array-only
+     * send's rest is still read once, to be listed as never sent */
+    if (lj->src_kind != LC_SRC_ITER || lj->ctl_ref == LUA_NOREF) return;
+    lj->stopped = 1;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lj->ctl_ref);
     if (lua_istable(L, -1)) {
         lua_pushliteral(L, "stop");
         lua_pushboolean(L, 1);
@@ -283,61 +299,99 @@ void lc_source_stop(lua_State *L, ljob *lj)
     lua_pop(L, 1);
 }
 
-static void push_pump(lua_State *L)
+/* Pushes the pump (loaded once per Lua state); 0 when it could not be loaded
+ * (out of memory), nothing pushed. */
+static int push_pump(lua_State *L)
 {
     lua_getfield(L, LUA_REGISTRYINDEX, PUMP_KEY);
-    if (lua_isfunction(L, -1)) return;
+    if (lua_isfunction(L, -1)) return 1;
     lua_pop(L, 1);
-    if (luaL_loadbuffer(L, ITERATOR_PUMP, sizeof ITERATOR_PUMP - 1, "=clevertap identity iterator") != 0)
-        lua_error(L); /* a bug: the chunk is ours */
+    if (luaL_loadbuffer(L, ITERATOR_PUMP, sizeof ITERATOR_PUMP - 1, "=clevertap identity iterator") != 0) {
+        lua_pop(L, 1);
+        return 0;
+    }
     lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, PUMP_KEY);
+    return 1;
 }
 
-/* Up to max values of the iterator into run, anchored in a table in
- * hold_ref until the next run. Returns -1 when the iterator raised (err
- * set, its text through the job's message handler when it has one; the
- * values before it are in run); 0 once it ended (run->n may still be > 0);
- * 1 otherwise. */
+/* Up to max values of the iterator into run, anchored in hold_ref until the
+ * next run. Returns -1 when the iterator raised (err set, its text through
+ * the job's message handler when it has one; the values before it are in
+ * run); 0 once it ended (run->n may still be > 0); 1 otherwise. */
 static int iterator_run(lua_State *L, ljob *lj, size_t max, ct_idrun *run, ct_err *err)
 {
-    int base = lua_gettop(L), errh = 0;
+    int base = lua_gettop(L), errh = 0, rc = 1;
+    run->type = lj->type;
+    run->n = 0;
     if (lj->errh_ref != LUA_NOREF) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, lj->errh_ref);
         errh = lua_gettop(L);
     }
-    lua_createtable(L, (int)max, 0);
-    int hold = lua_gettop(L);
-    lua_pushvalue(L, hold);
-    lua_rawseti(L, LUA_REGISTRYINDEX, lj->hold_ref);
-    push_pump(L);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, lj->to_ref);
-    lc_raw_field(L, -1, ct_id_type_names[lj->type]);
-    lua_remove(L, -2);
-    lua_pushvalue(L, hold);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lj->ctl_ref);
+    int ctl = lua_gettop(L);
+    if (!push_pump(L)) {
+        lua_settop(L, base);
+        ct_err_set(err, CT_EK_NETWORK, 0, 1, "out of memory calling the identity iterator for %s",
+                   ct_id_type_names[lj->type]);
+        return -1;
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lj->iter_ref);
     lua_pushinteger(L, (lua_Integer)max);
-    int rc = 1;
+    lua_pushvalue(L, ctl);
     if (lua_pcall(L, 3, 1, errh) != LUA_OK) {
+        /* a string from the handler; without one, only a string is shown
+         * (converting a number here could raise) */
+        const char *why = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "(error)";
         ct_err_set(err, CT_EK_VALIDATION, 0, 0, "identity iterator for %s raised: %.180s", ct_id_type_names[lj->type],
-                   lua_tostring(L, -1) ? lua_tostring(L, -1) : "(error)");
+                   why);
         rc = -1;
     } else if (lua_toboolean(L, -1)) {
         rc = 0;
     }
     lua_pop(L, 1);
-    size_t k = (size_t)lua_rawlen(L, hold);
-    if (k > max) k = max;
-    for (size_t i = 0; i < k; i++) {
-        lua_rawgeti(L, hold, (ct_l_index)(i + 1));
-        run->s[i] = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &run->len[i]) : NULL;
-        if (!run->s[i]) run->len[i] = 0;
-        lua_pop(L, 1);
+    lc_raw_field(L, ctl, "hold");
+    if (lua_istable(L, -1)) {
+        int hold = lua_gettop(L);
+        size_t k = (size_t)lua_rawlen(L, hold);
+        if (k > max) k = max;
+        for (size_t i = 0; i < k; i++) {
+            if (ct_l_rawgeti_type(L, hold, (ct_l_index)(i + 1)) == LUA_TSTRING) {
+                run->s[i] = lua_tolstring(L, -1, &run->len[i]);
+            } else {
+                run->s[i] = NULL;
+                run->len[i] = 0;
+            }
+            lua_pop(L, 1);
+        }
+        run->n = k;
+        lua_pushvalue(L, hold);
+        lua_rawseti(L, LUA_REGISTRYINDEX, lj->hold_ref); /* the strings stay alive until the next run */
     }
     lua_settop(L, base);
-    run->type = lj->type;
-    run->n = k;
-    lj->i += (lua_Integer)k;
+    lj->i += (lua_Integer)run->n;
     return rc;
+}
+
+/* The type's source, read from `to` once when the type starts: an array
+ * (anchored in hold_ref) or an iterator (in iter_ref). A `to` changed
+ * during the send does not change what it reads. */
+static void start_type(lua_State *L, ljob *lj)
+{
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lj->to_ref);
+    lc_raw_field(L, -1, ct_id_type_names[lj->type]);
+    if (lua_istable(L, -1)) {
+        lj->src_kind = LC_SRC_ARRAY;
+        lj->n = (lua_Integer)lua_rawlen(L, -1);
+        lua_rawseti(L, LUA_REGISTRYINDEX, lj->hold_ref);
+    } else if (lua_isfunction(L, -1)) {
+        lj->src_kind = LC_SRC_ITER;
+        lua_rawseti(L, LUA_REGISTRYINDEX, lj->iter_ref);
+    } else {
+        lj->src_kind = LC_SRC_NONE;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
 }
 
 int lc_batch_next(void *ud, size_t max, ct_idrun *run, ct_err *err)
@@ -345,40 +399,28 @@ int lc_batch_next(void *ud, size_t max, ct_idrun *run, ct_err *err)
     ljob *lj = ud;
     lua_State *L = lj->cl->L;
     if (max > CT_BATCH_MAX) max = CT_BATCH_MAX;
-    if (max == 0) max = 1;
+    run->type = lj->type < CT_ID_NTYPES ? lj->type : 0;
+    run->n = 0;
     if (lj->iter_failed) {
         *err = lj->iter_err;
         return -1;
     }
-    /* cancelled, or the client closed, from inside the iterator */
-    if (lj->to_ref == LUA_NOREF || lj->cl->close_pending) return 0;
     while (lj->type < CT_ID_NTYPES) {
-        if (lj->src_kind == LC_SRC_UNSET) {
-            /* this type's array, read once: the per-identity step is one
-             * lua_rawgeti and one lua_tolstring */
-            lua_rawgeti(L, LUA_REGISTRYINDEX, lj->to_ref);
-            lc_raw_field(L, -1, ct_id_type_names[lj->type]);
-            if (lua_istable(L, -1)) {
-                lj->src_kind = LC_SRC_ARRAY;
-                lj->n = (lua_Integer)lua_rawlen(L, -1);
-                lua_rawseti(L, LUA_REGISTRYINDEX, lj->hold_ref);
-            } else if (lua_isfunction(L, -1)) {
-                lj->src_kind = LC_SRC_ITER;
-                lua_pop(L, 1);
-            } else {
-                lj->src_kind = LC_SRC_NONE;
-                lua_pop(L, 1);
-            }
-            lua_pop(L, 1);
-        }
+        /* the client closed from inside the iterator: the end */
+        if (lj->to_ref == LUA_NOREF || lj->cl->close_pending) return 0;
+        /* cancelled or held from inside it: nothing more is read (an empty
+         * run: the engine stops the batch there) */
+        if (lj->stopped || max == 0) return 1;
+        if (lj->src_kind == LC_SRC_UNSET) start_type(L, lj);
         if (lj->src_kind == LC_SRC_ARRAY && lj->i < lj->n) return array_run(L, lj, max, run, err);
         if (lj->src_kind == LC_SRC_ITER) {
             int rc = iterator_run(L, lj, max, run, err);
             if (rc < 0 && run->n > 0) {
-                /* what it gave before raising is sent; the error ends the source next */
+                /* what it gave before raising is sent, and the error is the
+                 * send's already (err is the job's source error); the next
+                 * call ends the source with it */
                 lj->iter_err = *err;
                 lj->iter_failed = 1;
-                memset(err, 0, sizeof *err);
                 return 1;
             }
             if (rc < 0) return -1;

@@ -25,6 +25,7 @@ ljob *lc_job_new(lua_State *L, lclient *cl, int client_idx, int kind)
     lj->cl = cl;
     lj->kind = kind;
     lj->to_ref = lj->hold_ref = lj->next_ref = lj->classify_ref = lj->errh_ref = LUA_NOREF;
+    lj->iter_ref = lj->ctl_ref = LUA_NOREF;
     luaL_setmetatable(L, JOB_MT);
     /* the job keeps its client alive */
     lua_createtable(L, 0, 1);
@@ -91,8 +92,11 @@ static void unref_sources(ljob *lj, lua_State *L)
         luaL_unref(L, LUA_REGISTRYINDEX, lj->next_ref);
         luaL_unref(L, LUA_REGISTRYINDEX, lj->classify_ref);
         luaL_unref(L, LUA_REGISTRYINDEX, lj->errh_ref);
+        luaL_unref(L, LUA_REGISTRYINDEX, lj->iter_ref);
+        luaL_unref(L, LUA_REGISTRYINDEX, lj->ctl_ref);
     }
     lj->to_ref = lj->hold_ref = lj->next_ref = lj->classify_ref = lj->errh_ref = LUA_NOREF;
+    lj->iter_ref = lj->ctl_ref = LUA_NOREF;
 }
 
 void lc_job_end_journal(ljob *lj)

@@ -89,8 +89,7 @@ static int l_client_send(lua_State *L)
     int job_idx = lua_gettop(L);
     lua_pushvalue(L, 4);
     lj->to_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    lua_pushboolean(L, 0);
-    lj->hold_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lc_source_refs(L, lj);
     take_iterator_error_handler(L, 5, lj);
     /* arrays were checked above; iterators are checked as they are read */
     ct_source src = { lc_batch_next, lj, total, total >= 0 };
@@ -139,8 +138,7 @@ static int l_client_resume(lua_State *L)
         lua_pushvalue(L, 3);
         lj->to_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     }
-    lua_pushboolean(L, 0);
-    lj->hold_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lc_source_refs(L, lj);
     take_iterator_error_handler(L, 4, lj);
     ct_source src = { has_to ? lc_batch_next : NULL, lj, total, total >= 0 };
     char err[512];

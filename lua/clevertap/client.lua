@@ -269,8 +269,9 @@ local function decode_to(json)
 end
 
 -- `box` is keep_causes's: present when identities came from iterators.
--- `pause` is called after each batch converted (the poll's time budget).
-local function send_results(cj, box, pause)
+-- `pause` is called after each batch converted (the poll's time budget);
+-- `client` is the job's.
+local function send_results(cj, box, pause, client)
   pause = pause or function() end
   local r = cj:report()
   local lists = {}
@@ -302,6 +303,11 @@ local function send_results(cj, box, pause)
   end
   if box and r.requests == 0 and r.accepted == 0 and not r.cancelled and #failed == 0 and #unknown == 0
     and #not_sent == 0 then
+    -- closed from inside an iterator before it gave anything: not an empty `to`
+    if client and client.closed then
+      return nil, errors.new { kind = "network", retryable = true,
+        message = "the client was closed before the send read any identity" }
+    end
     return nil, errors.validation { { pointer = "/to", message = "at least one identity is required",
       severity = "error" } }
   end
@@ -496,20 +502,26 @@ end
 -- text when one raises. The engine runs them with a message handler
 -- (on_iterator_error) that keeps the raised value itself in a box, so the
 -- error can carry it as err.cause, and gives the engine its text. Returns
--- the box (its handler in box.handler), nil when `to` holds no iterator.
+-- the `to` to hand to the engine (a copy when it holds an iterator: a
+-- payload reused for the next send may get other iterators meanwhile) and
+-- the box (its handler in box.handler), nil when there is no iterator.
 local function keep_causes(to)
-  if type(to) ~= "table" then return nil end
+  if type(to) ~= "table" then return to, nil end
   for _, f in pairs(to) do
     if type(f) == "function" then
-      local box = {}
+      local box, copy = {}, {}
+      for k, v in pairs(to) do copy[k] = v end
+      -- a raise in here would run the handler again, on its own error
       box.handler = function(v)
         box.cause = v
-        return errors.cause_text(v)
+        local ok, text = pcall(errors.cause_text, v)
+        if ok then return text end
+        return type(text) == "string" and text or ("a " .. type(v) .. " value, kept in err.cause")
       end
-      return box
+      return copy, box
     end
   end
-  return nil
+  return to, nil
 end
 
 -- The work of start_send; `level` is where misuse is blamed, as error()
@@ -564,7 +576,7 @@ local function start_send(self, channel, payload, opts, level)
     end
     return nil, err
   end
-  local to, box = payload.to, keep_causes(payload.to)
+  local to, box = keep_causes(payload.to)
   local journal = opts and opts.journal
   local t = self.transport
   local checked = type(t) == "table" and t.yield ~= nil and check_in_slices(t, to)
@@ -573,7 +585,7 @@ local function start_send(self, channel, payload, opts, level)
       on_iterator_error = box and box.handler })
   if not cj and type(problems) == "string" then return journal_error(problems, journal) end
   if not cj then return nil, errors.validation(problems, endpoint .. ": invalid payload") end
-  local job = new_job(self, cj, function(c, pause) return send_results(c, box, pause) end, opts)
+  local job = new_job(self, cj, function(c, pause) return send_results(c, box, pause, self) end, opts)
   job.reports = true -- its report carries callback_errors
   return job
 end
@@ -597,13 +609,13 @@ local function start_resume(self, path, opts, level)
     error("bad argument #1 to 'resume' (journal path must be a string, got " .. type(path) .. ")", level)
   end
   if opts ~= nil then options.check(opts, RESUME_OPTS, "resume", level) end
-  local to = opts and opts.to
-  local box = keep_causes(to)
+  local to, box
+  if opts and opts.to ~= nil then to, box = keep_causes(opts.to) end
   local cj, problems = self.engine:resume(path, to,
     { resend_unknown = opts and opts.resend_unknown, on_iterator_error = box and box.handler })
   if not cj and type(problems) == "string" then return journal_error(problems, path) end
   if not cj then return nil, errors.validation(problems, "resume: invalid opts.to") end
-  local job = new_job(self, cj, function(c, pause) return send_results(c, box, pause) end, opts)
+  local job = new_job(self, cj, function(c, pause) return send_results(c, box, pause, self) end, opts)
   job.reports = true
   return job
 end
