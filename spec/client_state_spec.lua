@@ -81,7 +81,7 @@ describe("campaigns created once (state = PATH)", function()
     local r, err = client:create_campaign(campaign("Died"))
     assert.is_nil(r)
     assert.equal("unknown", err.create)
-    assert.matches("stopped while sending it", err.message, 1, true)
+    assert.matches("stopped or cancelled while being sent", err.message, 1, true)
     assert.equal(0, #U.logged(CREATE))
   end)
 

@@ -52,7 +52,7 @@ function M.begin(st, account, body, payload, opts)
     return nil, errors.new { kind = "validation", create = "unknown", key = key,
       message = string.format("targets/create: campaign %q was sent before and its outcome is unknown (%s): check "
         .. "with clevertap list (client:list) whether it exists; force = true (--force) creates it again", name,
-        status == "sending" and "the process stopped while sending it" or "the answer was lost") }
+        status == "sending" and "it was stopped or cancelled while being sent" or "the answer was lost") }
   end
   local ok, perr = st:put(account, key, "sending")
   if not ok then
