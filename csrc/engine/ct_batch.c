@@ -82,6 +82,10 @@ static void add_run(ct_job *j, const ct_idrun *run, size_t *n)
     }
 }
 
+/* Held (from inside an iterator): the source is not read further. A cancel
+ * or a shutdown still reads an array's rest, to list it as never sent. */
+static int reading_held(const ct_job *j) { return j->held && !j->cancelled && !(j->e && j->e->stopping); }
+
 /* The request {"to":<to>, + the job's rest; NULL when out of memory (the
  * batch is then failed here). */
 static ct_req *batch_request(ct_job *j, const char *to, size_t to_len, size_t n, int64_t jbatch)
@@ -130,10 +134,7 @@ ct_req *ct_batch_produce(ct_job *j)
     }
     size_t n = 0;
     for (int t = 0; t < CT_ID_NTYPES; t++) j->types[t].len = 0;
-    /* held (from inside an iterator): the source is not read further; a
-     * cancel or a shutdown reads an array's rest to list it as never sent */
-    int held = j->held && !j->cancelled && !(j->e && j->e->stopping);
-    while (n < CT_BATCH_MAX && !j->src_done && !j->released && !j->cancel_pending && !held) {
+    while (n < CT_BATCH_MAX && !j->src_done && !j->released && !j->cancel_pending && !reading_held(j)) {
         ct_idrun *run = j->run;
         int rc = j->src.next(j->src.ud, CT_BATCH_MAX - n, run, &j->src_err);
         if (rc == 0) {
@@ -149,7 +150,6 @@ ct_req *ct_batch_produce(ct_job *j)
             break;
         }
         add_run(j, run, &n);
-        held = j->held && !j->cancelled && !(j->e && j->e->stopping);
     }
     if (n == 0) return NULL;
     ct_sb to;

@@ -395,15 +395,21 @@ int ct_journal_source_read(const ct_journal *jr) { return jr->source_read; }
 
 /* ---- the wrapped source ------------------------------------------------- */
 
+/* A run read from the source: the position and the hash move past it. */
+static void read_run(ct_journal *jr, const ct_idrun *run)
+{
+    for (size_t k = 0; k < run->n; k++)
+        jr->hash = hash_id(jr->hash, run->type, run->s[k] ? run->s[k] : "", run->s[k] ? run->len[k] : 0);
+    jr->pos += (long long)run->n;
+}
+
 static int wrapped_next(void *ud, size_t max, ct_idrun *run, ct_err *err)
 {
     ct_journal *jr = ud;
     if (jr->source_read) return 0; /* a resume of a source read to its end */
     int rc = jr->inner.next(jr->inner.ud, max, run, err);
     if (rc == 1) {
-        for (size_t k = 0; k < run->n; k++)
-            jr->hash = hash_id(jr->hash, run->type, run->s[k] ? run->s[k] : "", run->s[k] ? run->len[k] : 0);
-        jr->pos += (long long)run->n;
+        read_run(jr, run);
     } else if (rc == 0) {
         /* recorded once every identity read is in a row: a cancel or a
          * shutdown reads an array's rest only to list it as never sent */
@@ -461,9 +467,7 @@ int ct_journal_skip_read(ct_journal *jr, char *err, size_t errlen)
             free(run);
             return 0;
         }
-        for (size_t k = 0; k < run->n; k++)
-            jr->hash = hash_id(jr->hash, run->type, run->s[k] ? run->s[k] : "", run->s[k] ? run->len[k] : 0);
-        jr->pos += (long long)run->n;
+        read_run(jr, run);
         if (run->type >= 0 && run->type < CT_ID_NTYPES) jr->skipped[run->type] += (long long)run->n;
     }
     free(run);

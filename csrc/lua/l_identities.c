@@ -219,6 +219,18 @@ void lc_push_identity_types(lua_State *L)
 
 #define ARRAY_CHUNK 64
 
+/* The value on top of the stack as run entry k: a string (kept alive by
+ * whatever holds it), or NULL for anything else (reported, not sent). */
+static void take_value(lua_State *L, int type, ct_idrun *run, size_t k)
+{
+    if (type == LUA_TSTRING) {
+        run->s[k] = lua_tolstring(L, -1, &run->len[k]);
+    } else {
+        run->s[k] = NULL;
+        run->len[k] = 0;
+    }
+}
+
 void lc_source_refs(lua_State *L, ljob *lj)
 {
     lua_pushboolean(L, 0);
@@ -247,14 +259,8 @@ static int array_run(lua_State *L, ljob *lj, size_t max, ct_idrun *run, ct_err *
                        ct_id_type_names[lj->type]);
             return -1;
         }
-        for (int c = 0; c < ARRAY_CHUNK && k < max && lj->i < lj->n; c++, k++) {
-            if (ct_l_rawgeti_type(L, arr, (ct_l_index)++lj->i) == LUA_TSTRING) {
-                run->s[k] = lua_tolstring(L, -1, &run->len[k]);
-            } else {
-                run->s[k] = NULL;
-                run->len[k] = 0;
-            }
-        }
+        for (int c = 0; c < ARRAY_CHUNK && k < max && lj->i < lj->n; c++, k++)
+            take_value(L, ct_l_rawgeti_type(L, arr, (ct_l_index)++lj->i), run, k);
         lua_settop(L, arr);
     }
     lua_settop(L, arr - 1);
@@ -356,12 +362,7 @@ static int iterator_run(lua_State *L, ljob *lj, size_t max, ct_idrun *run, ct_er
         size_t k = (size_t)lua_rawlen(L, hold);
         if (k > max) k = max;
         for (size_t i = 0; i < k; i++) {
-            if (ct_l_rawgeti_type(L, hold, (ct_l_index)(i + 1)) == LUA_TSTRING) {
-                run->s[i] = lua_tolstring(L, -1, &run->len[i]);
-            } else {
-                run->s[i] = NULL;
-                run->len[i] = 0;
-            }
+            take_value(L, ct_l_rawgeti_type(L, hold, (ct_l_index)(i + 1)), run, i);
             lua_pop(L, 1);
         }
         run->n = k;
