@@ -18,6 +18,7 @@
  * were after it was read, so the furthest row is where a resume continues and
  * the hash is what the prefix read again must match. */
 #include "ct_journal.h"
+#include "ct_fingerprint.h"
 #include "ct_str.h"
 
 #include <errno.h>
@@ -88,37 +89,6 @@ static void seterr(char *err, size_t n, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, n, fmt, ap);
     va_end(ap);
-}
-
-/* The fingerprint mixes 8 bytes at a time (a multiply-xorshift step per
- * word): every identity of a send passes through it, byte-at-a-time FNV
- * cost more than the rest of the journal at an instant sink. */
-static uint64_t mix(uint64_t h, uint64_t w)
-{
-    h ^= w;
-    h *= 0x9E3779B97F4A7C15ULL;
-    return h ^ (h >> 29);
-}
-
-#define HASH_INIT 0xcbf29ce484222325ULL
-
-/* One identity into the fingerprint: its type and length, then its bytes
- * (so "ab","c" and "a","bc" differ). */
-static uint64_t hash_id(uint64_t h, int type, const char *s, size_t len)
-{
-    h = mix(h, ((uint64_t)(unsigned)type << 56) ^ (uint64_t)len);
-    size_t i = 0;
-    for (; i + 8 <= len; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        h = mix(h, w);
-    }
-    if (i < len) {
-        uint64_t w = 0;
-        memcpy(&w, s + i, len - i);
-        h = mix(h, w);
-    }
-    return h;
 }
 
 static int exec(ct_journal *jr, const char *sql)
@@ -361,7 +331,7 @@ ct_journal *ct_journal_resume(const char *path, int resend_unknown, char *err, s
         jr->resume_hash = (uint64_t)sqlite3_column_int64(s, 1);
     }
     sqlite3_finalize(s);
-    if (jr->resume_pos == 0) jr->resume_hash = HASH_INIT;
+    if (jr->resume_pos == 0) jr->resume_hash = CT_FP_INIT;
     /* a batch in flight when the process stopped may have been processed:
      * unknown, never re-sent unless asked (then planned again) */
     begin(jr);
@@ -399,7 +369,7 @@ int ct_journal_source_read(const ct_journal *jr) { return jr->source_read; }
 static void read_run(ct_journal *jr, const ct_idrun *run)
 {
     for (size_t k = 0; k < run->n; k++)
-        jr->hash = hash_id(jr->hash, run->type, run->s[k] ? run->s[k] : "", run->s[k] ? run->len[k] : 0);
+        jr->hash = ct_fp_add(jr->hash, run->type, run->s[k] ? run->s[k] : "", run->s[k] ? run->len[k] : 0);
     jr->pos += (long long)run->n;
 }
 
@@ -432,7 +402,7 @@ void ct_journal_wrap_source(ct_journal *jr, const ct_source *inner, ct_source *o
     jr->end_pos = -1;
     jr->row_pos = jr->resume_pos;
     jr->pos = 0;
-    jr->hash = HASH_INIT;
+    jr->hash = CT_FP_INIT;
     *out = *inner;
     out->next = wrapped_next;
     out->ud = jr;
@@ -442,7 +412,7 @@ int ct_journal_skip_read(ct_journal *jr, char *err, size_t errlen)
 {
     memset(jr->skipped, 0, sizeof jr->skipped);
     jr->pos = 0;
-    jr->hash = HASH_INIT;
+    jr->hash = CT_FP_INIT;
     if (jr->meta.arrays && jr->inner.total >= 0 && jr->meta.total >= 0 && jr->inner.total != jr->meta.total) {
         seterr(err, errlen,
                "journal: the identities given are not the journal's (%lld identities, the journal's send had %lld)",
