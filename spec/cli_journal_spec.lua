@@ -170,6 +170,10 @@ describe("clevertap send, interrupted and resumed", function()
       h.signal("9")
       assert.equal(137, (h.wait()), "round " .. round .. " killed while sending (seed " .. seed .. ")")
       wait_for(function() return core.journal_report(journal).state ~= "running" end, 10, "the lock")
+      -- batches recorded in flight together (one commit) stay within the
+      -- profile's concurrency of 2: at most that many become unknown
+      local left = core.journal_report(journal).in_flight
+      assert.is_true(left <= 2 * BATCH, "round " .. round .. ": " .. left .. " identities in flight at the kill")
       settle(since)
       assert.equal("interrupted", report_json(journal).state, "round " .. round)
       argv = { "resume", journal }

@@ -686,13 +686,65 @@ static void settle_stopped(ct_job *j, ct_req *r, const ct_err *err, int unknown)
 static void interrupt_job(ct_job *j, const char *why);
 static void cancel_now(ct_job *j, const char *why);
 
+/* Starts lane i (and its parents) could take now besides those in flight,
+ * as far as their in-flight limits go (CT_JOURNAL_AHEAD when unlimited). */
+static size_t lane_room(const ct_engine *e, int i)
+{
+    size_t room = CT_JOURNAL_AHEAD + 1;
+    for (int depth = 0; i >= 0 && depth < 4; depth++) {
+        const ct_llane *l = &e->lanes[i].loc;
+        if (l->max_inflight > 0) {
+            size_t free_slots = l->inflight < l->max_inflight ? (size_t)(l->max_inflight - l->inflight) : 0;
+            if (free_slots < room) room = free_slots;
+        }
+        i = e->lanes[i].o.parent;
+    }
+    return room;
+}
+
+/* A journaled job builds the batches that could start beside r (its lane's
+ * free in-flight slots, at most CT_JOURNAL_AHEAD) and queues them, so that
+ * one journal commit records them all as in flight (journal_first_send):
+ * a commit per batch cost more than the rest of a send at a fast server.
+ * A crash then leaves at most the lane's in-flight limit unknown, as
+ * before. Called inside the job's busy section: the source may stop it. */
+static void produce_ahead(ct_job *j, const ct_req *r, int64_t now)
+{
+    if (!r || r->jbatch <= 0 || r->attempts > 0 || !j->jh.before_first_send || !j->e) return;
+    size_t room = lane_room(j->e, j->o.lane);
+    ct_req **tail = &j->queue;
+    while (*tail) tail = &(*tail)->next;
+    for (size_t k = 1; k < room && !j->src_done && !j->cancel_pending && !j->released && !j->held; k++) {
+        ct_req *q = produce(j);
+        if (!q) break;
+        q->first_ms = now;
+        *tail = q;
+        tail = &q->next;
+    }
+}
+
 /* A journaled batch's first try: its journal must hold it as in flight
- * before a byte is sent. 0 when it could not: the batch is not sent and the
- * job stops (its journal is no longer a true account). */
+ * before a byte is sent; the queued batches built with it are recorded in
+ * the same commit. 0 when it could not: the batch is not sent and the job
+ * stops (its journal is no longer a true account). */
 static int journal_first_send(ct_job *j, ct_req *r)
 {
-    if (r->attempts > 0 || r->jbatch <= 0 || !j->jh.before_first_send) return 1;
-    if (j->jh.before_first_send(j->jh.ud, r->jbatch)) return 1;
+    if (r->attempts > 0 || r->jbatch <= 0 || r->jmarked || !j->jh.before_first_send) return 1;
+    int64_t batches[CT_JOURNAL_AHEAD + 1];
+    size_t n = 0, room = j->e ? lane_room(j->e, j->o.lane) : 1; /* r's own slot included */
+    batches[n++] = r->jbatch;
+    for (ct_req *q = j->queue; q && n < room; q = q->next)
+        if (q->attempts == 0 && q->jbatch > 0 && !q->jmarked) batches[n++] = q->jbatch;
+    if (j->jh.before_first_send(j->jh.ud, batches, n)) {
+        r->jmarked = 1;
+        size_t k = 1;
+        for (ct_req *q = j->queue; q && k < n; q = q->next)
+            if (q->attempts == 0 && q->jbatch > 0 && !q->jmarked) {
+                q->jmarked = 1;
+                k++;
+            }
+        return 1;
+    }
     ct_err err;
     ct_err_set(&err, CT_EK_NETWORK, 0, 1, "the journal could not record the batch as in flight: not sent");
     /* the account's limiter granted it a slot it will not use */
@@ -727,6 +779,7 @@ static ct_req *engine_next(ct_engine *e, int64_t now)
             if (!r) {
                 j->busy++;
                 r = produce(j);
+                produce_ahead(j, r, now);
                 j->busy--;
                 if (r) r->first_ms = now;
                 if (j->cancel_pending && !j->released) { /* cancelled by its own source */

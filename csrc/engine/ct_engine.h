@@ -178,9 +178,11 @@ typedef struct ct_journal_hooks {
     /* A batch was built from the source: its "to" object and size. Returns
      * its id, or -1 when it could not be recorded (it is not sent then). */
     int64_t (*on_batch_planned)(void *ud, const char *to, size_t to_len, size_t n);
-    /* The batch is about to be sent for the first time: 1 once that is
-     * durable, 0 when it could not be recorded (it is not sent then). */
-    int (*before_first_send)(void *ud, int64_t batch);
+    /* These batches are about to be sent for the first time: batches[0]
+     * at once, the others (built ahead, queued) soon. 1 once all are
+     * durably in flight, 0 when they could not be recorded (batches[0] is
+     * not sent then, and the job stops). One call is one commit. */
+    int (*before_first_send)(void *ud, const int64_t *batches, size_t n);
     /* Its final outcome (batch 0: a bad identity of the source, failed). */
     void (*on_outcome)(void *ud, int64_t batch, int outcome, const ct_err *err, const char *to, size_t to_len,
                        size_t n);

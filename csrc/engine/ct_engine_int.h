@@ -17,6 +17,8 @@
 #define CT_RETRY_AFTER_JITTER_MIN 100
 /* shared-limiter grants in one engine step (one `now`) */
 #define CT_GRANTS_PER_MS 5
+/* batches a journaled job builds ahead to record in flight in one commit */
+#define CT_JOURNAL_AHEAD 15
 
 typedef enum { JOB_SINGLE, JOB_BATCH, JOB_GENERIC } job_kind;
 
@@ -36,6 +38,7 @@ struct ct_req {
     double retry_cost;   /* quota spent on this request's retries */
     int64_t first_ms, ready_ms;
     int64_t jbatch; /* the batch's id in the job's journal, 0 = none */
+    int jmarked;    /* its journal holds it as in flight already */
     int abandoned;  /* its job was cancelled: the answer is ignored */
     void *transport;
     uint64_t lease; /* shared limiter lease held while in flight, 0 = none */

@@ -516,13 +516,15 @@ static int64_t h_planned(void *ud, const char *to, size_t to_len, size_t n)
     return id;
 }
 
-static int h_first_send(void *ud, int64_t batch)
+static int h_first_send(void *ud, const int64_t *batches, size_t n)
 {
     ct_journal *jr = ud;
     if (!jr->db || jr->failed || !begin(jr)) return 0;
     sqlite3_stmt *s = jr->st[S_INFLIGHT];
-    sqlite3_bind_int64(s, 1, batch);
-    if (!step_done(jr, s)) return 0;
+    for (size_t k = 0; k < n; k++) {
+        sqlite3_bind_int64(s, 1, batches[k]);
+        if (!step_done(jr, s)) return 0;
+    }
     return commit(jr); /* durable before the first byte is sent */
 }
 

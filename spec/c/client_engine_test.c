@@ -584,6 +584,7 @@ typedef struct fake_journal {
     int64_t fail_send_of; /* before_first_send of this batch fails */
     int replay_left;      /* next_planned gives this many batches */
     int done_calls, done_cancelled;
+    int send_calls; /* before_first_send calls: one commit each */
     char last_err[320];
 } fake_journal;
 
@@ -603,17 +604,17 @@ static int64_t fj_planned(void *ud, const char *to, size_t to_len, size_t n)
     return id;
 }
 
-static int fj_first_send(void *ud, int64_t batch)
+static int fj_first_send(void *ud, const int64_t *batches, size_t n)
 {
     fake_journal *f = ud;
-    jlog(f, "S%lld ", (long long)batch, 0);
-    if (batch == f->fail_send_of) {
-        size_t n = strlen(f->log);
-        f->log[n - 1] = '!';
-        strcat(f->log, " ");
-        return 0;
+    int fail = 0;
+    f->send_calls++;
+    for (size_t k = 0; k < n; k++) {
+        jlog(f, k ? "+%lld" : "S%lld", (long long)batches[k], 0);
+        if (batches[k] == f->fail_send_of) fail = 1;
     }
-    return 1;
+    jlog(f, fail ? "! " : " ", 0, 0);
+    return !fail;
 }
 
 static void fj_outcome(void *ud, int64_t batch, int outcome, const ct_err *err, const char *to, size_t to_len, size_t n)
@@ -655,7 +656,7 @@ static void test_journal_hooks(void)
 {
     ct_engine *e = ct_engine_new(1);
     ct_engine_set_secret(e, "PASS-7");
-    ct_lane_opts lo = { 0, 0, 1, -1 };
+    ct_lane_opts lo = { 3, 0, 1, -1 };
     int lane = ct_engine_lane(e, &lo);
     src s = { 3500, 0, CT_ID_IDENTITY, NULL, 0, { { 0 } } };
     ct_source so = { next_id, &s, 3500, 1 };
@@ -668,27 +669,28 @@ static void test_journal_hooks(void)
     f.replay_left = 1;
     ct_journal_hooks h = fj_hooks(&f);
     ct_job_set_journal(j, &h);
-    /* a replayed batch first, as recorded; then batches built from the source,
-     * each recorded in flight before ct_engine_next hands it out */
+    /* a replayed batch first, as recorded; then batches built from the source.
+     * The two the lane's free slots allow beside it are built ahead and
+     * recorded in flight with it, in one commit, before it is handed out */
     ct_req *a = ct_engine_next(e, 0);
     size_t len;
     CHECK(a && strcmp(ct_req_body(a, &len), "{\"to\":{\"Email\":[\"a@x\",\"b@x\"]}}") == 0);
-    CHECK(strcmp(f.log, "S100 ") == 0);
+    CHECK(strcmp(f.log, "P1:1000 P2:1000 S100+1+2 ") == 0);
     ct_req *b = ct_engine_next(e, 0);
-    CHECK(b && strcmp(f.log, "S100 P1:1000 S1 ") == 0);
     ct_req *c = ct_engine_next(e, 0);
-    CHECK(c && strcmp(f.log, "S100 P1:1000 S1 P2:1000 S2 ") == 0);
-    /* the journal cannot record batch 3: it is not sent, the job stops */
-    CHECK(ct_engine_next(e, 0) == NULL);
-    CHECK(strstr(f.log, "P3:1000 S3! O3=3 ") != NULL);
-    CHECK(ct_job_source_error(j)->kind != CT_EK_NONE);
+    CHECK(b && c && strcmp(f.log, "P1:1000 P2:1000 S100+1+2 ") == 0 && f.send_calls == 1);
+    CHECK(ct_engine_next(e, 0) == NULL); /* the lane is full */
     ct_resp ok = ok_resp();
     ct_engine_complete(e, a, 0, &ok);
+    /* the journal cannot record batch 3: it is not sent, the job stops */
+    CHECK(ct_engine_next(e, 0) == NULL);
+    CHECK(strstr(f.log, "O100=0 P3:1000 S3! O3=3 ") != NULL);
+    CHECK(ct_job_source_error(j)->kind != CT_EK_NONE);
     static const char bad[] = "{\"status\":\"fail\",\"error\":\"bad PASS-7\",\"code\":84}";
     ct_resp refused = { 400, NULL, 0, bad, sizeof bad - 1 };
     ct_engine_complete(e, b, 0, &refused);
     ct_engine_fail(e, c, 0, CT_EK_NETWORK, 1, "reset after sending");
-    CHECK(strstr(f.log, "O100=0 O1=1 O2=2 ") != NULL);
+    CHECK(strstr(f.log, "O3=3 P4:500 O4=3 O1=1 O2=2 ") != NULL);
     CHECK(strstr(f.last_err, "PASS-7") == NULL);
     CHECK(ct_job_done(j));
     CHECK(f.done_calls == 1);
@@ -730,7 +732,7 @@ static void test_cancel(void)
     const ct_report *r = ct_job_report(j);
     CHECK(r->accepted == 1000 && r->unknown_ids == 1000 && r->not_sent_ids == 3500);
     CHECK(r->accepted + r->failed_ids + r->unknown_ids + r->not_sent_ids == 5500);
-    CHECK(strcmp(f.log, "P1:1000 S1 P2:1000 S2 O1=0 O2=2 ") == 0);
+    CHECK(strcmp(f.log, "P1:1000 P2:1000 S1+2 O1=0 O2=2 ") == 0);
     CHECK(f.done_calls == 1 && f.done_cancelled == 1);
     /* b still belongs to the transport; its answer is ignored */
     CHECK(ct_engine_inflight(e) == 1);
@@ -743,9 +745,45 @@ static void test_cancel(void)
     ct_engine_free(e);
 }
 
+/* Without an in-flight limit a journaled job builds CT_JOURNAL_AHEAD
+ * batches ahead: one commit per 16 batches; those still queued at a cancel
+ * were never sent and go back to planned (not unknown). */
+static void test_journal_ahead(void)
+{
+    ct_engine *e = ct_engine_new(1);
+    ct_lane_opts lo = { 0, 0, 1, -1 };
+    int lane = ct_engine_lane(e, &lo);
+    src s = { 20000, 0, CT_ID_IDENTITY, NULL, 0, { { 0 } } };
+    ct_source so = { next_id, &s, 20000, 1 };
+    ct_job_opts o = opts(lane);
+    ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
+    fake_journal f;
+    memset(&f, 0, sizeof f);
+    ct_journal_hooks h = fj_hooks(&f);
+    ct_job_set_journal(j, &h);
+    ct_req *got[20];
+    for (int k = 0; k < 17; k++) {
+        got[k] = ct_engine_next(e, 0);
+        CHECK(got[k] != NULL);
+        CHECK(f.send_calls == (k < 16 ? 1 : 2));
+    }
+    CHECK(strstr(f.log, "S1+2+3+4+5+6+7+8+9+10+11+12+13+14+15+16 ") != NULL);
+    CHECK(strstr(f.log, "P20:1000 S17+18+19+20 ") != NULL);
+    ct_job_cancel(j, "stopped");
+    CHECK(strstr(f.log, "O18=3 O19=3 O20=3 ") != NULL);
+    const ct_report *r = ct_job_report(j);
+    CHECK(r->unknown_ids == 17000 && r->not_sent_ids == 3000);
+    ct_resp ok = ok_resp();
+    for (int k = 0; k < 17; k++) ct_engine_complete(e, got[k], 0, &ok);
+    CHECK(ct_engine_inflight(e) == 0);
+    ct_job_release(j);
+    ct_engine_free(e);
+}
+
 int main(void)
 {
     test_journal_hooks();
+    test_journal_ahead();
     test_cancel();
     test_retry_quota();
     test_sliding_second();
