@@ -145,6 +145,20 @@ describe("client:send batching", function()
     assert.equal(2001, i)
   end)
 
+  it("an iterator raising with error(msg, 2) gets its message without the library's loop's position", function()
+    local i = 0
+    local report, err = client:send("push", { to = { Identity = function()
+      i = i + 1
+      if i == 3 then error("no more rows", 2) end
+      return "q" .. i
+    end }, content = U.content })
+    assert.is_nil(report)
+    assert.equal("no more rows", err.cause)
+    assert.matches("identity iterator for Identity raised: no more rows", err.message, 1, true)
+    assert.is_nil(err.message:find("clevertap identity iterator:", 1, true), err.message)
+    assert.equal(2, err.report.accepted)
+  end)
+
   for _, how in ipairs { "cancel", "hold" } do
     it("a " .. how .. " from inside an iterator reads no other type's identities after it", function()
       local job

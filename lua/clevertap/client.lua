@@ -513,6 +513,9 @@ local function keep_causes(to)
       for k, v in pairs(to) do copy[k] = v end
       -- a raise in here would run the handler again, on its own error
       box.handler = function(v)
+        -- error(msg, 2) blames the iterator's caller: the library's loop,
+        -- whose position means nothing to the iterator's author
+        if type(v) == "string" then v = v:gsub("^clevertap identity iterator:%d+: ", "", 1) end
         box.cause = v
         local ok, text = pcall(errors.cause_text, v)
         if ok then return text end
