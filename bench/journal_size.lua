@@ -17,11 +17,13 @@ local function kb(p)
   return size / 1024
 end
 
-local peak, peak_wal = 0, 0
+local peak, peak_wal, next_sample = 0, 0, 0
 local client = assert(clevertap.new {
   account_id = "SANDBOX-ACCOUNT-ID", passcode = "SANDBOX-PASSCODE", base_url = url, send_rate = false,
   on_progress = function(p)
-    if p.batches_done % 100 == 0 then
+    -- progress may report several batches at once: every 100 or more
+    if p.batches_done >= next_sample then
+      next_sample = p.batches_done + 100
       local db, wal = kb(path), kb(path .. "-wal")
       if db + wal > peak then peak = db + wal end
       if wal > peak_wal then peak_wal = wal end
