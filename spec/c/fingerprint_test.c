@@ -11,7 +11,7 @@ static int failures;
 #define CHECK(c)                                                                                                       \
     do {                                                                                                               \
         if (!(c)) {                                                                                                    \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);                                    \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);                                      \
             failures++;                                                                                                \
         }                                                                                                              \
     } while (0)
