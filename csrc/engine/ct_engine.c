@@ -32,7 +32,13 @@ ct_engine *ct_engine_new(uint64_t seed)
     e->rng = seed ? seed : 0x9E3779B97F4A7C15ULL;
     e->next_id = 1;
     ct_engine_set_retry_quota(e, CT_RETRY_QUOTA_DEFAULT);
+    e->build_ahead = CT_JOURNAL_AHEAD;
     return e;
+}
+
+void ct_engine_set_build_ahead(ct_engine *e, int n)
+{
+    e->build_ahead = n < 0 ? 0 : n > CT_JOURNAL_AHEAD ? CT_JOURNAL_AHEAD : n;
 }
 
 void ct_engine_set_retry_quota(ct_engine *e, double capacity)
@@ -687,10 +693,11 @@ static void interrupt_job(ct_job *j, const char *why);
 static void cancel_now(ct_job *j, const char *why);
 
 /* Starts lane i (and its parents) could take now besides those in flight,
- * as far as their in-flight limits go (CT_JOURNAL_AHEAD when unlimited). */
+ * as far as their in-flight limits go, and at most the one handed out plus
+ * the engine's build_ahead. */
 static size_t lane_room(const ct_engine *e, int i)
 {
-    size_t room = CT_JOURNAL_AHEAD + 1;
+    size_t room = (size_t)e->build_ahead + 1;
     for (int depth = 0; i >= 0 && depth < 4; depth++) {
         const ct_llane *l = &e->lanes[i].loc;
         if (l->max_inflight > 0) {
@@ -703,7 +710,7 @@ static size_t lane_room(const ct_engine *e, int i)
 }
 
 /* A journaled job builds the batches that could start beside r (its lane's
- * free in-flight slots, at most CT_JOURNAL_AHEAD) and queues them, so that
+ * free in-flight slots, at most build_ahead) and queues them, so that
  * one journal commit records them all as in flight (journal_first_send):
  * a commit per batch cost more than the rest of a send at a fast server.
  * A crash then leaves at most the lane's in-flight limit unknown, as

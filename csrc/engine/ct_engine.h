@@ -144,6 +144,13 @@ char *ct_job_redact_body(const ct_job *j, const char *body, size_t len);
  * never processed, the server asks to come back) cost nothing.
  * capacity <= 0: no quota. Default 500. */
 void ct_engine_set_retry_quota(ct_engine *e, double capacity);
+#define CT_JOURNAL_AHEAD 15
+/* Batches a journaled job may build ahead of the one ct_engine_next hands
+ * out, to record them in flight in the same journal commit: 0 to
+ * CT_JOURNAL_AHEAD (the default). Building one costs a fraction of a
+ * millisecond, so a transport whose caller must not wait (a frame loop's
+ * poll(0)) sets 0 for that call: a commit per batch, as without grouping. */
+void ct_engine_set_build_ahead(ct_engine *e, int n);
 /* Adds a lane; returns its index or -1. Its rate holds in every sliding
  * second: at most floor(rate) starts within any 1000 ms. */
 int ct_engine_lane(ct_engine *e, const ct_lane_opts *o);

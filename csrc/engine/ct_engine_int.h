@@ -17,8 +17,6 @@
 #define CT_RETRY_AFTER_JITTER_MIN 100
 /* shared-limiter grants in one engine step (one `now`) */
 #define CT_GRANTS_PER_MS 5
-/* batches a journaled job builds ahead to record in flight in one commit */
-#define CT_JOURNAL_AHEAD 15
 
 typedef enum { JOB_SINGLE, JOB_BATCH, JOB_GENERIC } job_kind;
 
@@ -108,7 +106,8 @@ struct ct_engine {
     uint64_t rng;
     char *secret; /* never appears in an error message */
     int log_on;
-    int stopping; /* shut down: no retry is scheduled any more */
+    int stopping;    /* shut down: no retry is scheduled any more */
+    int build_ahead; /* ct_engine_set_build_ahead */
     /* client-wide retry quota (tokens; capacity 0 = none): retries spend,
      * successes refund, so an outage costs few requests */
     double retry_tokens, retry_capacity;

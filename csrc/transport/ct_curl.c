@@ -551,6 +551,9 @@ int ct_curl_poll(ct_curl *c, ct_engine *e, int timeout_ms)
     /* a caller willing to wait timeout_ms may spend it starting requests;
      * poll(0) gets a small fixed budget */
     int64_t deadline = t0 + (timeout_ms > 0 ? (int64_t)timeout_ms * 1000 : CT_CURL_START_BUDGET_US);
+    /* building journaled batches ahead (one commit for several) is work
+     * poll(0)'s budget has no room for */
+    ct_engine_set_build_ahead(e, timeout_ms > 0 ? CT_JOURNAL_AHEAD : 0);
     int more = start_ready(c, e, deadline) > 0 && ct_engine_wait(e, ct_now_ms()) == 0;
     run_timer(c);
     done += collect(c, e);

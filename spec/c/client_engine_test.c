@@ -780,10 +780,39 @@ static void test_journal_ahead(void)
     ct_engine_free(e);
 }
 
+/* A transport whose caller must not wait (poll(0)) sets no building ahead:
+ * a commit per batch, each built only when handed out. */
+static void test_journal_no_ahead(void)
+{
+    ct_engine *e = ct_engine_new(1);
+    ct_engine_set_build_ahead(e, 0);
+    ct_lane_opts lo = { 0, 0, 1, -1 };
+    int lane = ct_engine_lane(e, &lo);
+    src s = { 3000, 0, CT_ID_IDENTITY, NULL, 0, { { 0 } } };
+    ct_source so = { next_id, &s, 3000, 1 };
+    ct_job_opts o = opts(lane);
+    ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
+    fake_journal f;
+    memset(&f, 0, sizeof f);
+    ct_journal_hooks h = fj_hooks(&f);
+    ct_job_set_journal(j, &h);
+    ct_req *got[3];
+    for (int k = 0; k < 3; k++) got[k] = ct_engine_next(e, 0);
+    CHECK(got[0] && got[1] && got[2] && f.send_calls == 3);
+    CHECK(strcmp(f.log, "P1:1000 S1 P2:1000 S2 P3:1000 S3 ") == 0);
+    ct_resp ok = ok_resp();
+    for (int k = 0; k < 3; k++) ct_engine_complete(e, got[k], 0, &ok);
+    CHECK(ct_engine_next(e, 0) == NULL); /* reads the source's end */
+    CHECK(ct_job_done(j));
+    ct_job_release(j);
+    ct_engine_free(e);
+}
+
 int main(void)
 {
     test_journal_hooks();
     test_journal_ahead();
+    test_journal_no_ahead();
     test_cancel();
     test_retry_quota();
     test_sliding_second();
