@@ -261,6 +261,29 @@ describe("clevertap send, interrupted and resumed", function()
     check_final(journal, n)
   end)
 
+  it("resume --dry-run prints what it would send and leaves the journal and its spool as they were", function()
+    local n = 8 * BATCH
+    local ids = ids_file(n)
+    local journal = dir .. "/dry.db"
+    local h = spawn { "send", "push", msg, "--ids", ids, "--journal", journal, "--no-progress" }
+    wait_for(function() return #logged(since) >= 1 end, 30, "a request")
+    h.signal("INT")
+    assert.equal(130, (h.wait()))
+    settle(since)
+    local before, count = report_json(journal), #logged(since)
+    assert.equal("interrupted", before.state)
+    assert.is_true(before.not_sent > 0)
+    local dry = cli.run({ "resume", journal, "--dry-run" }, { env = env })
+    assert.equal(0, dry.code, dry.stdout .. dry.stderr)
+    assert.matches("nothing sent", dry.stdout .. dry.stderr, 1, true)
+    assert.equal(count, #logged(since), "a dry run sent a request")
+    assert.same(before, report_json(journal))
+    assert.is_string(files.read(journal .. ".ids"), "the spool is still there")
+    local r = cli.run({ "resume", journal }, { env = env })
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    check_final(journal, n)
+  end)
+
   it("resumes a send read from stdin (spooled in the journal's directory)", function()
     local n = 8 * BATCH
     local ids = ids_file(n)

@@ -55,6 +55,31 @@ local function check_unchanged(rec)
   return true
 end
 
+-- A copy of the journal (and its WAL, if a crash left one) for --dry-run:
+-- the run's printed requests are answered as accepted, which must not reach
+-- the journal itself. Returns the copy's path, or nil, message.
+local function dry_copy(path)
+  local copy = os.tmpname()
+  for _, suffix in ipairs { "", "-wal" } do
+    local from = io.open(path .. suffix, "rb")
+    if from then
+      local data = from:read("*a")
+      from:close()
+      local to, err = io.open(copy .. suffix, "wb")
+      if not to or not to:write(data) or not to:close() then
+        os.remove(copy)
+        os.remove(copy .. "-wal")
+        return nil, "cannot copy the journal for --dry-run: " .. tostring(err)
+      end
+    end
+  end
+  return copy
+end
+
+local function remove_copy(copy)
+  for _, suffix in ipairs { "", "-wal", "-shm" } do os.remove(copy .. suffix) end
+end
+
 function M.run(ctx, positional, o, result)
   if #positional > 1 then return exit.USAGE, "resume takes one JOURNAL (a path or a send id)" end
   local _, mode_err = progress.mode(ctx, o)
@@ -88,13 +113,22 @@ function M.run(ctx, positional, o, result)
   local source
   if f and rec then
     f:close()
-    source = { path = spool, total = rec.total, counts = rec.counts or {}, temp = true, read = 0 }
+    -- the spool goes once the send is done; a --dry-run leaves it
+    source = { path = spool, total = rec.total, counts = rec.counts or {}, temp = not ctx.dry_run, read = 0 }
   else
     if f then f:close() end
     -- a journal of the library's (no spool): resumable once its source was read to its end
     source = { own = true, total = sm.total or (sm.accepted + sm.failed + sm.unknown + sm.not_sent), read = 0 }
   end
-  local plan = { channel = (rec and rec.channel) or sm.channel or "?", path = path, o = o, journal = path,
+  -- --dry-run resumes a copy: the journal stays as it was
+  local target = path
+  if ctx.dry_run then
+    local cerr
+    target, cerr = dry_copy(path)
+    if not target then return ctx:fail(exit.FAILURE, cerr .. "; nothing was sent", nil, result) end
+  end
+  local plan = { channel = (rec and rec.channel) or sm.channel or "?", path = path, o = o,
+    journal = not ctx.dry_run and path or nil,
     source = source, grace = tonumber(o.grace) or drive.DEFAULT_GRACE,
     timing = { started_at = os.time(), read = 0 } }
   result.channel = plan.channel
@@ -105,16 +139,22 @@ function M.run(ctx, positional, o, result)
   end
   plan.bar = progress.new(ctx.stderr, progress.mode(ctx, o), source.total)
   local client, ccode = ctx:client(nil, result)
-  if not client then rest_ids.abort(plan.rest); return ccode end
-  local job, err = client:start_resume(path, {
+  if not client then
+    rest_ids.abort(plan.rest)
+    if target ~= path then remove_copy(target) end
+    return ccode
+  end
+  local job, err = client:start_resume(target, {
     to = not source.own and ids.to(source) or nil,
     resend_unknown = o["resend-unknown"] or nil,
   })
   if not job then
     rest_ids.abort(plan.rest)
+    if target ~= path then remove_copy(target) end
     return ctx:fail(exit.for_error(err), "cannot resume " .. path .. "; nothing was sent", err, result)
   end
   local report, rerr, sig = cmd_send.drive(ctx, plan, job)
+  if target ~= path then remove_copy(target) end
   return cmd_send.finish(ctx, plan, report, rerr, sig, result)
 end
 
