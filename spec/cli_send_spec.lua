@@ -195,6 +195,31 @@ describe("clevertap send", function()
     assert.equal(0, #sandbox.requests{ since = since })
   end)
 
+  it("refuses a --failed-ids naming the journal, its files, the message, --report or a directory, before sending",
+    function()
+    local path = files.write(dir .. "/ids.txt", "a\n")
+    local since = sandbox.last_seq()
+    os.execute("mkdir -p " .. cli.quote(dir .. "/adir"))
+    local journal = dir .. "/j.db"
+    for _, case in ipairs {
+      { dir .. "/./j.db", "the journal's database file" },
+      { journal .. ".ids", "the journal's .ids file" },
+      { journal .. ".json", "the journal's .json file" },
+      { msg, "the message file" },
+      { dir .. "/r.json", "the --report file" },
+      { dir .. "/adir", "is a directory" },
+    } do
+      local r = cli.run({ "send", "push", msg, "--ids", path, "--journal", journal, "--report", dir .. "/r.json",
+        "--failed-ids", case[1] }, { env = env })
+      assert.equal(1, r.code, r.stdout .. r.stderr)
+      assert.matches(case[2], r.stderr, 1, true)
+      assert.matches("nothing was sent", r.stderr, 1, true)
+      assert.is_nil(io.open(journal, "r"), "a journal was created")
+    end
+    assert.equal(0, #sandbox.requests { since = since })
+    assert.matches("return", files.read(msg), 1, true)
+  end)
+
   it("exits 4 when the API refuses every batch, and never prints the passcode", function()
     local path = files.write(dir .. "/ids.txt", "a\nb\nc\n")
     local r = cli.run({ "send", "push", msg, "--ids", path },

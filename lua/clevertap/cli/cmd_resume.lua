@@ -133,7 +133,9 @@ function M.run(ctx, positional, o, result)
     timing = { started_at = os.time(), read = 0 } }
   result.channel = plan.channel
   if o["failed-ids"] then
-    local h, herr = rest_ids.open(o["failed-ids"], rec and rec.ids)
+    local keep = rest_ids.journal_files(path)
+    keep[#keep + 1] = { rec and rec.message_file, "the send's message file" }
+    local h, herr = rest_ids.open(o["failed-ids"], rec and rec.ids, keep)
     if not h then return ctx:fail(exit.FAILURE, herr .. "; nothing was sent", nil, result) end
     plan.rest = h
   end

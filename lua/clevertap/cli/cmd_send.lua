@@ -228,7 +228,10 @@ local function read_options(ctx, positional, o, result)
   result.channel = plan.channel
   plan.grace = tonumber(o.grace) or drive.DEFAULT_GRACE
   if o["failed-ids"] then
-    local h, err = rest_ids.open(o["failed-ids"], o.ids)
+    local keep = rest_ids.journal_files(o.journal)
+    keep[#keep + 1] = { plan.path, "the message file" }
+    keep[#keep + 1] = { o.report, "the --report file" }
+    local h, err = rest_ids.open(o["failed-ids"], o.ids, keep)
     if not h then return nil, ctx:fail(exit.FAILURE, err .. "; nothing was sent", nil, result) end
     plan.rest = h
   end

@@ -1,24 +1,62 @@
 --- `--failed-ids OUT`: the identities a send did not get accepted, one
 -- `Type:value` a line, ready for --ids. OUT is never half written and never
 -- destroys an input: the list goes to a temporary file beside OUT, renamed
--- over it at the end; OUT naming the --ids file (under any name) is refused
--- before anything is read or sent.
+-- over it at the end; OUT naming the --ids file, the journal or the other
+-- files of the send (under any name), or a directory, is refused before
+-- anything is read or sent.
 local core = require "clevertap.core"
 local ids = require "clevertap.cli.ids"
 
 local M = {}
 
-local function same_file(a, b)
-  if a == b then return true end
+local function split(p)
+  local d, b = p:match("^(.*)/([^/]*)$")
+  if not d then return ".", p end
+  return d == "" and "/" or d, b
+end
+
+local function same_inode(a, b)
   local sa, sb = core.file_stat(a), core.file_stat(b)
   return sa ~= nil and sb ~= nil and sa.dev == sb.dev and sa.ino == sb.ino
 end
 
+-- Whether paths a and b name one file, under any spelling; one that does
+-- not exist yet (a journal to be created) by its directory and name.
+local function same_file(a, b)
+  if a == b or same_inode(a, b) then return true end
+  if core.file_stat(a) and core.file_stat(b) then return false end
+  local da, ba = split(a)
+  local db, bb = split(b)
+  return ba == bb and same_inode(da, db)
+end
+
+--- The files of a journal at `path` that --failed-ids must not overwrite.
+function M.journal_files(path)
+  if not path then return {} end
+  local list = {}
+  for _, suffix in ipairs { "", "-wal", "-shm", ".json", ".ids" } do
+    list[#list + 1] = { path .. suffix, "the journal's " .. (suffix == "" and "database" or suffix) .. " file" }
+  end
+  return list
+end
+
 --- Opens the temporary file for `out`; nil, message when it cannot be
--- written or is the identities file `input` (nil or "-": none).
-function M.open(out, input)
+-- written, is a directory, or is one of the files the send reads or keeps:
+-- `input` (the --ids file; nil or "-": none), then `keep`, a list of
+-- { path, what } (a nil path is skipped).
+function M.open(out, input, keep)
   if input and input ~= "-" and same_file(out, input) then
     return nil, "--failed-ids " .. out .. " is the --ids file: it would be overwritten; name another file"
+  end
+  for _, k in ipairs(keep or {}) do
+    if k[1] and same_file(out, k[1]) then
+      return nil, "--failed-ids " .. out .. " is " .. k[2] .. ": it would be overwritten; name another file"
+    end
+  end
+  local dir = io.open(out .. "/.", "r")
+  if dir then
+    dir:close()
+    return nil, "--failed-ids " .. out .. " is a directory; name a file"
   end
   local tmp = out .. ".tmp-" .. string.format("%06x", math.random(0, 0xffffff))
   local f, err = io.open(tmp, "w")
