@@ -90,6 +90,7 @@ build = {
       ["clevertap.cli.report"] = "lua/clevertap/cli/report.lua",
       ["clevertap.cli.rest_ids"] = "lua/clevertap/cli/rest_ids.lua",
       ["clevertap.cli.state"] = "lua/clevertap/cli/state.lua",
+      ["clevertap.cli.tempfiles"] = "lua/clevertap/cli/tempfiles.lua",
       ["clevertap.cli.vars"] = "lua/clevertap/cli/vars.lua",
       ["clevertap.client"] = "lua/clevertap/client.lua",
       ["clevertap.creates"] = "lua/clevertap/creates.lua",

@@ -284,6 +284,45 @@ describe("clevertap send, interrupted and resumed", function()
     check_final(journal, n)
   end)
 
+  it("Ctrl-C while the identities are still read exits 130 cleanly: no traceback, nothing sent, no temporary file",
+    function()
+    local fifo = dir .. "/ids.fifo"
+    assert(os.execute("mkfifo " .. cli.quote(fifo)))
+    local rest = dir .. "/rest.txt"
+    local h = spawn({ "send", "push", msg, "--ids", "-", "--failed-ids", rest, "--no-progress" }, { stdin_file = fifo })
+    local w = assert(io.open(fifo, "w"))
+    w:write(cli.user_ids(100), "\n")
+    w:flush()
+    core.sleep(0.5)
+    h.signal("INT")
+    core.sleep(0.2)
+    -- the interpreter acts on the signal once its read returns
+    w:write("user-101\n")
+    w:close()
+    local code, out, err = h.wait()
+    assert.equal(130, code, out .. err)
+    assert.matches("clevertap: interrupted", err, 1, true)
+    assert.is_nil(err:find("traceback", 1, true), err)
+    assert.is_nil(err:find("internal error", 1, true), err)
+    assert.equal(0, #logged(since))
+    local p = io.popen("ls -a " .. cli.quote(dir))
+    local listing = p:read("*a")
+    p:close()
+    assert.is_nil(listing:find("rest.txt", 1, true), listing)
+  end)
+
+  it("report --csv takes failed, unknown or not_sent, and not with --json", function()
+    for _, kind in ipairs { "accepted", "planned", "FAILED", "not-sent" } do
+      local r = cli.run({ "report", dir .. "/none.db", "--csv", kind }, { env = env })
+      assert.equal(2, r.code, r.stdout .. r.stderr)
+      assert.matches("--csv expects failed, unknown or not_sent, got '" .. kind .. "'", r.stderr, 1, true)
+      assert.equal("", r.stdout)
+    end
+    local r = cli.run({ "report", dir .. "/none.db", "--csv", "failed", "--json" }, { env = env })
+    assert.equal(2, r.code, r.stdout .. r.stderr)
+    assert.matches("contradict", r.stdout .. r.stderr, 1, true)
+  end)
+
   it("resumes a send read from stdin (spooled in the journal's directory)", function()
     local n = 8 * BATCH
     local ids = ids_file(n)

@@ -6,6 +6,7 @@ local defs = require "clevertap.cli.definitions"
 local parser = require "clevertap.cli.parser"
 local exit = require "clevertap.cli.exit"
 local Context = require "clevertap.cli.context"
+local tempfiles = require "clevertap.cli.tempfiles"
 
 local M = {}
 
@@ -101,8 +102,19 @@ function M.main(argv)
   -- a closure: Lua 5.1's xpcall passes no arguments to the function
   local ok, code = xpcall(function() return run(list) end, debug.traceback)
   if not ok then
+    tempfiles.remove_all()
     local text = tostring(code)
     if current then text = current:redact(text) end
+    -- Ctrl-C before the send's own signal handling (reading the identities,
+    -- a create in flight): the interpreter's SIGINT handler raised
+    if text:match("^[^\n]*interrupted!") then
+      io.stderr:write("clevertap: interrupted\n")
+      if current and current.json then
+        current:print_json({ ok = false, exit_code = exit.INTERRUPTED,
+          error = { kind = "interrupted", message = "interrupted (SIGINT)" } })
+      end
+      return exit.INTERRUPTED
+    end
     if text:find("module 'clevertap.core' not found", 1, true) then
       io.stderr:write("clevertap: the C module clevertap.core is not built or not on LUA_CPATH ",
         "(run make; from a checkout, BUILD selects the build directory)\n")

@@ -9,6 +9,7 @@ local json = require "clevertap.cli.json"
 local progress = require "clevertap.cli.progress"
 local rest_ids = require "clevertap.cli.rest_ids"
 local state = require "clevertap.cli.state"
+local tempfiles = require "clevertap.cli.tempfiles"
 local drive = require "clevertap.cli.drive"
 
 local M = {}
@@ -264,7 +265,12 @@ end
 
 -- Moves a scanned source's copy to `to` (a rename, or a copy across file systems).
 local function move_copy(source, to)
-  if os.rename(source.path, to) then source.path = to; return true end
+  local from = source.path
+  if os.rename(from, to) then
+    tempfiles.done(from)
+    source.path = to
+    return true
+  end
   local src, dst = io.open(source.path, "rb"), io.open(to, "wb")
   if not (src and dst) then
     if src then src:close() end
@@ -278,7 +284,8 @@ local function move_copy(source, to)
   end
   src:close()
   if not dst:close() then return nil end
-  os.remove(source.path)
+  os.remove(from)
+  tempfiles.done(from)
   source.path = to
   return true
 end

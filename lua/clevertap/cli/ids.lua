@@ -14,6 +14,7 @@
 -- fixed order; to() reads the temporary file once per type present.
 local core = require "clevertap.core"
 local escape = require "clevertap.sms.escape"
+local tempfiles = require "clevertap.cli.tempfiles"
 
 local M = {}
 local find = string.find
@@ -150,7 +151,7 @@ local function open_input(path, opts)
     f, err = io.open(path, "r")
     if not f then return nil, "cannot read identities: " .. tostring(err) end
   end
-  local copy_path = os.tmpname()
+  local copy_path = tempfiles.track(os.tmpname())
   local copy, cerr = io.open(copy_path, "w")
   if not copy then
     if f ~= io.stdin then f:close() end
@@ -293,13 +294,14 @@ local function finish(st)
   st.copy:close()
   if st.problem then
     os.remove(st.copy_path)
+    tempfiles.done(st.copy_path)
     return nil, st.problem
   end
   local source = { path = st.copy_path, total = st.total, counts = st.counts, temp = true, read = 0, lines = st.n,
                    duplicates = 0, invalid = st.invalid, invalid_samples = st.samples, format = st.fmt }
   if not st.opts.keep_duplicates and st.total > 1 then
     local ok, derr = M.dedup(source)
-    if not ok then os.remove(st.copy_path); return nil, derr end
+    if not ok then os.remove(st.copy_path); tempfiles.done(st.copy_path); return nil, derr end
   end
   return source
 end
@@ -329,16 +331,18 @@ local function quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 
 --- Remove duplicate lines of source.path with sort(1) and recount.
 function M.dedup(source)
-  local out = os.tmpname()
+  local out = tempfiles.track(os.tmpname())
   local dir = out:match("^(.*)/[^/]*$") or "/tmp"
   local cmd = string.format("LC_ALL=C sort -u -S %s -T %s -o %s %s", M.SORT_BUFFER, quote(dir), quote(out),
     quote(source.path))
   local r = os.execute(cmd)
   if not (r == true or r == 0) then
     os.remove(out)
+    tempfiles.done(out)
     return nil, "cannot remove duplicate identities (sort failed)"
   end
   os.remove(source.path)
+  tempfiles.done(source.path)
   source.path = out
   local counts, total = {}, 0
   for line in io.lines(out) do
@@ -382,7 +386,10 @@ end
 
 --- Remove the temporary files, if any.
 function M.close(source)
-  if source and source.temp then os.remove(source.path) end
+  if source and source.temp then
+    os.remove(source.path)
+    tempfiles.done(source.path)
+  end
 end
 
 return M

@@ -6,6 +6,7 @@
 -- anything is read or sent.
 local core = require "clevertap.core"
 local ids = require "clevertap.cli.ids"
+local tempfiles = require "clevertap.cli.tempfiles"
 
 local M = {}
 
@@ -59,7 +60,7 @@ function M.open(out, input, keep)
     return nil, "--failed-ids " .. out .. " is a directory; name a file"
   end
   local tmp = out .. ".tmp-" .. string.format("%06x", math.random(0, 0xffffff))
-  local f, err = io.open(tmp, "w")
+  local f, err = io.open(tempfiles.track(tmp), "w")
   if not f then return nil, "cannot write --failed-ids file: " .. tostring(err) end
   return { out = out, tmp = tmp, f = f, n = 0 }
 end
@@ -110,9 +111,10 @@ end
 -- nil, message.
 function M.commit(h)
   local ok, err = h.f:close()
-  if not ok then os.remove(h.tmp); return nil, "cannot write --failed-ids file: " .. tostring(err) end
-  local rok, rerr = os.rename(h.tmp, h.out)
-  if not rok then os.remove(h.tmp); return nil, "cannot write --failed-ids file: " .. tostring(rerr) end
+  if ok then ok, err = os.rename(h.tmp, h.out) end
+  if not ok then os.remove(h.tmp) end
+  tempfiles.done(h.tmp)
+  if not ok then return nil, "cannot write --failed-ids file: " .. tostring(err) end
   return h.n
 end
 
@@ -121,6 +123,7 @@ function M.abort(h)
   if not h then return end
   h.f:close()
   os.remove(h.tmp)
+  tempfiles.done(h.tmp)
 end
 
 return M
