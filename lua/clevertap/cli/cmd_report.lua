@@ -7,6 +7,8 @@ local journals = require "clevertap.cli.journals"
 
 local M = {}
 
+local CSV_KINDS = { failed = true, unknown = true, not_sent = true }
+
 local function csv_field(v)
   if v == nil then return "" end
   local s = tostring(v)
@@ -16,6 +18,10 @@ end
 
 function M.run(ctx, positional, o, result)
   if #positional ~= 1 then return exit.USAGE, "report needs one JOURNAL (a path or a send id)" end
+  if o.csv and not CSV_KINDS[o.csv] then
+    return exit.USAGE, "--csv expects failed, unknown or not_sent, got '" .. tostring(o.csv) .. "'"
+  end
+  if o.csv and o.json then return exit.USAGE, "--csv and --json contradict each other: give one" end
   local s = ctx:settings()
   local path, perr = journals.resolve(positional[1], s and s.account_id)
   if not path then return ctx:fail(exit.INVALID, perr, nil, result) end
@@ -35,8 +41,8 @@ function M.run(ctx, positional, o, result)
     result[k] = sm[k]
   end
   result.journal = path
-  ctx:say("%s: %s%s on %s: %s accepted, %s failed, %s unknown, %s not sent%s, %s; %s", path,
-    sm.total and (fmt.identities(sm.total) .. " ") or "", "send", tostring(sm.channel or "?"),
+  ctx:say("%s: a send of %son %s: %s accepted, %s failed, %s unknown, %s not sent%s, %s; %s", path,
+    sm.total and (fmt.identities(sm.total) .. " ") or "", tostring(sm.channel or "?"),
     fmt.thousands(sm.accepted), fmt.thousands(sm.failed), fmt.thousands(sm.unknown), fmt.thousands(sm.not_sent),
     sm.in_flight and (", " .. fmt.thousands(sm.in_flight) .. " in flight") or "",
     fmt.plural(sm.requests, "request"), sm.state)
