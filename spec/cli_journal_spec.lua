@@ -311,6 +311,27 @@ describe("clevertap send, interrupted and resumed", function()
     assert.is_nil(listing:find("rest.txt", 1, true), listing)
   end)
 
+  it("a journal that fills its disk part-way stops the send: partial delivery, how to resume, and the resume "
+    .. "finishes it", function()
+    sandbox.faults { { path = PATH, fault = "latency", ms = 20 } }
+    local n = 30 * BATCH
+    local ids = ids_file(n)
+    local journal = dir .. "/full.db"
+    local out, err = dir .. "/full.out", dir .. "/full.err"
+    -- 768 kB per file: the spool (about 500 kB) fits, the journal's 30 batches do not
+    os.execute("sh -c " .. cli.quote("trap '' XFSZ; ulimit -f 1500; " .. cli.command(
+      { "send", "push", msg, "--ids", ids, "--journal", journal, "--no-progress", "--keep-duplicates" }, env)
+      .. " >" .. cli.quote(out) .. " 2>" .. cli.quote(err) .. "; echo $? >" .. cli.quote(out .. ".rc")))
+    local code, stdout, stderr = tonumber(files.read(out .. ".rc")), files.read(out) or "", files.read(err) or ""
+    assert.equal(5, code, stdout .. stderr)
+    assert.matches("the journal could not record the batch", stdout .. stderr, 1, true)
+    assert.matches("resume with: clevertap resume " .. journal, stdout, 1, true)
+    assert.equal("interrupted", report_json(journal).state)
+    local r = cli.run({ "resume", journal }, { env = env })
+    assert.is_true(r.code == 0 or r.code == 5, r.stdout .. r.stderr)
+    check_final(journal, n)
+  end)
+
   it("report --csv takes failed, unknown or not_sent, and not with --json", function()
     for _, kind in ipairs { "accepted", "planned", "FAILED", "not-sent" } do
       local r = cli.run({ "report", dir .. "/none.db", "--csv", kind }, { env = env })

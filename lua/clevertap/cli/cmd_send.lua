@@ -446,6 +446,11 @@ function M.finish(ctx, plan, report, err, sig, result)
   if plan.journal then
     local jr = require("clevertap.core").journal_report(plan.journal)
     if jr and jr.state == "done" then state.forget_spool(plan.journal) end
+    -- a send stopped by an error (the journal's disk full, say) resumes too
+    if err and jr and jr.state == "interrupted" and not result.resume_command then
+      result.interrupted = true
+      result.resume_command = "clevertap resume " .. files_quote(plan.journal)
+    end
   end
   if plan.report_file then
     result.file, result.ids_file = plan.path, plan.o.ids
@@ -471,7 +476,8 @@ function M.finish(ctx, plan, report, err, sig, result)
   if not plan.journal and not plan.source.own then ids.close(plan.source) end
   if sig then return code end
   if err then
-    return ctx:fail(exit.for_error(err), "send stopped", err, result)
+    -- some identities accepted before it stopped: a partial delivery
+    return ctx:fail((report.accepted or 0) > 0 and exit.PARTIAL or exit.for_error(err), "send stopped", err, result)
   end
   if code ~= exit.OK and not ctx.json then
     ctx:note("clevertap: %s", code == exit.PARTIAL and "partial delivery" or "nothing was accepted")
