@@ -315,9 +315,19 @@ local function prepare_journal(ctx, plan, payload, result)
   end
   local probe = io.open(path, "r")
   if probe then
+    local empty = probe:seek("end") == 0
     probe:close()
-    return nil, ctx:fail(exit.INVALID, "journal " .. path .. " exists: `clevertap resume " .. path
-      .. "` finishes its send; nothing was sent", nil, result)
+    local jr = require("clevertap.core").journal_report(path)
+    if jr then
+      return nil, ctx:fail(exit.INVALID, "journal " .. path .. " exists: `clevertap resume " .. path
+        .. "` finishes its send; nothing was sent", nil, result)
+    end
+    -- an empty file (a process killed as it created the journal) is taken;
+    -- any other file is not this command's to overwrite
+    if not empty then
+      return nil, ctx:fail(exit.INVALID, path .. " exists and is not a send journal: give --journal a new path; "
+        .. "nothing was sent", nil, result)
+    end
   end
   plan.journal, plan.journal_fresh = path, true
   local moved
@@ -404,6 +414,10 @@ local function send(ctx, plan, result)
   for k, v in pairs(plan.payload) do message[k] = v end
   if plan.journal or not plan.source.own then message.to = ids.to(plan.source) end
   local source = plan.source
+  -- in the account's index before the journal exists: a process killed
+  -- while it starts the send leaves a journal `clevertap sends` still lists
+  -- (one that never held a send is skipped there)
+  if plan.journal then state.remember(ctx:settings().account_id, plan.journal) end
   local job, err = plan.client:start_send(plan.channel, message, {
     journal = plan.journal,
     on_progress = function(p)
@@ -417,7 +431,6 @@ local function send(ctx, plan, result)
       .. "; nothing was sent", err, result)
   end
   plan.journal_fresh = false -- the journal holds the send from here on
-  if plan.journal then state.remember(ctx:settings().account_id, plan.journal) end
   return M.drive(ctx, plan, job)
 end
 

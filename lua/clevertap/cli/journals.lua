@@ -11,11 +11,20 @@ local M = {}
 function M.resolve(arg, account_id)
   local f = io.open(arg, "r")
   if f then f:close(); return arg end
-  if account_id and arg:match("^[%w%-]+$") then
+  if account_id and arg:match("^[%w%-_.]+$") then
     local dir = state.account_dir(account_id)
     local path = dir and (dir .. "/sends/" .. arg .. ".db")
     local g = path and io.open(path, "r")
     if g then g:close(); return path end
+    -- a --journal PATH of the account's sends, by the id `clevertap sends` shows
+    local found = {}
+    for _, p in ipairs(state.sends(account_id)) do
+      if state.send_id(p) == arg then found[#found + 1] = p end
+    end
+    if #found == 1 then return found[1] end
+    if #found > 1 then
+      return nil, "send id " .. arg .. " names several journals (" .. table.concat(found, ", ") .. "): give its path"
+    end
   end
   return nil, "no journal " .. arg .. " (a journal path, or a send id from clevertap sends)"
 end

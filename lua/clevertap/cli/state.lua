@@ -79,13 +79,30 @@ end
 --- The id of a journal path (its file name without .db).
 function M.send_id(path) return (path:match("([^/]+)$"):gsub("%.db$", "")) end
 
---- Adds a journal to the account's index (O_APPEND: one short line).
+-- p from the working directory, without "." and ".." parts (a name's own
+-- spelling: symbolic links are not resolved).
+local function absolute(p)
+  local cwd = os.getenv("PWD")
+  if p:sub(1, 1) ~= "/" then
+    if not cwd then return p end
+    p = cwd .. "/" .. p
+  end
+  local parts = {}
+  for part in p:gmatch("[^/]+") do
+    if part == ".." then parts[#parts] = nil
+    elseif part ~= "." then parts[#parts + 1] = part end
+  end
+  return "/" .. table.concat(parts, "/")
+end
+
+--- Adds a journal to the account's index (O_APPEND: one short line), by its
+-- absolute path: the index is read from any directory.
 function M.remember(account_id, path)
   local dir = M.account_dir(account_id)
   if not dir or not M.mkdir(dir .. "/sends") then return end
   local f = io.open(dir .. "/sends/index", "a")
   if not f then return end
-  f:write(path, "\n")
+  f:write(absolute(path), "\n")
   f:close()
 end
 
