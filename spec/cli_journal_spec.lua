@@ -503,11 +503,23 @@ describe("clevertap send, interrupted and resumed", function()
       local code = tonumber(p:read("*a"):match("(%d+)"))
       p:close()
       local err = files.read(errf) or ""
-      assert.are_not.equal(0, code)
-      assert.matches("cannot journal the send", err, 1, true)
+      assert.equal(1, code, err)
+      assert.matches("cannot journal the send: ", err, 1, true)
       assert.matches("nothing was sent", err, 1, true)
       assert.not_matches("SANDBOX%-PASSCODE", err)
     end
+    assert.equal(0, #logged(since))
+  end)
+
+  it("a journal SQLite cannot open in WAL mode: exit 1, the reason, nothing sent", function()
+    local ids = ids_file(10)
+    local journal = dir .. "/nowal.db"
+    os.execute("mkdir -p " .. cli.quote(journal .. "-wal")) -- where the WAL file would go
+    local r = cli.run({ "send", "push", msg, "--ids", ids, "--journal", journal, "--no-progress" }, { env = env })
+    assert.equal(1, r.code, r.stdout .. r.stderr)
+    assert.matches("clevertap: cannot journal the send: journal " .. journal, r.stderr, 1, true)
+    assert.matches("; nothing was sent", r.stderr, 1, true)
+    assert.is_nil(r.stderr:find("validation error", 1, true), r.stderr)
     assert.equal(0, #logged(since))
   end)
 
@@ -530,8 +542,8 @@ describe("clevertap send, interrupted and resumed", function()
     p:close()
     local err = files.read(errf) or ""
     assert.are_not.equal(97, code, "could not mount a tmpfs: " .. err)
-    assert.are_not.equal(0, code, err)
-    assert.matches("cannot journal the send", err, 1, true)
+    assert.equal(1, code, err)
+    assert.matches("cannot journal the send: ", err, 1, true)
     assert.matches("nothing was sent", err, 1, true)
     assert.equal(0, #logged(since))
   end)

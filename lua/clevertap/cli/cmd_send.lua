@@ -427,6 +427,17 @@ local function send(ctx, plan, result)
   if not job then
     plan.bar.finish()
     abandon(plan)
+    if plan.journal and type(err) == "table" and err.journal then
+      -- the journal itself (not the message) stopped it: docs/cli.md's exit 1,
+      -- 3 when the path already holds a send
+      local holds = tostring(err.message):find("already holds a send", 1, true)
+      if not ctx.json then
+        ctx:note("clevertap: cannot journal the send: %s; nothing was sent", tostring(err.message))
+        return nil, holds and exit.INVALID or exit.FAILURE
+      end
+      return nil, ctx:fail(holds and exit.INVALID or exit.FAILURE, "cannot journal the send; nothing was sent", err,
+        result)
+    end
     return nil, ctx:fail(exit.for_error(err), (plan.journal and "cannot journal the send" or "send failed")
       .. "; nothing was sent", err, result)
   end
