@@ -128,6 +128,10 @@ describe("send journal", function()
       local bytes = files.read(f) or ""
       assert.is_nil(bytes:find(sandbox.passcode, 1, true), f .. " holds the passcode")
     end
+    -- it holds people's identities: readable by its owner only
+    local p = io.popen("stat -c %a " .. q(db))
+    assert.equal("600", p:read("*l"))
+    p:close()
     client:close()
   end)
 

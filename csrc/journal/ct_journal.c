@@ -190,7 +190,10 @@ static ct_journal *jr_open(const char *path, int create, char *err, size_t errle
         seterr(err, errlen, "journal: out of memory");
         return NULL;
     }
-    jr->lock_fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+    /* owner-only: a journal holds the identities of batches not accepted
+     * (and all of them with keep_ids); SQLite gives its -wal and -shm files
+     * the database's mode */
+    jr->lock_fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
     if (jr->lock_fd < 0) {
         seterr(err, errlen, "journal %s: cannot %s it: %s", path, create ? "create" : "open", strerror(errno));
         free(jr);
