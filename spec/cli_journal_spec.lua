@@ -332,6 +332,18 @@ describe("clevertap send, interrupted and resumed", function()
     check_final(journal, n)
   end)
 
+  it("the state directory: XDG_STATE_HOME when absolute, else ~/.local/state", function()
+    local state = require "clevertap.cli.state"
+    local function env_of(t) return function(k) return t[k] end end
+    assert.equal("/x/state/clevertap", state.root(env_of { XDG_STATE_HOME = "/x/state", HOME = "/home/u" }))
+    -- relative: ignored, as the XDG base directory specification says
+    assert.equal("/home/u/.local/state/clevertap", state.root(env_of { XDG_STATE_HOME = "st", HOME = "/home/u" }))
+    assert.equal("/home/u/.local/state/clevertap", state.root(env_of { XDG_STATE_HOME = "", HOME = "/home/u" }))
+    local none, err = state.root(env_of {})
+    assert.is_nil(none)
+    assert.matches("no state directory", err, 1, true)
+  end)
+
   it("report --csv takes failed, unknown or not_sent, and not with --json", function()
     for _, kind in ipairs { "accepted", "planned", "FAILED", "not-sent" } do
       local r = cli.run({ "report", dir .. "/none.db", "--csv", kind }, { env = env })

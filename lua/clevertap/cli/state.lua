@@ -18,11 +18,13 @@ local M = {}
 local function quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 
 --- The state root: $XDG_STATE_HOME/clevertap, else ~/.local/state/clevertap;
--- nil, message without either variable.
+-- nil, message without either variable. A relative XDG_STATE_HOME is
+-- ignored, as the XDG base directory specification says (it would name a
+-- different directory in every working directory).
 function M.root(getenv)
   getenv = getenv or os.getenv
   local xdg = getenv("XDG_STATE_HOME")
-  if xdg and xdg ~= "" then return xdg .. "/clevertap" end
+  if xdg and xdg:sub(1, 1) == "/" then return xdg .. "/clevertap" end
   local home = getenv("HOME")
   if home and home ~= "" then return home .. "/.local/state/clevertap" end
   return nil, "no state directory: set XDG_STATE_HOME or HOME, or pass --journal PATH / --no-journal"
