@@ -24,26 +24,31 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 count() { passed=$((passed + $1)); failed=$((failed + $2)); }
+# What failed, one line each, repeated above the last line: a CI log is often
+# read from its end, and the failure blocks may be far above it.
+recap="$work/recap"
+: >"$recap"
+fail() { echo "$1" >>"$recap"; }
 
 if [ "${LINT:-1}" != 0 ]; then
   if luacheck -q lua spec sandbox examples bench bin >"$work/luacheck.out" 2>&1; then
     count 1 0
   else
-    cat "$work/luacheck.out"; count 0 1
+    cat "$work/luacheck.out"; fail "luacheck"; count 0 1
   fi
 
   # No C function that nothing calls (cppcheck unusedFunction).
   if tools/unused.sh >"$work/unused.out" 2>&1; then
     echo "ok   tools/unused.sh"; count 1 0
   else
-    echo "FAIL tools/unused.sh"; sed 's/^/    /' "$work/unused.out"; count 0 1
+    echo "FAIL tools/unused.sh"; fail "tools/unused.sh"; sed 's/^/    /' "$work/unused.out"; count 0 1
   fi
 
   # Every C file as .clang-format lays it out (clang-format --dry-run).
   if tools/format-check.sh >"$work/format.out" 2>&1; then
     echo "ok   tools/format-check.sh"; count 1 0
   else
-    echo "FAIL tools/format-check.sh"; sed 's/^/    /' "$work/format.out"; count 0 1
+    echo "FAIL tools/format-check.sh"; fail "tools/format-check.sh"; sed 's/^/    /' "$work/format.out"; count 0 1
   fi
 fi
 
@@ -56,7 +61,7 @@ if [ -x sandbox/ctl ]; then
     CLEVERTAP_SANDBOX_DIR="$work/sandbox"
     export CLEVERTAP_SANDBOX_DIR
   else
-    cat "$work/sandbox.out"; echo "sandbox failed to start"; count 0 1
+    cat "$work/sandbox.out"; echo "sandbox failed to start"; fail "the sandbox did not start"; count 0 1
   fi
 fi
 
@@ -69,10 +74,17 @@ for variant in ${VARIANTS:-lua5.4 luajit}; do
     ${BUSTED_ARGS:-} ${SPECS:-spec} >"$out" 2>&1
   rc=$?
   # The whole report when something failed (every failure block), else the summary.
-  if grep -qE '^(Failure|Error) ->' "$out"; then sed -n '/^\(Failure\|Error\) ->/,$p' "$out" | head -n 600; else tail -n 3 "$out"; fi
+  if grep -qE '^(Failure|Error) ->' "$out"; then
+    sed -n '/^\(Failure\|Error\) ->/,$p' "$out" | head -n 600
+    # "Failure -> spec/x_spec.lua @ 12" and the test's name on the next line
+    grep -A1 -E '^(Failure|Error) ->' "$out" | grep -v '^--$' | paste -d' ' - - |
+      sed "s/^/$variant: /" >>"$recap"
+  else
+    tail -n 3 "$out"
+  fi
   line=$(grep -E '^[0-9]+ success(es)? / [0-9]+ failures? / [0-9]+ errors? / [0-9]+ pending' "$out" | tail -n 1)
   if [ -z "$line" ]; then
-    echo "busted under $variant did not finish"; count 0 1; continue
+    echo "busted under $variant did not finish"; fail "busted under $variant did not finish"; count 0 1; continue
   fi
   ok=$(echo "$line" | sed -E 's#^([0-9]+) success.*#\1#')
   bad=$(echo "$line" | sed -E 's#^[0-9]+ success(es)? / ([0-9]+) failures? / ([0-9]+) errors?.*#\2 \3#')
@@ -80,7 +92,7 @@ for variant in ${VARIANTS:-lua5.4 luajit}; do
   # A failing exit with every test passed: valgrind (--error-exitcode) or a
   # crash at interpreter exit.
   if [ "$rc" -ne 0 ] && [ $(( ${bad% *} + ${bad#* } )) -eq 0 ]; then
-    echo "busted under $variant exited with status $rc although every test passed"; count 0 1
+    echo "busted under $variant exited with status $rc although every test passed"; fail "busted under $variant exited with status $rc"; count 0 1
   fi
 done
 
@@ -89,9 +101,10 @@ for t in ${CTESTS-spec/c/*.sh}; do
   if LUA_PATH="$lpath;;" sh "$t" >"$work/ctest.out" 2>&1; then
     echo "ok   $t"; count 1 0
   else
-    echo "FAIL $t"; sed 's/^/    /' "$work/ctest.out" | tail -n 40; count 0 1
+    echo "FAIL $t"; fail "$t"; sed 's/^/    /' "$work/ctest.out" | tail -n 40; count 0 1
   fi
 done
 
+if [ -s "$recap" ]; then echo "failed:"; sed 's/^/  /' "$recap"; fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
