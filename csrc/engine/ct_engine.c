@@ -737,19 +737,16 @@ static void produce_ahead(ct_job *j, const ct_req *r, int64_t now)
 static int journal_first_send(ct_job *j, ct_req *r)
 {
     if (r->attempts > 0 || r->jbatch <= 0 || r->jmarked || !j->jh.before_first_send) return 1;
+    ct_req *reqs[CT_JOURNAL_AHEAD + 1];
     int64_t batches[CT_JOURNAL_AHEAD + 1];
     size_t n = 0, room = j->e ? lane_room(j->e, j->o.lane) : 1; /* r's own slot included */
-    batches[n++] = r->jbatch;
+    if (room > CT_JOURNAL_AHEAD + 1) room = CT_JOURNAL_AHEAD + 1;
+    reqs[n++] = r;
     for (ct_req *q = j->queue; q && n < room; q = q->next)
-        if (q->attempts == 0 && q->jbatch > 0 && !q->jmarked) batches[n++] = q->jbatch;
+        if (q->attempts == 0 && q->jbatch > 0 && !q->jmarked) reqs[n++] = q;
+    for (size_t k = 0; k < n; k++) batches[k] = reqs[k]->jbatch;
     if (j->jh.before_first_send(j->jh.ud, batches, n)) {
-        r->jmarked = 1;
-        size_t k = 1;
-        for (ct_req *q = j->queue; q && k < n; q = q->next)
-            if (q->attempts == 0 && q->jbatch > 0 && !q->jmarked) {
-                q->jmarked = 1;
-                k++;
-            }
+        for (size_t k = 0; k < n; k++) reqs[k]->jmarked = 1;
         return 1;
     }
     ct_err err;

@@ -19,9 +19,9 @@ static uint64_t mix(uint64_t h, uint64_t w)
 static uint64_t tail_word(const char *s, size_t n, size_t before)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    uint64_t w;
     if (before >= 8 - n) {
         /* the 8 bytes ending at s + n are all the string's */
+        uint64_t w;
         memcpy(&w, s + n - 8, 8);
         return w >> (8 * (8 - n));
     }
@@ -31,15 +31,13 @@ static uint64_t tail_word(const char *s, size_t n, size_t before)
         memcpy(&hi, s + n - 4, 4); /* overlaps lo: the same bytes */
         return (uint64_t)lo | ((uint64_t)hi << (8 * (n - 4)));
     }
-    w = 0;
-    for (size_t i = 0; i < n; i++) w |= (uint64_t)(unsigned char)s[i] << (8 * i);
-    return w;
 #else
     (void)before;
+#endif
+    /* the reference every faster read above must equal */
     uint64_t w = 0;
     for (size_t i = 0; i < n; i++) w |= (uint64_t)(unsigned char)s[i] << (8 * i);
     return w;
-#endif
 }
 
 static uint64_t word_at(const char *s)
