@@ -652,48 +652,73 @@ static ct_journal_hooks fj_hooks(fake_journal *f)
     return h;
 }
 
+/* A job of n identities on one lane, journaled into the fake: set up by
+ * journaled_init, adjusted by the test (t->o, t->f's knobs, the engine),
+ * then started by journaled_start. */
+typedef struct journaled {
+    ct_engine *e;
+    src s;
+    ct_source so;
+    ct_job_opts o;
+    fake_journal f;
+    ct_journal_hooks h;
+    ct_job *j;
+} journaled;
+
+static void journaled_init(journaled *t, ct_lane_opts lo, size_t n)
+{
+    memset(t, 0, sizeof *t);
+    t->e = ct_engine_new(1);
+    t->o = opts(ct_engine_lane(t->e, &lo));
+    src s = { n, 0, CT_ID_IDENTITY, NULL, 0, { { 0 } } };
+    t->s = s;
+    ct_source so = { next_id, &t->s, n, 1 };
+    t->so = so;
+}
+
+static ct_job *journaled_start(journaled *t)
+{
+    t->j = ct_job_batch(t->e, &t->o, "{}", 2, &t->so);
+    t->h = fj_hooks(&t->f);
+    ct_job_set_journal(t->j, &t->h);
+    return t->j;
+}
+
 static void test_journal_hooks(void)
 {
-    ct_engine *e = ct_engine_new(1);
+    journaled t;
+    journaled_init(&t, (ct_lane_opts){ 3, 0, 1, -1 }, 3500);
+    ct_engine *e = t.e;
     ct_engine_set_secret(e, "PASS-7");
-    ct_lane_opts lo = { 3, 0, 1, -1 };
-    int lane = ct_engine_lane(e, &lo);
-    src s = { 3500, 0, CT_ID_IDENTITY, NULL, 0, { { 0 } } };
-    ct_source so = { next_id, &s, 3500, 1 };
-    ct_job_opts o = opts(lane);
-    o.retry.attempts = 1;
-    ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
-    fake_journal f;
-    memset(&f, 0, sizeof f);
-    f.fail_send_of = 3;
-    f.replay_left = 1;
-    ct_journal_hooks h = fj_hooks(&f);
-    ct_job_set_journal(j, &h);
+    t.o.retry.attempts = 1;
+    t.f.fail_send_of = 3;
+    t.f.replay_left = 1;
+    ct_job *j = journaled_start(&t);
     /* a replayed batch first, as recorded; then batches built from the source.
      * The two the lane's free slots allow beside it are built ahead and
      * recorded in flight with it, in one commit, before it is handed out */
     ct_req *a = ct_engine_next(e, 0);
     size_t len;
     CHECK(a && strcmp(ct_req_body(a, &len), "{\"to\":{\"Email\":[\"a@x\",\"b@x\"]}}") == 0);
-    CHECK(strcmp(f.log, "P1:1000 P2:1000 S100+1+2 ") == 0);
+    CHECK(strcmp(t.f.log, "P1:1000 P2:1000 S100+1+2 ") == 0);
     ct_req *b = ct_engine_next(e, 0);
     ct_req *c = ct_engine_next(e, 0);
-    CHECK(b && c && strcmp(f.log, "P1:1000 P2:1000 S100+1+2 ") == 0 && f.send_calls == 1);
+    CHECK(b && c && strcmp(t.f.log, "P1:1000 P2:1000 S100+1+2 ") == 0 && t.f.send_calls == 1);
     CHECK(ct_engine_next(e, 0) == NULL); /* the lane is full */
     ct_resp ok = ok_resp();
     ct_engine_complete(e, a, 0, &ok);
     /* the journal cannot record batch 3: it is not sent, the job stops */
     CHECK(ct_engine_next(e, 0) == NULL);
-    CHECK(strstr(f.log, "O100=0 P3:1000 S3! O3=3 ") != NULL);
+    CHECK(strstr(t.f.log, "O100=0 P3:1000 S3! O3=3 ") != NULL);
     CHECK(ct_job_source_error(j)->kind != CT_EK_NONE);
     static const char bad[] = "{\"status\":\"fail\",\"error\":\"bad PASS-7\",\"code\":84}";
     ct_resp refused = { 400, NULL, 0, bad, sizeof bad - 1 };
     ct_engine_complete(e, b, 0, &refused);
     ct_engine_fail(e, c, 0, CT_EK_NETWORK, 1, "reset after sending");
-    CHECK(strstr(f.log, "O3=3 P4:500 O4=3 O1=1 O2=2 ") != NULL);
-    CHECK(strstr(f.last_err, "PASS-7") == NULL);
+    CHECK(strstr(t.f.log, "O3=3 P4:500 O4=3 O1=1 O2=2 ") != NULL);
+    CHECK(strstr(t.f.last_err, "PASS-7") == NULL);
     CHECK(ct_job_done(j));
-    CHECK(f.done_calls == 1);
+    CHECK(t.f.done_calls == 1);
     const ct_report *r = ct_job_report(j);
     /* not_sent: batch 3 and the 500 identities the array still held */
     CHECK(r->accepted == 2 && r->failed_ids == 1000 && r->unknown_ids == 1000 && r->not_sent_ids == 1500);
@@ -709,17 +734,10 @@ static void test_journal_hooks(void)
 
 static void test_cancel(void)
 {
-    ct_engine *e = ct_engine_new(1);
-    ct_lane_opts lo = { 2, 0, 2, -1 };
-    int lane = ct_engine_lane(e, &lo);
-    src s = { 5500, 0, CT_ID_IDENTITY, NULL, 0, { { 0 } } };
-    ct_source so = { next_id, &s, 5500, 1 };
-    ct_job_opts o = opts(lane);
-    ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
-    fake_journal f;
-    memset(&f, 0, sizeof f);
-    ct_journal_hooks h = fj_hooks(&f);
-    ct_job_set_journal(j, &h);
+    journaled t;
+    journaled_init(&t, (ct_lane_opts){ 2, 0, 2, -1 }, 5500);
+    ct_engine *e = t.e;
+    ct_job *j = journaled_start(&t);
     ct_req *a = ct_engine_next(e, 0);
     ct_req *b = ct_engine_next(e, 0);
     CHECK(a && b);
@@ -732,15 +750,15 @@ static void test_cancel(void)
     const ct_report *r = ct_job_report(j);
     CHECK(r->accepted == 1000 && r->unknown_ids == 1000 && r->not_sent_ids == 3500);
     CHECK(r->accepted + r->failed_ids + r->unknown_ids + r->not_sent_ids == 5500);
-    CHECK(strcmp(f.log, "P1:1000 P2:1000 S1+2 O1=0 O2=2 ") == 0);
-    CHECK(f.done_calls == 1 && f.done_cancelled == 1);
+    CHECK(strcmp(t.f.log, "P1:1000 P2:1000 S1+2 O1=0 O2=2 ") == 0);
+    CHECK(t.f.done_calls == 1 && t.f.done_cancelled == 1);
     /* b still belongs to the transport; its answer is ignored */
     CHECK(ct_engine_inflight(e) == 1);
     ct_engine_complete(e, b, 0, &ok);
     CHECK(r->accepted == 1000 && ct_engine_inflight(e) == 0);
     CHECK(ct_engine_next(e, 0) == NULL);
     ct_job_cancel(j, "again"); /* a no-op */
-    CHECK(f.done_calls == 1);
+    CHECK(t.f.done_calls == 1);
     ct_job_release(j);
     ct_engine_free(e);
 }
@@ -750,27 +768,20 @@ static void test_cancel(void)
  * were never sent and go back to planned (not unknown). */
 static void test_journal_ahead(void)
 {
-    ct_engine *e = ct_engine_new(1);
-    ct_lane_opts lo = { 0, 0, 1, -1 };
-    int lane = ct_engine_lane(e, &lo);
-    src s = { 20000, 0, CT_ID_IDENTITY, NULL, 0, { { 0 } } };
-    ct_source so = { next_id, &s, 20000, 1 };
-    ct_job_opts o = opts(lane);
-    ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
-    fake_journal f;
-    memset(&f, 0, sizeof f);
-    ct_journal_hooks h = fj_hooks(&f);
-    ct_job_set_journal(j, &h);
+    journaled t;
+    journaled_init(&t, (ct_lane_opts){ 0, 0, 1, -1 }, 20000);
+    ct_engine *e = t.e;
+    ct_job *j = journaled_start(&t);
     ct_req *got[20];
     for (int k = 0; k < 17; k++) {
         got[k] = ct_engine_next(e, 0);
         CHECK(got[k] != NULL);
-        CHECK(f.send_calls == (k < 16 ? 1 : 2));
+        CHECK(t.f.send_calls == (k < 16 ? 1 : 2));
     }
-    CHECK(strstr(f.log, "S1+2+3+4+5+6+7+8+9+10+11+12+13+14+15+16 ") != NULL);
-    CHECK(strstr(f.log, "P20:1000 S17+18+19+20 ") != NULL);
+    CHECK(strstr(t.f.log, "S1+2+3+4+5+6+7+8+9+10+11+12+13+14+15+16 ") != NULL);
+    CHECK(strstr(t.f.log, "P20:1000 S17+18+19+20 ") != NULL);
     ct_job_cancel(j, "stopped");
-    CHECK(strstr(f.log, "O18=3 O19=3 O20=3 ") != NULL);
+    CHECK(strstr(t.f.log, "O18=3 O19=3 O20=3 ") != NULL);
     const ct_report *r = ct_job_report(j);
     CHECK(r->unknown_ids == 17000 && r->not_sent_ids == 3000);
     ct_resp ok = ok_resp();
@@ -784,22 +795,15 @@ static void test_journal_ahead(void)
  * a commit per batch, each built only when handed out. */
 static void test_journal_no_ahead(void)
 {
-    ct_engine *e = ct_engine_new(1);
+    journaled t;
+    journaled_init(&t, (ct_lane_opts){ 0, 0, 1, -1 }, 3000);
+    ct_engine *e = t.e;
     ct_engine_set_build_ahead(e, 0);
-    ct_lane_opts lo = { 0, 0, 1, -1 };
-    int lane = ct_engine_lane(e, &lo);
-    src s = { 3000, 0, CT_ID_IDENTITY, NULL, 0, { { 0 } } };
-    ct_source so = { next_id, &s, 3000, 1 };
-    ct_job_opts o = opts(lane);
-    ct_job *j = ct_job_batch(e, &o, "{}", 2, &so);
-    fake_journal f;
-    memset(&f, 0, sizeof f);
-    ct_journal_hooks h = fj_hooks(&f);
-    ct_job_set_journal(j, &h);
+    ct_job *j = journaled_start(&t);
     ct_req *got[3];
     for (int k = 0; k < 3; k++) got[k] = ct_engine_next(e, 0);
-    CHECK(got[0] && got[1] && got[2] && f.send_calls == 3);
-    CHECK(strcmp(f.log, "P1:1000 S1 P2:1000 S2 P3:1000 S3 ") == 0);
+    CHECK(got[0] && got[1] && got[2] && t.f.send_calls == 3);
+    CHECK(strcmp(t.f.log, "P1:1000 S1 P2:1000 S2 P3:1000 S3 ") == 0);
     ct_resp ok = ok_resp();
     for (int k = 0; k < 3; k++) ct_engine_complete(e, got[k], 0, &ok);
     CHECK(ct_engine_next(e, 0) == NULL); /* reads the source's end */

@@ -290,10 +290,11 @@ local function move_copy(source, to)
   return true
 end
 
+-- a file named on the command line, recorded for a resume from any
+-- directory ("-" is stdin)
 local function absolute(p)
-  if p == "-" or p:sub(1, 1) == "/" then return p end
-  local cwd = os.getenv("PWD")
-  return cwd and (cwd .. "/" .. p) or p
+  if p == "-" then return p end
+  return state.absolute(p)
 end
 
 -- The journal of this send: --journal PATH, else a new one in the account's

@@ -81,9 +81,9 @@ end
 --- The id of a journal path (its file name without .db).
 function M.send_id(path) return (path:match("([^/]+)$"):gsub("%.db$", "")) end
 
--- p from the working directory, without "." and ".." parts (a name's own
+--- p from the working directory, without "." and ".." parts (a name's own
 -- spelling: symbolic links are not resolved).
-local function absolute(p)
+function M.absolute(p)
   local cwd = os.getenv("PWD")
   if p:sub(1, 1) ~= "/" then
     if not cwd then return p end
@@ -104,7 +104,7 @@ function M.remember(account_id, path)
   if not dir or not M.mkdir(dir .. "/sends") then return end
   local f = io.open(dir .. "/sends/index", "a")
   if not f then return end
-  f:write(absolute(path), "\n")
+  f:write(M.absolute(path), "\n")
   f:close()
 end
 
