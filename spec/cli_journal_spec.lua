@@ -82,6 +82,18 @@ describe("clevertap send, interrupted and resumed", function()
     return h
   end
 
+  -- A send (or resume) stopped by Ctrl-C once its first request reached the
+  -- sandbox (one logged after `after`, default `since`): it must exit 130.
+  -- Returns its stdout and stderr.
+  local function interrupted(argv, opts, after)
+    local h = spawn(argv, opts)
+    wait_for(function() return #logged(after or since) >= 1 end, 30, "a request")
+    h.signal("INT")
+    local code, out, err = h.wait()
+    assert.equal(130, code, out .. err)
+    return out, err
+  end
+
   local function report_json(journal)
     local r = cli.run({ "report", journal, "--json" }, { env = env })
     assert.equal(0, r.code, r.stdout .. r.stderr)
@@ -265,10 +277,7 @@ describe("clevertap send, interrupted and resumed", function()
     local n = 8 * BATCH
     local ids = ids_file(n)
     local journal = dir .. "/dry.db"
-    local h = spawn { "send", "push", msg, "--ids", ids, "--journal", journal, "--no-progress" }
-    wait_for(function() return #logged(since) >= 1 end, 30, "a request")
-    h.signal("INT")
-    assert.equal(130, (h.wait()))
+    interrupted({ "send", "push", msg, "--ids", ids, "--journal", journal, "--no-progress" })
     settle(since)
     local before, count = report_json(journal), #logged(since)
     assert.equal("interrupted", before.state)
@@ -360,10 +369,7 @@ describe("clevertap send, interrupted and resumed", function()
     local n = 8 * BATCH
     local ids = ids_file(n)
     local journal = dir .. "/stdin.db"
-    local h = spawn({ "send", "push", msg, "--ids", "-", "--journal", journal, "--no-progress" }, { stdin_file = ids })
-    wait_for(function() return #logged(since) >= 1 end, 30, "a request")
-    h.signal("INT")
-    assert.equal(130, (h.wait()))
+    interrupted({ "send", "push", msg, "--ids", "-", "--journal", journal, "--no-progress" }, { stdin_file = ids })
     assert.equal("interrupted", report_json(journal).state)
     local r = cli.run({ "resume", journal }, { env = env })
     assert.equal(0, r.code, r.stdout .. r.stderr)
@@ -374,10 +380,7 @@ describe("clevertap send, interrupted and resumed", function()
     local n = 10 * BATCH
     local ids = ids_file(n)
     local journal = dir .. "/changed.db"
-    local h = spawn { "send", "push", msg, "--ids", ids, "--journal", journal, "--no-progress" }
-    wait_for(function() return #logged(since) >= 1 end, 30, "a request")
-    h.signal("INT")
-    assert.equal(130, (h.wait()))
+    interrupted({ "send", "push", msg, "--ids", ids, "--journal", journal, "--no-progress" })
     local original = files.read(ids)
     files.write(ids, original .. "user-extra\n")
     local count = #logged(since)
@@ -392,10 +395,7 @@ describe("clevertap send, interrupted and resumed", function()
     local n = 8 * BATCH
     local ids = ids_file(n)
     local journal = dir .. "/two.db"
-    local h = spawn { "send", "push", msg, "--ids", ids, "--journal", journal, "--no-progress" }
-    wait_for(function() return #logged(since) >= 1 end, 30, "a request")
-    h.signal("INT")
-    assert.equal(130, (h.wait()))
+    interrupted({ "send", "push", msg, "--ids", ids, "--journal", journal, "--no-progress" })
     sandbox.faults { { path = PATH, fault = "latency", ms = 400 } }
     local first = spawn { "resume", journal }
     wait_for(function() return core.journal_report(journal).state == "running" end, 20, "the first resumer")
@@ -416,10 +416,7 @@ describe("clevertap send, interrupted and resumed", function()
     p:close()
     local _, depth = cwd:gsub("/[^/]+", "")
     local relative = ("../"):rep(depth) .. dir:sub(2) .. "/work/rel-send.db"
-    local h = spawn { "send", "push", msg, "--ids", ids, "--journal", relative, "--no-progress" }
-    wait_for(function() return #logged(since) >= 1 end, 30, "a request")
-    h.signal("INT")
-    assert.equal(130, (h.wait()))
+    interrupted({ "send", "push", msg, "--ids", ids, "--journal", relative, "--no-progress" })
     local index = files.read(env.XDG_STATE_HOME .. "/clevertap/SANDBOX-ACCOUNT-ID/sends/index")
     assert.truthy(("\n" .. index):find("\n" .. dir .. "/work/rel-send.db\n", 1, true), index)
     local list = cli.run({ "sends" }, { env = env })
@@ -455,11 +452,7 @@ describe("clevertap send, interrupted and resumed", function()
     local r = cli.run({ "send", "push", msg, "--ids", ids_file(5, "few.txt"), "--no-progress" }, { env = env })
     assert.equal(0, r.code, r.stdout .. r.stderr)
     since = sandbox.last_seq()
-    local h = spawn { "send", "push", msg, "--ids", ids, "--no-progress" }
-    wait_for(function() return #logged(since) >= 1 end, 30, "a request")
-    h.signal("INT")
-    local code, out = h.wait()
-    assert.equal(130, code)
+    local out = interrupted { "send", "push", msg, "--ids", ids, "--no-progress" }
     local journal = out:match("resume with: clevertap resume (%S+)")
     local id = journal:match("([^/]+)%.db$")
     local list = cli.run({ "sends" }, { env = env })
@@ -471,10 +464,7 @@ describe("clevertap send, interrupted and resumed", function()
     assert.matches("^" .. id:gsub("%-", "%%-") .. "%s.*push.*interrupted$", lines[2])
     -- a second interrupted send: resume without a path lists both and sends nothing
     local since2 = sandbox.last_seq()
-    local h2 = spawn { "send", "push", msg, "--ids", ids, "--no-progress" }
-    wait_for(function() return #logged(since2) >= 1 end, 30, "a request")
-    h2.signal("INT")
-    local _, out2 = h2.wait()
+    local out2 = interrupted({ "send", "push", msg, "--ids", ids, "--no-progress" }, nil, since2)
     local journal2 = out2:match("resume with: clevertap resume (%S+)")
     settle(since)
     local count = #logged(since)
