@@ -73,6 +73,9 @@ describe("clevertap send identities", function()
       end
     end
     os.remove(path)
+    local copy = source.path
+    ids.close(source)
+    assert.is_nil(io.open(copy, "r"), "the temporary copy is removed")
     assert.equal(n, count)
     -- 300,000 identities held at once would take well over 10 MB.
     assert.is_true(peak < 512, string.format("live memory grew by %.0f KB", peak))

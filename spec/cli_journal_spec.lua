@@ -298,11 +298,25 @@ describe("clevertap send, interrupted and resumed", function()
     local fifo = dir .. "/ids.fifo"
     assert(os.execute("mkfifo " .. cli.quote(fifo)))
     local rest = dir .. "/rest.txt"
-    local h = spawn({ "send", "push", msg, "--ids", "-", "--failed-ids", rest, "--no-progress" }, { stdin_file = fifo })
+    -- the command's temporary files go to $TMPDIR: this one, empty at the end
+    local tmp = dir .. "/tmp"
+    assert(os.execute("mkdir -p " .. cli.quote(tmp)))
+    local tenv = {}
+    for k, v in pairs(env) do tenv[k] = v end
+    tenv.TMPDIR = tmp
+    local h = spawn({ "send", "push", msg, "--ids", "-", "--failed-ids", rest, "--no-progress" },
+      { stdin_file = fifo, env = tenv })
     local w = assert(io.open(fifo, "w"))
     w:write(cli.user_ids(100), "\n")
     w:flush()
-    core.sleep(0.5)
+    local function tmp_files()
+      local p = io.popen("ls -A " .. cli.quote(tmp))
+      local text = p:read("*a")
+      p:close()
+      return text
+    end
+    wait_for(function() return tmp_files() ~= "" end, 10, "the copy of the identities in $TMPDIR")
+    core.sleep(0.3)
     h.signal("INT")
     core.sleep(0.2)
     -- the interpreter acts on the signal once its read returns
@@ -318,6 +332,7 @@ describe("clevertap send, interrupted and resumed", function()
     local listing = p:read("*a")
     p:close()
     assert.is_nil(listing:find("rest.txt", 1, true), listing)
+    assert.equal("", tmp_files())
   end)
 
   it("a journal that fills its disk part-way stops the send: partial delivery, how to resume, and the resume "

@@ -9,6 +9,7 @@ local ids = require "clevertap.cli.ids"
 local progress = require "clevertap.cli.progress"
 local rest_ids = require "clevertap.cli.rest_ids"
 local state = require "clevertap.cli.state"
+local tempfiles = require "clevertap.cli.tempfiles"
 local journals = require "clevertap.cli.journals"
 local sends = require "clevertap.cli.cmd_sends"
 local cmd_send = require "clevertap.cli.cmd_send"
@@ -58,8 +59,18 @@ end
 -- A copy of the journal (and its WAL, if a crash left one) for --dry-run:
 -- the run's printed requests are answered as accepted, which must not reach
 -- the journal itself. Returns the copy's path, or nil, message.
+local function remove_copy(copy)
+  for _, suffix in ipairs { "", "-wal", "-shm" } do
+    os.remove(copy .. suffix)
+    tempfiles.done(copy .. suffix)
+  end
+end
+
 local function dry_copy(path)
-  local copy = os.tmpname()
+  local copy = tempfiles.new()
+  -- SQLite opens the copy's -wal and -shm beside it: gone with it on Ctrl-C
+  tempfiles.track(copy .. "-wal")
+  tempfiles.track(copy .. "-shm")
   for _, suffix in ipairs { "", "-wal" } do
     local from = io.open(path .. suffix, "rb")
     if from then
@@ -67,17 +78,12 @@ local function dry_copy(path)
       from:close()
       local to, err = io.open(copy .. suffix, "wb")
       if not to or not to:write(data) or not to:close() then
-        os.remove(copy)
-        os.remove(copy .. "-wal")
+        remove_copy(copy)
         return nil, "cannot copy the journal for --dry-run: " .. tostring(err)
       end
     end
   end
   return copy
-end
-
-local function remove_copy(copy)
-  for _, suffix in ipairs { "", "-wal", "-shm" } do os.remove(copy .. suffix) end
 end
 
 function M.run(ctx, positional, o, result)

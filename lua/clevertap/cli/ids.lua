@@ -151,7 +151,7 @@ local function open_input(path, opts)
     f, err = io.open(path, "r")
     if not f then return nil, "cannot read identities: " .. tostring(err) end
   end
-  local copy_path = tempfiles.track(os.tmpname())
+  local copy_path = tempfiles.new()
   local copy, cerr = io.open(copy_path, "w")
   if not copy then
     if f ~= io.stdin then f:close() end
@@ -331,7 +331,7 @@ local function quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 
 --- Remove duplicate lines of source.path with sort(1) and recount.
 function M.dedup(source)
-  local out = tempfiles.track(os.tmpname())
+  local out = tempfiles.new()
   local dir = out:match("^(.*)/[^/]*$") or "/tmp"
   local cmd = string.format("LC_ALL=C sort -u -S %s -T %s -o %s %s", M.SORT_BUFFER, quote(dir), quote(out),
     quote(source.path))

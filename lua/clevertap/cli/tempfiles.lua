@@ -12,6 +12,17 @@ function M.track(path)
   return path
 end
 
+--- A new empty file of this command's own, tracked: in $TMPDIR as
+-- programs are expected to use it (mktemp(1)), else where os.tmpname puts
+-- one. Returns its path.
+function M.new()
+  local p = io.popen("mktemp 2>/dev/null")
+  local path = p and p:read("*l")
+  if p then p:close() end
+  if not path or path == "" then path = os.tmpname() end
+  return M.track(path)
+end
+
 --- path is gone, or kept on purpose (renamed to where it belongs).
 function M.done(path)
   if path then live[path] = nil end
