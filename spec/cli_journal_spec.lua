@@ -404,6 +404,12 @@ describe("clevertap send, interrupted and resumed", function()
     assert.matches("changed since the send", r.stderr, 1, true)
     assert.matches("nothing was sent", r.stderr, 1, true)
     assert.equal(count, #logged(since))
+    -- the way on it names: the identities not reached, for a new send
+    assert.matches("clevertap report " .. journal .. " --csv not_sent", r.stderr, 1, true)
+    local rest, left = csv_identities(journal, "not_sent"), 0
+    for _ in pairs(rest) do left = left + 1 end
+    assert.equal(report_json(journal).not_sent, left)
+    assert.is_true(left > 0)
   end)
 
   it("refuses a second process resuming the same journal", function()

@@ -43,15 +43,19 @@ local function pick(ctx, account, o, result)
   return nil, ctx:fail(exit.USAGE, "several interrupted sends: name one (clevertap resume ID|PATH)", nil, result)
 end
 
--- The identities file of the first run, unchanged since (size, mtime).
-local function check_unchanged(rec)
+-- The identities file of the first run, unchanged since (size, mtime). A
+-- refusal says how to go on: the file as it was, or the identities the send
+-- did not reach (the journal's spool still holds them) for a new send.
+local function check_unchanged(rec, path)
   if not rec or not rec.ids or rec.ids == "-" or not rec.ids_size then return true end
+  local way_on = "; put it back as it was to resume, or list what the send did not reach with clevertap report "
+    .. path .. " --csv not_sent (and --csv unknown, --csv failed) for a new send"
   local st = core.file_stat(rec.ids)
-  if not st then return nil, rec.ids .. ": the send's identities file is gone" end
+  if not st then return nil, rec.ids .. ": the send's identities file is gone" .. way_on end
   if st.size ~= rec.ids_size or st.mtime ~= rec.ids_mtime or (rec.ids_mtime_ns and st.mtime_ns ~= rec.ids_mtime_ns)
   then
     return nil, rec.ids .. " changed since the send (size or modification time): the journal's positions do "
-      .. "not hold for it"
+      .. "not hold for it" .. way_on
   end
   return true
 end
@@ -111,7 +115,7 @@ function M.run(ctx, positional, o, result)
   local sm, jerr = journals.summary(path)
   if not sm then return ctx:fail(exit.INVALID, jerr .. "; nothing was sent", nil, result) end
   local rec = state.read_record(path)
-  local unchanged, why = check_unchanged(rec)
+  local unchanged, why = check_unchanged(rec, path)
   if not unchanged then return ctx:fail(exit.INVALID, why .. "; nothing was sent", nil, result) end
 
   local spool = path .. ".ids"
