@@ -380,6 +380,25 @@ describe("clevertap send, interrupted and resumed", function()
     assert.matches("contradict", r.stdout .. r.stderr, 1, true)
   end)
 
+  it("a resume of a send already done sends nothing and removes the spool a kill left behind", function()
+    local ids = ids_file(5, "few.txt")
+    local journal = dir .. "/done.db"
+    local r = cli.run({ "send", "push", msg, "--ids", ids, "--journal", journal, "--no-progress" }, { env = env })
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    assert.is_nil(io.open(journal .. ".ids", "r"))
+    -- as a kill -9 between the journal's done and the spool's removal leaves it
+    -- (the spool's lines are Type:value, sorted)
+    files.write(journal .. ".ids", (files.read(ids):gsub("([^\n]+)", "Identity:%1")))
+    settle(since)
+    local count = #logged(since)
+    r = cli.run({ "resume", journal }, { env = env })
+    assert.equal(0, r.code, r.stdout .. r.stderr)
+    assert.equal(count, #logged(since))
+    assert.is_nil(io.open(journal .. ".ids", "r"), "the spool is removed")
+    assert.equal("done", report_json(journal).state)
+    assert.equal(5, report_json(journal).accepted)
+  end)
+
   it("resumes a send read from stdin (spooled in the journal's directory)", function()
     local n = 8 * BATCH
     local ids = ids_file(n)
@@ -388,6 +407,9 @@ describe("clevertap send, interrupted and resumed", function()
     assert.equal("interrupted", report_json(journal).state)
     local r = cli.run({ "resume", journal }, { env = env })
     assert.equal(0, r.code, r.stdout .. r.stderr)
+    -- the whole send's identities, this run's requests
+    assert.matches("[%d,]+ identities sent on push: [%d,]+ accepted.* %d+ requests? in this run",
+      r.stdout)
     check_final(journal, n)
   end)
 

@@ -184,14 +184,15 @@ local function files_quote(s)
   return "'" .. s:gsub("'", "'\\''") .. "'"
 end
 
--- The summary for people.
+-- The summary for people. A resume's counts are the whole send's (the
+-- journal's), its requests only this run's: the line says so.
 local function summarize(ctx, path, channel, report, result)
   if ctx.dry_run then return ctx:dry_summary(result) end
-  ctx:say("%s: %s %s on %s: %s accepted, %s failed, %s unknown%s, %s", path,
+  ctx:say("%s: %s %s on %s: %s accepted, %s failed, %s unknown%s, %s%s", path,
     fmt.identities(result.identities), result.interrupted and "to send, interrupted" or "sent", channel,
     fmt.thousands(report.accepted or 0), fmt.thousands(result.failed), fmt.thousands(result.unknown),
     (result.not_sent > 0 or result.interrupted) and (", " .. fmt.thousands(result.not_sent) .. " not sent") or "",
-    fmt.plural(report.requests or 0, "request"))
+    fmt.plural(report.requests or 0, "request"), result.command == "resume" and " in this run" or "")
   for _, g in ipairs(result.problems) do
     ctx:say("  %s %s: %s", g.outcome, fmt.thousands(g.identities),
       (g.error.kind and (g.error.kind .. ": ") or "") .. tostring(g.error.message))
