@@ -112,7 +112,9 @@ describe("client non-blocking", function()
       return "c" .. i
     end }, content = U.content })
     local t0 = core.now()
-    while client:pending() > 0 and core.now() - t0 < 5 do client:poll(0.05) end
+    -- the report is built within each poll's small budget: on a loaded
+    -- machine it can take more polls than the requests did
+    while (not job:is_done() or client:pending() > 0) and core.now() - t0 < 5 do client:poll(0.05) end
     assert.is_true(job:is_done())
     assert.equal(0, client:pending())
     -- the client still works

@@ -76,8 +76,11 @@ local function serve(dir, names)
     if q then
       local reply, name = M.answer(q, names)
       if reply then
-        udp:sendto(reply, ip, qport)
+        -- logged first: the asker may finish, and the test read the log,
+        -- as soon as the answer is out
         log:write(name, "\n")
+        log:flush()
+        udp:sendto(reply, ip, qport)
       end
     end
   end
