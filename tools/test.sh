@@ -24,31 +24,31 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 count() { passed=$((passed + $1)); failed=$((failed + $2)); }
-# What failed, one line each, repeated above the last line: a CI log is often
-# read from its end, and the failure blocks may be far above it.
+# A failure, counted and named in the list repeated above the last line: a
+# CI log is often read from its end, and the failure blocks may be far above.
 recap="$work/recap"
 : >"$recap"
-fail() { echo "$1" >>"$recap"; }
+fail() { echo "$1" >>"$recap"; count 0 1; }
 
 if [ "${LINT:-1}" != 0 ]; then
   if luacheck -q lua spec sandbox examples bench bin >"$work/luacheck.out" 2>&1; then
     count 1 0
   else
-    cat "$work/luacheck.out"; fail "luacheck"; count 0 1
+    cat "$work/luacheck.out"; fail "luacheck"
   fi
 
   # No C function that nothing calls (cppcheck unusedFunction).
   if tools/unused.sh >"$work/unused.out" 2>&1; then
     echo "ok   tools/unused.sh"; count 1 0
   else
-    echo "FAIL tools/unused.sh"; fail "tools/unused.sh"; sed 's/^/    /' "$work/unused.out"; count 0 1
+    echo "FAIL tools/unused.sh"; sed 's/^/    /' "$work/unused.out"; fail "tools/unused.sh"
   fi
 
   # Every C file as .clang-format lays it out (clang-format --dry-run).
   if tools/format-check.sh >"$work/format.out" 2>&1; then
     echo "ok   tools/format-check.sh"; count 1 0
   else
-    echo "FAIL tools/format-check.sh"; fail "tools/format-check.sh"; sed 's/^/    /' "$work/format.out"; count 0 1
+    echo "FAIL tools/format-check.sh"; sed 's/^/    /' "$work/format.out"; fail "tools/format-check.sh"
   fi
 fi
 
@@ -61,7 +61,7 @@ if [ -x sandbox/ctl ]; then
     CLEVERTAP_SANDBOX_DIR="$work/sandbox"
     export CLEVERTAP_SANDBOX_DIR
   else
-    cat "$work/sandbox.out"; echo "sandbox failed to start"; fail "the sandbox did not start"; count 0 1
+    cat "$work/sandbox.out"; echo "sandbox failed to start"; fail "the sandbox did not start"
   fi
 fi
 
@@ -84,7 +84,7 @@ for variant in ${VARIANTS:-lua5.4 luajit}; do
   fi
   line=$(grep -E '^[0-9]+ success(es)? / [0-9]+ failures? / [0-9]+ errors? / [0-9]+ pending' "$out" | tail -n 1)
   if [ -z "$line" ]; then
-    echo "busted under $variant did not finish"; fail "busted under $variant did not finish"; count 0 1; continue
+    echo "busted under $variant did not finish"; fail "busted under $variant did not finish"; continue
   fi
   ok=$(echo "$line" | sed -E 's#^([0-9]+) success.*#\1#')
   bad=$(echo "$line" | sed -E 's#^[0-9]+ success(es)? / ([0-9]+) failures? / ([0-9]+) errors?.*#\2 \3#')
@@ -92,7 +92,7 @@ for variant in ${VARIANTS:-lua5.4 luajit}; do
   # A failing exit with every test passed: valgrind (--error-exitcode) or a
   # crash at interpreter exit.
   if [ "$rc" -ne 0 ] && [ $(( ${bad% *} + ${bad#* } )) -eq 0 ]; then
-    echo "busted under $variant exited with status $rc although every test passed"; fail "busted under $variant exited with status $rc"; count 0 1
+    echo "busted under $variant exited with status $rc although every test passed"; fail "busted under $variant exited with status $rc"
   fi
 done
 
@@ -101,7 +101,7 @@ for t in ${CTESTS-spec/c/*.sh}; do
   if LUA_PATH="$lpath;;" sh "$t" >"$work/ctest.out" 2>&1; then
     echo "ok   $t"; count 1 0
   else
-    echo "FAIL $t"; fail "$t"; sed 's/^/    /' "$work/ctest.out" | tail -n 40; count 0 1
+    echo "FAIL $t"; sed 's/^/    /' "$work/ctest.out" | tail -n 40; fail "$t"
   fi
 done
 

@@ -60,9 +60,6 @@ local function check_unchanged(rec, path)
   return true
 end
 
--- A copy of the journal (and its WAL, if a crash left one) for --dry-run:
--- the run's printed requests are answered as accepted, which must not reach
--- the journal itself. Returns the copy's path, or nil, message.
 local function remove_copy(copy)
   for _, suffix in ipairs { "", "-wal", "-shm" } do
     os.remove(copy .. suffix)
@@ -70,6 +67,9 @@ local function remove_copy(copy)
   end
 end
 
+-- A copy of the journal (and its WAL, if a crash left one) for --dry-run:
+-- the run's printed requests are answered as accepted, which must not reach
+-- the journal itself. Returns the copy's path, or nil, message.
 local function dry_copy(path)
   local copy = tempfiles.new()
   -- SQLite opens the copy's -wal and -shm beside it: gone with it on Ctrl-C
