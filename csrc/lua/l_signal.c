@@ -25,7 +25,8 @@ static void on_signal(int sig)
     else if (pending > 0) pending = (sig_atomic_t)-pending;
 }
 
-static int set_handlers(lua_State *L, void (*fn)(int))
+/* flags: SA_RESTART or 0 */
+static int set_handler(lua_State *L, int sig, void (*fn)(int), int flags)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -35,25 +36,58 @@ static int set_handlers(lua_State *L, void (*fn)(int))
      * `pending` is not interrupted by the other one */
     sigaddset(&sa.sa_mask, SIGINT);
     sigaddset(&sa.sa_mask, SIGTERM);
-    sa.sa_flags = 0; /* no SA_RESTART: a wait in poll(2) returns early */
-    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
-        return luaL_error(L, "sigaction failed");
+    sa.sa_flags = flags;
+    if (sigaction(sig, &sa, NULL) != 0) return luaL_error(L, "sigaction failed");
     return 0;
 }
 
-/* core.trap_signals(): SIGINT and SIGTERM are recorded, not fatal, until
- * core.untrap_signals(); forgets a signal recorded earlier. */
+static int set_handlers(lua_State *L, void (*fn)(int))
+{
+    set_handler(L, SIGINT, fn, 0);
+    return set_handler(L, SIGTERM, fn, 0);
+}
+
+/* core.trap_signals([opts]): SIGINT and SIGTERM are recorded, not fatal,
+ * until core.untrap_signals(), and interrupt a wait (no SA_RESTART: a
+ * poll(2) returns early). A signal recorded earlier is forgotten unless
+ * opts.keep. opts.only = N traps signal N alone, and system calls it
+ * interrupts restart: a read of the identities or of an answer goes on,
+ * instead of looking like the end of its input. */
 static int l_trap_signals(lua_State *L)
 {
-    pending = 0;
+    int keep = 0, only = 0;
+    if (!lua_isnoneornil(L, 1)) {
+        luaL_checktype(L, 1, LUA_TTABLE);
+        lua_getfield(L, 1, "keep");
+        keep = lua_toboolean(L, -1);
+        lua_getfield(L, 1, "only");
+        only = (int)luaL_optinteger(L, -1, 0);
+        lua_pop(L, 2);
+        if (only && only != SIGINT && only != SIGTERM)
+            return luaL_argerror(L, 1, "opts.only: SIGINT or SIGTERM expected");
+    }
+    if (!keep) pending = 0;
+    if (only) return set_handler(L, only, on_signal, SA_RESTART);
     set_handlers(L, on_signal);
     return 0;
 }
 
-/* core.untrap_signals(): SIGINT and SIGTERM back to their default action. */
+/* core.untrap_signals([opts]): SIGINT and SIGTERM (opts.only = N: signal N
+ * alone) back to their default action; a signal recorded is forgotten. */
 static int l_untrap_signals(lua_State *L)
 {
-    set_handlers(L, SIG_DFL);
+    int only = 0;
+    if (!lua_isnoneornil(L, 1)) {
+        luaL_checktype(L, 1, LUA_TTABLE);
+        lua_getfield(L, 1, "only");
+        only = (int)luaL_optinteger(L, -1, 0);
+        lua_pop(L, 1);
+        if (only && only != SIGINT && only != SIGTERM)
+            return luaL_argerror(L, 1, "opts.only: SIGINT or SIGTERM expected");
+    }
+    if (only) set_handler(L, only, SIG_DFL, 0);
+    else set_handlers(L, SIG_DFL);
+    pending = 0;
     return 0;
 }
 

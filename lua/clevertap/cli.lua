@@ -82,6 +82,7 @@ local function run(argv)
   ctx.vars = vars
 
   local impl = require("clevertap.cli.cmd_" .. command)
+  if command == "send" or command == "resume" then require("clevertap.cli.signals").trap_early() end
   local code, message = impl.run(ctx, parsed.positional, o, result)
   if code == exit.USAGE and message then
     return usage_error(ctx, message, command)
@@ -101,19 +102,26 @@ function M.main(argv)
   current = nil
   -- a closure: Lua 5.1's xpcall passes no arguments to the function
   local ok, code = xpcall(function() return run(list) end, debug.traceback)
+  local signals = package.loaded["clevertap.cli.signals"]
+  -- a send or resume stopped before its drive has sent nothing
+  local sending = signals and signals.release()
   if not ok then
     tempfiles.remove_all()
     local text = tostring(code)
     if current then text = current:redact(text) end
     -- Ctrl-C before the send's own signal handling (reading the identities,
     -- a create in flight): the interpreter's SIGINT handler raised
-    if text:match("^[^\n]*interrupted!") then
-      io.stderr:write("clevertap: interrupted\n")
+    -- or SIGTERM then (signals.lua): nothing was sent either way
+    local sig = signals and signals.stopped(code)
+    if sig or text:match("^[^\n]*interrupted!") then
+      local word, name, ecode = "interrupted", "SIGINT", exit.INTERRUPTED
+      if sig then word, name, ecode = signals.word(sig), signals.name(sig), 128 + sig end
+      io.stderr:write("clevertap: ", word, sending and "; nothing was sent" or "", "\n")
       if current and current.json then
-        current:print_json({ ok = false, exit_code = exit.INTERRUPTED,
-          error = { kind = "interrupted", message = "interrupted (SIGINT)" } })
+        current:print_json({ ok = false, exit_code = ecode,
+          error = { kind = "interrupted", message = word .. " (" .. name .. ")" } })
       end
-      return exit.INTERRUPTED
+      return ecode
     end
     if text:find("module 'clevertap.core' not found", 1, true) then
       io.stderr:write("clevertap: the C module clevertap.core is not built or not on LUA_CPATH ",

@@ -10,6 +10,7 @@ local progress = require "clevertap.cli.progress"
 local rest_ids = require "clevertap.cli.rest_ids"
 local state = require "clevertap.cli.state"
 local tempfiles = require "clevertap.cli.tempfiles"
+local signals = require "clevertap.cli.signals"
 local journals = require "clevertap.cli.journals"
 local sends = require "clevertap.cli.cmd_sends"
 local cmd_send = require "clevertap.cli.cmd_send"
@@ -156,6 +157,7 @@ function M.run(ctx, positional, o, result)
     if target ~= path then remove_copy(target) end
     return ccode
   end
+  signals.check()
   local job, err = client:start_resume(target, {
     to = not source.own and ids.to(source) or nil,
     resend_unknown = o["resend-unknown"] or nil,

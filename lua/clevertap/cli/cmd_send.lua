@@ -10,6 +10,7 @@ local progress = require "clevertap.cli.progress"
 local rest_ids = require "clevertap.cli.rest_ids"
 local state = require "clevertap.cli.state"
 local tempfiles = require "clevertap.cli.tempfiles"
+local signals = require "clevertap.cli.signals"
 local drive = require "clevertap.cli.drive"
 
 local M = {}
@@ -177,7 +178,6 @@ local function record(result, report, total)
   result.problems = groups
 end
 
-local SIGNAL_NAMES = { [2] = "SIGINT", [15] = "SIGTERM" }
 
 local function files_quote(s)
   if s:match("^[%w%._/%-]+$") then return s end
@@ -416,6 +416,7 @@ local function send(ctx, plan, result)
   for k, v in pairs(plan.payload) do message[k] = v end
   if plan.journal or not plan.source.own then message.to = ids.to(plan.source) end
   local source = plan.source
+  signals.check() -- a SIGTERM while it read, sorted or asked: nothing is sent
   -- in the account's index before the journal exists: a process killed
   -- while it starts the send leaves a journal `clevertap sends` still lists
   -- (one that never held a send is skipped there)
@@ -462,7 +463,7 @@ function M.finish(ctx, plan, report, err, sig, result)
   local code = M.code_for(report)
   if sig then
     -- exits 128 + N even when the send completed during the grace: the run was stopped
-    result.signal, code = SIGNAL_NAMES[sig] or sig, 128 + sig
+    result.signal, code = signals.name(sig), 128 + sig
     result.interrupted = report.cancelled == true
     if result.interrupted and plan.journal then
       result.resume_command = "clevertap resume " .. files_quote(plan.journal)

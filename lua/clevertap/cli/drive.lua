@@ -5,6 +5,7 @@
 -- it all). A second signal cancels at once. The signal's number comes back
 -- so the command exits 128 + N (130 for SIGINT, 143 for SIGTERM).
 local core = require "clevertap.core"
+local signals = require "clevertap.cli.signals"
 
 local M = {}
 
@@ -17,7 +18,8 @@ local STEP = 0.1
 function M.run(job, opts)
   local grace = opts.grace or M.DEFAULT_GRACE
   local notice = opts.notice or function() end
-  core.trap_signals()
+  -- a SIGTERM recorded since the command started (signals.lua) stops it too
+  core.trap_signals { keep = true }
   local stop_sig, deadline
   local ok, err = pcall(function()
     while not job:is_done() do
@@ -28,7 +30,7 @@ function M.run(job, opts)
           stop_sig, deadline = sig, core.now() + grace
           job:hold()
           notice("clevertap: %s: no new batch starts; waiting up to %gs for %d request(s) in flight "
-            .. "(again to stop at once)", sig == core.signals.SIGINT and "interrupted" or "terminated", grace,
+            .. "(again to stop at once)", signals.word(sig), grace,
             job:progress().in_flight)
         end
         if count > 1 or job:progress().in_flight == 0 or core.now() >= deadline then job:cancel() end

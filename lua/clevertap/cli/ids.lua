@@ -15,6 +15,7 @@
 local core = require "clevertap.core"
 local escape = require "clevertap.sms.escape"
 local tempfiles = require "clevertap.cli.tempfiles"
+local signals = require "clevertap.cli.signals"
 
 local M = {}
 local find = string.find
@@ -285,6 +286,15 @@ local function table_record(st, line, _, line_no)
   accept(st, line_no, ty, trim(cell))
 end
 
+-- A SIGTERM while reading: the input and the copy closed, the stop raised
+-- (the copy is a tracked temporary file: the command removes it).
+local function check_signal(st)
+  if not signals.pending() then return end
+  if st.f ~= io.stdin then st.f:close() end
+  st.copy:close()
+  signals.check()
+end
+
 local RECORD = { lines = line_record, jsonl = json_record, csv = table_record, tsv = table_record }
 
 -- Phase 5: close the input and the copy; the source, de-duplicated unless
@@ -323,7 +333,9 @@ function M.scan(path, opts)
     if line == nil then break end
     local t = trim(line)
     if t ~= "" and t:byte(1) ~= 35 then record(st, line, t, st.n) end
+    if st.n % 4096 == 0 then check_signal(st) end
   end
+  check_signal(st)
   return finish(st)
 end
 
@@ -336,6 +348,7 @@ function M.dedup(source)
   local cmd = string.format("LC_ALL=C sort -u -S %s -T %s -o %s %s", M.SORT_BUFFER, quote(dir), quote(out),
     quote(source.path))
   local r = os.execute(cmd)
+  signals.check() -- before "sort failed": a signal may be why it failed
   if not (r == true or r == 0) then
     os.remove(out)
     tempfiles.done(out)
