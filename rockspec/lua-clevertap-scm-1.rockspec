@@ -89,6 +89,7 @@ build = {
       ["clevertap.cli.progress"] = "lua/clevertap/cli/progress.lua",
       ["clevertap.cli.report"] = "lua/clevertap/cli/report.lua",
       ["clevertap.cli.rest_ids"] = "lua/clevertap/cli/rest_ids.lua",
+      ["clevertap.cli.signals"] = "lua/clevertap/cli/signals.lua",
       ["clevertap.cli.state"] = "lua/clevertap/cli/state.lua",
       ["clevertap.cli.tempfiles"] = "lua/clevertap/cli/tempfiles.lua",
       ["clevertap.cli.vars"] = "lua/clevertap/cli/vars.lua",
