@@ -8,6 +8,8 @@
 --   ln.results(dir, port, n [, timeout])  -- the n workers' summaries once all are in
 --   ln.times(path)          -- the sandbox's arrival times of path, sorted
 --   ln.max_per_second(t)    -- the most arrivals in any sliding second
+--   ln.max_within(t, span)  -- the most values of t less than span apart
+--   ln.granted(text [, limit])  -- the starts a Redis limiter granted, from a MONITOR (redis.lua)
 local sandbox = require "support.sandbox"
 local files = require "support.files"
 local ngxh = require "support.nginx"
@@ -25,13 +27,27 @@ function M.times(path)
   return t
 end
 
-function M.max_per_second(t)
+function M.max_within(t, span)
   local best, j = 0, 1
   for i = 1, #t do
-    while t[i] - t[j] >= 1.0 do j = j + 1 end
+    while t[i] - t[j] >= span do j = j + 1 end
     if i - j + 1 > best then best = i - j + 1 end
   end
   return best
+end
+
+function M.max_per_second(t) return M.max_within(t, 1.0) end
+
+-- The Redis limiter's script logs each start of a bucket (limit, default
+-- send_rate) it grants: ZADD of its window, scored with the time of the
+-- decision (Redis's clock, integer ms). Those times, sorted.
+function M.granted(text, limit)
+  local key = ("clevertap:{%s}:%s:window"):format(sandbox.account_id, limit or "send_rate")
+  local pat = '"ZADD" "' .. key:gsub("%p", "%%%0") .. '" "(%d+)" "'
+  local t = {}
+  for ms in text:gmatch(pat) do t[#t + 1] = tonumber(ms) end
+  table.sort(t)
+  return t
 end
 
 -- opts.shdict = false: no lua_shared_dict clevertap_limits (the limiter comes from CT_LIMITER)

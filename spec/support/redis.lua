@@ -5,6 +5,8 @@
 --   local r = redis.start()       -- { port =, url = "redis://127.0.0.1:P/0", dir = }
 --   r:cli("KEYS", "*")            -- redis-cli output (a string)
 --   r:stop(); r:restart()         -- stop it / start it again on the same port
+--   local mon = r:monitor()       -- redis-cli MONITOR from now on (its own pid)
+--   mon:stop()                    -- every command Redis ran meanwhile, its scripts' too (a string)
 local files = require "support.files"
 local socket = require "socket"
 
@@ -58,6 +60,36 @@ end
 function R:restart()
   self:stop()
   return self:start()
+end
+
+-- Nothing is lost: Redis keeps what the monitor has not read yet, and stop()
+-- waits for a marker of its own to come through before ending it.
+function R:monitor()
+  local path = self.dir .. "/monitor.log"
+  local p = assert(io.popen(table.concat({ "redis-cli", "-h", "127.0.0.1", "-p", tostring(self.port), "MONITOR",
+    ">", quote(path), "2>&1 & echo $!" }, " "), "r"))
+  local pid = tonumber(p:read("*a"))
+  p:close()
+  local function wait_for(text, what)
+    for _ = 1, 200 do
+      if (files.read(path) or ""):find(text, 1, true) then return end
+      socket.sleep(0.05)
+    end
+    sh("kill " .. pid)
+    error("redis-cli MONITOR: " .. what .. ": " .. (files.read(path) or ""))
+  end
+  wait_for("OK", "did not start") -- its answer to MONITOR: on from here
+  local mon = {}
+  function mon.stop()
+    local marker = ("monitor-end-%d"):format(pid)
+    self:cli("ECHO", marker)
+    wait_for('"' .. marker .. '"', "the end marker did not come through")
+    sh("kill " .. pid)
+    local text = files.read(path) or ""
+    os.remove(path)
+    return text
+  end
+  return mon
 end
 
 function M.start()
