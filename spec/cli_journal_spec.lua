@@ -294,49 +294,49 @@ describe("clevertap send, interrupted and resumed", function()
   end)
 
   for _, case in ipairs { { "INT", 130, "interrupted" }, { "TERM", 143, "terminated" } } do
-  it("SIG" .. case[1] .. " while the identities are still read exits " .. case[2] .. " cleanly: no traceback, "
-    .. "nothing sent, no temporary file", function()
-    local fifo = dir .. "/ids.fifo"
-    assert(os.execute("mkfifo " .. cli.quote(fifo)))
-    local rest = dir .. "/rest.txt"
-    -- the command's temporary files go to $TMPDIR: this one, empty at the end
-    local tmp = dir .. "/tmp"
-    assert(os.execute("mkdir -p " .. cli.quote(tmp)))
-    local tenv = {}
-    for k, v in pairs(env) do tenv[k] = v end
-    tenv.TMPDIR = tmp
-    local h = spawn({ "send", "push", msg, "--ids", "-", "--failed-ids", rest, "--no-progress" },
-      { stdin_file = fifo, env = tenv })
-    local w = assert(io.open(fifo, "w"))
-    w:write(cli.user_ids(100), "\n")
-    w:flush()
-    local function tmp_files()
-      local p = io.popen("ls -A " .. cli.quote(tmp))
-      local text = p:read("*a")
+    it("SIG" .. case[1] .. " while the identities are still read exits " .. case[2] .. " cleanly: no traceback, "
+      .. "nothing sent, no temporary file", function()
+      local fifo = dir .. "/ids.fifo"
+      assert(os.execute("mkfifo " .. cli.quote(fifo)))
+      local rest = dir .. "/rest.txt"
+      -- the command's temporary files go to $TMPDIR: this one, empty at the end
+      local tmp = dir .. "/tmp"
+      assert(os.execute("mkdir -p " .. cli.quote(tmp)))
+      local tenv = {}
+      for k, v in pairs(env) do tenv[k] = v end
+      tenv.TMPDIR = tmp
+      local h = spawn({ "send", "push", msg, "--ids", "-", "--failed-ids", rest, "--no-progress" },
+        { stdin_file = fifo, env = tenv })
+      local w = assert(io.open(fifo, "w"))
+      w:write(cli.user_ids(100), "\n")
+      w:flush()
+      local function tmp_files()
+        local p = io.popen("ls -A " .. cli.quote(tmp))
+        local text = p:read("*a")
+        p:close()
+        return text
+      end
+      wait_for(function() return tmp_files() ~= "" end, 10, "the copy of the identities in $TMPDIR")
+      core.sleep(0.3)
+      h.signal(case[1])
+      core.sleep(0.2)
+      -- the command acts on the signal once its read returns: the read goes
+      -- on, so a signal is not mistaken for the end of the identities
+      w:write("user-101\n")
+      w:close()
+      local code, out, err = h.wait()
+      assert.equal(case[2], code, out .. err)
+      assert.matches("clevertap: " .. case[3] .. "; nothing was sent", err, 1, true)
+      assert.is_nil(err:find("traceback", 1, true), err)
+      assert.is_nil(err:find("internal error", 1, true), err)
+      assert.equal(0, #logged(since))
+      local p = io.popen("ls -a " .. cli.quote(dir))
+      local listing = p:read("*a")
       p:close()
-      return text
-    end
-    wait_for(function() return tmp_files() ~= "" end, 10, "the copy of the identities in $TMPDIR")
-    core.sleep(0.3)
-    h.signal(case[1])
-    core.sleep(0.2)
-    -- the command acts on the signal once its read returns: the read goes
-    -- on, so a signal is not mistaken for the end of the identities
-    w:write("user-101\n")
-    w:close()
-    local code, out, err = h.wait()
-    assert.equal(case[2], code, out .. err)
-    assert.matches("clevertap: " .. case[3] .. "; nothing was sent", err, 1, true)
-    assert.is_nil(err:find("traceback", 1, true), err)
-    assert.is_nil(err:find("internal error", 1, true), err)
-    assert.equal(0, #logged(since))
-    local p = io.popen("ls -a " .. cli.quote(dir))
-    local listing = p:read("*a")
-    p:close()
-    assert.is_nil(listing:find("rest.txt", 1, true), listing)
-    assert.equal("", tmp_files())
-    os.remove(fifo)
-  end)
+      assert.is_nil(listing:find("rest.txt", 1, true), listing)
+      assert.equal("", tmp_files())
+      os.remove(fifo)
+    end)
   end
 
   it("a journal that fills its disk part-way stops the send: partial delivery, how to resume, and the resume "

@@ -47,6 +47,27 @@ static int set_handlers(lua_State *L, void (*fn)(int))
     return set_handler(L, SIGTERM, fn, 0);
 }
 
+/* opts.only of the optional options table at 1: 0 (both), SIGINT or SIGTERM */
+static int opt_only(lua_State *L)
+{
+    if (lua_isnoneornil(L, 1)) return 0;
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_getfield(L, 1, "only");
+    int only = (int)luaL_optinteger(L, -1, 0);
+    lua_pop(L, 1);
+    if (only && only != SIGINT && only != SIGTERM) luaL_argerror(L, 1, "opts.only: SIGINT or SIGTERM expected");
+    return only;
+}
+
+static int opt_keep(lua_State *L)
+{
+    if (lua_isnoneornil(L, 1)) return 0;
+    lua_getfield(L, 1, "keep");
+    int keep = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return keep;
+}
+
 /* core.trap_signals([opts]): SIGINT and SIGTERM are recorded, not fatal,
  * until core.untrap_signals(), and interrupt a wait (no SA_RESTART: a
  * poll(2) returns early). A signal recorded earlier is forgotten unless
@@ -55,18 +76,8 @@ static int set_handlers(lua_State *L, void (*fn)(int))
  * instead of looking like the end of its input. */
 static int l_trap_signals(lua_State *L)
 {
-    int keep = 0, only = 0;
-    if (!lua_isnoneornil(L, 1)) {
-        luaL_checktype(L, 1, LUA_TTABLE);
-        lua_getfield(L, 1, "keep");
-        keep = lua_toboolean(L, -1);
-        lua_getfield(L, 1, "only");
-        only = (int)luaL_optinteger(L, -1, 0);
-        lua_pop(L, 2);
-        if (only && only != SIGINT && only != SIGTERM)
-            return luaL_argerror(L, 1, "opts.only: SIGINT or SIGTERM expected");
-    }
-    if (!keep) pending = 0;
+    int only = opt_only(L);
+    if (!opt_keep(L)) pending = 0;
     if (only) return set_handler(L, only, on_signal, SA_RESTART);
     set_handlers(L, on_signal);
     return 0;
@@ -76,15 +87,7 @@ static int l_trap_signals(lua_State *L)
  * alone) back to their default action; a signal recorded is forgotten. */
 static int l_untrap_signals(lua_State *L)
 {
-    int only = 0;
-    if (!lua_isnoneornil(L, 1)) {
-        luaL_checktype(L, 1, LUA_TTABLE);
-        lua_getfield(L, 1, "only");
-        only = (int)luaL_optinteger(L, -1, 0);
-        lua_pop(L, 1);
-        if (only && only != SIGINT && only != SIGTERM)
-            return luaL_argerror(L, 1, "opts.only: SIGINT or SIGTERM expected");
-    }
+    int only = opt_only(L);
     if (only) set_handler(L, only, SIG_DFL, 0);
     else set_handlers(L, SIG_DFL);
     pending = 0;

@@ -109,9 +109,9 @@ function M.main(argv)
     tempfiles.remove_all()
     local text = tostring(code)
     if current then text = current:redact(text) end
-    -- Ctrl-C before the send's own signal handling (reading the identities,
-    -- a create in flight): the interpreter's SIGINT handler raised
-    -- or SIGTERM then (signals.lua): nothing was sent either way
+    -- a signal before the send's own signal handling (reading the identities,
+    -- a create in flight): the interpreter's SIGINT handler raised, or
+    -- signals.check() for a SIGTERM in send and resume
     local sig = signals and signals.stopped(code)
     if sig or text:match("^[^\n]*interrupted!") then
       local word, name, ecode = "interrupted", "SIGINT", exit.INTERRUPTED

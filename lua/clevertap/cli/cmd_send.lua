@@ -178,7 +178,6 @@ local function record(result, report, total)
   result.problems = groups
 end
 
-
 local function files_quote(s)
   if s:match("^[%w%._/%-]+$") then return s end
   return "'" .. s:gsub("'", "'\\''") .. "'"

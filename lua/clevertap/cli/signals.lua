@@ -10,7 +10,6 @@ local core = require "clevertap.core"
 local M = {}
 
 local STOP = {}
-STOP.__index = STOP
 function STOP.__tostring(s) return "stopped by " .. M.name(s.signal) end
 
 local NAMES = { [core.signals.SIGINT] = "SIGINT", [core.signals.SIGTERM] = "SIGTERM" }
